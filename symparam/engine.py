@@ -1,0 +1,148 @@
+"""A parsed spec -> a Network of layer records with exact expressions; and binding symbols to numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Mapping
+
+import sympy
+
+from .errors import SymparamError, layer_where
+from .layers.base import Build
+from .model import Condition, LayerRecord, Network, Shape
+from .spec import LayerSpec, Spec
+
+
+def derive(spec: Spec) -> Network:
+    """Build every layer in order; each layer reads the shapes of its inputs from earlier layers."""
+    shapes: dict[str, Shape] = dict(spec.inputs)
+    records: list[LayerRecord] = []
+    previous: str | None = next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None
+    for layer in spec.layers:
+        try:
+            record = _build(layer, spec, shapes, previous)
+        except SymparamError as exc:
+            raise exc.within(layer.where).in_file(spec.source)
+        shapes[layer.name] = record.output_shape
+        previous = layer.name
+        records.append(record)
+    inputs = dict(spec.inputs)
+    if not inputs and records and records[0].type == "InputLayer":
+        inputs = {records[0].name: records[0].output_shape}
+    net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols)
+    return replace(net, assumptions=_assumptions(net))
+
+
+def _build(layer: LayerSpec, spec: Spec, shapes: dict[str, Shape], previous: str | None) -> LayerRecord:
+    kind = layer.kind
+    if kind.n_inputs == 0:
+        if layer.inputs:
+            raise SymparamError(f"{kind.name} takes no inputs. Received: inputs = {list(layer.inputs)}.")
+        names: tuple[str, ...] = ()
+    elif layer.inputs is not None:
+        names = layer.inputs
+        for name in names:
+            if name not in shapes:
+                known = [*spec.inputs, *(l.name for l in spec.layers if l.index < layer.index)]
+                later = any(l.name == name for l in spec.layers)
+                reason = "it is defined later (a layer may only take inputs from earlier layers)" if later \
+                    else f"known are: {', '.join(known) or 'none'}"
+                raise SymparamError(f"inputs names {name!r}, which is not an input or an earlier layer; {reason}.")
+    else:
+        if previous is None:
+            what = "several network inputs: name one with inputs = [...]" if len(spec.inputs) > 1 \
+                else "no input: give [network] input or start with an InputLayer"
+            raise SymparamError(f"this layer has {what}.")
+        names = (previous,)
+    if kind.n_inputs and len(names) != kind.n_inputs:
+        raise SymparamError(f"{kind.name} takes {kind.n_inputs} input(s). Received: inputs = {list(names)}.")
+    input_shapes = tuple(shapes[n] for n in names)
+    build = Build(trainable=layer.args.trainable)
+    output = tuple(kind().build(layer.args, input_shapes, build))
+    for axis, dim in enumerate(output, start=1):
+        if dim is not None and dim.is_number and not (dim.is_integer and dim >= 1):
+            raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive integer.")
+    return LayerRecord(layer.index, layer.name, kind.name, names, input_shapes, output,
+                       tuple(build.variables), tuple(layer.conditions) + tuple(build.conditions),
+                       vars(layer.args))
+
+
+def _assumptions(net: Network) -> tuple[tuple[LayerRecord, Condition], ...]:
+    """Every condition not yet decided, once (the same condition from two layers is reported at the first)."""
+    seen = set()
+    found = []
+    for layer in net.layers:
+        for condition in layer.conditions:
+            relation = tidy_condition(condition.relation)
+            if relation is sympy.true or relation in seen:
+                continue
+            seen.add(relation)
+            found.append((layer, replace(condition, relation=relation)))
+    return tuple(found)
+
+
+def tidy_condition(relation):
+    """Say `n >= c` as simply as possible: a linear condition on one symbol is solved for it."""
+    if not isinstance(relation, sympy.Ge):
+        return relation
+    diff = sympy.expand(relation.lhs - relation.rhs)
+    symbols = diff.free_symbols
+    if len(symbols) == 1:
+        (s,) = symbols
+        poly = diff.as_poly(s)
+        if poly is not None and poly.degree() == 1:
+            a, b = poly.all_coeffs()
+            if a.is_positive and a.is_number and b.is_number:
+                bound = sympy.ceiling(-b / a)
+                return sympy.true if bound <= 1 else sympy.Ge(s, bound)
+    return relation
+
+
+def bind(net: Network, values: Mapping[str, int]) -> Network:
+    """Substitute numbers for symbols; a condition that fails is an error naming the layer and the key."""
+    symbolic = net.unbound
+    unknown = [name for name in values if name not in symbolic.symbols]
+    if unknown:
+        known = ", ".join(symbolic.symbols.names()) or "none"
+        raise SymparamError(f"--set names {unknown[0]!r}, which the spec does not use; its symbols are: {known}."
+                            ).in_file(net.source)
+    if not values:
+        return symbolic
+    table = {symbolic.symbols.get(name): sympy.Integer(v) for name, v in values.items()}
+    shown = ", ".join(f"{k}={v}" for k, v in values.items())
+
+    def sub(expr):
+        return None if expr is None else expr.xreplace(table)
+
+    layers = []
+    for layer in symbolic.layers:
+        where = layer_where(layer.index, layer.name, layer.type)
+        for condition in layer.conditions:
+            if condition.relation.xreplace(table) is sympy.false:
+                raise SymparamError(f"{condition.why} This fails at {shown}.").within(where).in_file(net.source)
+        output = tuple(sub(d) for d in layer.output_shape)
+        for axis, dim in enumerate(output, start=1):
+            if dim is not None and dim.is_number and not (dim.is_integer and dim >= 1):
+                raise SymparamError(f"output axis {axis} = {layer.output_shape[axis - 1]} would be {dim} at {shown}; "
+                                    f"every length must be a positive integer.").within(where).in_file(net.source)
+        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape)) for v in layer.variables)
+        for v in variables:
+            for dim in v.shape:
+                if dim.is_number and not (dim.is_integer and dim >= 1):
+                    raise SymparamError(f"the {v.name} would have an axis of length {dim} at {shown}."
+                                        ).within(where).in_file(net.source)
+        layers.append(replace(layer, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
+                              output_shape=output, variables=variables,
+                              conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
+    inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}
+    bound = replace(symbolic, layers=tuple(layers), inputs=inputs, bindings=dict(values), symbolic=symbolic)
+    return replace(bound, assumptions=_assumptions(bound))
+
+
+def derive_file(path, bindings: Mapping[str, int] | None = None, use_defaults: bool = True) -> Network:
+    """Load a spec, derive it, and bind its defaults (unless use_defaults is False) and `bindings`."""
+    from .spec import load
+    net = derive(load(path))
+    values = dict(net.symbols.defaults()) if use_defaults else {}
+    values.update(bindings or {})
+    return bind(net, values)

@@ -1,0 +1,166 @@
+"""The safe size parser: user text -> exact sympy expression, by a whitelisting walk over Python's ast.
+
+Nothing here evaluates user text. `eval`, `sympify` and `parse_expr` run code, so sizes are read by walking
+the syntax tree and building sympy objects directly. Accepted: integer literals (bounded), names (no leading
+underscore), + - * / // % ** (small literal exponents), unary +/-, parentheses, and calls of bare
+min, max, floor, ceil. Everything else is refused with a short fact; the caller adds where it came from.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Callable
+
+import sympy
+
+from .errors import SymparamError
+
+MAX_TEXT = 200          # characters in one size expression
+MAX_LITERAL_BITS = 64   # integer literals up to 2**64
+MAX_VALUE_BITS = 256    # constants produced by arithmetic
+MAX_EXPONENT = 16       # literal exponents of **
+MAX_DEGREE = 64         # polynomial degree an expression may reach
+MAX_NAME = 64
+
+GRAMMAR = ("an integer, a symbol name, or an expression over symbols with + - * / // % **, "
+           "parentheses, min, max, floor, ceil")
+
+_FUNCTIONS = {
+    "floor": (sympy.floor, 1, 1),
+    "ceil": (sympy.ceiling, 1, 1),
+    "min": (sympy.Min, 2, 16),
+    "max": (sympy.Max, 2, 16),
+}
+
+
+def check_name(name: str) -> str:
+    """A symbol name: an identifier, no leading underscore, not a function name, at most 64 characters."""
+    if (not isinstance(name, str) or not name.isidentifier() or not name.isascii() or name.startswith("_")
+            or name in _FUNCTIONS or len(name) > MAX_NAME or name in ("None", "True", "False")):
+        raise SymparamError(
+            f"a symbol name must be an ASCII identifier of at most {MAX_NAME} characters, not starting with '_' "
+            f"and not one of min, max, floor, ceil. Received: {name!r}.")
+    return name
+
+
+class _Walker:
+    def __init__(self, symbol: Callable[[str], sympy.Symbol]) -> None:
+        self.symbol = symbol
+
+    def walk(self, node: ast.AST) -> tuple[sympy.Expr, int]:
+        """Return (expression, degree bound)."""
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise SymparamError(f"{_describe(node)} is not allowed in a size")
+        return method(node)
+
+    def _Expression(self, node: ast.Expression):
+        return self.walk(node.body)
+
+    def _Constant(self, node: ast.Constant):
+        value = node.value
+        if type(value) is not int:
+            raise SymparamError(f"only integer literals are allowed in a size, not {value!r}")
+        if value.bit_length() > MAX_LITERAL_BITS:
+            raise SymparamError(f"the literal {value} is too large (at most 2**{MAX_LITERAL_BITS})")
+        return sympy.Integer(value), 0
+
+    def _Name(self, node: ast.Name):
+        return self.symbol(check_name(node.id)), 1
+
+    def _UnaryOp(self, node: ast.UnaryOp):
+        value, degree = self.walk(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -value, degree
+        if isinstance(node.op, ast.UAdd):
+            return value, degree
+        raise SymparamError(f"the operator {_describe(node.op)} is not allowed in a size")
+
+    def _BinOp(self, node: ast.BinOp):
+        left, dl = self.walk(node.left)
+        op = node.op
+        if isinstance(op, ast.Pow):
+            if not (isinstance(node.right, ast.Constant) and type(node.right.value) is int
+                    and 0 <= node.right.value <= MAX_EXPONENT):
+                raise SymparamError(f"an exponent must be an integer literal from 0 to {MAX_EXPONENT}")
+            exponent = node.right.value
+            return _bounded(left ** exponent, dl * exponent)
+        right, dr = self.walk(node.right)
+        if isinstance(op, ast.Add):
+            return _bounded(left + right, max(dl, dr))
+        if isinstance(op, ast.Sub):
+            return _bounded(left - right, max(dl, dr))
+        if isinstance(op, ast.Mult):
+            return _bounded(left * right, dl + dr)
+        if isinstance(op, (ast.Div, ast.FloorDiv, ast.Mod)):
+            if right.is_zero:
+                raise SymparamError("division by zero")
+            if isinstance(op, ast.Div):
+                return _bounded(left / right, dl + dr)
+            if isinstance(op, ast.FloorDiv):
+                return _bounded(sympy.floor(left / right), dl + dr)
+            return _bounded(sympy.Mod(left, right), max(dl, dr))
+        raise SymparamError(f"the operator {_describe(op)} is not allowed in a size")
+
+    def _Call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            raise SymparamError(f"only min, max, floor and ceil may be called in a size, not {_describe(node.func)}")
+        if node.keywords:
+            raise SymparamError("keyword arguments are not allowed in a size")
+        function, least, most = _FUNCTIONS[node.func.id]
+        if not least <= len(node.args) <= most:
+            count = "exactly 1 argument" if least == most else f"{least} to {most} arguments"
+            raise SymparamError(f"{node.func.id} takes {count}, received {len(node.args)}")
+        parts = [self.walk(arg) for arg in node.args]
+        return _bounded(function(*(p[0] for p in parts)), max(p[1] for p in parts))
+
+
+def _bounded(value: sympy.Expr, degree: int) -> tuple[sympy.Expr, int]:
+    if degree > MAX_DEGREE:
+        raise SymparamError(f"the expression's degree is too high (at most {MAX_DEGREE})")
+    if value.is_Number:
+        if not value.is_finite:
+            raise SymparamError("the expression has no finite value")
+        if value.is_Rational and max(abs(value.p).bit_length(), abs(value.q).bit_length()) > MAX_VALUE_BITS:
+            raise SymparamError(f"the expression's value is too large (at most 2**{MAX_VALUE_BITS})")
+    return value, degree
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        "Attribute": "attribute access", "Subscript": "subscripting", "Lambda": "a lambda",
+        "Call": "a call", "Compare": "a comparison", "BoolOp": "a boolean operator",
+        "Constant": "a literal", "JoinedStr": "an f-string", "List": "a list", "Tuple": "a tuple",
+        "Dict": "a dict", "Set": "a set", "IfExp": "a conditional expression", "NamedExpr": "an assignment",
+        "BitAnd": "&", "BitOr": "|", "BitXor": "^", "LShift": "<<", "RShift": ">>", "MatMult": "@",
+        "Invert": "~", "Not": "not", "Starred": "unpacking", "Await": "await", "Yield": "yield",
+        "ListComp": "a comprehension", "GeneratorExp": "a comprehension", "DictComp": "a comprehension",
+        "SetComp": "a comprehension",
+    }
+    kind = type(node).__name__
+    if isinstance(node, ast.Name):
+        return f"'{node.id}'"
+    return names.get(kind, kind)
+
+
+def parse_expression(text: str, symbol: Callable[[str], sympy.Symbol]) -> sympy.Expr:
+    """Parse one size expression. `symbol(name)` returns the network's Symbol for a name.
+
+    Raises SymparamError with a short fact; the caller names the key and the place.
+    """
+    if not isinstance(text, str):
+        raise SymparamError(f"expected {GRAMMAR}")
+    if len(text) > MAX_TEXT:
+        raise SymparamError(f"the expression is too long ({len(text)} characters, at most {MAX_TEXT})")
+    if not text.strip():
+        raise SymparamError("the expression is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+        value, _ = _Walker(symbol).walk(tree)
+    except SymparamError:
+        raise
+    except SyntaxError as exc:
+        raise SymparamError(f"the expression is not well formed ({exc.msg})") from None
+    except (RecursionError, MemoryError, ValueError, OverflowError, TypeError):
+        raise SymparamError("the expression is too deeply nested or too large") from None
+    return value

@@ -1,0 +1,55 @@
+"""The registry of layer kinds, keyed by the names users write (Keras class names)."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import re
+
+from ..errors import SymparamError, show
+from .base import LayerKind
+
+_FAMILIES = ("core", "convolutional", "pooling", "normalization")
+_REGISTRY: dict[str, type[LayerKind]] = {}
+_loaded = False
+
+
+def register(cls: type[LayerKind]) -> type[LayerKind]:
+    """Class decorator: file a kind under its `name`."""
+    if cls.name in _REGISTRY:
+        raise RuntimeError(f"layer kind {cls.name} registered twice")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for family in _FAMILIES:
+            importlib.import_module(f"{__name__}.{family}")
+        _loaded = True
+
+
+def kinds() -> dict[str, type[LayerKind]]:
+    _load()
+    return dict(_REGISTRY)
+
+
+def lookup(type_name: object) -> type[LayerKind]:
+    """The kind registered under `type_name`; an unknown name answers with the closest known ones."""
+    _load()
+    if isinstance(type_name, str) and type_name in _REGISTRY:
+        return _REGISTRY[type_name]
+    if not isinstance(type_name, str):
+        raise SymparamError(f"type must be a layer class name such as \"Conv2D\". Received: type = {show(type_name)}.")
+    by_lower = {n.lower(): n for n in _REGISTRY}
+    close = difflib.get_close_matches(type_name.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
+    raise SymparamError(f"unknown layer type. Received: type = {show(type_name)}.{hint}")
+
+
+def default_name(type_name: str) -> str:
+    """Keras's automatic layer name: the class name in snake_case (Conv2D -> conv2d)."""
+    name = re.sub(r"\W+", "", type_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -1,0 +1,222 @@
+"""What every layer kind is made of: its arguments (with Keras's names and defaults) and a build step.
+
+A kind is one small class: `args` (argument descriptors), `summary` (one line), `no_params` (why it has no
+parameters, if it has none) and `build(a, inputs, b)`, which declares variables and conditions on the Build `b`
+and returns the output shape. Output-shape arithmetic lives in symparam.shapes.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, ClassVar, Sequence
+
+import sympy
+
+from ..errors import SymparamError, show
+from ..model import Condition, Shape, Variable
+
+REQUIRED = object()
+
+
+class Context:
+    """What parsing an argument needs: the symbol table, and where to record conditions on sizes."""
+
+    def __init__(self, symbols, conditions: list[Condition]) -> None:
+        self.symbols = symbols
+        self.conditions = conditions
+
+    def size(self, value: Any, key: str, minimum: int = 1) -> sympy.Expr:
+        expr = self.symbols.parse(value, key)
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        if expr.is_number:
+            if not expr.is_integer or expr < minimum:
+                raise SymparamError(f"{key} must be {expected} or an expression over symbols. "
+                                    f"Received: {key} = {show(value)}.")
+        else:
+            relation = sympy.Ge(expr, minimum)
+            if relation is not sympy.true:
+                self.conditions.append(Condition(relation, key, f"{key} must be {expected}"))
+        return expr
+
+
+class Arg:
+    """One constructor argument: its default and how a spec value becomes a Python value."""
+    expected = "a value"
+
+    def __init__(self, default: Any = REQUIRED) -> None:
+        self.default = default
+
+    def parse(self, value: Any, key: str, ctx: Context) -> Any:
+        return value
+
+    def refuse(self, value: Any, key: str) -> SymparamError:
+        return SymparamError(f"{key} must be {self.expected}. Received: {key} = {show(value)}.")
+
+
+def _is_none(value: Any) -> bool:
+    return isinstance(value, str) and value.lower() == "none"
+
+
+class Size(Arg):
+    expected = "a positive integer or an expression over symbols"
+
+    def __init__(self, default: Any = REQUIRED, minimum: int = 1) -> None:
+        super().__init__(default)
+        self.minimum = minimum
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.refuse(value, key)
+        return ctx.size(value, key, self.minimum)
+
+
+class Sizes(Arg):
+    """A size per spatial axis: one size for all axes, or a list of `rank` sizes (kernel_size, strides)."""
+
+    def __init__(self, rank: int, default: Any = REQUIRED, optional: bool = False) -> None:
+        super().__init__(default)
+        self.rank, self.optional = rank, optional
+        self.expected = (f"a positive size or a list of {rank} positive sizes"
+                         + (' or "none"' if optional else ""))
+
+    def parse(self, value, key, ctx):
+        if self.optional and (value is None or _is_none(value)):
+            return None
+        items = value if isinstance(value, list) else [value] * self.rank
+        if len(items) != self.rank or any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in items):
+            raise self.refuse(value, key)
+        return tuple(ctx.size(v, key) for v in items)
+
+
+class Choice(Arg):
+    def __init__(self, *options: str, default: Any = REQUIRED) -> None:
+        super().__init__(default)
+        self.options = options
+        self.expected = "one of " + ", ".join(f'"{o}"' for o in options)
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, str) and value.lower() in self.options:
+            return value.lower()
+        raise self.refuse(value, key)
+
+
+class Flag(Arg):
+    expected = "true or false"
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, bool):
+            return value
+        raise self.refuse(value, key)
+
+
+class Text(Arg):
+    """A name the count does not depend on (an activation): any identifier-like string, or "none"."""
+    expected = 'a name such as "relu", or "none"'
+
+    def parse(self, value, key, ctx):
+        if _is_none(value):
+            return None
+        if isinstance(value, str) and value.replace("_", "").replace(".", "").isalnum() and len(value) <= 64:
+            return value
+        raise self.refuse(value, key)
+
+
+class Real(Arg):
+    def __init__(self, default: Any = REQUIRED, low: float = 0.0, high: float | None = None,
+                 high_open: bool = False) -> None:
+        super().__init__(default)
+        self.low, self.high, self.high_open = low, high, high_open
+        bound = "" if high is None else (f" and below {high}" if high_open else f" and at most {high}")
+        self.expected = f"a number at least {low}{bound}"
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise self.refuse(value, key)
+        if value < self.low or (self.high is not None and (value >= self.high if self.high_open else value > self.high)):
+            raise self.refuse(value, key)
+        return value
+
+
+class Int(Arg):
+    """A plain integer that is not a size (an axis)."""
+    expected = "an integer"
+
+    def __init__(self, default: Any = REQUIRED, optional: bool = False) -> None:
+        super().__init__(default)
+        self.optional = optional
+        if optional:
+            self.expected = 'an integer or "none"'
+
+    def parse(self, value, key, ctx):
+        if self.optional and (value is None or _is_none(value)):
+            return None
+        if type(value) is int:
+            return value
+        raise self.refuse(value, key)
+
+
+class Opaque(Arg):
+    """An argument the count does not depend on (initializers, regularizers, constraints, dtype, seed)."""
+    expected = "a string, number, boolean, list or table"
+
+    def __init__(self, default: Any = None) -> None:
+        super().__init__(default)
+
+
+class Unsupported(Arg):
+    """A Keras argument symparam does not model yet: accepted only at its default."""
+
+    def __init__(self, default: Any = None, why: str = "") -> None:
+        super().__init__(default)
+        self.why = why
+
+    def parse(self, value, key, ctx):
+        if value is None or _is_none(value) or value == self.default:
+            return self.default
+        raise SymparamError(f"{key} is not supported by symparam yet ({self.why}). Received: {key} = {show(value)}.")
+
+
+# Arguments every Keras layer takes (keras.layers.Layer.__init__); `name` is read by the spec loader.
+BASE_ARGS: dict[str, Arg] = {
+    "trainable": Flag(True),
+    "dtype": Opaque(),
+    "autocast": Opaque(),
+    "activity_regularizer": Opaque(),
+}
+
+
+class Build:
+    """Collects what a layer declares while it is built."""
+
+    def __init__(self, trainable: bool = True) -> None:
+        self.variables: list[Variable] = []
+        self.conditions: list[Condition] = []
+        self.layer_trainable = trainable
+
+    def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str],
+               trainable: bool = True, buffer: bool = False) -> None:
+        self.variables.append(Variable(name, tuple(shape), trainable and self.layer_trainable and not buffer,
+                                       role, tuple(labels), buffer))
+
+    def require(self, relation: Any, key: str, why: str) -> None:
+        if relation is sympy.true or relation is True:
+            return
+        if relation is sympy.false or relation is False:
+            raise SymparamError(why)
+        self.conditions.append(Condition(relation, key, why))
+
+
+class LayerKind:
+    """Base of every layer kind. Subclasses set the ClassVars and implement build()."""
+    name: ClassVar[str]
+    summary: ClassVar[str] = ""
+    args: ClassVar[dict[str, Arg]] = {}
+    no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
+    n_inputs: ClassVar[int] = 1
+
+    @classmethod
+    def all_args(cls) -> dict[str, Arg]:
+        return {**cls.args, **BASE_ARGS}
+
+    def build(self, a: SimpleNamespace, inputs: Sequence[Shape], b: Build) -> Shape:
+        raise NotImplementedError

@@ -1,0 +1,97 @@
+"""Convolutions: Conv1D, Conv2D, Conv3D share one base and differ only by rank (as in Keras's base_conv)."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError
+from ..shapes import conv_length, join_channels
+from . import register
+from .base import Choice, Flag, Int, LayerKind, Opaque, Size, Sizes, Text
+from .core import KERNEL_ARGS, channels_of
+
+_AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
+
+
+class Conv(LayerKind):
+    rank = 0
+
+    @classmethod
+    def conv_args(cls, rank: int) -> dict:
+        paddings = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        return {
+            "filters": Size(), "kernel_size": Sizes(rank), "strides": Sizes(rank, 1),
+            "padding": Choice(*paddings, default="valid"),
+            "data_format": Choice("channels_last", "channels_first", default="channels_last"),
+            "dilation_rate": Sizes(rank, 1), "groups": Size(1), "activation": Text(None),
+            "use_bias": Flag(True), **KERNEL_ARGS, "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
+        }
+
+    def build(self, a, inputs, b):
+        rank = self.rank
+        channels, spatial = channels_of(inputs[0], a.data_format, self.name, rank)
+        if channels is None:
+            raise SymparamError(f"{self.name} needs the channel axis to have a known length")
+        strides = _per_axis(a.strides, rank)
+        dilation = _per_axis(a.dilation_rate, rank)
+        if all(s.is_number for s in strides + dilation) and max(strides) > 1 and max(dilation) > 1:
+            raise SymparamError("strides > 1 cannot be combined with dilation_rate > 1 (Keras refuses it). "
+                                f"Received: strides = {_show(strides)}, dilation_rate = {_show(dilation)}.")
+        g = a.groups
+        b.require(sympy.Eq(sympy.Mod(a.filters, g), 0), "groups",
+                  f"groups must divide filters. Received: filters = {a.filters}, groups = {g}.")
+        b.require(sympy.Eq(sympy.Mod(channels, g), 0), "groups",
+                  f"groups must divide the input channels. Received: {channels} input channels, groups = {g}.")
+        out = []
+        for axis, (n, k, s, d) in enumerate(zip(spatial, a.kernel_size, strides, dilation)):
+            length, condition = conv_length(n, k, s, d, a.padding)
+            if condition is not None:
+                b.require(condition, "kernel_size",
+                          f"kernel_size: a 'valid' window of {k} (dilation {d}) needs input axis {axis + 1} to be "
+                          f"at least {d * (k - 1) + 1}. Received input length {n}.")
+            out.append(length)
+        c_in = channels / g
+        labels = (*_AXES[rank], "C_in" if g == 1 else "C_in/g", "F")
+        kernel = (*a.kernel_size, c_in, a.filters)
+        if a.lora_rank is not None and a.lora_rank < 1:
+            raise SymparamError(f"lora_rank must be a positive integer or \"none\". Received: lora_rank = {a.lora_rank}.")
+        b.weight("kernel", kernel, role="weights", labels=labels, trainable=a.lora_rank is None)
+        if a.use_bias:
+            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+        if a.lora_rank is not None:
+            r = sympy.Integer(a.lora_rank)
+            b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"))
+            b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"))
+        return join_channels(a.filters, out, a.data_format)
+
+
+def _per_axis(values, rank):
+    return tuple(values) if len(values) == rank else tuple(values) * rank
+
+
+def _show(values) -> str:
+    return "(" + ", ".join(str(v) for v in values) + ")"
+
+
+@register
+class Conv1D(Conv):
+    name = "Conv1D"
+    rank = 1
+    summary = "1D convolution: k·C_in/groups·F weights plus F biases"
+    args = Conv.conv_args(1)
+
+
+@register
+class Conv2D(Conv):
+    name = "Conv2D"
+    rank = 2
+    summary = "2D convolution: k_h·k_w·C_in/groups·F weights plus F biases"
+    args = Conv.conv_args(2)
+
+
+@register
+class Conv3D(Conv):
+    name = "Conv3D"
+    rank = 3
+    summary = "3D convolution: k_d·k_h·k_w·C_in/groups·F weights plus F biases"
+    args = Conv.conv_args(3)

@@ -1,0 +1,173 @@
+"""Core kinds: InputLayer, Dense, Flatten, Reshape, Dropout, Activation."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError, show
+from ..shapes import product, split_channels
+from . import register
+from .base import REQUIRED, Arg, Choice, Flag, Int, LayerKind, Opaque, Real, Size, Text, Unsupported
+
+KERNEL_ARGS = {
+    "kernel_initializer": Opaque(), "bias_initializer": Opaque(), "kernel_regularizer": Opaque(),
+    "bias_regularizer": Opaque(), "kernel_constraint": Opaque(), "bias_constraint": Opaque(),
+}
+
+
+class ShapeArg(Arg):
+    """A shape without the batch axis: a list of sizes, "none" for an axis of unknown length."""
+    expected = 'a list of positive sizes (or "none" for an unknown length)'
+
+    def __init__(self, default=REQUIRED, batch: bool = False, optional: bool = False) -> None:
+        super().__init__(default)
+        self.batch, self.optional = batch, optional
+
+    def parse(self, value, key, ctx):
+        if self.optional and isinstance(value, str) and value.lower() == "none":
+            return None
+        if not isinstance(value, list) or len(value) > 16:
+            raise self.refuse(value, key)
+        items = value[1:] if self.batch else value
+        if self.batch and not value:
+            raise self.refuse(value, key)
+        return tuple(None if isinstance(v, str) and v.lower() == "none" else ctx.size(v, key) for v in items)
+
+
+def last_axis(shape, key_layer: str) -> sympy.Expr:
+    if not shape:
+        raise SymparamError(f"{key_layer} needs an input with at least one axis. Received input shape ().")
+    if shape[-1] is None:
+        raise SymparamError(f"{key_layer} needs the last input axis to have a known length. Received input shape "
+                            f"{format_shape(shape)}.")
+    return shape[-1]
+
+
+def format_shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+@register
+class InputLayer(LayerKind):
+    name = "InputLayer"
+    summary = "the network's input: a shape, no parameters"
+    no_params = "an input layer only names the shape of the data that comes in"
+    n_inputs = 0
+    args = {
+        "shape": ShapeArg(None, optional=True), "batch_size": Opaque(), "dtype": Opaque(), "sparse": Opaque(),
+        "ragged": Opaque(), "batch_shape": ShapeArg(None, batch=True, optional=True),
+        "input_tensor": Unsupported(None, "a tensor cannot be written in a spec"), "optional": Opaque(),
+    }
+
+    def build(self, a, inputs, b):
+        if a.shape is not None and a.batch_shape is not None:
+            raise SymparamError("give shape or batch_shape, not both")
+        if a.shape is None and a.batch_shape is None:
+            raise SymparamError("shape is required (the input shape without the batch axis)")
+        return a.shape if a.shape is not None else a.batch_shape
+
+
+@register
+class Dense(LayerKind):
+    name = "Dense"
+    summary = "fully connected: inputs x units weights plus units biases, on the last axis"
+    args = {
+        "units": Size(), "activation": Text(None), "use_bias": Flag(True), **KERNEL_ARGS,
+        "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
+        "quantization_config": Unsupported(None, "quantized layers are not modelled"),
+    }
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        n_in = last_axis(x, "Dense")
+        if a.lora_rank is not None and a.lora_rank < 1:
+            raise SymparamError(f"lora_rank must be a positive integer or \"none\". Received: lora_rank = {a.lora_rank}.")
+        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "units"),
+                 trainable=a.lora_rank is None)
+        if a.use_bias:
+            b.weight("bias", (a.units,), role="biases", labels=("units",))
+        if a.lora_rank is not None:
+            r = sympy.Integer(a.lora_rank)
+            b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"))
+            b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"))
+        return (*x[:-1], a.units)
+
+
+@register
+class Flatten(LayerKind):
+    name = "Flatten"
+    summary = "flattens every axis but the batch into one"
+    no_params = "flattening only rearranges the values it receives"
+    args = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        return (product(x),)
+
+
+class TargetShape(Arg):
+    expected = "a list of positive sizes, at most one of them -1"
+
+    def parse(self, value, key, ctx):
+        if not isinstance(value, list) or not value or len(value) > 16:
+            raise self.refuse(value, key)
+        dims = tuple(None if v == -1 and type(v) is int else ctx.size(v, key) for v in value)
+        if sum(d is None for d in dims) > 1:
+            raise SymparamError(f"{key} may contain -1 only once. Received: {key} = {show(value)}.")
+        return dims
+
+
+@register
+class Reshape(LayerKind):
+    name = "Reshape"
+    summary = "rearranges the values into target_shape (one axis may be -1: inferred)"
+    no_params = "reshaping only rearranges the values it receives"
+    args = {"target_shape": TargetShape()}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        total = product(x)
+        dims = a.target_shape
+        known = sympy.Mul(*(d for d in dims if d is not None))
+        if total is None:
+            return tuple(d for d in dims)
+        if None in dims:
+            b.require(sympy.Eq(sympy.Mod(total, known), 0), "target_shape",
+                      f"target_shape: the input's {total} values do not divide into {known}")
+            inferred = total / known
+            return tuple(inferred if d is None else d for d in dims)
+        b.require(sympy.Eq(total, known), "target_shape",
+                  f"target_shape: the input has {total} values, the target shape {known}")
+        return dims
+
+
+@register
+class Dropout(LayerKind):
+    name = "Dropout"
+    summary = "randomly zeroes a fraction rate of its inputs while training"
+    no_params = "dropout only zeroes some of the values it receives"
+    args = {"rate": Real(REQUIRED, 0.0, 1.0), "noise_shape": Opaque(), "seed": Opaque()}
+
+    def build(self, a, inputs, b):
+        return inputs[0]
+
+
+@register
+class Activation(LayerKind):
+    name = "Activation"
+    summary = "applies an activation function element by element"
+    no_params = "an activation is a fixed function applied to each value"
+    args = {"activation": Text()}
+
+    def build(self, a, inputs, b):
+        return inputs[0]
+
+
+def channels_of(shape, data_format: str, kind: str, rank: int):
+    """Check an input of rank `rank` spatial axes plus channels; return (channels, spatial)."""
+    if len(shape) != rank + 1:
+        layout = "(channels, spatial...)" if data_format == "channels_first" else "(spatial..., channels)"
+        raise SymparamError(f"{kind} expects an input with {rank + 1} axes {layout} besides the batch. "
+                            f"Received input shape {format_shape(shape)}.")
+    channels, spatial = split_channels(shape, data_format)
+    return channels, spatial

@@ -1,0 +1,48 @@
+"""BatchNormalization: trainable gamma and beta, non-trainable moving statistics, one per feature on `axis`."""
+
+from __future__ import annotations
+
+from ..errors import SymparamError
+from . import register
+from .base import Flag, Int, LayerKind, Opaque, Real
+from .core import format_shape
+
+
+@register
+class BatchNormalization(LayerKind):
+    name = "BatchNormalization"
+    summary = "normalizes each feature: gamma and beta (trainable), moving mean and variance (not trainable)"
+    args = {
+        "axis": Int(-1), "momentum": Real(0.99), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True),
+        "beta_initializer": Opaque(), "gamma_initializer": Opaque(), "moving_mean_initializer": Opaque(),
+        "moving_variance_initializer": Opaque(), "beta_regularizer": Opaque(), "gamma_regularizer": Opaque(),
+        "beta_constraint": Opaque(), "gamma_constraint": Opaque(), "renorm": Flag(False),
+        "renorm_clipping": Opaque(), "renorm_momentum": Opaque(), "synchronized": Opaque(),
+    }
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        n = feature_axis(x, a.axis)
+        if n is None:
+            raise SymparamError(f"axis {a.axis} must have a known length. Received input shape {format_shape(x)}.")
+        shape, labels = (n,), ("C",)
+        if a.scale:
+            b.weight("gamma", shape, role="scales (gamma)", labels=labels)
+        if a.center:
+            b.weight("beta", shape, role="offsets (beta)", labels=labels)
+        b.weight("moving_mean", shape, role="moving means", labels=labels, trainable=False)
+        b.weight("moving_variance", shape, role="moving variances", labels=labels, trainable=False)
+        if a.renorm:
+            for name, role in (("moving_stddev", "moving standard deviations"), ("renorm_mean", "renorm means"),
+                               ("renorm_stddev", "renorm standard deviations")):
+                b.weight(name, shape, role=role, labels=labels, trainable=False)
+        return x
+
+
+def feature_axis(shape, axis: int):
+    """The length of Keras axis `axis` (counted with the batch axis at 0) of a batch-less shape."""
+    rank = len(shape) + 1
+    if axis == 0 or not -(rank - 1) <= axis <= rank - 1:
+        raise SymparamError(f"axis must name a non-batch axis of the input, from 1 to {rank - 1} or from -1 to "
+                            f"-{rank - 1}. Received: axis = {axis} for input shape {format_shape(shape)}.")
+    return shape[axis - 1] if axis > 0 else shape[axis]

@@ -1,0 +1,68 @@
+"""Pooling: Max/Average pooling 1D-3D (windows) and their global forms. None has parameters."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError
+from ..shapes import join_channels, pool_length
+from . import register
+from .base import Choice, Flag, LayerKind, Sizes
+from .core import channels_of
+
+_FORMAT = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
+
+
+class Pooling(LayerKind):
+    rank = 0
+    op = ""
+
+    @classmethod
+    def make_args(cls, rank: int) -> dict:
+        return {"pool_size": Sizes(rank, 2), "strides": Sizes(rank, None, optional=True),
+                "padding": Choice("valid", "same", default="valid"), **_FORMAT}
+
+    def build(self, a, inputs, b):
+        channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)
+        strides = a.strides if a.strides is not None else a.pool_size
+        out = []
+        for axis, (n, p, s) in enumerate(zip(spatial, a.pool_size, strides)):
+            length, condition = pool_length(n, p, s, a.padding)
+            if condition is not None:
+                b.require(condition, "pool_size",
+                          f"pool_size: a 'valid' window of {p} needs input axis {axis + 1} to be at least {p}. "
+                          f"Received input length {n}.")
+            out.append(length)
+        return join_channels(channels, out, a.data_format)
+
+
+class GlobalPooling(LayerKind):
+    rank = 0
+    args = {**_FORMAT, "keepdims": Flag(False)}
+
+    def build(self, a, inputs, b):
+        channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)
+        if a.keepdims:
+            return join_channels(channels, [sympy.Integer(1)] * self.rank, a.data_format)
+        return (channels,)
+
+
+def _make(op: str, rank: int, global_: bool):
+    word = "maximum" if op == "Max" else "average"
+    if global_:
+        name = f"Global{op if op == 'Max' else 'Average'}Pooling{rank}D"
+        attrs = {"name": name, "rank": rank,
+                 "summary": f"the {word} over all {rank}D positions, per channel",
+                 "no_params": f"global pooling only takes the {word} of each channel"}
+        return register(type(name, (GlobalPooling,), attrs))
+    name = f"{op}Pooling{rank}D"
+    attrs = {"name": name, "rank": rank, "op": op, "args": Pooling.make_args(rank),
+             "summary": f"the {word} over each {rank}D window, per channel",
+             "no_params": f"pooling only takes the {word} over each window"}
+    return register(type(name, (Pooling,), attrs))
+
+
+for _op in ("Max", "Average"):
+    for _rank in (1, 2, 3):
+        _make(_op, _rank, global_=False)
+        _make(_op, _rank, global_=True)

@@ -1,0 +1,125 @@
+"""The records the engine produces: variables, layers, the network. Plain data: no formatting here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
+
+import sympy
+
+Dim = sympy.Expr | None          # None: a dimension Keras leaves unknown (a variable-length axis)
+Shape = tuple[Dim, ...]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One weight of a layer, under the framework's own name (kernel, bias, gamma, moving_mean, ...)."""
+    name: str
+    shape: tuple[sympy.Expr, ...]
+    trainable: bool = True
+    role: str = ""                  # words for the derivation: "weights", "biases", "scale" ...
+    labels: tuple[str, ...] = ()    # the letters of the generic formula, one per axis: k_h, k_w, C_in, F
+    buffer: bool = False            # a PyTorch buffer, not a parameter
+
+    @property
+    def size(self) -> sympy.Expr:
+        return sympy.Mul(*self.shape)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What must hold for a layer to be valid, e.g. img_size >= 5 for a 'valid' 5x5 convolution."""
+    relation: Any                   # a sympy relational (or a boolean once decided)
+    key: str                        # the argument it comes from
+    why: str                        # one phrase: "a 'valid' 5-wide window needs at least 5 inputs"
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    index: int                      # 1-based position in the spec
+    name: str
+    type: str                       # the kind's registry name (Keras class name)
+    inputs: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    variables: tuple[Variable, ...]
+    conditions: tuple[Condition, ...] = ()
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> sympy.Expr:
+        return sympy.Add(*(v.size for v in self.variables if not v.buffer))
+
+    @property
+    def trainable(self) -> sympy.Expr:
+        return sympy.Add(*(v.size for v in self.variables if v.trainable and not v.buffer))
+
+    @property
+    def non_trainable(self) -> sympy.Expr:
+        return sympy.Add(*(v.size for v in self.variables if not v.trainable and not v.buffer))
+
+    @property
+    def buffers(self) -> sympy.Expr:
+        return sympy.Add(*(v.size for v in self.variables if v.buffer))
+
+
+@dataclass(frozen=True)
+class Network:
+    """A derived network. `symbolic` is the same network before numbers were bound (itself when none were)."""
+    name: str
+    convention: str
+    source: str                                 # the spec's file name, for messages
+    inputs: Mapping[str, Shape]
+    layers: tuple[LayerRecord, ...]
+    symbols: Any                                # the SymbolTable
+    bindings: Mapping[str, int] = field(default_factory=dict)
+    assumptions: tuple[tuple[LayerRecord, Condition], ...] = ()
+    symbolic: "Network | None" = None
+
+    @property
+    def total(self) -> sympy.Expr:
+        return sympy.Add(*(layer.params for layer in self.layers))
+
+    @property
+    def trainable(self) -> sympy.Expr:
+        return sympy.Add(*(layer.trainable for layer in self.layers))
+
+    @property
+    def non_trainable(self) -> sympy.Expr:
+        return sympy.Add(*(layer.non_trainable for layer in self.layers))
+
+    @property
+    def buffers(self) -> sympy.Expr:
+        return sympy.Add(*(layer.buffers for layer in self.layers))
+
+    @property
+    def free_symbols(self) -> list[str]:
+        """Names still free, in the order the spec declares or first uses them."""
+        used: set[str] = set()
+        for layer in self.layers:
+            for v in layer.variables:
+                used |= {s.name for s in v.size.free_symbols}
+            for d in layer.output_shape:
+                if d is not None:
+                    used |= {s.name for s in d.free_symbols}
+        return [n for n in self.symbols.names() if n in used]
+
+    @property
+    def unbound(self) -> "Network":
+        return self.symbolic if self.symbolic is not None else self
+
+    def layer(self, name: str) -> LayerRecord:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def subs(self, **values: int) -> "Network":
+        """The same network with more symbols bound to numbers (notebook use)."""
+        from .engine import bind
+        merged = {**self.bindings, **values}
+        return bind(self.unbound, merged)
+
+
+def with_layers(net: Network, layers: Sequence[LayerRecord], **changes: Any) -> Network:
+    return replace(net, layers=tuple(layers), **changes)
