@@ -77,7 +77,7 @@ def _show(values) -> str:
 class Conv1D(Conv):
     name = "Conv1D"
     rank = 1
-    summary = "1D convolution: k·C_in/groups·F weights plus F biases"
+    summary = "1D convolution: F filters of width k over the input channels, one bias per filter"
     args = Conv.conv_args(1)
 
 
@@ -85,7 +85,7 @@ class Conv1D(Conv):
 class Conv2D(Conv):
     name = "Conv2D"
     rank = 2
-    summary = "2D convolution: k_h·k_w·C_in/groups·F weights plus F biases"
+    summary = "2D convolution: F filters of k_h x k_w over the input channels, one bias per filter"
     args = Conv.conv_args(2)
 
 
@@ -93,5 +93,5 @@ class Conv2D(Conv):
 class Conv3D(Conv):
     name = "Conv3D"
     rank = 3
-    summary = "3D convolution: k_d·k_h·k_w·C_in/groups·F weights plus F biases"
+    summary = "3D convolution: F filters of k_d x k_h x k_w over the input channels, one bias per filter"
     args = Conv.conv_args(3)

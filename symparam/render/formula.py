@@ -1,0 +1,24 @@
+"""Per-layer parameter formulas as the lesson writes them: each variable's axes multiplied, in layout order."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy
+
+from ..model import LayerRecord
+
+
+def product_text(dims, show: Callable[[sympy.Expr], str], times: str) -> str:
+    parts = []
+    for d in dims:
+        s = show(d)
+        parts.append(f"({s})" if isinstance(d, sympy.Add) or (len(dims) > 1 and s.startswith("-")) else s)
+    return times.join(parts)
+
+
+def layer_formula(layer: LayerRecord, show: Callable[[sympy.Expr], str], times: str = "·",
+                  include_buffers: bool = False) -> str:
+    """'3·3·3·32 + 32' for a Conv2D; '' for a layer without parameters."""
+    terms = [product_text(v.shape, show, times) for v in layer.variables if include_buffers or not v.buffer]
+    return " + ".join(terms)

@@ -1,0 +1,40 @@
+"""The JSON document of `symparam derive --json` (a contract: later versions add keys, never change these)."""
+
+from __future__ import annotations
+
+import json
+
+from ..model import Network
+from ..totals import json_value, readable
+
+
+def document(net: Network) -> dict:
+    layers = []
+    for layer in net.layers:
+        layers.append({
+            "name": layer.name,
+            "type": layer.type,
+            "inputs": list(layer.inputs),
+            "output_shape": [json_value(d) for d in layer.output_shape],
+            "params": json_value(readable(layer.params)),
+            "trainable": json_value(readable(layer.trainable)),
+            "non_trainable": json_value(readable(layer.non_trainable)),
+            "variables": [{"name": v.name, "shape": [json_value(d) for d in v.shape],
+                           "size": json_value(v.size), "trainable": v.trainable} for v in layer.variables],
+        })
+    return {
+        "network": net.name,
+        "convention": net.convention,
+        "bindings": {k: int(v) for k, v in net.bindings.items()},
+        "free_symbols": net.free_symbols,
+        "layers": layers,
+        "total": json_value(readable(net.total)),
+        "trainable": json_value(readable(net.trainable)),
+        "non_trainable": json_value(readable(net.non_trainable)),
+        "assumptions": [{"layer": layer.name, "key": c.key, "condition": str(c.relation)}
+                        for layer, c in net.assumptions],
+    }
+
+
+def render(net: Network) -> str:
+    return json.dumps(document(net), indent=2)
