@@ -119,7 +119,7 @@ def bind(net: Network, values: Mapping[str, int]) -> Network:
         where = layer_where(layer.index, layer.name, layer.type)
         for condition in layer.conditions:
             if condition.relation.xreplace(table) is sympy.false:
-                raise SymparamError(f"{condition.why} This fails at {shown}.").within(where).in_file(net.source)
+                raise SymparamError(f"{condition.why}; {tidy_condition(condition.relation)} fails at {shown}.").within(where).in_file(net.source)
         output = tuple(sub(d) for d in layer.output_shape)
         for axis, dim in enumerate(output, start=1):
             if dim is not None and dim.is_number and not (dim.is_integer and dim >= 1):

@@ -21,7 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch", reason="the Keras oracle needs torch (pip install '.[oracle]')")
 pytest.importorskip("keras", reason="the Keras oracle needs keras 3 (pip install '.[oracle]')")
 
-from hypothesis import HealthCheck, example, given, settings  # noqa: E402
+from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (tests/ on sys.path)
@@ -59,11 +59,13 @@ def assert_matches_keras(type_name: str, kwargs: dict[str, Any], input_shape: tu
     try:
         expected = keras_layer_facts(type_name, kwargs, input_shape)
     except KerasRefused as refused:
+        event("Keras refuses")
         try:
             got = symparam_facts(type_name, kwargs, input_shape)
         except SymparamError:
             return
         pytest.fail(f"Keras refuses but symparam accepts: {case}\n  Keras: {refused}\n  symparam: {got}")
+    event("Keras accepts")
     try:
         got = symparam_facts(type_name, kwargs, input_shape)
     except SymparamError as exc:

@@ -198,11 +198,12 @@ class Build:
         self.variables.append(Variable(name, tuple(shape), trainable and self.layer_trainable and not buffer,
                                        role, tuple(labels), buffer))
 
-    def require(self, relation: Any, key: str, why: str) -> None:
+    def require(self, relation: Any, key: str, why: str, received: str = "") -> None:
+        """Record a condition; one that is already false is an error (`why`, then what was received)."""
         if relation is sympy.true or relation is True:
             return
         if relation is sympy.false or relation is False:
-            raise SymparamError(why)
+            raise SymparamError(f"{why}. Received: {received}." if received else f"{why}.")
         self.conditions.append(Condition(relation, key, why))
 
 

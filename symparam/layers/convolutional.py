@@ -39,16 +39,16 @@ class Conv(LayerKind):
                                 f"Received: strides = {_show(strides)}, dilation_rate = {_show(dilation)}.")
         g = a.groups
         b.require(sympy.Eq(sympy.Mod(a.filters, g), 0), "groups",
-                  f"groups must divide filters. Received: filters = {a.filters}, groups = {g}.")
+                  "groups must divide filters", f"filters = {a.filters}, groups = {g}")
         b.require(sympy.Eq(sympy.Mod(channels, g), 0), "groups",
-                  f"groups must divide the input channels. Received: {channels} input channels, groups = {g}.")
+                  "groups must divide the input channels", f"{channels} input channels, groups = {g}")
         out = []
         for axis, (n, k, s, d) in enumerate(zip(spatial, a.kernel_size, strides, dilation)):
             length, condition = conv_length(n, k, s, d, a.padding)
             if condition is not None:
                 b.require(condition, "kernel_size",
                           f"kernel_size: a 'valid' window of {k} (dilation {d}) needs input axis {axis + 1} to be "
-                          f"at least {d * (k - 1) + 1}. Received input length {n}.")
+                          f"at least {d * (k - 1) + 1}", f"input length {n}")
             out.append(length)
         c_in = channels / g
         labels = (*_AXES[rank], "C_in" if g == 1 else "C_in/g", "F")

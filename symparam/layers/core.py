@@ -133,11 +133,11 @@ class Reshape(LayerKind):
             return tuple(d for d in dims)
         if None in dims:
             b.require(sympy.Eq(sympy.Mod(total, known), 0), "target_shape",
-                      f"target_shape: the input's {total} values do not divide into {known}")
+                      f"target_shape: the input's {total} values must divide into {known}", f"target_shape {dims}")
             inferred = total / known
             return tuple(inferred if d is None else d for d in dims)
         b.require(sympy.Eq(total, known), "target_shape",
-                  f"target_shape: the input has {total} values, the target shape {known}")
+                  f"target_shape: must hold as many values as the input ({total})", f"{known} values")
         return dims
 
 

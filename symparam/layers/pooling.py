@@ -30,8 +30,8 @@ class Pooling(LayerKind):
             length, condition = pool_length(n, p, s, a.padding)
             if condition is not None:
                 b.require(condition, "pool_size",
-                          f"pool_size: a 'valid' window of {p} needs input axis {axis + 1} to be at least {p}. "
-                          f"Received input length {n}.")
+                          f"pool_size: a 'valid' window of {p} needs input axis {axis + 1} to be at least {p}",
+                          f"input length {n}")
             out.append(length)
         return join_channels(channels, out, a.data_format)
 
