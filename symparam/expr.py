@@ -39,7 +39,7 @@ def check_name(name: str) -> str:
             or name in _FUNCTIONS or len(name) > MAX_NAME or name in ("None", "True", "False")):
         raise SymparamError(
             f"a symbol name must be an ASCII identifier of at most {MAX_NAME} characters, not starting with '_' "
-            f"and not one of min, max, floor, ceil. Received: {name!r}.")
+            f"and not one of min, max, floor, ceil, not {name!r}")
     return name
 
 

@@ -58,7 +58,7 @@ class SymbolTable:
             try:
                 return parse_expression(value, self.get)
             except SymparamError as exc:
-                raise SymparamError(f"{what} must be {GRAMMAR}; {exc.message}. Received: {what} = {show(value)}.") from None
+                raise SymparamError(f"{what} is not a valid size: {exc.message}. Received: {what} = {show(value)}.") from None
         raise SymparamError(f"{what} must be {GRAMMAR}. Received: {what} = {show(value)}.")
 
 

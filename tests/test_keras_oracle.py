@@ -21,7 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch", reason="the Keras oracle needs torch (pip install '.[oracle]')")
 pytest.importorskip("keras", reason="the Keras oracle needs keras 3 (pip install '.[oracle]')")
 
-from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
+from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (tests/ on sys.path)
@@ -53,19 +53,25 @@ def symparam_facts(type_name: str, kwargs: dict[str, Any], input_shape: tuple[in
     )
 
 
+def note_outcome(outcome: str) -> None:
+    """Count accepted vs refused cases in ``--hypothesis-show-statistics`` (no-op outside hypothesis)."""
+    if currently_in_test_context():
+        event(outcome)
+
+
 def assert_matches_keras(type_name: str, kwargs: dict[str, Any], input_shape: tuple[int, ...]) -> None:
     """symparam agrees with Keras on this case: same facts, or both refuse."""
     case = f"layer_record({type_name!r}, {kwargs!r}, {input_shape!r})"
     try:
         expected = keras_layer_facts(type_name, kwargs, input_shape)
     except KerasRefused as refused:
-        event("Keras refuses")
+        note_outcome("Keras refuses")
         try:
             got = symparam_facts(type_name, kwargs, input_shape)
         except SymparamError:
             return
         pytest.fail(f"Keras refuses but symparam accepts: {case}\n  Keras: {refused}\n  symparam: {got}")
-    event("Keras accepts")
+    note_outcome("Keras accepts")
     try:
         got = symparam_facts(type_name, kwargs, input_shape)
     except SymparamError as exc:

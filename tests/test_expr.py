@@ -1,0 +1,117 @@
+"""The safe size parser: what it accepts, what it refuses, and that refusing runs nothing."""
+
+import os
+import time
+
+import pytest
+import sympy
+from hypothesis import given, settings, strategies as st
+
+from symparam.errors import SymparamError
+from symparam.expr import parse_expression
+from symparam.symbols import SymbolTable
+
+
+def parse(text):
+    table = SymbolTable()
+    return parse_expression(text, table.get), table
+
+
+def sym(name):
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("32", sympy.Integer(32)),
+    ("2*f", 2 * sym("f")),
+    ("img_size // 2", sympy.floor(sym("img_size") / 2)),
+    ("d_model**2 + 3", sym("d_model") ** 2 + 3),
+    ("max(a, b) - min(a, 4)", sympy.Max(sym("a"), sym("b")) - sympy.Min(sym("a"), 4)),
+    ("ceil(n / 3) + floor(n / 3)", sympy.ceiling(sym("n") / 3) + sympy.floor(sym("n") / 3)),
+    ("n % 8", sympy.Mod(sym("n"), 8)),
+    ("-(-n)", sym("n")),
+    ("(n + 1) * (n - 1)", (sym("n") + 1) * (sym("n") - 1)),
+])
+def test_accepts_the_grammar(text, expected):
+    value, _ = parse(text)
+    assert sympy.simplify(value - expected) == 0
+
+
+def test_same_name_same_symbol():
+    table = SymbolTable()
+    a = parse_expression("n + 1", table.get)
+    b = parse_expression("2*n", table.get)
+    assert a.free_symbols == b.free_symbols
+    (n,) = a.free_symbols
+    assert n.is_integer and n.is_positive
+
+
+HOSTILE = [
+    "__import__('os').system('touch pwned')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "n.__class__",
+    "__builtins__",
+    "_n",
+    "lambda: 1",
+    "exec('1')",
+    "eval('1')",
+    "open('x')",
+    "[1, 2]",
+    "'a' + 'b'",
+    "10**10**10",
+    "2**n",
+    "n**100",
+    "1.5",
+    "1e9",
+    "True",
+    "n if n else 1",
+    "n < 3",
+    "n and 2",
+    "n @ n",
+    "n << 2",
+    "~n",
+    "f'{n}'",
+    "max(n, key=1)",
+    "floor(n, 2)",
+    "max(n)",
+    "x[0]",
+    "(y := 3)",
+    "n / 0",
+    "n // (2 - 2)",
+    "n % 0",
+    "99999999999999999999999999999",
+    "(" * 150 + "1" + ")" * 150,
+    "n + " * 60 + "1",
+    "",
+    "   ",
+    "1 +",
+    "\x00",
+    "((((2**16)**16)**16)**16)**16",
+    "(n**16)**16",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_refuses_what_is_outside_the_grammar(text, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    start = time.monotonic()
+    with pytest.raises(SymparamError):
+        parse(text)
+    assert time.monotonic() - start < 5, "refusing must not compute the expression"
+    assert not os.path.exists("pwned")
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_parsed_or_refused_cleanly(text):
+    try:
+        value, _ = parse(text)
+    except SymparamError:
+        return
+    assert isinstance(value, sympy.Basic)
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.integers(min_value=1, max_value=10**6))
+def test_integer_arithmetic_is_exact(a, b):
+    value, _ = parse(f"{a} * {b} + {a} // {b} - {a} % {b}")
+    assert value == a * b + a // b - a % b

@@ -1,0 +1,100 @@
+"""The three renderings of `symparam derive`: table, LaTeX, JSON. Golden files are rewritten with --regen-golden."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy
+from typer.testing import CliRunner
+
+from symparam.cli.app import app
+from symparam.cli import main
+
+GOLDEN = Path(__file__).parent / "golden"
+runner = CliRunner()
+
+
+def check_golden(name: str, text: str, regen: bool) -> None:
+    path = GOLDEN / name
+    if regen:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run pytest --regen-golden"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, golden", [
+    (["examples/cnn.toml"], "cnn_table.txt"),
+    (["examples/cnn.toml", "--symbolic"], "cnn_table_symbolic.txt"),
+    (["examples/cnn.toml", "--latex"], "cnn.tex"),
+    (["examples/cnn.toml", "--latex", "--symbolic"], "cnn_symbolic.tex"),
+    (["examples/cnn.toml", "--json"], "cnn.json"),
+])
+def test_golden(args, golden, regen):
+    result = runner.invoke(app, ["derive", *args], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    check_golden(golden, result.output, regen)
+
+
+def test_table_shows_the_lesson_numbers():
+    result = runner.invoke(app, ["derive", "examples/cnn.toml"])
+    assert result.exit_code == 0
+    for text in ("Conv1 (Conv2D)", "(32, 32, 32)", "3·3·3·32 + 32", "896", "18,496", "(16, 16, 256)",
+                 "Total params: 128,952", "Trainable params: 128,952", "Non-trainable params: 0"):
+        assert text in result.output
+
+
+def test_json_contract_and_readback(capsys):
+    assert main(["derive", "examples/cnn.toml", "--symbolic", "--set", "img_size=3", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"network", "convention", "bindings", "free_symbols", "layers", "total", "trainable",
+                        "non_trainable"}
+    assert doc["bindings"] == {"img_size": 3} and doc["free_symbols"] == []
+    assert doc["total"] == 128_952
+    layer = doc["layers"][0]
+    assert set(layer) >= {"name", "type", "output_shape", "params", "trainable", "non_trainable", "variables"}
+    assert layer["variables"][0] == {"name": "kernel", "shape": [3, 3, 3, 32], "size": 864, "trainable": True}
+
+
+def test_json_symbolic_strings_read_back_with_sympify(capsys, write_spec):
+    path = write_spec('[network]\ninput = ["n", "n", "c"]\n[[layers]]\ntype = "Conv2D"\nfilters = "2*f"\n'
+                      'kernel_size = 3\n[[layers]]\ntype = "MaxPooling2D"\n[[layers]]\ntype = "Flatten"\n'
+                      '[[layers]]\ntype = "Dense"\nunits = "N"\n')
+    assert main(["derive", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    names = doc["free_symbols"]
+    assert names == ["n", "c", "f", "N"]
+    symbols = {name: sympy.Symbol(name, integer=True, positive=True) for name in names}
+    from symparam.api import load
+    net = load(path)
+    assert sympy.expand(sympy.sympify(doc["total"], locals=symbols) - net.total) == 0
+    for entry, layer in zip(doc["layers"], net.layers):
+        got = tuple(sympy.sympify(str(d), locals=symbols) for d in entry["output_shape"])
+        assert got == layer.output_shape
+        for v_doc, v in zip(entry["variables"], layer.variables):
+            assert sympy.sympify(str(v_doc["size"]), locals=symbols) == v.size
+
+
+def test_latex_uses_readable_identifiers():
+    result = runner.invoke(app, ["derive", "examples/cnn.toml", "--latex", "--symbolic"])
+    assert r"\mathrm{img\_size}" in result.output
+    assert "img_{size}" not in result.output
+    assert r"3 \cdot 3 \cdot 3 \cdot 32 = 864" in result.output
+    assert "No parameters" in result.output
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (CI installs texlive)")
+@pytest.mark.parametrize("args", [["examples/cnn.toml"], ["examples/cnn.toml", "--symbolic"]])
+def test_latex_compiles_in_a_plain_article(args, tmp_path):
+    result = runner.invoke(app, ["derive", *args, "--latex"])
+    assert result.exit_code == 0
+    (tmp_path / "fragment.tex").write_text(result.output, encoding="utf-8")
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n\\input{fragment.tex}\n"
+        "\\end{document}\n", encoding="utf-8")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
