@@ -45,7 +45,7 @@ BAD_SPECS = {
                       'kernel_size = 3\n', ["layer 2 'Conv2' (Conv2D)", "filters must be a positive integer",
                                             "Received: filters = -4"]),
     "expression outside grammar": (HEADER + '[[layers]]\ntype = "Dense"\nunits = "n.real"\n',
-                                   ["layer 1 'dense' (Dense)", "units must be", "attribute access"]),
+                                   ["layer 1 'dense' (Dense)", "units is not a valid size", "attribute access"]),
     "expression too long": (HEADER + '[[layers]]\ntype = "Dense"\nunits = "' + "n+" * 150 + 'n"\n',
                             ["layer 1 'dense' (Dense)", "units", "too long"]),
     "code in a size": (HEADER + '[[layers]]\ntype = "Dense"\nunits = "__import__(\'os\').system(\'touch pwned\')"\n',
