@@ -25,9 +25,36 @@ MAX_NAME = 64
 GRAMMAR = ("an integer, a symbol name, or an expression over symbols with + - * / // % **, "
            "parentheses, min, max, floor, ceil")
 
+def _rounded(x: sympy.Expr, rounding) -> sympy.Expr:
+    """floor or ceiling of x, exact, in the form sympy's own evaluation gives: integer terms come out, a symbolic
+    rest stays inside. Written here because sympy's evaluation of a symbolic floor imports sympy.combinatorics
+    on first use (a tenth of a second of start-up); tests compare the two on generated expressions."""
+    if x.is_number:
+        return rounding(x)
+    if x.is_integer:
+        return x
+    terms = sympy.Add.make_args(x)
+    whole = sympy.Add(*(t for t in terms if t.is_integer))
+    constant = sympy.Add(*(t for t in terms if not t.is_integer and t.is_number))
+    rest = sympy.Add(*(t for t in terms if not t.is_integer and not t.is_number))
+    if rest == 0:
+        return whole + rounding(constant)
+    if constant.is_integer:
+        return whole + constant + rounding(rest, evaluate=False)
+    return whole + rounding(rest + constant, evaluate=False)
+
+
+def floor_of(x: sympy.Expr) -> sympy.Expr:
+    return _rounded(x, sympy.floor)
+
+
+def ceil_of(x: sympy.Expr) -> sympy.Expr:
+    return _rounded(x, sympy.ceiling)
+
+
 _FUNCTIONS = {
-    "floor": (sympy.floor, 1, 1),
-    "ceil": (sympy.ceiling, 1, 1),
+    "floor": (floor_of, 1, 1),
+    "ceil": (ceil_of, 1, 1),
     "min": (sympy.Min, 2, 16),
     "max": (sympy.Max, 2, 16),
 }
@@ -98,7 +125,7 @@ class _Walker:
             if isinstance(op, ast.Div):
                 return _bounded(left / right, dl + dr)
             if isinstance(op, ast.FloorDiv):
-                return _bounded(sympy.floor(left / right), dl + dr)
+                return _bounded(floor_of(left / right), dl + dr)
             return _bounded(sympy.Mod(left, right), max(dl, dr))
         raise SymparamError(f"the operator {_describe(op)} is not allowed in a size")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy
 
+from .expr import ceil_of, floor_of
 from .model import Dim
 
 
@@ -18,8 +19,8 @@ def conv_length(n: Dim, kernel: sympy.Expr, stride: sympy.Expr, dilation: sympy.
         return None, None
     if padding == "valid":
         span = dilation * (kernel - 1) + 1
-        return sympy.floor((n - span) / stride) + 1, sympy.Ge(n, span)
-    return sympy.ceiling(n / stride), None
+        return floor_of((n - span) / stride) + 1, sympy.Ge(n, span)
+    return ceil_of(n / stride), None
 
 
 def pool_length(n: Dim, pool: sympy.Expr, stride: sympy.Expr, padding: str) -> tuple[Dim, sympy.Basic | None]:
@@ -27,8 +28,8 @@ def pool_length(n: Dim, pool: sympy.Expr, stride: sympy.Expr, padding: str) -> t
     if n is None:
         return None, None
     if padding == "valid":
-        return sympy.floor((n - pool) / stride) + 1, sympy.Ge(n, pool)
-    return sympy.ceiling(n / stride), None
+        return floor_of((n - pool) / stride) + 1, sympy.Ge(n, pool)
+    return ceil_of(n / stride), None
 
 
 def product(dims) -> Dim:

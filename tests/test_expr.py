@@ -115,3 +115,16 @@ def test_any_text_is_parsed_or_refused_cleanly(text):
 def test_integer_arithmetic_is_exact(a, b):
     value, _ = parse(f"{a} * {b} + {a} // {b} - {a} % {b}")
     assert value == a * b + a // b - a % b
+
+
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(-8, 8), st.integers(0, 3), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_floor_and_ceil_match_sympys_own_evaluation(a, s, k, shape, use_floor):
+    """floor_of/ceil_of avoid sympy's slow first evaluation; they must give sympy's exact form."""
+    from symparam.expr import ceil_of, floor_of
+    n, m = sym("n"), sym("m")
+    x = [(a * n - k) / s, (n + m - k) / s, sympy.floor(n / 3) / s + k, n / s + sympy.Rational(k, 3)][shape]
+    ours, theirs = (floor_of, sympy.floor) if use_floor else (ceil_of, sympy.ceiling)
+    assert ours(x) == theirs(x)
+    for value in (1, 2, 7, 30):
+        assert ours(x).subs(n, value).subs(m, 3) == theirs(x.subs(n, value).subs(m, 3))
