@@ -1,0 +1,64 @@
+"""The registry: names, Keras's argument names, the generated catalogue."""
+
+import inspect
+import os
+from pathlib import Path
+
+import pytest
+
+from symparam.layers import default_name, kinds, lookup
+from symparam.errors import SymparamError
+from symparam.render import catalogue
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "layers.md"
+
+
+def test_core_kinds_are_registered():
+    expected = {"InputLayer", "Dense", "Conv1D", "Conv2D", "Conv3D", "Flatten", "Reshape", "Dropout", "Activation",
+                "BatchNormalization"}
+    for op in ("Max", "Average"):
+        for rank in (1, 2, 3):
+            expected |= {f"{op}Pooling{rank}D", f"Global{op}Pooling{rank}D"}
+    assert expected <= set(kinds())
+
+
+def test_unknown_names_suggest_the_closest():
+    with pytest.raises(SymparamError, match="Did you mean MaxPooling2D"):
+        lookup("MaxPool2D")
+
+
+@pytest.mark.parametrize("type_name, name", [("Conv2D", "conv2d"), ("MaxPooling2D", "max_pooling2d"),
+                                             ("GlobalAveragePooling2D", "global_average_pooling2d"),
+                                             ("BatchNormalization", "batch_normalization"), ("Dense", "dense"),
+                                             ("InputLayer", "input_layer")])
+def test_default_names_follow_keras(type_name, name):
+    assert default_name(type_name) == name
+
+
+def test_kind_texts_are_plain_ascii():
+    """Summaries and reasons go into LaTeX and one-line messages."""
+    for kind in kinds().values():
+        assert kind.summary and kind.summary.isascii(), kind.name
+        assert kind.no_params.isascii(), kind.name
+
+
+def test_docs_layers_md_is_current():
+    assert DOCS.read_text(encoding="utf-8") == catalogue.render(), \
+        "docs/layers.md is stale: python -m symparam.render.catalogue > docs/layers.md"
+
+
+def test_argument_names_are_kerass_own():
+    """Every kind accepts exactly the Keras constructor's arguments (and Keras's base-layer ones)."""
+    keras = pytest.importorskip("keras", reason="Keras 3 is not installed (pip install '.[oracle]')")
+    base = {p for p in inspect.signature(keras.layers.Layer.__init__).parameters if p not in ("self", "kwargs")}
+    for name, kind in kinds().items():
+        cls = getattr(keras.layers, name)
+        own = {p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs")}
+        ours = set(kind.all_args()) | {"name"}
+        if name == "InputLayer":  # InputLayer does not take the base layer's arguments
+            assert own <= ours, (name, own - ours)
+            continue
+        expected = own | base
+        if name.startswith("Conv"):  # BaseConv takes lora_rank / lora_alpha through **kwargs
+            expected |= {"lora_rank", "lora_alpha"}
+        assert ours == expected, (name, sorted(ours ^ expected))
