@@ -513,3 +513,20 @@ def test_lesson_network_refused_where_keras_refuses():
         keras_model_facts(LESSON_LAYERS, (1, 1, 3))
     with pytest.raises(SymparamError):
         load(LESSON_SPEC, img_size=1)
+
+
+# Cases where symparam once disagreed with Keras (found by probing around the generated cases); each is now
+# expected to agree: the same facts, or both refuse.
+@pytest.mark.parametrize("type_name, kwargs, input_shape", [
+    ("AveragePooling2D", {}, (5, 5, 1)),                       # Keras: AveragePooling has no default pool_size
+    ("MaxPooling2D", {"padding": "SAME"}, (5, 5, 1)),          # Keras: pooling padding is case-sensitive
+    ("Conv2D", {"filters": 2, "kernel_size": 3, "padding": "SAME"}, (5, 5, 1)),  # conv padding is not
+    ("Activation", {"activation": "ReLU"}, (4,)),              # Keras: unknown activation name
+    ("Activation", {"activation": "gelu"}, (4,)),
+    ("Dense", {"units": 3, "activation": "nonexistent"}, (4,)),
+    ("Dense", {"units": 3, "lora_rank": 0}, (4,)),             # Keras: lora_rank 0 means no LoRA
+    ("Conv1D", {"filters": 3, "kernel_size": 2, "lora_rank": 2}, (6, 4)),
+    ("Reshape", {"target_shape": []}, (1,)),                   # Keras: an empty target shape holds one value
+])
+def test_former_discrepancies_match_keras(type_name, kwargs, input_shape):
+    assert_matches_keras(type_name, kwargs, input_shape)

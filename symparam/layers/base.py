@@ -89,14 +89,18 @@ class Sizes(Arg):
 
 
 class Choice(Arg):
-    def __init__(self, *options: str, default: Any = REQUIRED) -> None:
+    """One of a few strings; case-insensitive where Keras lower-cases the value itself."""
+
+    def __init__(self, *options: str, default: Any = REQUIRED, any_case: bool = True) -> None:
         super().__init__(default)
-        self.options = options
+        self.options, self.any_case = options, any_case
         self.expected = "one of " + ", ".join(f'"{o}"' for o in options)
 
     def parse(self, value, key, ctx):
-        if isinstance(value, str) and value.lower() in self.options:
-            return value.lower()
+        if isinstance(value, str):
+            chosen = value.lower() if self.any_case else value
+            if chosen in self.options:
+                return chosen
         raise self.refuse(value, key)
 
 
@@ -109,15 +113,30 @@ class Flag(Arg):
         raise self.refuse(value, key)
 
 
-class Text(Arg):
-    """A name the count does not depend on (an activation): any identifier-like string, or "none"."""
-    expected = 'a name such as "relu", or "none"'
+# keras.activations' names (Keras 3.15); the count does not depend on them, but Keras refuses any other.
+ACTIVATIONS = (
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",
+    "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax",
+    "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+)
+
+
+class ActivationName(Arg):
+    """An activation function's name (it does not change the count), or "none"."""
+    expected = 'the name of a Keras activation such as "relu" or "softmax", or "none"'
 
     def parse(self, value, key, ctx):
         if _is_none(value):
             return None
-        if isinstance(value, str) and value.replace("_", "").replace(".", "").isalnum() and len(value) <= 64:
+        if isinstance(value, str) and value in ACTIVATIONS:
             return value
+        if isinstance(value, str):
+            import difflib
+            close = difflib.get_close_matches(value.lower(), ACTIVATIONS, n=1)
+            if close:
+                return_hint = f" Did you mean \"{close[0]}\"?"
+                raise SymparamError(f"{key} must be {self.expected}. Received: {key} = {show(value)}.{return_hint}")
         raise self.refuse(value, key)
 
 

@@ -7,8 +7,8 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import Choice, Flag, Int, LayerKind, Opaque, Size, Sizes, Text
-from .core import KERNEL_ARGS, channels_of
+from .base import Choice, Flag, Int, LayerKind, Opaque, Size, Sizes, ActivationName
+from .core import KERNEL_ARGS, channels_of, lora_rank
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 
@@ -23,7 +23,7 @@ class Conv(LayerKind):
             "filters": Size(), "kernel_size": Sizes(rank), "strides": Sizes(rank, 1),
             "padding": Choice(*paddings, default="valid"),
             "data_format": Choice("channels_last", "channels_first", default="channels_last"),
-            "dilation_rate": Sizes(rank, 1), "groups": Size(1), "activation": Text(None),
+            "dilation_rate": Sizes(rank, 1), "groups": Size(1), "activation": ActivationName(None),
             "use_bias": Flag(True), **KERNEL_ARGS, "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
         }
 
@@ -53,13 +53,12 @@ class Conv(LayerKind):
         c_in = channels / g
         labels = (*_AXES[rank], "C_in" if g == 1 else "C_in/g", "F")
         kernel = (*a.kernel_size, c_in, a.filters)
-        if a.lora_rank is not None and a.lora_rank < 1:
-            raise SymparamError(f"lora_rank must be a positive integer or \"none\". Received: lora_rank = {a.lora_rank}.")
-        b.weight("kernel", kernel, role="weights", labels=labels, trainable=a.lora_rank is None)
+        lora = lora_rank(a.lora_rank)
+        b.weight("kernel", kernel, role="weights", labels=labels, trainable=not lora)
         if a.use_bias:
             b.weight("bias", (a.filters,), role="biases", labels=("F",))
-        if a.lora_rank is not None:
-            r = sympy.Integer(a.lora_rank)
+        if lora:
+            r = sympy.Integer(lora)
             b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"))
             b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"))
         return join_channels(a.filters, out, a.data_format)

@@ -7,7 +7,7 @@ import sympy
 from ..errors import SymparamError, show
 from ..shapes import product, split_channels
 from . import register
-from .base import REQUIRED, Arg, Choice, Flag, Int, LayerKind, Opaque, Real, Size, Text, Unsupported
+from .base import REQUIRED, Arg, Choice, Flag, Int, LayerKind, Opaque, Real, Size, ActivationName, Unsupported
 
 KERNEL_ARGS = {
     "kernel_initializer": Opaque(), "bias_initializer": Opaque(), "kernel_regularizer": Opaque(),
@@ -32,6 +32,15 @@ class ShapeArg(Arg):
         if self.batch and not value:
             raise self.refuse(value, key)
         return tuple(None if isinstance(v, str) and v.lower() == "none" else ctx.size(v, key) for v in items)
+
+
+def lora_rank(value) -> int:
+    """Keras enables LoRA when lora_rank is truthy: none or 0 mean no LoRA."""
+    if value is None or value == 0:
+        return 0
+    if value < 0:
+        raise SymparamError(f"lora_rank must be a positive integer, 0 or \"none\". Received: lora_rank = {value}.")
+    return value
 
 
 def last_axis(shape, key_layer: str) -> sympy.Expr:
@@ -72,7 +81,7 @@ class Dense(LayerKind):
     name = "Dense"
     summary = "fully connected: inputs x units weights plus units biases, on the last axis"
     args = {
-        "units": Size(), "activation": Text(None), "use_bias": Flag(True), **KERNEL_ARGS,
+        "units": Size(), "activation": ActivationName(None), "use_bias": Flag(True), **KERNEL_ARGS,
         "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
         "quantization_config": Unsupported(None, "quantized layers are not modelled"),
     }
@@ -80,14 +89,12 @@ class Dense(LayerKind):
     def build(self, a, inputs, b):
         (x,) = inputs
         n_in = last_axis(x, "Dense")
-        if a.lora_rank is not None and a.lora_rank < 1:
-            raise SymparamError(f"lora_rank must be a positive integer or \"none\". Received: lora_rank = {a.lora_rank}.")
-        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "units"),
-                 trainable=a.lora_rank is None)
+        lora = lora_rank(a.lora_rank)
+        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "units"), trainable=not lora)
         if a.use_bias:
             b.weight("bias", (a.units,), role="biases", labels=("units",))
-        if a.lora_rank is not None:
-            r = sympy.Integer(a.lora_rank)
+        if lora:
+            r = sympy.Integer(lora)
             b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"))
             b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"))
         return (*x[:-1], a.units)
@@ -109,7 +116,7 @@ class TargetShape(Arg):
     expected = "a list of positive sizes, at most one of them -1"
 
     def parse(self, value, key, ctx):
-        if not isinstance(value, list) or not value or len(value) > 16:
+        if not isinstance(value, list) or len(value) > 16:
             raise self.refuse(value, key)
         dims = tuple(None if v == -1 and type(v) is int else ctx.size(v, key) for v in value)
         if sum(d is None for d in dims) > 1:
@@ -157,7 +164,7 @@ class Activation(LayerKind):
     name = "Activation"
     summary = "applies an activation function element by element"
     no_params = "an activation is a fixed function applied to each value"
-    args = {"activation": Text()}
+    args = {"activation": ActivationName()}
 
     def build(self, a, inputs, b):
         return inputs[0]

@@ -7,7 +7,7 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import join_channels, pool_length
 from . import register
-from .base import Choice, Flag, LayerKind, Sizes
+from .base import REQUIRED, Choice, Flag, LayerKind, Sizes
 from .core import channels_of
 
 _FORMAT = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
@@ -18,9 +18,10 @@ class Pooling(LayerKind):
     op = ""
 
     @classmethod
-    def make_args(cls, rank: int) -> dict:
-        return {"pool_size": Sizes(rank, 2), "strides": Sizes(rank, None, optional=True),
-                "padding": Choice("valid", "same", default="valid"), **_FORMAT}
+    def make_args(cls, rank: int, pool_default) -> dict:
+        # Keras compares pooling's padding case-sensitively; AveragePooling has no default pool_size.
+        return {"pool_size": Sizes(rank, pool_default), "strides": Sizes(rank, None, optional=True),
+                "padding": Choice("valid", "same", default="valid", any_case=False), **_FORMAT}
 
     def build(self, a, inputs, b):
         channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)
@@ -56,7 +57,7 @@ def _make(op: str, rank: int, global_: bool):
                  "no_params": f"global pooling only takes the {word} of each channel"}
         return register(type(name, (GlobalPooling,), attrs))
     name = f"{op}Pooling{rank}D"
-    attrs = {"name": name, "rank": rank, "op": op, "args": Pooling.make_args(rank),
+    attrs = {"name": name, "rank": rank, "op": op, "args": Pooling.make_args(rank, 2 if op == "Max" else REQUIRED),
              "summary": f"the {word} over each {rank}D window, per channel",
              "no_params": f"pooling only takes the {word} over each window"}
     return register(type(name, (Pooling,), attrs))

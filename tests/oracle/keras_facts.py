@@ -95,7 +95,7 @@ def keras_layer_facts(type_name: str, kwargs: Mapping[str, Any], input_shape: Se
         layer = cls(**keras_kwargs(kwargs))
         x = keras.Input(shape=tuple(int(d) for d in input_shape))
         y = layer(x)
-    except ValueError as exc:  # Keras reports every refused configuration as ValueError
+    except (ValueError, TypeError) as exc:  # Keras refuses bad values (ValueError) and missing arguments (TypeError)
         raise KerasRefused(f"{type_name}{dict(kwargs)} on {tuple(input_shape)}: {exc}") from exc
     return layer_facts(layer, y.shape)
 
