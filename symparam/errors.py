@@ -34,8 +34,13 @@ class SymparamError(Exception):
 
 
 def layer_where(index: int, name: str, type_name: str) -> str:
-    """How a message names a layer: its 1-based position, its name and its type."""
-    return f"layer {index} '{name}' ({type_name})"
+    """How a message names a layer: its 1-based position, its name and its type (made printable, one line)."""
+    return f"layer {index} '{_printable(name)}' ({_printable(type_name)})"
+
+
+def _printable(text: str) -> str:
+    text = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def show(value: object) -> str:

@@ -98,3 +98,16 @@ def test_latex_compiles_in_a_plain_article(args, tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_installed_entry_point_derives_the_example(tmp_path):
+    """The command a user types, as a real process."""
+    import sys
+    exe = shutil.which("symparam", path=str(Path(sys.executable).parent)) or shutil.which("symparam")
+    cmd = [exe] if exe else [sys.executable, "-m", "symparam"]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([*cmd, "derive", str(root / "examples" / "cnn.toml")], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Total params: 128,952" in proc.stdout
+    assert proc.stderr == ""
