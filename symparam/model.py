@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import sympy
 
@@ -120,6 +120,3 @@ class Network:
         merged = {**self.bindings, **values}
         return bind(self.unbound, merged)
 
-
-def with_layers(net: Network, layers: Sequence[LayerRecord], **changes: Any) -> Network:
-    return replace(net, layers=tuple(layers), **changes)

@@ -239,6 +239,7 @@ def _layer_inputs(value: Any) -> tuple[str, ...] | None:
 
 
 def _args(kind, table: dict, ctx) -> SimpleNamespace:
+    from .layers.base import REQUIRED
     accepted = kind.all_args()
     values = {}
     for key, value in table.items():
@@ -249,7 +250,6 @@ def _args(kind, table: dict, ctx) -> SimpleNamespace:
             hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise SymparamError(f"{kind.name} has no argument {key!r}.{hint} Received: {key} = {show(value)}.")
         values[key] = accepted[key].parse(value, key, ctx)
-    from .layers.base import REQUIRED
     for key, arg in accepted.items():
         if key not in values:
             if arg.default is REQUIRED:

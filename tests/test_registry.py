@@ -1,7 +1,6 @@
 """The registry: names, Keras's argument names, the generated catalogue."""
 
 import inspect
-import os
 from pathlib import Path
 
 import pytest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import SymparamError
 from ..shapes import join_channels, pool_length
 from . import register
 from .base import REQUIRED, Choice, Flag, LayerKind, Sizes
