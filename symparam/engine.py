@@ -29,7 +29,8 @@ def derive(spec: Spec) -> Network:
     inputs = dict(spec.inputs)
     if not inputs and records and records[0].type == "InputLayer":
         inputs = {records[0].name: records[0].output_shape}
-    net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols)
+    net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols,
+                  conditions=tuple(spec.conditions))
     return replace(net, assumptions=_assumptions(net))
 
 
@@ -60,24 +61,37 @@ def _build(layer: LayerSpec, spec: Spec, shapes: dict[str, Shape], previous: str
     build = Build(trainable=layer.args.trainable)
     output = tuple(kind().build(layer.args, input_shapes, build))
     for axis, dim in enumerate(output, start=1):
-        if dim is not None and dim.is_number and not (dim.is_integer and dim >= 1):
+        if not_a_length(dim):
             raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive integer.")
     return LayerRecord(layer.index, layer.name, kind.name, names, input_shapes, output,
                        tuple(build.variables), tuple(layer.conditions) + tuple(build.conditions),
                        vars(layer.args))
 
 
-def _assumptions(net: Network) -> tuple[tuple[LayerRecord, Condition], ...]:
-    """Every condition not yet decided, once (the same condition from two layers is reported at the first)."""
-    seen = set()
-    found = []
+def not_a_length(dim) -> bool:
+    """A concrete length that is not a positive integer (an unknown or symbolic one may still be fine)."""
+    return dim is not None and dim.is_number and not (dim.is_integer and dim >= 1)
+
+
+def _conditions(net: Network):
+    """(where, condition) for the network's input sizes, then every layer's."""
+    for condition in net.conditions:
+        yield "[network]", condition
     for layer in net.layers:
         for condition in layer.conditions:
-            relation = tidy_condition(condition.relation)
-            if relation is sympy.true or relation in seen:
-                continue
-            seen.add(relation)
-            found.append((layer, replace(condition, relation=relation)))
+            yield layer.name, condition
+
+
+def _assumptions(net: Network) -> tuple[tuple[str, Condition], ...]:
+    """Every condition not yet decided, once (the same condition in two places is reported at the first)."""
+    seen = set()
+    found = []
+    for where, condition in _conditions(net):
+        relation = tidy_condition(condition.relation)
+        if relation is sympy.true or relation in seen:
+            continue
+        seen.add(relation)
+        found.append((where, replace(condition, relation=relation)))
     return tuple(found)
 
 
@@ -114,28 +128,32 @@ def bind(net: Network, values: Mapping[str, int]) -> Network:
     def sub(expr):
         return None if expr is None else expr.xreplace(table)
 
+    where_of = {layer.name: layer_where(layer.index, layer.name, layer.type) for layer in symbolic.layers}
+    for place, condition in _conditions(symbolic):
+        if condition.relation.xreplace(table) is sympy.false:
+            raise SymparamError(f"{condition.why}; {tidy_condition(condition.relation)} fails at {shown}."
+                                ).within(where_of.get(place, place)).in_file(net.source)
+
     layers = []
     for layer in symbolic.layers:
-        where = layer_where(layer.index, layer.name, layer.type)
-        for condition in layer.conditions:
-            if condition.relation.xreplace(table) is sympy.false:
-                raise SymparamError(f"{condition.why}; {tidy_condition(condition.relation)} fails at {shown}.").within(where).in_file(net.source)
+        where = where_of[layer.name]
         output = tuple(sub(d) for d in layer.output_shape)
         for axis, dim in enumerate(output, start=1):
-            if dim is not None and dim.is_number and not (dim.is_integer and dim >= 1):
+            if not_a_length(dim):
                 raise SymparamError(f"output axis {axis} = {layer.output_shape[axis - 1]} would be {dim} at {shown}; "
                                     f"every length must be a positive integer.").within(where).in_file(net.source)
         variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape)) for v in layer.variables)
         for v in variables:
-            for dim in v.shape:
-                if dim.is_number and not (dim.is_integer and dim >= 1):
-                    raise SymparamError(f"the {v.name} would have an axis of length {dim} at {shown}."
-                                        ).within(where).in_file(net.source)
+            if any(not_a_length(d) for d in v.shape):
+                raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "
+                                    f"be a positive integer.").within(where).in_file(net.source)
         layers.append(replace(layer, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
                               output_shape=output, variables=variables,
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
     inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}
-    bound = replace(symbolic, layers=tuple(layers), inputs=inputs, bindings=dict(values), symbolic=symbolic)
+    conditions = tuple(replace(c, relation=c.relation.xreplace(table)) for c in symbolic.conditions)
+    bound = replace(symbolic, layers=tuple(layers), inputs=inputs, conditions=conditions, bindings=dict(values),
+                    symbolic=symbolic)
     return replace(bound, assumptions=_assumptions(bound))
 
 

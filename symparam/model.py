@@ -73,7 +73,8 @@ class Network:
     layers: tuple[LayerRecord, ...]
     symbols: Any                                # the SymbolTable
     bindings: Mapping[str, int] = field(default_factory=dict)
-    assumptions: tuple[tuple[LayerRecord, Condition], ...] = ()
+    conditions: tuple[Condition, ...] = ()       # on the network's input sizes
+    assumptions: tuple[tuple[str, Condition], ...] = ()   # (where: a layer name or "[network]", condition)
     symbolic: "Network | None" = None
 
     @property

@@ -51,6 +51,7 @@ class Spec:
     inputs: dict[str, Shape]
     symbols: SymbolTable
     layers: list[LayerSpec]
+    conditions: list[Condition] = field(default_factory=list)   # on the network's input sizes
 
 
 def load(path: str | Path) -> Spec:
@@ -99,7 +100,8 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
         raise SymparamError(f"convention must be one of {', '.join(map(repr, CONVENTIONS))}. "
                             f"Received: convention = {show(convention)}.").within("[network]")
     symbols = _symbols(document.get("symbols", {}))
-    inputs = _inputs(network.get("input"), symbols)
+    conditions: list[Condition] = []
+    inputs = _inputs(network.get("input"), symbols, conditions)
     raw_layers = document.get("layers", [])
     if not isinstance(raw_layers, list) or not all(isinstance(x, dict) for x in raw_layers):
         raise SymparamError("layers must be an array of tables ([[layers]]).")
@@ -108,7 +110,7 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     if len(raw_layers) > MAX_LAYERS:
         raise SymparamError(f"the spec has more than {MAX_LAYERS} layers.")
     layers = _layers(raw_layers, symbols)
-    return Spec(source, name, convention, inputs, symbols, layers)
+    return Spec(source, name, convention, inputs, symbols, layers, conditions)
 
 
 def _only(table: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
@@ -146,34 +148,20 @@ def _symbols(table: Any) -> SymbolTable:
     return symbols
 
 
-def _shape(value: Any, symbols: SymbolTable, what: str) -> Shape:
-    if not isinstance(value, list) or len(value) > 16:
-        raise SymparamError(f"{what} must be a list of at most 16 sizes, e.g. [\"img_size\", \"img_size\", 3]. "
-                            f"Received: {what} = {show(value)}.")
-    dims = []
-    for item in value:
-        if isinstance(item, str) and item.lower() == "none":
-            dims.append(None)
-            continue
-        expr = symbols.parse(item, what)
-        if expr.is_number and (not expr.is_integer or expr < 1):
-            raise SymparamError(f"{what} sizes must be positive integers or expressions over symbols. "
-                                f"Received: {what} = {show(value)}.")
-        dims.append(expr)
-    return tuple(dims)
+def _inputs(value: Any, symbols: SymbolTable, conditions: list[Condition]) -> dict[str, Shape]:
+    from .layers.base import Context
 
-
-def _inputs(value: Any, symbols: SymbolTable) -> dict[str, Shape]:
     if value is None:
         return {}
+    ctx = Context(symbols, conditions)
     try:
         if isinstance(value, dict):
             shapes = {}
             for name, shape in value.items():
                 _check_layer_name(name, "an input name")
-                shapes[name] = _shape(shape, symbols, f"input {name}")
+                shapes[name] = ctx.shape(shape, f"input {name}")
             return shapes
-        return {"input": _shape(value, symbols, "input")}
+        return {"input": ctx.shape(value, "input")}
     except SymparamError as exc:
         raise exc.within("[network]")
 

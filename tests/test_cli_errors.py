@@ -103,6 +103,16 @@ def test_bad_binding(case, capsys):
     assert_one_line(err, *fragments)
 
 
+def test_input_size_that_breaks_at_a_binding(capsys, write_spec):
+    """A symbolic input size carries its own condition: 'n - 3' must stay positive."""
+    path = write_spec('[network]\ninput = ["n - 3"]\n[[layers]]\ntype = "Dense"\nunits = 2\n', "course.toml")
+    code, out, _ = run(capsys, "derive", path, "--symbolic")
+    assert code == 0 and "Assumes: n >= 4  ([network]: input)" in out
+    code, _, err = run(capsys, "derive", path, "--set", "n=3")
+    assert code == 2
+    assert_one_line(err, "course.toml", "[network]", "input must be a positive integer", "n=3")
+
+
 def test_missing_file(capsys):
     code, _, err = run(capsys, "derive", "no/such/spec.toml")
     assert code == 2

@@ -248,27 +248,12 @@ POOL_KINDS = pytest.mark.parametrize("kind", ["MaxPooling", "AveragePooling"])
 
 
 @POOL_KINDS
-@settings(max_examples=120, **SETTINGS)
+@pytest.mark.parametrize("rank", [1, 2, 3])
+@settings(max_examples=130, **SETTINGS)
 @given(data=st.data())
-def test_pooling1d_matches_keras(kind, data):
-    kwargs, input_shape = data.draw(pooling_cases(1, kind), label="case")
-    assert_matches_keras(f"{kind}1D", kwargs, input_shape)
-
-
-@POOL_KINDS
-@settings(max_examples=150, **SETTINGS)
-@given(data=st.data())
-def test_pooling2d_matches_keras(kind, data):
-    kwargs, input_shape = data.draw(pooling_cases(2, kind), label="case")
-    assert_matches_keras(f"{kind}2D", kwargs, input_shape)
-
-
-@POOL_KINDS
-@settings(max_examples=120, **SETTINGS)
-@given(data=st.data())
-def test_pooling3d_matches_keras(kind, data):
-    kwargs, input_shape = data.draw(pooling_cases(3, kind), label="case")
-    assert_matches_keras(f"{kind}3D", kwargs, input_shape)
+def test_pooling_matches_keras(kind, rank, data):
+    kwargs, input_shape = data.draw(pooling_cases(rank, kind), label="case")
+    assert_matches_keras(f"{kind}{rank}D", kwargs, input_shape)
 
 
 POOLING_EDGE_CASES = [

@@ -111,3 +111,12 @@ def test_installed_entry_point_derives_the_example(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Total params: 128,952" in proc.stdout
     assert proc.stderr == ""
+
+
+def test_table_prints_names_literally(write_spec):
+    """Names are the user's text, not rich markup: brackets must survive."""
+    path = write_spec('[network]\nname = "[bold]net"\ninput = ["n"]\n[[layers]]\ntype = "Dense"\n'
+                      'name = "[red]fc[/red]"\nunits = 2\n')
+    result = runner.invoke(app, ["derive", str(path), "--symbolic"])
+    assert result.exit_code == 0
+    assert "[red]fc[/red] (Dense)" in result.output and "Network: [bold]net" in result.output

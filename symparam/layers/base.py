@@ -38,6 +38,13 @@ class Context:
                 self.conditions.append(Condition(relation, key, f"{key} must be {expected}"))
         return expr
 
+    def shape(self, value: Any, key: str) -> tuple:
+        """A shape without the batch axis: a list of sizes, "none" for an axis of unknown length."""
+        if not isinstance(value, list) or len(value) > 16:
+            raise SymparamError(f"{key} must be a list of at most 16 sizes (\"none\" for an axis of unknown "
+                                f"length), e.g. [\"img_size\", \"img_size\", 3]. Received: {key} = {show(value)}.")
+        return tuple(None if _is_none(v) else self.size(v, key) for v in value)
+
 
 class Arg:
     """One constructor argument: its default and how a spec value becomes a Python value."""

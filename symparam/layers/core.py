@@ -16,22 +16,21 @@ KERNEL_ARGS = {
 
 
 class ShapeArg(Arg):
-    """A shape without the batch axis: a list of sizes, "none" for an axis of unknown length."""
+    """A shape without the batch axis (or with it, for batch_shape), or "none"."""
     expected = 'a list of positive sizes (or "none" for an unknown length)'
 
-    def __init__(self, default=REQUIRED, batch: bool = False, optional: bool = False) -> None:
+    def __init__(self, default=REQUIRED, batch: bool = False) -> None:
         super().__init__(default)
-        self.batch, self.optional = batch, optional
+        self.batch = batch
 
     def parse(self, value, key, ctx):
-        if self.optional and isinstance(value, str) and value.lower() == "none":
+        if isinstance(value, str) and value.lower() == "none":
             return None
-        if not isinstance(value, list) or len(value) > 16:
-            raise self.refuse(value, key)
-        items = value[1:] if self.batch else value
-        if self.batch and not value:
-            raise self.refuse(value, key)
-        return tuple(None if isinstance(v, str) and v.lower() == "none" else ctx.size(v, key) for v in items)
+        if self.batch and isinstance(value, list):
+            if not value:
+                raise self.refuse(value, key)
+            value = value[1:]
+        return ctx.shape(value, key)
 
 
 def lora_rank(value) -> int:
@@ -63,8 +62,8 @@ class InputLayer(LayerKind):
     no_params = "an input layer only names the shape of the data that comes in"
     n_inputs = 0
     args = {
-        "shape": ShapeArg(None, optional=True), "batch_size": Opaque(), "dtype": Opaque(), "sparse": Opaque(),
-        "ragged": Opaque(), "batch_shape": ShapeArg(None, batch=True, optional=True),
+        "shape": ShapeArg(None), "batch_size": Opaque(), "dtype": Opaque(), "sparse": Opaque(),
+        "ragged": Opaque(), "batch_shape": ShapeArg(None, batch=True),
         "input_tensor": Unsupported(None, "a tensor cannot be written in a spec"), "optional": Opaque(),
     }
 

@@ -31,8 +31,8 @@ def document(net: Network) -> dict:
         "total": json_value(readable(net.total)),
         "trainable": json_value(readable(net.trainable)),
         "non_trainable": json_value(readable(net.non_trainable)),
-        "assumptions": [{"layer": layer.name, "key": c.key, "condition": str(c.relation)}
-                        for layer, c in net.assumptions],
+        "assumptions": [{"layer": where, "key": c.key, "condition": str(c.relation)}
+                        for where, c in net.assumptions],
     }
 
 

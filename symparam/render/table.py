@@ -18,12 +18,13 @@ def _value(expr) -> str:
 
 def render(net: Network, console) -> None:
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     symbolic = net.unbound
     graph = any(layer.inputs and i > 0 and layer.inputs != (net.layers[i - 1].name,)
                 for i, layer in enumerate(net.layers))
-    table = Table(title=f"Network: {net.name} ({net.convention} convention)", box=box.SIMPLE_HEAD,
+    table = Table(title=escape(f"Network: {net.name} ({net.convention} convention)"), box=box.SIMPLE_HEAD,
                   title_justify="left")
     table.add_column("Layer (type)", no_wrap=True)
     table.add_column("Output Shape")
@@ -36,7 +37,7 @@ def render(net: Network, console) -> None:
         row = [f"{layer.name} ({layer.type})", _shape(layer.output_shape), formula, _value(layer.params)]
         if graph:
             row.append(", ".join(layer.inputs))
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))
     console.print(table)
     for label, expr, sym_expr in (("Total params", net.total, symbolic.total),
                                   ("Trainable params", net.trainable, symbolic.trainable),
@@ -46,10 +47,11 @@ def render(net: Network, console) -> None:
             line += f"  (= {_value(sym_expr)})"
         console.print(line, highlight=False)
     if net.bindings:
-        console.print("Bound: " + ", ".join(f"{k} = {v}" for k, v in net.bindings.items()), highlight=False)
+        console.print("Bound: " + ", ".join(f"{k} = {v}" for k, v in net.bindings.items()), highlight=False,
+                      markup=False)
     free = net.free_symbols
     if free:
-        console.print("Free symbols: " + ", ".join(free), highlight=False)
-    for layer, condition in net.assumptions:
-        console.print(f"Assumes: {text(condition.relation).replace('·', '*')}  ({layer.name}: {condition.key})",
-                      highlight=False)
+        console.print("Free symbols: " + ", ".join(free), highlight=False, markup=False)
+    for where, condition in net.assumptions:
+        console.print(f"Assumes: {text(condition.relation).replace('·', '*')}  ({where}: {condition.key})",
+                      highlight=False, markup=False)
