@@ -5,6 +5,9 @@ from __future__ import annotations
 import typer
 
 from .derive import derive
+from .diff import diff
+from .solve import solve
+from .sweep import sweep
 
 app = typer.Typer(
     name="symparam",
@@ -22,3 +25,6 @@ def _root() -> None:
 
 
 app.command("derive")(derive)
+app.command("sweep")(sweep)
+app.command("solve")(solve)
+app.command("diff")(diff)

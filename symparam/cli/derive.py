@@ -2,44 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import SymparamError
+from .common import SetOption, SymbolicOption, bindings, console
 
 
 def derive(
     spec: Annotated[str, typer.Argument(help="The network spec (TOML).", show_default=False)],
-    set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", "-s", help="Bind a symbol: NAME=VALUE (repeatable).", metavar="NAME=VALUE")] = None,
-    symbolic: Annotated[bool, typer.Option(
-        "--symbolic", help="Ignore the spec's symbol defaults: keep every symbol not --set free.")] = False,
+    set_: SetOption = None,
+    symbolic: SymbolicOption = False,
     latex: Annotated[bool, typer.Option("--latex", help="Print the worked derivation as LaTeX.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    share: Annotated[bool, typer.Option(
+        "--share", help="Add each layer's share of the total, degrees, the leading term, the dominant layers.")] = False,
 ) -> None:
     """Derive each layer's parameters and output shape, and the network's totals."""
     if latex and json:
         raise SymparamError("--latex and --json cannot be combined; choose one output format.")
     from ..engine import derive_file
-    from ..symbols import parse_binding
 
-    bindings: dict[str, int] = {}
-    for item in set_ or []:
-        name, value = parse_binding(item)
-        bindings[name] = value
-    net = derive_file(spec, bindings, use_defaults=not symbolic)
+    net = derive_file(spec, bindings(set_), use_defaults=not symbolic)
+    report = None
+    if share:
+        from ..sensitivity import analyse
+        report = analyse(net)
     if json:
-        from ..render.json import render
-        typer.echo(render(net))
+        from ..render.json import document
+        import json as json_module
+        doc = document(net)
+        if report is not None:
+            from ..render.sensitivity import document as share_document
+            doc["share"] = share_document(report)
+        typer.echo(json_module.dumps(doc, indent=2))
     elif latex:
         from ..render.latex import render
-        typer.echo(render(net), nl=False)
+        text = render(net)
+        if report is not None:
+            from ..render.sensitivity import latex as share_latex
+            text += share_latex(report)
+        typer.echo(text, nl=False)
     else:
-        import sys
-
-        from rich.console import Console
-
         from ..render.table import render
-        console = Console(width=None if sys.stdout.isatty() else 160)
-        render(net, console)
+        out = console()
+        render(net, out)
+        if report is not None:
+            from ..render.sensitivity import table as share_table
+            share_table(report, out)

@@ -1,0 +1,37 @@
+"""`symparam diff A.toml B.toml`: how the totals differ, symbolically and in numbers, layer by layer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..errors import SymparamError
+from .common import SetOption, SymbolicOption, bindings, console
+
+
+def diff(
+    spec_a: Annotated[str, typer.Argument(help="The first spec (A).", show_default=False)],
+    spec_b: Annotated[str, typer.Argument(help="The second spec (B).", show_default=False)],
+    set_: SetOption = None,
+    symbolic: SymbolicOption = False,
+) -> None:
+    """Compare two specs: B's total minus A's, and the layers whose names match."""
+    from ..diff import compare
+    from ..engine import bind, derive
+    from ..render.diff import table
+    from ..spec import load
+
+    given = bindings(set_)
+    nets = [derive(load(path)) for path in (spec_a, spec_b)]
+    known = set(nets[0].symbols.names()) | set(nets[1].symbols.names())
+    for name in given:
+        if name not in known:
+            raise SymparamError(f"--set names {name!r}, which neither spec uses; their symbols are: "
+                                f"{', '.join(sorted(known)) or 'none'}.")
+    bound = []
+    for net in nets:
+        values = {} if symbolic else dict(net.symbols.defaults())
+        values.update({k: v for k, v in given.items() if k in net.symbols})
+        bound.append(bind(net, values))
+    table(compare(*bound), console())

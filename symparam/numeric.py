@@ -1,0 +1,238 @@
+"""Exact, vectorised evaluation of the engine's expressions at many points (sweeps, solving).
+
+Each expression is rewritten into integer arithmetic only (floor and ceiling of quotients become integer floor
+division, rational coefficients are cleared by their common denominator), printed for numpy by sympy's printer,
+and compiled once with lambdify. It then runs in int64. A float64 bound on every intermediate value, compiled the
+same way, finds the points where int64 could overflow; those points are evaluated again with exact Python
+integers (numpy object arrays). Nothing here ever rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import lcm
+from typing import Mapping, Sequence
+
+import numpy as np
+import sympy
+from sympy.printing.numpy import NumPyPrinter
+
+SAFE = float(2**62)   # a float64 bound below this leaves int64 (2**63) room for float rounding
+
+
+class IntDiv(sympy.Function):
+    """floor(a / d) for an integer-valued a and a positive integer d; kept unevaluated for printing."""
+    nargs = 2
+
+
+class NotExact(Exception):
+    """The expression is not an integer program over its symbols (a symbol divides, say)."""
+
+
+def _split(x: sympy.Expr) -> tuple[sympy.Expr, int]:
+    """x = p / d with p an integer-coefficient polynomial in symbols and integer atoms, d a positive integer."""
+    x = sympy.expand(x)
+    d = 1
+    for term in sympy.Add.make_args(x):
+        coeff, _ = term.as_coeff_Mul()
+        if not coeff.is_Rational:
+            raise NotExact(f"coefficient {coeff} is not rational")
+        d = lcm(d, int(coeff.q))
+    p = sympy.expand(x * d)
+    for power in p.atoms(sympy.Pow):
+        if not (power.exp.is_Integer and power.exp >= 0):
+            raise NotExact(f"{power} is not a polynomial term")
+    return p, d
+
+
+def _common(parts):
+    """Rewrite several values over one denominator: [(p_i, d_i)] -> ([p_i * L / d_i], L)."""
+    denominator = lcm(*(d for _, d in parts))
+    return [p * (denominator // d) for p, d in parts], denominator
+
+
+def to_integer_program(e: sympy.Expr) -> sympy.Expr:
+    """The same value, written with integer operations only (IntDiv, Mod, Min, Max, +, *, integer powers)."""
+    if e.is_Atom:
+        if e.is_Number and not e.is_Integer:
+            return e  # a rational constant: _split clears it
+        return e
+    if isinstance(e, (sympy.floor, sympy.ceiling)):
+        p, d = _split(to_integer_program(e.args[0]))
+        if d == 1:
+            return p
+        return IntDiv(p, d) if isinstance(e, sympy.floor) else -IntDiv(-p, d)
+    if isinstance(e, sympy.Mod):
+        (a, b), denominator = _common([_split(to_integer_program(x)) for x in e.args])
+        return sympy.Mod(a, b, evaluate=False) / denominator
+    if isinstance(e, (sympy.Min, sympy.Max)):
+        parts, denominator = _common([_split(to_integer_program(x)) for x in e.args])
+        return e.func(*parts, evaluate=False) / denominator
+    if isinstance(e, sympy.Pow) and not (e.exp.is_Integer and e.exp >= 0):
+        raise NotExact(f"{e} is not a polynomial term")
+    return e.func(*(to_integer_program(a) for a in e.args))
+
+
+def integer_form(e: sympy.Expr) -> tuple[sympy.Expr, int]:
+    """(numerator program, denominator): e == numerator / denominator exactly."""
+    return _split(to_integer_program(e))
+
+
+def magnitude(e: sympy.Expr) -> sympy.Expr:
+    """An upper bound on |e| and on every intermediate value of computing e as printed (all >= 1)."""
+    if e.is_Integer:
+        return sympy.Integer(max(1, abs(int(e))))
+    if e.is_Symbol:
+        return e
+    if isinstance(e, sympy.Add):
+        return sympy.Add(*(magnitude(a) for a in e.args))
+    if isinstance(e, sympy.Mul):
+        return sympy.Mul(*(magnitude(a) for a in e.args))
+    if isinstance(e, sympy.Pow):
+        return magnitude(e.base) ** e.exp
+    if isinstance(e, IntDiv):
+        return magnitude(e.args[0])
+    if isinstance(e, (sympy.Mod, sympy.Min, sympy.Max)):
+        return sympy.Max(*(magnitude(a) for a in e.args), evaluate=False)
+    raise NotExact(f"cannot bound {e}")
+
+
+class _Printer(NumPyPrinter):
+    """numpy code with Python's integer semantics: // and % floor, minimum/maximum broadcast."""
+
+    def _print_IntDiv(self, e):
+        return f"(({self._print(e.args[0])}) // {self._print(e.args[1])})"
+
+    def _print_Mod(self, e):
+        return f"(({self._print(e.args[0])}) % ({self._print(e.args[1])}))"
+
+    def _nested(self, fn, args):
+        code = self._print(args[0])
+        for a in args[1:]:
+            code = f"numpy.{fn}({code}, {self._print(a)})"
+        return code
+
+    def _print_Min(self, e):
+        return self._nested("minimum", e.args)
+
+    def _print_Max(self, e):
+        return self._nested("maximum", e.args)
+
+    def _print_Integer(self, e):
+        return str(int(e))
+
+
+def _compile(symbols: Sequence[sympy.Symbol], expr: sympy.Expr):
+    return sympy.lambdify(list(symbols), expr, modules=[{"numpy": np}, "numpy"], printer=_Printer,
+                          docstring_limit=0)
+
+
+@dataclass
+class _Program:
+    exact: object          # numerator program
+    bound: object          # float64 magnitude of the numerator program
+    denominator: int
+    constant: int | None   # the value, when it does not depend on the symbols
+
+
+class Compiled:
+    """Expressions (name -> expr) and validity checks, compiled once, evaluated on arrays of points.
+
+    checks: (expr, kind) with kind "ge0" (expr >= 0), "eq0" (expr == 0) or "length" (a positive integer).
+    """
+
+    def __init__(self, symbols: Sequence[sympy.Symbol], exprs: Mapping[str, sympy.Expr],
+                 checks: Sequence[tuple[sympy.Expr, str]] = ()) -> None:
+        self.symbols = list(symbols)
+        self.names = list(exprs)
+        self.programs = {name: self._program(e) for name, e in exprs.items()}
+        self.checks = [(self._program(e), kind) for e, kind in checks]
+
+    def _program(self, e: sympy.Expr) -> _Program:
+        e = sympy.sympify(e) if not isinstance(e, sympy.Basic) else e
+        extra = e.free_symbols - set(self.symbols)
+        if extra:
+            raise ValueError(f"expression has unbound symbols {sorted(map(str, extra))}")
+        numerator, denominator = integer_form(e)
+        if numerator.is_Integer:
+            return _Program(None, None, denominator, int(numerator))
+        return _Program(_compile(self.symbols, numerator),
+                        _compile(self.symbols, sympy.Float(1) * magnitude(numerator)), denominator, None)
+
+    def _run(self, program: _Program, ints, floats, objects_of) -> np.ndarray:
+        """The numerator at every point, exact: int64 where safe, Python ints elsewhere."""
+        n = len(ints[0]) if ints else 1
+        if program.constant is not None:
+            return np.full(n, program.constant, dtype=np.int64 if abs(program.constant) < SAFE else object)
+        with np.errstate(all="ignore"):
+            bound = np.broadcast_to(np.asarray(program.bound(*floats), dtype=np.float64), (n,))
+            unsafe = ~(bound < SAFE)
+            if not unsafe.any():
+                return np.broadcast_to(np.asarray(program.exact(*ints), dtype=np.int64), (n,)).copy()
+            out = np.empty(n, dtype=object)
+            safe = ~unsafe
+            if safe.any():
+                out[safe] = np.broadcast_to(np.asarray(program.exact(*(a[safe] for a in ints)), dtype=np.int64),
+                                            (int(safe.sum()),))
+            exact = program.exact(*objects_of(unsafe))
+            out[unsafe] = np.broadcast_to(np.asarray(exact, dtype=object), (int(unsafe.sum()),))
+            return out
+
+    def evaluate(self, values: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Values at every point (exact integers; int64 or object arrays) and the validity mask."""
+        columns = [np.asarray(values[s.name]) for s in self.symbols]
+        n = len(columns[0]) if columns else 1
+        ints = [c.astype(np.int64) for c in columns]
+        floats = [c.astype(np.float64) for c in columns]
+
+        def objects_of(mask):
+            return [np.array([int(v) for v in c[mask]], dtype=object) for c in columns]
+
+        valid = np.ones(n, dtype=bool)
+        for program, kind in self.checks:
+            numerator = self._run(program, ints, floats, objects_of)
+            if kind == "ge0":
+                valid &= np.asarray(numerator >= 0, dtype=bool)
+            elif kind == "eq0":
+                valid &= np.asarray(numerator == 0, dtype=bool)
+            else:  # length: numerator / d is an integer >= 1
+                valid &= np.asarray((numerator % program.denominator == 0) & (numerator >= program.denominator),
+                                    dtype=bool)
+        out = {}
+        for name, program in self.programs.items():
+            numerator = self._run(program, ints, floats, objects_of)
+            out[name] = numerator // program.denominator if program.denominator != 1 else numerator
+        return out, valid
+
+
+def checks_for(net) -> list[tuple[sympy.Expr, str]]:
+    """Validity of a derived network at a point: its conditions hold and every length is a positive integer."""
+    checks: list[tuple[sympy.Expr, str]] = []
+    conditions = list(net.conditions) + [c for layer in net.layers for c in layer.conditions]
+    for condition in conditions:
+        r = condition.relation
+        if r is sympy.true:
+            continue
+        if r is sympy.false:
+            checks.append((sympy.Integer(-1), "ge0"))
+        elif isinstance(r, sympy.Ge):
+            checks.append((r.lhs - r.rhs, "ge0"))
+        elif isinstance(r, sympy.Gt):
+            checks.append((r.lhs - r.rhs - 1, "ge0"))
+        elif isinstance(r, sympy.Le):
+            checks.append((r.rhs - r.lhs, "ge0"))
+        elif isinstance(r, sympy.Lt):
+            checks.append((r.rhs - r.lhs - 1, "ge0"))
+        elif isinstance(r, sympy.Eq):
+            checks.append((r.lhs - r.rhs, "eq0"))
+        else:
+            raise NotExact(f"cannot check {r}")
+    seen = set()
+    for layer in net.layers:
+        dims = [d for d in layer.output_shape if d is not None]
+        dims += [d for v in layer.variables for d in v.shape]
+        for d in dims:
+            if not d.is_number and d not in seen:
+                seen.add(d)
+                checks.append((d, "length"))
+    return checks

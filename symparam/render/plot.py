@@ -1,0 +1,71 @@
+"""`sweep --plot`: the total against the first swept symbol, one line per value of a second (matplotlib)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SymparamError
+from ..sweep import SweepResult
+
+MAX_LINES = 12
+
+
+def render(result: SweepResult, path: str) -> bytes:
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise SymparamError(f"--plot {path}: the file must end in .png or .svg.")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SymparamError("--plot needs matplotlib: pip install 'symparam[plot]'.") from None
+    first = result.axes[0]
+    x_all = result.columns[first.name]
+    totals = result.columns["total"]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    if len(result.axes) > 1:
+        second = result.axes[1]
+        levels = list(second.values)
+        if len(levels) > MAX_LINES:
+            levels = [levels[i] for i in np.linspace(0, len(levels) - 1, MAX_LINES).round().astype(int)]
+        groups = [(f"{second.name} = {v:,}", result.columns[second.name] == v) for v in levels]
+    else:
+        groups = [(None, np.ones(result.size, dtype=bool))]
+    fixed = [a for a in result.axes[2:]]
+    if fixed:  # further axes: plot at their first value
+        for a in fixed:
+            groups = [(label, mask & (result.columns[a.name] == a.values[0])) for label, mask in groups]
+    plotted = False
+    for label, mask in groups:
+        mask = mask & result.valid
+        if mask.any():
+            ax.plot(x_all[mask].astype(float), totals[mask].astype(float), marker="." if mask.sum() < 60 else None,
+                    label=label)
+            plotted = True
+    if not plotted:
+        plt.close(fig)
+        raise SymparamError("--plot: no grid point is valid, nothing to plot.")
+    xs = np.array(first.values, dtype=float)
+    if xs.min() > 0 and xs.max() / xs.min() >= 100:
+        ax.set_xscale("log")
+    valid_totals = totals[result.valid].astype(float)
+    if valid_totals.min() > 0 and valid_totals.max() / valid_totals.min() >= 100:
+        ax.set_yscale("log")
+    ax.set_xlabel(first.name)
+    ax.set_ylabel("total parameters")
+    title = "Total parameters vs " + first.name
+    if fixed:
+        title += " (" + ", ".join(f"{a.name} = {a.values[0]}" for a in fixed) + ")"
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    if len(groups) > 1:
+        ax.legend(fontsize="small")
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format=suffix[1:])
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,49 @@
+"""`derive --share` output: shares per layer, degrees, the leading term, the dominant layers."""
+
+from __future__ import annotations
+
+from ..sensitivity import Report, percent
+from ..totals import text
+from .latex_printer import latex as tex, text as tex_text
+
+
+def table(report: Report, console) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="Share of the total", box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column("Layer")
+    t.add_column("Share (symbolic)")
+    t.add_column("Share", justify="right")
+    for share in report.shares:
+        t.add_row(escape(share.layer), escape(text(share.fraction)),
+                  percent(share.exact) if share.exact is not None else "—")
+    console.print(t)
+    for name, degree in report.degrees.items():
+        grows = ", ".join(report.dominant.get(name, [])) or "none"
+        console.print(f"Degree in {name}: {degree if degree is not None else 'not polynomial'}; "
+                      f"fastest-growing layer(s) in {name}: {grows}", highlight=False, markup=False)
+    if report.leading is not None:
+        console.print(f"Leading term: {text(report.leading)}", highlight=False, markup=False)
+
+
+def document(report: Report) -> dict:
+    return {
+        "layers": [{"name": s.layer, "fraction": str(s.fraction),
+                    "percent": percent(s.exact) if s.exact is not None else None} for s in report.shares],
+        "degrees": report.degrees,
+        "leading_term": None if report.leading is None else str(report.leading),
+        "dominant": report.dominant,
+    }
+
+
+def latex(report: Report) -> str:
+    rows = []
+    for s in report.shares:
+        value = "" if s.exact is None else r" \approx " + percent(s.exact).replace("%", r"\,\%")
+        rows.append(r"\text{" + tex_text(s.layer) + r"} &: " + tex(s.fraction) + value)
+    out = [r"\subsection*{Share of the total}", r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    if report.leading is not None:
+        out.append(f"Leading term: ${tex(report.leading)}$.")
+    return "\n".join(out) + "\n"
