@@ -182,8 +182,12 @@ class Compiled:
         """Values at every point (exact integers; int64 or object arrays) and the validity mask."""
         columns = [np.asarray(values[s.name]) for s in self.symbols]
         n = len(columns[0]) if columns else 1
-        ints = [c.astype(np.int64) for c in columns]
-        floats = [c.astype(np.float64) for c in columns]
+        try:
+            ints = [c.astype(np.int64) for c in columns]
+            floats = [c.astype(np.float64) for c in columns]
+        except OverflowError:  # inputs beyond int64: every point takes the exact path
+            ints = [np.zeros(n, dtype=np.int64) for _ in columns]
+            floats = [np.full(n, np.inf) for _ in columns]
 
         def objects_of(mask):
             return [np.array([int(v) for v in c[mask]], dtype=object) for c in columns]
