@@ -23,13 +23,13 @@ def csv(result: SweepResult) -> str:
     names = _names(result)
     axes = [a.name for a in result.axes]
     header = ",".join(_quote(n) for n in names + ["valid"])
-    text_columns = [result.columns[n].astype(str) for n in axes]
+    columns = [result.columns[n].astype(str).tolist() for n in axes]
+    all_valid = bool(result.valid.all())
     for name in _counts(result):
         column = result.columns[name].astype(str)
-        text_columns.append(np.where(result.valid, column, ""))
-    text_columns.append(np.where(result.valid, "true", "false"))
-    rows = np.stack(text_columns, axis=1) if text_columns else np.empty((0, 0), dtype=str)
-    return header + "\n" + "\n".join(",".join(row) for row in rows.tolist()) + "\n"
+        columns.append((column if all_valid else np.where(result.valid, column, "")).tolist())
+    columns.append(np.where(result.valid, "true", "false").tolist())
+    return header + "\n" + "\n".join(map(",".join, zip(*columns))) + "\n"
 
 
 def _quote(name: str) -> str:

@@ -1,0 +1,296 @@
+"""`symparam explore`: one self-contained HTML page (no network, no server) to explore a network's sizes.
+
+Each free symbol gets a slider and a number box; a table shows every layer's output shape and parameter count
+and the totals, recomputed in the browser from JavaScript that sympy prints from the exact formulas (BigInt
+arithmetic, see js_printer). Formulas are shown as MathML, which browsers render natively.
+
+A point where a condition of the network fails, an output length is not a positive integer, or a layer reads
+from such a layer, shows "invalid" instead of numbers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Iterable
+
+import sympy
+from sympy.printing.mathml import MathMLPresentationPrinter
+
+from ..engine import tidy_condition
+from ..model import LayerRecord, Network
+from ..totals import readable
+from .js_printer import RUNTIME, js_condition, js_value
+
+START = 8   # where a slider starts when its symbol has no value (no default, or --symbolic)
+
+
+class _MathML(MathMLPresentationPrinter):
+    """Readable identifiers: img_size is one <mi>, not img with subscript size."""
+
+    def _print_Symbol(self, sym, style="plain"):
+        mi = self.dom.createElement("mi")
+        mi.appendChild(self.dom.createTextNode(sym.name))
+        return mi
+
+
+_PRINTER = _MathML({"mul_symbol": "dot"})
+
+
+def _mrow(expr) -> str:
+    return "<mi>None</mi>" if expr is None else _PRINTER.doprint(expr)
+
+
+def _math(inner: str) -> str:
+    return f"<math>{inner}</math>"
+
+
+def _shape_math(shape) -> str:
+    items = "<mo>,</mo>".join(_mrow(d) for d in shape) + ("<mo>,</mo>" if len(shape) == 1 else "")
+    return _math(f"<mrow><mo>(</mo>{items}<mo>)</mo></mrow>")
+
+
+def _params_math(layer: LayerRecord) -> str:
+    """The lesson's form: each variable's axes multiplied, the variables added (3·3·3·32 + 32)."""
+    terms = [_mrow(sympy.Mul(*v.shape, evaluate=False)) for v in layer.variables if not v.buffer]
+    return _math("<mrow>" + "<mo>+</mo>".join(terms) + "</mrow>") if terms else _math("<mn>0</mn>")
+
+
+def _sliders(sym: Network, fixed: set[str]) -> list[str]:
+    """The symbols the page needs values for, in the spec's order: those in sizes, shapes and conditions."""
+    used: set[str] = set(sym.free_symbols)
+    for _, condition in sym.assumptions:
+        used |= {s.name for s in getattr(condition.relation, "free_symbols", ())}
+    for shape in sym.inputs.values():
+        used |= {s.name for d in shape if d is not None for s in d.free_symbols}
+    return [name for name in sym.symbols.names() if name in used and name not in fixed]
+
+
+def _function(body: str) -> str:
+    return f"v => {body}"
+
+
+def _layer_js(layer: LayerRecord, index_of: dict[str, int], sub) -> str:
+    shape = "[" + ", ".join("null" if d is None else js_value(sub(d)) for d in layer.output_shape) + "]"
+    dims = "[" + ", ".join(js_value(sub(d)) for v in layer.variables for d in v.shape) + "]"
+    conditions = [tidy_condition(c.relation.xreplace(sub.table)) for c in layer.conditions]
+    conds = ", ".join(_function(js_condition(c)) for c in conditions if c is not sympy.true)
+    whys = [c.why for c in layer.conditions]
+    deps = [index_of[n] for n in layer.inputs if n in index_of]
+    return ("{" + f"deps: {json.dumps(deps)}, shape: {_function(shape)}, dims: {_function(dims)}, "
+            f"params: {_function(js_value(sub(layer.params)))}, "
+            f"trainable: {_function(js_value(sub(layer.trainable)))}, "
+            f"non_trainable: {_function(js_value(sub(layer.non_trainable)))}, "
+            f"conds: [{conds}], whys: {_json(whys)}" + "}")
+
+
+def _json(value) -> str:
+    """JSON safe inside <script> (no '</script>' can close it early)."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class _Sub:
+    def __init__(self, table):
+        self.table = table
+
+    def __call__(self, expr):
+        return expr.xreplace(self.table)
+
+
+def render(net: Network, fixed: Iterable[str] = ()) -> str:
+    """The page. Symbols named in `fixed` (the --set ones) are numbers; the others get a slider starting at
+    their value in `net.bindings` (the spec's default or --set), else at START."""
+    sym = net.unbound
+    fixed_values = {name: int(net.bindings[name]) for name in fixed}
+    sub = _Sub({sym.symbols.get(name): sympy.Integer(v) for name, v in fixed_values.items()})
+    names = _sliders(sym, set(fixed_values))
+    index_of = {layer.name: i for i, layer in enumerate(sym.layers)}
+
+    symbols, controls = [], []
+    for name in names:
+        start = int(net.bindings.get(name, START))
+        top = max(64, 4 * start)
+        symbols.append({"name": name, "start": str(start), "max": top})
+        doc = sym.symbols.info(name).doc
+        controls.append(
+            f'<div class="symbol"><label for="n-{name}">{name}</label>'
+            f'<input type="range" id="r-{name}" min="1" max="{top}" step="1" value="{min(start, top)}" '
+            f'aria-label="{name} slider">'
+            f'<input type="text" id="n-{name}" inputmode="numeric" value="{start}" size="14" '
+            f'aria-label="{name} value">'
+            f'<span class="doc">{html.escape(doc)}</span></div>')
+    for name, value in fixed_values.items():
+        controls.append(f'<div class="symbol fixed"><span class="name">{name}</span> = {value:,} '
+                        f'<span class="doc">(fixed by --set)</span></div>')
+    if not controls:
+        controls.append('<p class="doc">The spec has no symbols: every count is a number.</p>')
+
+    rows = []
+    for i, layer in enumerate(sym.layers):
+        rows.append(f'<tr><td class="num">{i + 1}</td><td>{html.escape(layer.name)}</td>'
+                    f'<td>{html.escape(layer.type)}</td>'
+                    f'<td><span class="live" id="shape-{i}"></span>'
+                    f'<div class="formula">{_shape_math(tuple(None if d is None else sub(d) for d in layer.output_shape))}</div></td>'
+                    f'<td class="formula">{_params_math(layer)}</td>'
+                    f'<td class="num live" id="params-{i}"></td></tr>')
+    for key, label, expr in (("total", "Total", sym.total), ("trainable", "Trainable", sym.trainable),
+                             ("non_trainable", "Non-trainable", sym.non_trainable)):
+        rows.append(f'<tr class="sum"><td></td><td colspan="3">{label} params</td>'
+                    f'<td class="formula">{_math(_mrow(readable(sub(expr))))}</td>'
+                    f'<td class="num live" id="{key}"></td></tr>')
+
+    conditions, checks = [], []
+    for where, condition in sym.assumptions:
+        relation = tidy_condition(condition.relation.xreplace(sub.table))
+        if relation is sympy.true:
+            continue
+        checks.append(_function(js_condition(relation)))
+        conditions.append(f'<li>{_math(_mrow(relation))} <span class="why">({html.escape(where)}: '
+                          f'{html.escape(condition.why)})</span> <span class="live" id="cond-{len(checks) - 1}">'
+                          f'</span></li>')
+    network = [_function(js_condition(tidy_condition(sub(c.relation)))) for c in sym.conditions]
+
+    data = "\n".join([
+        f"const SYMBOLS = {_json(symbols)};",
+        f"const NAMES = {_json([layer.name for layer in sym.layers])};",
+        f"const NETWORK = [{', '.join(network)}];",
+        "const LAYERS = [\n" + ",\n".join(_layer_js(layer, index_of, sub) for layer in sym.layers) + "\n];",
+        f"const CHECKS = [{', '.join(checks)}];",
+    ])
+    title = html.escape(net.name)
+    assumptions = (f'<h2>Valid when</h2><ul class="conditions">{"".join(conditions)}</ul>' if conditions else "")
+    return (_PAGE.replace("__TITLE__", title).replace("__SOURCE__", html.escape(net.source))
+            .replace("__CONTROLS__", "\n".join(controls)).replace("__ROWS__", "\n".join(rows))
+            .replace("__ASSUMPTIONS__", assumptions).replace("__SCRIPT__", RUNTIME + data + "\n" + _SCRIPT))
+
+
+_SCRIPT = r"""
+const $ = id => document.getElementById(id);
+const group = x => x.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+function attempt(f) {   // a value, or undefined where the formula has none (not whole, division by zero)
+  try { return f(); } catch (e) { if (e instanceof Invalid || e instanceof RangeError) return undefined; throw e; }
+}
+
+function read() {
+  const v = {}, bad = [];
+  for (const s of SYMBOLS) {
+    const box = $("n-" + s.name), text = box.value.replace(/[\s,_]/g, "");
+    const good = /^[0-9]{1,600}$/.test(text) && BigInt(text) >= 1n;
+    box.classList.toggle("bad", !good);
+    box.setAttribute("aria-invalid", String(!good));
+    if (good) v[s.name] = BigInt(text); else bad.push(s.name);
+  }
+  return [v, bad];
+}
+
+function show(id, text, ok) {
+  const cell = $(id);
+  cell.textContent = ok ? text : "invalid";
+  cell.classList.toggle("invalid", !ok);
+}
+
+function recompute() {
+  const [v, bad] = read();
+  const problems = bad.map(name => name + " must be a positive integer");
+  const networkOk = bad.length === 0 && NETWORK.every(c => attempt(() => c(v)) === true);
+  if (bad.length === 0 && !networkOk) problems.push("the network's input sizes must be positive");
+  const ok = [], sums = {total: 0n, trainable: 0n, non_trainable: 0n};
+  LAYERS.forEach((L, i) => {
+    let good = networkOk && L.deps.every(d => ok[d]), shape, counts;
+    if (good) {
+      shape = attempt(() => L.shape(v));
+      counts = attempt(() => [L.params(v), L.trainable(v), L.non_trainable(v)]);
+      const failed = L.conds.findIndex(c => attempt(() => c(v)) !== true);
+      const lengths = shape !== undefined && shape.every(d => d === null || d >= 1n);
+      const dims = attempt(() => L.dims(v).every(d => d >= 1n)) === true;
+      good = lengths && dims && counts !== undefined && failed < 0;
+      if (failed >= 0) problems.push(NAMES[i] + ": " + L.whys[failed]);
+      else if (!good) problems.push(NAMES[i] + ": a length would not be a positive integer");
+    }
+    ok.push(good);
+    if (good) [sums.total, sums.trainable, sums.non_trainable] = counts.map((c, k) => Object.values(sums)[k] + c);
+    const text = good ? "(" + shape.map(d => d === null ? "None" : d.toString()).join(", ")
+                        + (shape.length === 1 ? ",)" : ")") : "";
+    show("shape-" + i, text, good);
+    show("params-" + i, good ? group(counts[0]) : "", good);
+  });
+  const all = ok.every(x => x) && networkOk;
+  for (const key of Object.keys(sums)) show(key, group(sums[key]), all);
+  CHECKS.forEach((c, i) => {
+    const holds = bad.length === 0 ? attempt(() => c(v)) : undefined;
+    $("cond-" + i).textContent = holds === true ? "holds" : holds === false ? "fails" : "—";
+    $("cond-" + i).className = "live " + (holds === true ? "holds" : "fails");
+  });
+  $("status").textContent = all ? "" : "Invalid here: " + problems.join("; ") + ".";
+  try { history.replaceState(null, "", "#" + SYMBOLS.map(s => s.name + "=" + encodeURIComponent($("n-" + s.name).value)).join("&")); }
+  catch (e) { /* some browsers refuse it for file: pages; the page works without */ }
+}
+
+for (const s of SYMBOLS) {
+  const slider = $("r-" + s.name), box = $("n-" + s.name);
+  slider.addEventListener("input", () => { box.value = slider.value; recompute(); });
+  box.addEventListener("input", () => {
+    const text = box.value.replace(/[\s,_]/g, "");
+    if (/^[0-9]{1,600}$/.test(text)) slider.value = String(BigInt(text) > BigInt(s.max) ? s.max : text);
+    recompute();
+  });
+}
+for (const part of location.hash.slice(1).split("&")) {   // page.html#img_size=64 starts there
+  const [name, value] = part.split("=");
+  const box = name && $("n-" + name), slider = name && $("r-" + name);
+  if (box && slider && value !== undefined) { box.value = decodeURIComponent(value); box.dispatchEvent(new Event("input")); }
+}
+recompute();
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
+<title>__TITLE__: parameters</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }
+.symbol { display: flex; align-items: center; gap: .75rem; margin: .4rem 0; }
+.symbol label, .symbol .name { font-family: ui-monospace, monospace; min-width: 8rem; }
+.symbol input[type=range] { width: 18rem; }
+.symbol input[type=text] { font-family: ui-monospace, monospace; }
+input.bad { outline: 2px solid #c00; }
+.doc, .why { color: #666; font-size: .9rem; }
+table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
+th, td { border-bottom: 1px solid #ddd; padding: .35rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.sum td { font-weight: 600; border-top: 2px solid #999; }
+.formula { color: #333; } .formula math { font-size: 1.05rem; }
+.live { font-family: ui-monospace, monospace; }
+.invalid, .fails { color: #c00; font-style: italic; } .holds { color: #070; }
+#status { color: #c00; min-height: 1.2em; }
+footer { margin-top: 2rem; color: #666; font-size: .85rem; }
+</style>
+</head>
+<body>
+<h1>Parameters of __TITLE__</h1>
+<section id="symbols">
+__CONTROLS__
+</section>
+<p id="status" role="status"></p>
+<table>
+<thead><tr><th>#</th><th>Layer</th><th>Type</th><th>Output shape</th><th>Formula</th><th class="num">Parameters</th></tr></thead>
+<tbody>
+__ROWS__
+</tbody>
+</table>
+__ASSUMPTIONS__
+<footer>Written by <code>symparam explore</code> from __SOURCE__. Every count is recomputed exactly (BigInt
+arithmetic) in this page from the formulas; nothing is fetched or sent.</footer>
+<script>
+"use strict";
+__SCRIPT__
+</script>
+</body>
+</html>
+"""
