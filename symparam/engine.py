@@ -55,17 +55,22 @@ def _build(layer: LayerSpec, spec: Spec, shapes: dict[str, Shape], previous: str
                 else "no input: give [network] input or start with an InputLayer"
             raise SymparamError(f"this layer has {what}.")
         names = (previous,)
-    if kind.n_inputs and len(names) != kind.n_inputs:
-        raise SymparamError(f"{kind.name} takes {kind.n_inputs} input(s). Received: inputs = {list(names)}.")
+    least, most = (kind.n_inputs, kind.n_inputs) if isinstance(kind.n_inputs, int) else kind.n_inputs
+    if kind.n_inputs and not (least <= len(names) and (most is None or len(names) <= most)):
+        count = str(least) if least == most else f"{least} or more" if most is None else f"{least} to {most}"
+        raise SymparamError(f"{kind.name} takes {count} inputs. Received: inputs = {list(names)}.")
     input_shapes = tuple(shapes[n] for n in names)
     build = Build(trainable=layer.args.trainable)
-    output = tuple(kind().build(layer.args, input_shapes, build))
-    for axis, dim in enumerate(output, start=1):
-        if not_a_length(dim):
-            raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive integer.")
-    return LayerRecord(layer.index, layer.name, kind.name, names, input_shapes, output,
+    built = kind().build(layer.args, input_shapes, build)
+    outputs = tuple(tuple(s) for s in built) if isinstance(built, list) else (tuple(built),)
+    for shape in outputs:
+        for axis, dim in enumerate(shape, start=1):
+            if not_a_length(dim):
+                raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive "
+                                    f"integer.")
+    return LayerRecord(layer.index, layer.name, kind.name, names, input_shapes, outputs[0],
                        tuple(build.variables), tuple(layer.conditions) + tuple(build.conditions),
-                       vars(layer.args))
+                       vars(layer.args), outputs if len(outputs) > 1 else ())
 
 
 def not_a_length(dim) -> bool:
@@ -138,17 +143,19 @@ def bind(net: Network, values: Mapping[str, int]) -> Network:
     for layer in symbolic.layers:
         where = where_of[layer.name]
         output = tuple(sub(d) for d in layer.output_shape)
-        for axis, dim in enumerate(output, start=1):
-            if not_a_length(dim):
-                raise SymparamError(f"output axis {axis} = {layer.output_shape[axis - 1]} would be {dim} at {shown}; "
-                                    f"every length must be a positive integer.").within(where).in_file(net.source)
+        outputs = tuple(tuple(sub(d) for d in shape) for shape in layer.outputs)
+        for shape, bound_shape in zip((layer.output_shape, *layer.outputs), (output, *outputs)):
+            for axis, dim in enumerate(bound_shape, start=1):
+                if not_a_length(dim):
+                    raise SymparamError(f"output axis {axis} = {shape[axis - 1]} would be {dim} at {shown}; every "
+                                        f"length must be a positive integer.").within(where).in_file(net.source)
         variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape)) for v in layer.variables)
         for v in variables:
             if any(not_a_length(d) for d in v.shape):
                 raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "
                                     f"be a positive integer.").within(where).in_file(net.source)
         layers.append(replace(layer, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
-                              output_shape=output, variables=variables,
+                              output_shape=output, outputs=outputs, variables=variables,
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
     inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}
     conditions = tuple(replace(c, relation=c.relation.xreplace(table)) for c in symbolic.conditions)

@@ -45,6 +45,7 @@ class LayerRecord:
     variables: tuple[Variable, ...]
     conditions: tuple[Condition, ...] = ()
     args: Mapping[str, Any] = field(default_factory=dict)
+    outputs: tuple[Shape, ...] = ()  # every output's shape, for a layer with several (else empty)
 
     @property
     def params(self) -> sympy.Expr:

@@ -19,7 +19,7 @@ from .errors import SymparamError, layer_where, show
 from .model import Condition, Shape
 from .symbols import SymbolTable
 
-CONVENTIONS = ("keras",)
+CONVENTIONS = ("keras", "torch")
 MAX_FILE = 4 * 1024 * 1024
 MAX_LAYERS = 100_000
 _TOP = ("network", "symbols", "layers")
@@ -109,7 +109,7 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
         raise SymparamError("the spec has no [[layers]].")
     if len(raw_layers) > MAX_LAYERS:
         raise SymparamError(f"the spec has more than {MAX_LAYERS} layers.")
-    layers = _layers(raw_layers, symbols)
+    layers = _layers(raw_layers, symbols, convention)
     return Spec(source, name, convention, inputs, symbols, layers, conditions)
 
 
@@ -173,7 +173,32 @@ def _check_layer_name(name: Any, what: str) -> str:
     return name
 
 
-def _layers(raw_layers: list[dict], symbols: SymbolTable) -> list[LayerSpec]:
+def _convention_mismatch(kind, convention: str) -> str:
+    if kind.convention == "torch":
+        return (f"{kind.name} is a PyTorch layer; a spec of PyTorch layers sets [network] convention = \"torch\". "
+                f"Received: convention = {convention!r}.")
+    return (f"{kind.name} is a Keras layer, but [network] convention = {convention!r}; PyTorch layers are "
+            f"written nn.<Class> (e.g. nn.Linear).")
+
+
+def parse_layer_table(table: dict, ctx, prefix: str = ""):
+    """A nested layer (a wrapper's `layer` argument): (kind, parsed arguments). No name, no inputs."""
+    from .layers import lookup
+
+    if "type" not in table:
+        raise SymparamError(f"{prefix}type is required, e.g. {prefix}type = \"LSTM\".")
+    kind = lookup(table["type"])
+    for key in ("name", "inputs"):
+        if key in table and key != "name":
+            raise SymparamError(f"a wrapped layer takes no {key}. Received: {prefix}{key} = {show(table[key])}.")
+    try:
+        return kind, _args(kind, {k: v for k, v in table.items() if k != "name"}, ctx)
+    except SymparamError as exc:
+        raise SymparamError(f"{prefix}{exc.message}" if not exc.message.startswith(prefix) else exc.message) \
+            from None
+
+
+def _layers(raw_layers: list[dict], symbols: SymbolTable, convention: str = "keras") -> list[LayerSpec]:
     from .layers import default_name, lookup
     from .layers.base import Context
 
@@ -199,6 +224,8 @@ def _layers(raw_layers: list[dict], symbols: SymbolTable) -> list[LayerSpec]:
             inputs = _layer_inputs(table.get("inputs"))
             conditions: list[Condition] = []
             args = _args(kind, table, Context(symbols, conditions))
+            if kind.convention != convention:
+                raise SymparamError(_convention_mismatch(kind, convention))
         except SymparamError as exc:
             raise exc.within(layer_where(index, label, type_name if isinstance(type_name, str) else "?"))
         layers.append(LayerSpec(index, label, kind.name, kind, args, inputs, conditions,

@@ -61,3 +61,23 @@ def test_argument_names_are_kerass_own():
         if name.startswith("Conv"):  # BaseConv takes lora_rank / lora_alpha through **kwargs
             expected |= {"lora_rank", "lora_alpha"}
         assert ours == expected, (name, sorted(ours ^ expected))
+
+
+def test_every_kind_has_an_example_that_derives():
+    from symparam.catalogue import entries
+    for e in entries():
+        assert e.kind.example is not None, f"{e.kind.name} has no example for the catalogue"
+        assert e.symbolic is not None and e.worked is not None
+        assert e.worked.params.is_number and not e.worked.params.free_symbols, e.kind.name
+
+
+def test_layers_command(capsys):
+    from symparam.cli import main
+    assert main(["layers"]) == 0
+    out = capsys.readouterr().out
+    assert "Conv2D" in out and "C_in·F·k_h·k_w + F" in out
+    assert main(["layers", "Dense"]) == 0
+    out = capsys.readouterr().out
+    assert "256·10 + 10 = 2,570 parameters" in out   # the worked example: 256 inputs, 10 units
+    assert main(["layers", "Dens"]) == 2
+    assert "Did you mean Dense" in capsys.readouterr().err

@@ -202,6 +202,25 @@ class Unsupported(Arg):
         raise SymparamError(f"{key} is not supported by symparam yet ({self.why}). Received: {key} = {show(value)}.")
 
 
+class LayerArg(Arg):
+    """A wrapped layer, as an inline table with its own type: layer = { type = "LSTM", units = 64 }."""
+    expected = 'an inline table with its own type, e.g. { type = "LSTM", units = 64 }'
+
+    def __init__(self, default: Any = REQUIRED, allowed: tuple[str, ...] | None = None) -> None:
+        super().__init__(default)
+        self.allowed = allowed
+
+    def parse(self, value, key, ctx):
+        from ..spec import parse_layer_table
+        if not isinstance(value, dict):
+            raise self.refuse(value, key)
+        kind, args = parse_layer_table(value, ctx, f"{key}.")
+        if self.allowed is not None and kind.name not in self.allowed:
+            raise SymparamError(f"{key} must be one of {', '.join(self.allowed)}. Received: {key}.type = "
+                                f"{show(kind.name)}.")
+        return kind, args
+
+
 # Arguments every Keras layer takes (keras.layers.Layer.__init__); `name` is read by the spec loader.
 BASE_ARGS: dict[str, Arg] = {
     "trainable": Flag(True),
@@ -224,6 +243,16 @@ class Build:
         self.variables.append(Variable(name, tuple(shape), trainable and self.layer_trainable and not buffer,
                                        role, tuple(labels), buffer))
 
+    def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
+              trainable: bool = True) -> Shape:
+        """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`."""
+        sub = Build(trainable=self.layer_trainable and trainable and args.trainable)
+        shape = kind().build(args, inputs, sub)
+        self.variables.extend(Variable(prefix + v.name, v.shape, v.trainable, v.role, v.labels, v.buffer)
+                              for v in sub.variables)
+        self.conditions.extend(sub.conditions)
+        return shape
+
     def require(self, relation: Any, key: str, why: str, received: str = "") -> None:
         """Record a condition; one that is already false is an error (`why`, then what was received)."""
         if relation is sympy.true or relation is True:
@@ -234,12 +263,19 @@ class Build:
 
 
 class LayerKind:
-    """Base of every layer kind. Subclasses set the ClassVars and implement build()."""
+    """Base of every layer kind. Subclasses set the ClassVars and implement build().
+
+    build() returns the output shape, or a list of shapes for a layer with several outputs.
+    """
     name: ClassVar[str]
     summary: ClassVar[str] = ""
     args: ClassVar[dict[str, Arg]] = {}
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
-    n_inputs: ClassVar[int] = 1
+    n_inputs: ClassVar[int | tuple[int, int | None]] = 1   # a count, or (least, most); most None: no limit
+    convention: ClassVar[str] = "keras"    # "keras" kinds use Keras's names; "torch" kinds are written nn.<Class>
+    # For the catalogue: arguments, an input shape (sizes may be symbol names) and numbers for those symbols,
+    # e.g. ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256}).
+    example: ClassVar[tuple[dict, list, dict] | None] = None
 
     @classmethod
     def all_args(cls) -> dict[str, Arg]:

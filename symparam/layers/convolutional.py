@@ -76,6 +76,7 @@ def _show(values) -> str:
 class Conv1D(Conv):
     name = "Conv1D"
     rank = 1
+    example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
     summary = "1D convolution: F filters of width k over the input channels, one bias per filter"
     args = Conv.conv_args(1)
 
@@ -84,6 +85,8 @@ class Conv1D(Conv):
 class Conv2D(Conv):
     name = "Conv2D"
     rank = 2
+    example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
+               {"F": 32, "k_h": 3, "k_w": 3, "H": 32, "W": 32, "C_in": 3})
     summary = "2D convolution: F filters of k_h x k_w over the input channels, one bias per filter"
     args = Conv.conv_args(2)
 
@@ -92,5 +95,7 @@ class Conv2D(Conv):
 class Conv3D(Conv):
     name = "Conv3D"
     rank = 3
+    example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["D", "H", "W", "C_in"],
+               {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "D": 16, "H": 32, "W": 32, "C_in": 3})
     summary = "3D convolution: F filters of k_d x k_h x k_w over the input channels, one bias per filter"
     args = Conv.conv_args(3)

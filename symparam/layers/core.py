@@ -58,6 +58,7 @@ def format_shape(shape) -> str:
 @register
 class InputLayer(LayerKind):
     name = "InputLayer"
+    example = ({"shape": ["h", "w", "c"]}, None, {"h": 32, "w": 32, "c": 3})
     summary = "the network's input: a shape, no parameters"
     no_params = "an input layer only names the shape of the data that comes in"
     n_inputs = 0
@@ -78,6 +79,7 @@ class InputLayer(LayerKind):
 @register
 class Dense(LayerKind):
     name = "Dense"
+    example = ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256})
     summary = "fully connected: inputs x units weights plus units biases, on the last axis"
     args = {
         "units": Size(), "activation": ActivationName(None), "use_bias": Flag(True), **KERNEL_ARGS,
@@ -102,6 +104,7 @@ class Dense(LayerKind):
 @register
 class Flatten(LayerKind):
     name = "Flatten"
+    example = ({}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "flattens every axis but the batch into one"
     no_params = "flattening only rearranges the values it receives"
     args = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
@@ -126,6 +129,7 @@ class TargetShape(Arg):
 @register
 class Reshape(LayerKind):
     name = "Reshape"
+    example = ({"target_shape": [-1, "c"]}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "rearranges the values into target_shape (one axis may be -1: inferred)"
     no_params = "reshaping only rearranges the values it receives"
     args = {"target_shape": TargetShape()}
@@ -150,6 +154,7 @@ class Reshape(LayerKind):
 @register
 class Dropout(LayerKind):
     name = "Dropout"
+    example = ({"rate": 0.5}, ["n"], {"n": 128})
     summary = "randomly zeroes a fraction rate of its inputs while training"
     no_params = "dropout only zeroes some of the values it receives"
     args = {"rate": Real(REQUIRED, 0.0, 1.0), "noise_shape": Opaque(), "seed": Opaque()}
@@ -161,6 +166,7 @@ class Dropout(LayerKind):
 @register
 class Activation(LayerKind):
     name = "Activation"
+    example = ({"activation": "relu"}, ["n"], {"n": 128})
     summary = "applies an activation function element by element"
     no_params = "an activation is a fixed function applied to each value"
     args = {"activation": ActivationName()}

@@ -11,6 +11,7 @@ from .core import format_shape
 @register
 class BatchNormalization(LayerKind):
     name = "BatchNormalization"
+    example = ({}, ["h", "w", "c"], {"h": 32, "w": 32, "c": 64})
     summary = "normalizes each feature: gamma and beta (trainable), moving mean and variance (not trainable)"
     args = {
         "axis": Int(-1), "momentum": Real(0.99), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True),

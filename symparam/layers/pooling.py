@@ -49,14 +49,17 @@ class GlobalPooling(LayerKind):
 
 def _make(op: str, rank: int, global_: bool):
     word = "maximum" if op == "Max" else "average"
+    spatial = ["L"] if rank == 1 else ["H", "W"] if rank == 2 else ["D", "H", "W"]
+    example = ({} if global_ or op == "Max" else {"pool_size": 2}, [*spatial, "C"],
+               {**{s: 32 for s in spatial}, "C": 64})
     if global_:
         name = f"Global{op if op == 'Max' else 'Average'}Pooling{rank}D"
-        attrs = {"name": name, "rank": rank,
+        attrs = {"name": name, "rank": rank, "example": example,
                  "summary": f"the {word} over all {rank}D positions, per channel",
                  "no_params": f"global pooling only takes the {word} of each channel"}
         return register(type(name, (GlobalPooling,), attrs))
     name = f"{op}Pooling{rank}D"
-    attrs = {"name": name, "rank": rank, "op": op, "args": Pooling.make_args(rank, 2 if op == "Max" else REQUIRED),
+    attrs = {"name": name, "rank": rank, "op": op, "example": example, "args": Pooling.make_args(rank, 2 if op == "Max" else REQUIRED),
              "summary": f"the {word} over each {rank}D window, per channel",
              "no_params": f"pooling only takes the {word} over each window"}
     return register(type(name, (Pooling,), attrs))

@@ -1,9 +1,12 @@
-"""The layer catalogue as Markdown (docs/layers.md is generated from it; a test keeps the file current)."""
+"""The layer catalogue as Markdown (docs/layers.md is generated from it; a test keeps the file current) and as
+the `symparam layers` listing."""
 
 from __future__ import annotations
 
-from ..layers import kinds
-from ..layers.base import REQUIRED, BASE_ARGS, Opaque
+from ..catalogue import Entry, entries
+from ..layers.base import BASE_ARGS, REQUIRED, Opaque
+from ..totals import readable, text
+from .formula import layer_formula
 
 
 def _default(arg) -> str:
@@ -17,24 +20,68 @@ def _default(arg) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
+def _shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else text(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def formula(e: Entry) -> str:
+    if e.symbolic is None:
+        return "?"
+    return text(readable(e.symbolic.params))
+
+
+def markdown_entry(e: Entry) -> list[str]:
+    kind = e.kind
+    lines = [f"## {kind.name}", "", kind.summary[:1].upper() + kind.summary[1:] + ".", ""]
+    if e.symbolic is not None:
+        layer = e.symbolic
+        shapes = ", ".join(_shape(s) for s in layer.input_shapes) or "—"
+        lines += [f"- Example input: `{shapes}` → output `{_shape(layer.output_shape)}`"]
+        if layer.variables:
+            lines += [f"- Parameters: `{layer_formula(layer, text)}` = `{formula(e)}`"]
+            lines += [f"  - `{v.name}`: shape `{_shape(v.shape)}`" + ("" if v.trainable else ", not trainable")
+                      + (", buffer" if v.buffer else "") for v in layer.variables]
+        worked = e.worked
+        values = ", ".join(f"{k} = {v}" for k, v in kind.example[2].items())
+        if worked is not None and values:
+            lines += [f"- Worked: with {values}: `{layer_formula(worked, text) or '0'}` = "
+                      f"{text(worked.params)} parameters, output `{_shape(worked.output_shape)}`"]
+        lines.append("")
+    if kind.no_params:
+        lines += [f"No parameters: {kind.no_params}.", ""]
+    counted = [(k, a) for k, a in kind.args.items() if not isinstance(a, Opaque)]
+    ignored = [k for k, a in kind.args.items() if isinstance(a, Opaque)]
+    if counted:
+        lines += ["| argument | expects | default |", "|---|---|---|"]
+        lines += [f"| `{k}` | {a.expected} | {_default(a)} |" for k, a in counted]
+        lines.append("")
+    if ignored:
+        lines += ["Accepted, not affecting the count: " + ", ".join(f"`{k}`" for k in ignored) + ".", ""]
+    return lines
+
+
 def render() -> str:
     lines = ["# Layer catalogue", "",
              "Generated from symparam's registry (`python -m symparam.render.catalogue > docs/layers.md`).",
-             "Every kind also takes Keras's base-layer arguments: " + ", ".join(f"`{k}`" for k in BASE_ARGS)
+             "Every Keras kind also takes Keras's base-layer arguments: " + ", ".join(f"`{k}`" for k in BASE_ARGS)
              + " (`trainable = false` makes all its variables non-trainable).", ""]
-    for name, kind in sorted(kinds().items()):
-        lines += [f"## {name}", "", kind.summary[:1].upper() + kind.summary[1:] + ".", ""]
-        if kind.no_params:
-            lines += [f"No parameters: {kind.no_params}.", ""]
-        counted = [(k, a) for k, a in kind.args.items() if not isinstance(a, Opaque)]
-        ignored = [k for k, a in kind.args.items() if isinstance(a, Opaque)]
-        if counted:
-            lines += ["| argument | expects | default |", "|---|---|---|"]
-            lines += [f"| `{k}` | {a.expected} | {_default(a)} |" for k, a in counted]
-            lines.append("")
-        if ignored:
-            lines += ["Accepted, not affecting the count: " + ", ".join(f"`{k}`" for k in ignored) + ".", ""]
+    for e in entries():
+        lines += markdown_entry(e)
     return "\n".join(lines)
+
+
+def listing(console) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAD)
+    t.add_column("Layer kind", no_wrap=True)
+    t.add_column("Parameters (on its example)")
+    t.add_column("What it does")
+    for e in entries():
+        t.add_row(escape(e.kind.name), escape(formula(e) if e.kind.example else "?"), escape(e.kind.summary))
+    console.print(t)
 
 
 if __name__ == "__main__":

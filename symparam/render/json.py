@@ -15,12 +15,13 @@ def document(net: Network) -> dict:
             "name": layer.name,
             "type": layer.type,
             "inputs": list(layer.inputs),
-            "output_shape": [json_value(d) for d in layer.output_shape],
+            "output_shape": ([[json_value(d) for d in shape] for shape in layer.outputs] if layer.outputs
+                             else [json_value(d) for d in layer.output_shape]),
             "params": json_value(readable(layer.params)),
             "trainable": json_value(readable(layer.trainable)),
             "non_trainable": json_value(readable(layer.non_trainable)),
-            "variables": [{"name": v.name, "shape": [json_value(d) for d in v.shape],
-                           "size": json_value(v.size), "trainable": v.trainable} for v in layer.variables],
+            "buffers": json_value(readable(layer.buffers)),
+            "variables": [_variable(v) for v in layer.variables],
         })
     return {
         "network": net.name,
@@ -31,9 +32,18 @@ def document(net: Network) -> dict:
         "total": json_value(readable(net.total)),
         "trainable": json_value(readable(net.trainable)),
         "non_trainable": json_value(readable(net.non_trainable)),
+        "buffers": json_value(readable(net.buffers)),
         "assumptions": [{"layer": where, "key": c.key, "condition": str(c.relation)}
                         for where, c in net.assumptions],
     }
+
+
+def _variable(v) -> dict:
+    out = {"name": v.name, "shape": [json_value(d) for d in v.shape], "size": json_value(v.size),
+           "trainable": v.trainable}
+    if v.buffer:
+        out["buffer"] = True
+    return out
 
 
 def render(net: Network) -> str:

@@ -34,7 +34,8 @@ def render(net: Network, console) -> None:
         table.add_column("Connected to")
     for layer, sym_layer in zip(net.layers, symbolic.layers):
         formula = layer_formula(sym_layer, text) or "—"
-        row = [f"{layer.name} ({layer.type})", _shape(layer.output_shape), formula, _value(layer.params)]
+        shapes = " ".join(_shape(s) for s in layer.outputs) if layer.outputs else _shape(layer.output_shape)
+        row = [f"{layer.name} ({layer.type})", shapes, formula, _value(layer.params)]
         if graph:
             row.append(", ".join(layer.inputs))
         table.add_row(*(escape(cell) for cell in row))
@@ -46,6 +47,8 @@ def render(net: Network, console) -> None:
         if not sym_expr.is_number and expr.is_number:
             line += f"  (= {_value(sym_expr)})"
         console.print(line, highlight=False)
+    if net.buffers != 0:
+        console.print(f"Buffers (not parameters): {_value(net.buffers)}", highlight=False, markup=False)
     if net.bindings:
         console.print("Bound: " + ", ".join(f"{k} = {v}" for k, v in net.bindings.items()), highlight=False,
                       markup=False)

@@ -1,0 +1,38 @@
+"""The layer catalogue as data: each kind built on its symbolic example, for `symparam layers` and the docs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .layers import kinds, lookup
+from .model import LayerRecord
+
+
+@dataclass
+class Entry:
+    kind: type
+    symbolic: LayerRecord | None     # the kind built on its example, every size a symbol
+    worked: LayerRecord | None       # the same with the example's numbers
+
+
+def entry(kind) -> Entry:
+    from .engine import bind, derive
+    from .spec import from_dict
+
+    if kind.example is None:
+        return Entry(kind, None, None)
+    kwargs, input_shape, values = kind.example
+    document = {"network": {"name": kind.name, "convention": kind.convention}, "layers": [{"type": kind.name,
+                                                                                            **kwargs}]}
+    if input_shape is not None:
+        document["network"]["input"] = list(input_shape)
+    net = derive(from_dict(document, f"<{kind.name} example>"))
+    return Entry(kind, net.layers[0], bind(net, values).layers[0])
+
+
+def entries() -> list[Entry]:
+    return [entry(kind) for _, kind in sorted(kinds().items(), key=lambda item: item[0].lower())]
+
+
+def find(name: str) -> Entry:
+    return entry(lookup(name))
