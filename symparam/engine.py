@@ -60,7 +60,7 @@ def _build(layer: LayerSpec, spec: Spec, shapes: dict[str, Shape], previous: str
         count = str(least) if least == most else f"{least} or more" if most is None else f"{least} to {most}"
         raise SymparamError(f"{kind.name} takes {count} inputs. Received: inputs = {list(names)}.")
     input_shapes = tuple(shapes[n] for n in names)
-    build = Build(trainable=layer.args.trainable)
+    build = Build(trainable=getattr(layer.args, "trainable", True))
     built = kind().build(layer.args, input_shapes, build)
     outputs = tuple(tuple(s) for s in built) if isinstance(built, list) else (tuple(built),)
     for shape in outputs:

@@ -9,7 +9,14 @@ import re
 from ..errors import SymparamError, show
 from .base import LayerKind
 
-_FAMILIES = ("core", "convolutional", "pooling", "normalization")
+_FAMILIES = (
+    "core", "convolutional", "pooling", "normalization",
+    # Keras dialect, catalogue
+    "conv_variants", "reshaping", "normalization_extra", "activations", "preprocessing",
+    "embedding", "recurrent", "wrappers", "merging", "attention",
+    # PyTorch dialect (nn.*)
+    "torch_basic", "torch_recurrent", "torch_attention",
+)
 _REGISTRY: dict[str, type[LayerKind]] = {}
 _loaded = False
 
@@ -49,7 +56,7 @@ def lookup(type_name: object) -> type[LayerKind]:
 
 
 def default_name(type_name: str) -> str:
-    """Keras's automatic layer name: the class name in snake_case (Conv2D -> conv2d)."""
-    name = re.sub(r"\W+", "", type_name)
+    """Keras's automatic layer name: the class name in snake_case (Conv2D -> conv2d; nn.Linear -> linear)."""
+    name = re.sub(r"\W+", "", type_name.removeprefix("nn."))
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

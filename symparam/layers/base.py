@@ -246,7 +246,7 @@ class Build:
     def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
               trainable: bool = True) -> Shape:
         """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`."""
-        sub = Build(trainable=self.layer_trainable and trainable and args.trainable)
+        sub = Build(trainable=self.layer_trainable and trainable and getattr(args, "trainable", True))
         shape = kind().build(args, inputs, sub)
         self.variables.extend(Variable(prefix + v.name, v.shape, v.trainable, v.role, v.labels, v.buffer)
                               for v in sub.variables)
@@ -279,7 +279,8 @@ class LayerKind:
 
     @classmethod
     def all_args(cls) -> dict[str, Arg]:
-        return {**cls.args, **BASE_ARGS}
+        """Every argument a spec may give: the kind's own, and for Keras kinds Keras's base-layer ones."""
+        return {**cls.args, **BASE_ARGS} if cls.convention == "keras" else dict(cls.args)
 
     def build(self, a: SimpleNamespace, inputs: Sequence[Shape], b: Build) -> Shape:
         raise NotImplementedError
