@@ -56,7 +56,8 @@ def sweep(
     result = _run_with_progress(run, net, axes, per_layer, max_points)
     if plot:
         from ..render.plot import render as render_plot
-        write_atomic(plot, render_plot(result, plot), "--plot")
+        docs = {info.symbol.name: info.doc for info in net.symbols}
+        write_atomic(plot, render_plot(result, plot, docs), "--plot")
     from ..render import sweep as out
     if format_ == "table" and not output:
         out.table(result, console())

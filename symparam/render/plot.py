@@ -13,7 +13,9 @@ from ..sweep import SweepResult
 MAX_LINES = 12
 
 
-def render(result: SweepResult, path: str) -> bytes:
+def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -> bytes:
+    """The chart's bytes; `docs` gives a symbol's one-line description for its axis label."""
+    docs = docs or {}
     suffix = Path(path).suffix.lower()
     if suffix not in (".png", ".svg"):
         raise SymparamError(f"--plot {path}: the file must end in .png or .svg.")
@@ -55,15 +57,17 @@ def render(result: SweepResult, path: str) -> bytes:
     valid_totals = totals[result.valid].astype(float)
     if valid_totals.min() > 0 and valid_totals.max() / valid_totals.min() >= 100:
         ax.set_yscale("log")
-    ax.set_xlabel(first.name)
-    ax.set_ylabel("total parameters")
+    ax.set_xlabel(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""))
+    ax.set_ylabel("total parameters (count)")
     title = "Total parameters vs " + first.name
     if fixed:
         title += " (" + ", ".join(f"{a.name} = {a.values[0]}" for a in fixed) + ")"
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    if len(groups) > 1:
-        ax.legend(fontsize="small")
+    if len(result.axes) > 1:
+        second = result.axes[1]
+        ax.legend(fontsize="small", title=f"{second.name}: {docs[second.name]}" if docs.get(second.name) else None,
+                  title_fontsize="small")
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format=suffix[1:])
