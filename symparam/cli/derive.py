@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,13 +18,21 @@ def derive(
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     share: Annotated[bool, typer.Option(
         "--share", help="Add each layer's share of the total, degrees, the leading term, the dominant layers.")] = False,
+    convention: Annotated[Optional[str], typer.Option(
+        "--convention", help="Also count under the other framework's rules: keras or torch.")] = None,
 ) -> None:
     """Derive each layer's parameters and output shape, and the network's totals."""
     if latex and json:
         raise SymparamError("--latex and --json cannot be combined; choose one output format.")
     from ..engine import derive_file
 
+    if convention is not None and convention not in ("keras", "torch"):
+        raise SymparamError(f"--convention must be keras or torch. Received: --convention {convention}.")
     net = derive_file(spec, bindings(set_), use_defaults=not symbolic)
+    translation = None
+    if convention is not None and convention != net.convention:
+        from ..twins import translate
+        translation = translate(net, convention)
     report = None
     if share:
         from ..sensitivity import analyse
@@ -36,6 +44,9 @@ def derive(
         if report is not None:
             from ..render.sensitivity import document as share_document
             doc["share"] = share_document(report)
+        if translation is not None:
+            from ..render.twins import document as twin_document
+            doc["twin"] = twin_document(translation)
         typer.echo(json_module.dumps(doc, indent=2))
     elif latex:
         from ..render.latex import render
@@ -51,3 +62,6 @@ def derive(
         if report is not None:
             from ..render.sensitivity import table as share_table
             share_table(report, out)
+        if translation is not None:
+            from ..render.twins import table as twin_table
+            twin_table(translation, out)

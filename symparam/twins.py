@@ -1,0 +1,117 @@
+"""One network read under the other framework's counting rules: each layer's twin, where one exists.
+
+A kind says what its twin is (`LayerKind.twin`): the other framework's kind, its arguments and the input shapes in
+that framework's layout. The twin is built by the same machinery, so its variables and counts are exactly what
+that framework would create; the network's own shapes flow on unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import sympy
+
+from .errors import SymparamError
+from .model import LayerRecord, Network, Shape
+
+
+class NoTwin(Exception):
+    """The layer has no equivalent in the other framework; the message says why."""
+
+
+@dataclass
+class Twin:
+    type: str                               # the other framework's kind, e.g. "nn.LSTM"
+    args: dict[str, Any]                    # parsed values, overriding that kind's defaults
+    inputs: list[Shape]                     # input shapes in that framework's layout
+    note: str = ""                          # why the counts differ, when they do
+
+
+@dataclass
+class Row:
+    layer: LayerRecord
+    twin: Twin | None = None
+    record: LayerRecord | None = None       # the twin, built
+    reason: str = ""                        # why there is no twin
+
+    @property
+    def params(self) -> sympy.Expr | None:
+        return None if self.record is None else self.record.params
+
+    @property
+    def buffers(self) -> sympy.Expr | None:
+        return None if self.record is None else self.record.buffers
+
+
+@dataclass
+class Translation:
+    net: Network
+    convention: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return all(r.record is not None or r.layer.params == 0 and not r.reason for r in self.rows)
+
+    @property
+    def total(self) -> sympy.Expr:
+        return sympy.Add(*(r.params for r in self.rows if r.params is not None))
+
+    @property
+    def buffers(self) -> sympy.Expr:
+        return sympy.Add(*(r.buffers for r in self.rows if r.buffers is not None))
+
+
+def defaults(kind) -> SimpleNamespace:
+    """A kind's arguments at their defaults (required ones left out: the twin must give them)."""
+    from .layers.base import REQUIRED, Context
+    from .symbols import SymbolTable
+
+    ctx = Context(SymbolTable(), [])
+    return SimpleNamespace(**{k: None if a.default in (None, REQUIRED) else a.parse(a.default, k, ctx)
+                              for k, a in kind.all_args().items()})
+
+
+def build_twin(twin: Twin, layer: LayerRecord) -> LayerRecord:
+    from .layers import lookup
+    from .layers.base import Build
+
+    kind = lookup(twin.type)
+    args = defaults(kind)
+    for key, value in twin.args.items():
+        setattr(args, key, value)
+    b = Build()
+    out = kind().build(args, twin.inputs, b)
+    shape = tuple(out[0]) if isinstance(out, list) else tuple(out)
+    return LayerRecord(layer.index, layer.name, kind.name, layer.inputs, tuple(twin.inputs), shape,
+                       tuple(b.variables), tuple(b.conditions), vars(args))
+
+
+def translate(net: Network, convention: str) -> Translation:
+    """Each layer of `net` (derived under its own convention) beside its twin under `convention`."""
+    from .layers import lookup
+
+    result = Translation(net, convention)
+    for layer in net.layers:
+        kind = lookup(layer.type)
+        row = Row(layer)
+        try:
+            twin = kind.twin(SimpleNamespace(**layer.args), layer.input_shapes, convention)
+        except NoTwin as exc:
+            row.reason = str(exc)
+            result.rows.append(row)
+            continue
+        if twin is None:
+            if layer.params != 0:
+                row.reason = f"no {convention} equivalent is known to symparam for {layer.type}"
+            result.rows.append(row)
+            continue
+        row.twin = twin
+        try:
+            row.record = build_twin(twin, layer)
+        except SymparamError as exc:
+            row.reason = f"its {twin.type} twin cannot be built: {exc.message}"
+        result.rows.append(row)
+    return result
