@@ -7,7 +7,7 @@ that framework would create; the network's own shapes flow on unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -89,11 +89,21 @@ def build_twin(twin: Twin, layer: LayerRecord) -> LayerRecord:
                        tuple(b.variables), tuple(b.conditions), vars(args))
 
 
+def _bound(record: LayerRecord, table) -> LayerRecord:
+    """A twin built from the layer's arguments (which keep the spec's symbols), with the network's numbers."""
+    if not table:
+        return record
+    return replace(record, variables=tuple(replace(v, shape=tuple(d.xreplace(table) for d in v.shape))
+                                           for v in record.variables),
+                   output_shape=tuple(None if d is None else d.xreplace(table) for d in record.output_shape))
+
+
 def translate(net: Network, convention: str) -> Translation:
     """Each layer of `net` (derived under its own convention) beside its twin under `convention`."""
     from .layers import lookup
 
     result = Translation(net, convention)
+    table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
     for layer in net.layers:
         kind = lookup(layer.type)
         row = Row(layer)
@@ -110,7 +120,7 @@ def translate(net: Network, convention: str) -> Translation:
             continue
         row.twin = twin
         try:
-            row.record = build_twin(twin, layer)
+            row.record = _bound(build_twin(twin, layer), table)
         except SymparamError as exc:
             row.reason = f"its {twin.type} twin cannot be built: {exc.message}"
         result.rows.append(row)

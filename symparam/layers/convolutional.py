@@ -64,6 +64,19 @@ class Conv(LayerKind):
         return join_channels(a.filters, out, a.data_format)
 
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        if lora_rank(a.lora_rank):
+            raise NoTwin(f"PyTorch's nn.Conv{cls.rank}d has no LoRA weights")
+        channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
+        args = {"in_channels": channels, "out_channels": a.filters, "kernel_size": tuple(a.kernel_size),
+                "groups": a.groups, "bias": a.use_bias, "padding": "same" if a.padding == "same" else "valid"}
+        if a.padding == "same" and any(s != 1 for s in _per_axis(a.strides, cls.rank)):
+            args["padding"] = "valid"  # the count does not depend on padding; torch's "same" needs stride 1
+        return Twin(f"nn.Conv{cls.rank}d", args, [(channels, *spatial)])
+
+
 def _per_axis(values, rank):
     return tuple(values) if len(values) == rank else tuple(values) * rank
 

@@ -100,6 +100,14 @@ class Dense(LayerKind):
             b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"))
         return (*x[:-1], a.units)
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        if lora_rank(a.lora_rank):
+            raise NoTwin("PyTorch's nn.Linear has no LoRA weights")
+        (x,) = inputs
+        return Twin("nn.Linear", {"in_features": x[-1], "out_features": a.units, "bias": a.use_bias}, [x])
+
 
 @register
 class Flatten(LayerKind):

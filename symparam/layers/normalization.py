@@ -40,6 +40,24 @@ class BatchNormalization(LayerKind):
         return x
 
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        (x,) = inputs
+        if a.center != a.scale:
+            raise NoTwin("PyTorch's affine switches gamma and beta on and off together")
+        if a.renorm:
+            raise NoTwin("PyTorch's batch norm has no renormalization")
+        if not 1 <= len(x) <= 4:
+            raise NoTwin(f"PyTorch's batch norms take 1 to 4 axes besides the batch, not {len(x)}")
+        index = a.axis - 1 if a.axis > 0 else len(x) + a.axis
+        moved = (x[index], *x[:index], *x[index + 1:])
+        rank = {1: 1, 2: 1, 3: 2, 4: 3}[len(x)]
+        return Twin(f"nn.BatchNorm{rank}d", {"num_features": x[index], "affine": a.center}, [moved],
+                    note="Keras's moving mean and variance are non-trainable weights; PyTorch keeps them, with a "
+                         "num_batches_tracked counter, as buffers")
+
+
 def feature_axis(shape, axis: int):
     """The length of Keras axis `axis` (counted with the batch axis at 0) of a batch-less shape."""
     rank = len(shape) + 1
