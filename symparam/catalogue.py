@@ -25,7 +25,7 @@ def entry(kind) -> Entry:
     document = {"network": {"name": kind.name, "convention": kind.convention}, "layers": [{"type": kind.name,
                                                                                             **kwargs}]}
     if input_shape is not None:
-        document["network"]["input"] = list(input_shape)
+        document["network"]["input"] = dict(input_shape) if isinstance(input_shape, dict) else list(input_shape)
     net = derive(from_dict(document, f"<{kind.name} example>"))
     return Entry(kind, net.layers[0], bind(net, values).layers[0])
 
