@@ -1,1 +1,46 @@
-"""(being written)"""
+"""Embedding: a table of input_dim vectors of output_dim; each integer index of the input looks up one row."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError
+from . import register
+from .base import Flag, Int, LayerKind, Opaque, Size, Unsupported
+from .core import lora_rank
+
+
+@register
+class Embedding(LayerKind):
+    name = "Embedding"
+    summary = "a lookup table of input_dim vectors of output_dim, one per token index"
+    example = ({"input_dim": "V", "output_dim": "d"}, ["T"], {"V": 10000, "d": 128, "T": 50})
+    args = {
+        "input_dim": Size(), "output_dim": Size(), "embeddings_initializer": Opaque("uniform"),
+        "embeddings_regularizer": Opaque(), "embeddings_constraint": Opaque(), "mask_zero": Flag(False),
+        "weights": Unsupported(None, "initial weight values cannot be written in a spec"),
+        "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
+        "quantization_config": Unsupported(None, "quantized layers are not modelled"),
+    }
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        lora = lora_rank(a.lora_rank)
+        if lora and a.embeddings_constraint is not None:
+            raise SymparamError("lora_rank cannot be combined with embeddings_constraint (Keras refuses it). "
+                                f"Received: lora_rank = {lora}.")
+        shape = (a.input_dim, a.output_dim)
+        b.weight("embeddings", shape, role="embedding vectors, one row per token index", labels=("V", "d"),
+                 trainable=not lora)
+        if lora:
+            r = sympy.Integer(lora)
+            b.weight("lora_embeddings_a", (a.input_dim, r), role="LoRA down-projection", labels=("V", "r"))
+            b.weight("lora_embeddings_b", (r, a.output_dim), role="LoRA up-projection", labels=("r", "d"))
+        return (*x, a.output_dim)
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        if lora_rank(a.lora_rank):
+            raise NoTwin("PyTorch's nn.Embedding has no LoRA weights")
+        return Twin("nn.Embedding", {"num_embeddings": a.input_dim, "embedding_dim": a.output_dim}, list(inputs))

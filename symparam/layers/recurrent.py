@@ -1,1 +1,245 @@
-"""(being written)"""
+"""Recurrent layers, as Keras's rnn/ family builds them: SimpleRNN, LSTM and GRU (one cell each; the gates sit side
+by side along the last axis of kernel, recurrent_kernel and bias) and ConvLSTM1D/2D/3D (an LSTM whose products are
+convolutions, one base for every rank).
+
+Every recurrent layer reads a sequence (timesteps, ...) whose length may be unknown ("none"). It outputs the last
+step, or every step with return_sequences; with return_state it has several outputs: the output, then each state.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError
+from ..shapes import conv_length, join_channels
+from . import register
+from .base import ActivationName, Arg, Choice, Flag, LayerKind, Opaque, Size, Sizes
+from .core import format_shape
+
+_U = sympy.Integer
+
+
+class Rate(Arg):
+    """A dropout rate: any number (Keras clamps it into [0, 1] itself, and takes a boolean as 0 or 1)."""
+    expected = "a number (Keras clamps it into [0, 1])"
+
+    def parse(self, value, key, ctx):
+        if not isinstance(value, (int, float)):
+            raise self.refuse(value, key)
+        return value
+
+
+class Cudnn(Arg):
+    """LSTM and GRU's use_cudnn: "auto", true or false (Keras compares exactly)."""
+    expected = '"auto", true or false'
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, (str, int, float)) and value in ("auto", True, False):   # Keras's own test
+            return value
+        raise self.refuse(value, key)
+
+
+def _initialisers(kernel: str = "glorot_uniform") -> dict[str, Arg]:
+    return {
+        "kernel_initializer": Opaque(kernel), "recurrent_initializer": Opaque("orthogonal"),
+        "bias_initializer": Opaque("zeros"), "kernel_regularizer": Opaque(), "recurrent_regularizer": Opaque(),
+        "bias_regularizer": Opaque(), "kernel_constraint": Opaque(), "recurrent_constraint": Opaque(),
+        "bias_constraint": Opaque(),
+    }
+
+
+SEQUENCE_ARGS: dict[str, Arg] = {
+    "dropout": Rate(0.0), "recurrent_dropout": Rate(0.0), "seed": Opaque(),
+    "return_sequences": Flag(False), "return_state": Flag(False), "go_backwards": Flag(False),
+    # stateful: Keras wants a fixed batch size then; symparam has no batch axis and accepts it (no variables change).
+    "stateful": Flag(False),
+}
+
+
+def sequence_outputs(a, timesteps, step_shape: tuple, n_states: int):
+    """The last step (or every step), then with return_state one state of `step_shape` per state."""
+    out = (timesteps, *step_shape) if a.return_sequences else tuple(step_shape)
+    if a.return_state:
+        return [out, *[tuple(step_shape)] * n_states]
+    return out
+
+
+class Recurrent(LayerKind):
+    """SimpleRNN, LSTM, GRU: `gates` stacked blocks of units in each kernel; `n_states` states."""
+    gates = 1
+    n_states = 1
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) != 2:
+            raise SymparamError(f"{self.name} expects an input with 2 axes (timesteps, features) besides the batch. "
+                                f"Received input shape {format_shape(x)}.")
+        timesteps, n_in = x
+        if n_in is None:
+            raise SymparamError(f"{self.name} needs the features axis to have a known length. Received input shape "
+                                f"{format_shape(x)}.")
+        u = a.units
+        g = _U(self.gates)
+        wide = "u" if self.gates == 1 else f"{self.gates}u"
+        gates = "" if self.gates == 1 else f", {self.gates} gates"
+        b.weight("kernel", (n_in, g * u), role="input weights" + gates, labels=("n_in", wide))
+        b.weight("recurrent_kernel", (u, g * u), role="recurrent weights" + gates, labels=("u", wide))
+        if a.use_bias:
+            self.bias(a, b, g * u, wide)
+        return sequence_outputs(a, timesteps, (u,), self.n_states)
+
+    def bias(self, a, b, width, wide):
+        b.weight("bias", (width,), role="biases", labels=(wide,))
+
+    torch_twin = ""
+    twin_note = ""
+
+    @classmethod
+    def twin_args(cls, a) -> dict:
+        return {}
+
+    @classmethod
+    def twin(cls, a, inputs, convention, bidirectional: bool = False):
+        from ..twins import Twin
+        (x,) = inputs
+        args = {"input_size": x[-1], "hidden_size": a.units, "bias": a.use_bias, "bidirectional": bidirectional,
+                **cls.twin_args(a)}
+        return Twin(cls.torch_twin, args, [x], note=cls.twin_note)
+
+
+_SIMPLE = {"units": Size(), "activation": ActivationName("tanh"), "use_bias": Flag(True), **_initialisers(),
+           **SEQUENCE_ARGS, "unroll": Opaque(False)}
+_GATED = {**_SIMPLE, "recurrent_activation": ActivationName("sigmoid"), "use_cudnn": Cudnn("auto")}
+_SEQUENCE_EXAMPLE = ({"units": "u"}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
+
+
+@register
+class SimpleRNN(Recurrent):
+    name = "SimpleRNN"
+    summary = "a fully connected recurrent layer: input weights, units x units recurrent weights, units biases"
+    example = _SEQUENCE_EXAMPLE
+    args = _SIMPLE
+    torch_twin = "nn.RNN"
+    twin_note = "PyTorch's nn.RNN keeps two bias vectors (bias_ih and bias_hh), Keras's SimpleRNN one"
+
+    @classmethod
+    def twin_args(cls, a) -> dict:
+        from ..twins import NoTwin
+        if a.activation not in ("tanh", "relu"):
+            raise NoTwin(f"PyTorch's nn.RNN has only tanh and relu, not {a.activation}")
+        return {"nonlinearity": a.activation}
+
+
+@register
+class LSTM(Recurrent):
+    name = "LSTM"
+    summary = "long short-term memory: four gates, each with input and recurrent weights and biases"
+    example = _SEQUENCE_EXAMPLE
+    args = {**_GATED, "unit_forget_bias": Opaque(True)}
+    gates = 4
+    n_states = 2     # the hidden state and the cell state
+    torch_twin = "nn.LSTM"
+    twin_note = "PyTorch's nn.LSTM keeps two bias vectors per gate (bias_ih and bias_hh), Keras's LSTM one"
+
+
+@register
+class GRU(Recurrent):
+    name = "GRU"
+    summary = "gated recurrent unit: three gates; with reset_after, separate input and recurrent biases"
+    example = _SEQUENCE_EXAMPLE
+    args = {**_GATED, "reset_after": Flag(True)}
+    gates = 3
+    torch_twin = "nn.GRU"
+
+    @classmethod
+    def twin_args(cls, a) -> dict:
+        from ..twins import NoTwin
+        if not a.reset_after:
+            raise NoTwin("PyTorch's nn.GRU applies the reset gate after the recurrent product, as Keras's GRU with "
+                         "reset_after = true; reset_after = false has no PyTorch twin")
+        return {}
+
+    def bias(self, a, b, width, wide):
+        if a.reset_after:   # one row of biases for the input kernel, one for the recurrent kernel
+            b.weight("bias", (_U(2), width), role="input and recurrent biases", labels=("2", wide))
+        else:
+            b.weight("bias", (width,), role="biases", labels=(wide,))
+
+
+_KERNEL_LETTERS = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+class ConvLSTM(LayerKind):
+    """An LSTM whose input and recurrent products are convolutions of `rank` spatial axes."""
+    rank = 0
+
+    @classmethod
+    def conv_args(cls, rank: int) -> dict:
+        return {
+            "filters": Size(), "kernel_size": Sizes(rank), "strides": Sizes(rank, 1),
+            "padding": Choice("valid", "same", default="valid"),
+            "data_format": Choice("channels_last", "channels_first", default="channels_last"),
+            "dilation_rate": Sizes(rank, 1), "activation": ActivationName("tanh"),
+            "recurrent_activation": ActivationName("sigmoid"), "use_bias": Flag(True), **_initialisers(),
+            "unit_forget_bias": Opaque(True), **SEQUENCE_ARGS,
+        }
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        rank = self.rank
+        if len(x) != rank + 2:
+            layout = "(timesteps, channels, spatial...)" if a.data_format == "channels_first" \
+                else "(timesteps, spatial..., channels)"
+            raise SymparamError(f"{self.name} expects an input with {rank + 2} axes {layout} besides the batch. "
+                                f"Received input shape {format_shape(x)}.")
+        timesteps, step = x[0], x[1:]
+        channels, spatial = (step[0], step[1:]) if a.data_format == "channels_first" else (step[-1], step[:-1])
+        if channels is None or None in spatial:
+            raise SymparamError(f"{self.name} needs the spatial and channel axes to have known lengths (only the "
+                                f"timesteps may be unknown). Received input shape {format_shape(x)}.")
+        strides, dilation = a.strides, a.dilation_rate
+        if all(s.is_number for s in strides + dilation) and max(strides) > 1 and max(dilation) > 1:
+            raise SymparamError("strides > 1 cannot be combined with dilation_rate > 1 (Keras refuses it). "
+                                f"Received: strides = {_tuple(strides)}, dilation_rate = {_tuple(dilation)}.")
+        out = []
+        for axis, (n, k, s, d) in enumerate(zip(spatial, a.kernel_size, strides, dilation)):
+            length, condition = conv_length(n, k, s, d, a.padding)
+            if condition is not None:
+                b.require(condition, "kernel_size",
+                          f"kernel_size: a 'valid' window of {k} (dilation {d}) needs spatial axis {axis + 1} to be "
+                          f"at least {d * (k - 1) + 1}", f"input length {n}")
+            out.append(length)
+        f = a.filters
+        letters = _KERNEL_LETTERS[rank]
+        b.weight("kernel", (*a.kernel_size, channels, 4 * f), role="input kernels, 4 gates",
+                 labels=(*letters, "C_in", "4F"))
+        b.weight("recurrent_kernel", (*a.kernel_size, f, 4 * f), role="recurrent kernels, 4 gates",
+                 labels=(*letters, "F", "4F"))
+        if a.use_bias:
+            b.weight("bias", (4 * f,), role="biases", labels=("4F",))
+        state = join_channels(f, out, a.data_format)
+        return sequence_outputs(a, timesteps, state, 2)
+
+
+def _tuple(values) -> str:
+    return "(" + ", ".join(str(v) for v in values) + ")"
+
+
+def _make_conv_lstm(rank: int):
+    spatial = _SPATIAL[rank]
+    kernel = list(_KERNEL_LETTERS[rank])
+    kernel_arg = kernel[0] if rank == 1 else kernel
+    example = ({"filters": "F", "kernel_size": kernel_arg}, ["T", *spatial, "C_in"],
+               {"F": 16, **{k: 3 for k in kernel}, "T": 10, **{s: 32 for s in spatial}, "C_in": 3})
+    name = f"ConvLSTM{rank}D"
+    window = " x ".join(kernel)
+    attrs = {"name": name, "rank": rank, "example": example, "args": ConvLSTM.conv_args(rank),
+             "summary": f"a {rank}D convolutional LSTM: four gates, each a {window} convolution of the input and "
+                        f"of the state, one bias per filter"}
+    return register(type(name, (ConvLSTM,), attrs))
+
+
+ConvLSTM1D = _make_conv_lstm(1)
+ConvLSTM2D = _make_conv_lstm(2)
+ConvLSTM3D = _make_conv_lstm(3)

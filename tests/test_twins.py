@@ -1,0 +1,92 @@
+"""derive --convention: each Keras layer beside its PyTorch twin, both sides checked against the live frameworks."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from symparam.engine import derive
+from symparam.spec import from_dict
+from symparam.twins import translate
+
+keras_facts = pytest.importorskip("tests.oracle.keras_facts", reason="Keras 3 is not installed (pip install '.[oracle]')")
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[oracle]')")
+nn = torch.nn
+
+
+def torch_counts(module):
+    params = sum(p.numel() for p in module.parameters())
+    buffers = sum(b.numel() for b in module.buffers())
+    return params, buffers
+
+
+def keras_params(type_name, kwargs, input_shape):
+    if type_name != "Bidirectional":
+        return keras_facts.keras_layer_facts(type_name, kwargs, input_shape).params
+    keras = keras_facts.keras
+    inner = dict(kwargs["layer"])
+    layer = keras.layers.Bidirectional(getattr(keras.layers, inner.pop("type"))(**inner))
+    layer(keras.Input(shape=input_shape))
+    return layer.count_params()
+
+
+def check(type_name, kwargs, input_shape, module):
+    net = derive(from_dict({"network": {"input": list(input_shape)}, "layers": [{"type": type_name, **kwargs}]}))
+    row = translate(net, "torch").rows[0]
+    assert int(row.layer.params) == keras_params(type_name, kwargs, input_shape)
+    assert row.record is not None, row.reason
+    assert (int(row.params), int(row.buffers)) == torch_counts(module)
+
+
+@given(st.integers(1, 40), st.integers(1, 40), st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_dense_and_linear(n_in, units, bias):
+    check("Dense", {"units": units, "use_bias": bias}, (n_in,), nn.Linear(n_in, units, bias=bias))
+
+
+@given(st.integers(1, 3), st.sampled_from([1, 2, 4]), st.integers(1, 4), st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_conv2d(k, groups, per_group, bias):
+    c_in, filters = 4 * per_group, 2 * groups * per_group
+    if c_in % groups or filters % groups:
+        return
+    check("Conv2D", {"filters": filters, "kernel_size": k, "groups": groups, "use_bias": bias}, (9, 9, c_in),
+          nn.Conv2d(c_in, filters, k, groups=groups, bias=bias))
+
+
+@given(st.integers(1, 16), st.sampled_from([(5,), (3, 5), (4, 4, 5), (2, 3, 3, 5)]), st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_batch_norm(_, shape, affine):
+    c = shape[-1]
+    torch_kind = {1: nn.BatchNorm1d, 2: nn.BatchNorm1d, 3: nn.BatchNorm2d, 4: nn.BatchNorm3d}[len(shape)]
+    check("BatchNormalization", {"center": affine, "scale": affine}, shape, torch_kind(c, affine=affine))
+
+
+@given(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), st.integers(1, 12), st.integers(1, 12), st.booleans(),
+       st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_recurrent(kind, n_in, units, bias, bidirectional):
+    module = {"SimpleRNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[kind](n_in, units, bias=bias,
+                                                                         bidirectional=bidirectional)
+    layer = {"type": kind, "units": units, "use_bias": bias}
+    if bidirectional:
+        check("Bidirectional", {"layer": layer}, (7, n_in), module)
+    else:
+        check(kind, {"units": units, "use_bias": bias}, (7, n_in), module)
+
+
+def test_embedding():
+    check("Embedding", {"input_dim": 50, "output_dim": 8}, (11,), nn.Embedding(50, 8))
+
+
+def test_no_twin_is_said_plainly():
+    net = derive(from_dict({"network": {"input": [5, 3]}, "layers": [{"type": "GRU", "units": 4,
+                                                                       "reset_after": False}]}))
+    row = translate(net, "torch").rows[0]
+    assert row.record is None and "reset_after = false has no PyTorch twin" in row.reason
+
+
+def test_lstm_difference_is_one_bias_vector_per_gate(capsys, write_spec):
+    from symparam.cli import main
+    path = write_spec('[network]\ninput = ["T", "n"]\n[[layers]]\ntype = "LSTM"\nunits = "u"\n')
+    assert main(["derive", str(path), "--convention", "torch", "--symbolic"]) == 0
+    out = capsys.readouterr().out
+    assert "PyTorch - Keras: 4·u" in out   # PyTorch's second bias vector: 4 gates of u
