@@ -1,1 +1,527 @@
-"""(being written)"""
+"""PyTorch dialect, basic layers (nn.*): Linear, convolutions, normalizations, embeddings, PReLU, pooling, Flatten,
+Dropout, Identity and the activations.
+
+Torch's argument names and defaults; shapes channels-first and without the batch axis, e.g. (C, H, W) for
+nn.Conv2d. in_channels / in_features / num_features / num_channels may be left out (read from the input) or
+given (then checked against it). Running statistics are buffers, not parameters. Output-shape arithmetic lives in
+symparam.torch_shapes, shared argument types in torch_args.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError, show
+from ..shapes import product
+from ..torch_shapes import conv_length, flatten_axes, pool_length, same_padding, transposed_length
+from . import register
+from .base import Choice, Flag, Int, LayerKind, Opaque, Real, Size, Unsupported
+from .core import format_shape
+from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
+                         given_or_inferred)
+
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+_KERNEL = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
+
+
+def _norm_weights(b, affine: bool, bias: bool, shape, labels, what: str) -> None:
+    if affine:
+        b.weight("weight", shape, role=f"scales, one per {what}", labels=labels)
+        if bias:
+            b.weight("bias", shape, role=f"offsets, one per {what}", labels=labels)
+
+
+def _running_stats(b, c) -> None:
+    b.weight("running_mean", (c,), role="running means", labels=("C",), buffer=True)
+    b.weight("running_var", (c,), role="running variances", labels=("C",), buffer=True)
+    b.weight("num_batches_tracked", (), role="a count of batches seen", labels=(), buffer=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Linear, convolutions
+# ---------------------------------------------------------------------------------------------------------------
+
+@register
+class Linear(LayerKind):
+    name = "nn.Linear"
+    convention = "torch"
+    example = ({"out_features": "out_features"}, ["in_features"], {"out_features": 10, "in_features": 256})
+    summary = "fully connected on the last axis: out_features x in_features weights plus out_features biases"
+    args = {"in_features": Size(None), "out_features": Size(), "bias": Flag(True), **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if not x:
+            raise SymparamError("nn.Linear needs an input with at least one axis besides the batch. Received input "
+                                "shape ().")
+        n_in = given_or_inferred(b, a.in_features, x[-1], "in_features", "last axis", x)
+        b.weight("weight", (a.out_features, n_in), role="weights", labels=("out", "in"))
+        if a.bias:
+            b.weight("bias", (a.out_features,), role="biases", labels=("out",))
+        return (*x[:-1], a.out_features)
+
+
+_PADDING_MODE = Choice("zeros", "reflect", "replicate", "circular", default="zeros", any_case=False)
+
+
+class TorchConv(LayerKind):
+    convention = "torch"
+    rank = 0
+    transposed = False
+
+    @staticmethod
+    def make_args(rank: int, transposed: bool) -> dict:
+        sizes = {"kernel_size": PerAxis(rank), "stride": PerAxis(rank, 1)}
+        if transposed:
+            return {"in_channels": Size(None), "out_channels": Size(), **sizes,
+                    "padding": PerAxis(rank, 0, minimum=0), "output_padding": PerAxis(rank, 0, minimum=0),
+                    "groups": Size(1), "bias": Flag(True), "dilation": PerAxis(rank, 1),
+                    "padding_mode": _PADDING_MODE, **DEVICE}
+        return {"in_channels": Size(None), "out_channels": Size(), **sizes, "padding": ConvPadding(rank),
+                "dilation": PerAxis(rank, 1), "groups": Size(1), "bias": Flag(True),
+                "padding_mode": _PADDING_MODE, **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        c_in = given_or_inferred(b, a.in_channels, c, "in_channels", "channels (its first axis)", x)
+        c_out, g = a.out_channels, a.groups
+        if self.transposed and a.padding_mode != "zeros":
+            raise SymparamError(f'{self.name} supports only padding_mode "zeros" (as torch). Received: padding_mode = '
+                                f'{show(a.padding_mode)}.')
+        b.require(sympy.Eq(sympy.Mod(c_in, g), 0), "groups", "in_channels must be divisible by groups",
+                  f"in_channels = {c_in}, groups = {g}")
+        b.require(sympy.Eq(sympy.Mod(c_out, g), 0), "groups", "out_channels must be divisible by groups",
+                  f"out_channels = {c_out}, groups = {g}")
+        out = [self._length(a, b, axis, n) for axis, n in enumerate(spatial)]
+        kernel = tuple(a.kernel_size)
+        if self.transposed:
+            shape, labels = (c_in, c_out / g, *kernel), ("C_in", "C_out/g" if g != 1 else "C_out")
+        else:
+            shape, labels = (c_out, c_in / g, *kernel), ("C_out", "C_in/g" if g != 1 else "C_in")
+        b.weight("weight", shape, role="weights", labels=(*labels, *_KERNEL[self.rank]))
+        if a.bias:
+            b.weight("bias", (c_out,), role="biases", labels=("C_out",))
+        return (c_out, *out)
+
+    def _length(self, a, b, axis: int, n):
+        k, s, d = a.kernel_size[axis], a.stride[axis], a.dilation[axis]
+        where = f"input axis {axis + 2} (of the batch)"
+        if self.transposed:
+            op = a.output_padding[axis]
+            b.require(sympy.Or(sympy.Lt(op, s), sympy.Lt(op, d)), "output_padding",
+                      "output_padding must be smaller than either stride or dilation",
+                      f"output_padding = {op}, stride = {s}, dilation = {d}")
+            length, condition = transposed_length(n, k, s, a.padding[axis], op, d)
+            b.require(condition if condition is not None else True, "padding",
+                      f"the transposed convolution's output on {where} must have at least one position",
+                      f"input length {n}, kernel_size = {k}, stride = {s}, padding = {a.padding[axis]}")
+            return length
+        if a.padding == "same":
+            b.require(sympy.Eq(s, 1), "padding", 'padding="same" is not supported for strided convolutions',
+                      f"stride = {s}")
+            pads = same_padding(k, d)
+            length, condition = n, None
+        else:
+            p = sympy.Integer(0) if a.padding == "valid" else a.padding[axis]
+            pads = (p, p)
+            length, condition = conv_length(n, k, s, p, d)
+            b.require(condition if condition is not None else True, "kernel_size",
+                      f"kernel_size: the padded {where} must be at least as long as the dilated kernel, "
+                      f"{d * (k - 1) + 1}", f"input length {n}, padding = {p}")
+        if n is not None and a.padding_mode in ("reflect", "circular"):
+            fits = sympy.Lt if a.padding_mode == "reflect" else sympy.Le
+            rule = "less than" if a.padding_mode == "reflect" else "at most"
+            b.require(sympy.And(fits(pads[0], n), fits(pads[1], n)), "padding",
+                      f'padding_mode="{a.padding_mode}" needs each padding {rule} the length of {where}',
+                      f"padding ({pads[0]}, {pads[1]}), input length {n}")
+        return length
+
+
+def _conv(rank: int, transposed: bool):
+    cls = f"ConvTranspose{rank}d" if transposed else f"Conv{rank}d"
+    spatial, kernel = _SPATIAL[rank], _KERNEL[rank]
+    values = {"C_in": 16, "C_out": 32, **{s: 32 for s in spatial}, **{k: 3 for k in kernel}}
+    example = ({"in_channels": "C_in", "out_channels": "C_out", "kernel_size": list(kernel) if rank > 1 else "k"},
+               ["C_in", *spatial], values)
+    box = ", ".join(kernel)
+    what, weight = (("transposed convolution (upsampling)", f"(C_in, C_out/groups, {box})") if transposed
+                    else ("convolution", f"(C_out, C_in/groups, {box})"))
+    attrs = {"name": f"nn.{cls}", "rank": rank, "transposed": transposed, "example": example,
+             "args": TorchConv.make_args(rank, transposed),
+             "summary": f"a {rank}D {what}: weight {weight}, one bias per output channel"}
+    return register(type(cls, (TorchConv,), attrs))
+
+
+for _rank in (1, 2, 3):
+    _conv(_rank, transposed=False)
+    _conv(_rank, transposed=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Normalizations
+# ---------------------------------------------------------------------------------------------------------------
+
+def _norm_features(b, a, c, x):
+    """num_features, read from the input or checked against it; torch checks it only where something of that size
+    exists (affine weights or running statistics), and so does symparam."""
+    if a.affine or a.track_running_stats:
+        return given_or_inferred(b, a.num_features, c, "num_features", "channels (its first axis)", x)
+    return a.num_features if a.num_features is not None else c
+
+
+def _norm_args(affine: bool, track: bool) -> dict:
+    return {"num_features": Size(None), "eps": Opaque(1e-5), "momentum": Opaque(0.1), "affine": Flag(affine),
+            "track_running_stats": Flag(track), **DEVICE, "bias": Flag(True)}
+
+
+class BatchNorm(LayerKind):
+    convention = "torch"
+    ranks: tuple[int, ...] = ()
+    args = _norm_args(True, True)
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, _ = channels_first(x, self.ranks, self.name)
+        c = _norm_features(b, a, c, x)
+        _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
+        if a.track_running_stats:
+            _running_stats(b, c)
+        return x
+
+
+class InstanceNorm(LayerKind):
+    convention = "torch"
+    ranks: tuple[int, ...] = ()
+    args = _norm_args(False, False)
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, self.ranks, self.name)
+        c = _norm_features(b, a, c, x)
+        if not a.track_running_stats and product(spatial) is not None:
+            b.require(sympy.Gt(product(spatial), 1), "track_running_stats",
+                      "without running statistics, instance normalization needs more than one spatial position",
+                      f"input shape {format_shape(x)}")
+        _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
+        if a.track_running_stats:
+            _running_stats(b, c)
+        return x
+
+
+for _rank in (1, 2, 3):
+    _shape = ["C", *_SPATIAL[_rank]]
+    _values = {"C": 64, **{s: 32 for s in _SPATIAL[_rank]}}
+    register(type(f"BatchNorm{_rank}d", (BatchNorm,), {
+        "name": f"nn.BatchNorm{_rank}d", "ranks": (0, 1) if _rank == 1 else (_rank,),
+        "example": ({}, _shape, _values),
+        "summary": f"batch normalization over {'(C,) or ' if _rank == 1 else ''}(C, {', '.join(_SPATIAL[_rank])}): "
+                   f"weight and bias per channel; buffers running_mean, running_var (per channel) and "
+                   f"num_batches_tracked (one)"}))
+    register(type(f"InstanceNorm{_rank}d", (InstanceNorm,), {
+        "name": f"nn.InstanceNorm{_rank}d", "ranks": (_rank,),
+        "example": ({"affine": True}, _shape, _values),
+        "summary": "normalizes each channel of each sample over its positions; weight and bias if affine, running "
+                   "statistics buffers if track_running_stats"}))
+
+
+@register
+class LayerNorm(LayerKind):
+    name = "nn.LayerNorm"
+    convention = "torch"
+    example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 512})
+    summary = "normalizes over the trailing normalized_shape axes: weight and bias of that shape"
+    args = {"normalized_shape": NormalizedShape(), "eps": Opaque(1e-5), "elementwise_affine": Flag(True),
+            "bias": Flag(True), **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        ns = a.normalized_shape
+        received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
+        if len(ns) > len(x):
+            raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
+                                f"Received: {received}.")
+        for want, have in zip(ns, x[len(x) - len(ns):]):
+            if have is not None:
+                b.require(sympy.Eq(want, have), "normalized_shape",
+                          "normalized_shape must match the input's trailing axes", received)
+        labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
+        _norm_weights(b, a.elementwise_affine, a.bias, ns, labels, "normalized element")
+        return x
+
+
+@register
+class GroupNorm(LayerKind):
+    name = "nn.GroupNorm"
+    convention = "torch"
+    example = ({"num_groups": "G"}, ["C", "H", "W"], {"G": 32, "C": 256, "H": 16, "W": 16})
+    summary = "normalizes each of num_groups channel groups per sample: weight and bias per channel if affine"
+    args = {"num_groups": Size(), "num_channels": Size(None), "eps": Opaque(1e-5), "affine": Flag(True), **DEVICE,
+            "bias": Flag(True)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if not x:
+            raise SymparamError("nn.GroupNorm expects an input (C, ...) with at least one axis besides the batch. "
+                                "Received input shape ().")
+        g = a.num_groups
+        if a.num_channels is not None:
+            b.require(sympy.Eq(sympy.Mod(a.num_channels, g), 0), "num_groups", "num_channels must be divisible by "
+                      "num_groups", f"num_channels = {a.num_channels}, num_groups = {g}")
+        # torch compares num_channels with the input only through the affine weights
+        c = given_or_inferred(b, a.num_channels, x[0], "num_channels", "channels (its first axis)", x) \
+            if a.affine else x[0]
+        if c is not None:
+            b.require(sympy.Eq(sympy.Mod(c, g), 0), "num_groups", "the input's channels must be divisible by "
+                      "num_groups", f"input shape {format_shape(x)}, num_groups = {g}")
+        _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
+        return x
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Embeddings, PReLU
+# ---------------------------------------------------------------------------------------------------------------
+
+def _padding_idx(b, idx, n) -> None:
+    if idx is not None:
+        b.require(sympy.And(sympy.Ge(idx, -n), sympy.Lt(idx, n)), "padding_idx",
+                  "padding_idx must be within num_embeddings (from -num_embeddings to num_embeddings - 1)",
+                  f"padding_idx = {idx}, num_embeddings = {n}")
+
+
+_EMBEDDING = {"num_embeddings": Size(), "embedding_dim": Size()}
+_TENSOR = Unsupported(None, "a tensor cannot be written in a spec")
+
+
+@register
+class Embedding(LayerKind):
+    name = "nn.Embedding"
+    convention = "torch"
+    example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["L"], {"V": 30000, "D": 512, "L": 128})
+    summary = "a lookup table: one D-vector per index, num_embeddings x embedding_dim weights; output (*input, D)"
+    args = {**_EMBEDDING, "padding_idx": Int(None, optional=True), "max_norm": Opaque(), "norm_type": Opaque(2.0),
+            "scale_grad_by_freq": Opaque(False), "sparse": Opaque(False), "_weight": _TENSOR, "_freeze": Flag(False),
+            **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        _padding_idx(b, a.padding_idx, a.num_embeddings)
+        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
+                 trainable=not a._freeze)
+        return (*x, a.embedding_dim)
+
+
+@register
+class EmbeddingBag(LayerKind):
+    name = "nn.EmbeddingBag"
+    convention = "torch"
+    example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["N"], {"V": 30000, "D": 64, "N": 20})
+    summary = ("each sample is a bag of N indices, input (N,) (torch's 2D (B, N) form): output (D,), the bag's "
+               "sum, mean or max; num_embeddings x embedding_dim weights")
+    args = {**_EMBEDDING, "max_norm": Opaque(), "norm_type": Opaque(2.0), "scale_grad_by_freq": Opaque(False),
+            "mode": Choice("sum", "mean", "max", default="mean", any_case=False), "sparse": Opaque(False),
+            "_weight": _TENSOR, "include_last_offset": Opaque(False), "padding_idx": Int(None, optional=True),
+            **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) != 1:
+            raise SymparamError("nn.EmbeddingBag expects each sample to be one bag of indices, an input (N,) "
+                                "besides the batch (the 1D input with offsets is not modelled). Received input shape "
+                                f"{format_shape(x)}.")
+        _padding_idx(b, a.padding_idx, a.num_embeddings)
+        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"))
+        return (a.embedding_dim,)
+
+
+@register
+class PReLU(LayerKind):
+    name = "nn.PReLU"
+    convention = "torch"
+    example = ({"num_parameters": "C"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})
+    summary = "leaky ReLU with learned slopes: one shared, or one per channel (num_parameters = C)"
+    args = {"num_parameters": Size(1), "init": Opaque(0.25), **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        channels = x[0] if x else sympy.Integer(1)
+        n = a.num_parameters
+        if channels is not None:
+            b.require(sympy.Or(sympy.Eq(n, 1), sympy.Eq(n, channels)), "num_parameters",
+                      "num_parameters must be 1 or the input's channels (its first axis)",
+                      f"num_parameters = {n}, input shape {format_shape(x)}")
+        b.weight("weight", (n,), role="slopes", labels=("n",))
+        return x
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pooling
+# ---------------------------------------------------------------------------------------------------------------
+
+class TorchPool(LayerKind):
+    convention = "torch"
+    rank = 0
+    unpadded_fits = False   # nn.AvgPool3d alone also wants the input itself, before padding, to fit the kernel
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        if getattr(a, "divisor_override", None) == 0:
+            raise SymparamError("divisor_override must not be zero. Received: divisor_override = 0.")
+        stride = a.stride if a.stride is not None else a.kernel_size
+        dilation = getattr(a, "dilation", None) or (sympy.Integer(1),) * self.rank
+        out = []
+        for axis, n in enumerate(spatial):
+            k, s, p, d = a.kernel_size[axis], stride[axis], a.padding[axis], dilation[axis]
+            b.require(sympy.Le(2 * p, k), "padding", "padding must be at most half of kernel_size",
+                      f"padding = {p}, kernel_size = {k}")
+            if self.unpadded_fits and n is not None:
+                b.require(sympy.Ge(n, k), "kernel_size", f"{self.name} needs every input axis, before padding, to "
+                          f"be at least kernel_size", f"input length {n} on axis {axis + 2} (of the batch), "
+                          f"kernel_size = {k}")
+            length, condition = pool_length(n, k, s, p, d, a.ceil_mode)
+            if condition is not None:
+                b.require(condition, "kernel_size", f"the pooling's output on input axis {axis + 2} (of the batch) "
+                          f"must have at least one position", f"input length {n}, kernel_size = {k}, padding = {p}")
+            out.append(length)
+        return (c, *out)
+
+
+class AdaptivePool(LayerKind):
+    convention = "torch"
+    rank = 0
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        return (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
+
+
+def _pool_args(rank: int, op: str) -> dict:
+    args = {"kernel_size": PerAxis(rank), "stride": PerAxis(rank, None, optional=True),
+            "padding": PerAxis(rank, 0, minimum=0)}
+    if op == "Max":
+        return {**args, "dilation": PerAxis(rank, 1), "return_indices": Opaque(False), "ceil_mode": Flag(False)}
+    extra = {"divisor_override": Int(None, optional=True)} if rank > 1 else {}
+    return {**args, "ceil_mode": Flag(False), "count_include_pad": Opaque(True), **extra}
+
+
+for _rank in (1, 2, 3):
+    _shape = ["C", *_SPATIAL[_rank]]
+    _values = {"C": 64, **{s: 32 for s in _SPATIAL[_rank]}}
+    for _op, _word in (("Max", "maximum"), ("Avg", "average")):
+        register(type(f"{_op}Pool{_rank}d", (TorchPool,), {
+            "name": f"nn.{_op}Pool{_rank}d", "rank": _rank, "args": _pool_args(_rank, _op),
+            "unpadded_fits": _op == "Avg" and _rank == 3,
+            "example": ({"kernel_size": 2}, _shape, _values),
+            "summary": f"the {_word} over each {_rank}D window, per channel",
+            "no_params": f"pooling only takes the {_word} over each window"}))
+        extra = {"return_indices": Opaque(False)} if _op == "Max" else {}
+        register(type(f"Adaptive{_op}Pool{_rank}d", (AdaptivePool,), {
+            "name": f"nn.Adaptive{_op}Pool{_rank}d", "rank": _rank,
+            "args": {"output_size": OutputSize(_rank), **extra},
+            "example": ({"output_size": 1}, _shape, _values),
+            "summary": f"the {_word} over windows sized to give output_size positions per axis, per channel",
+            "no_params": f"pooling only takes the {_word} over each window"}))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Flatten, Dropout, Identity, activations
+# ---------------------------------------------------------------------------------------------------------------
+
+@register
+class Flatten(LayerKind):
+    name = "nn.Flatten"
+    convention = "torch"
+    example = ({}, ["C", "H", "W"], {"C": 64, "H": 7, "W": 7})
+    summary = "flattens the axes start_dim to end_dim into one (counted with the batch axis at 0)"
+    no_params = "flattening only rearranges the values it receives"
+    args = {"start_dim": Int(1), "end_dim": Int(-1)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        rank = len(x) + 1
+        received = f"start_dim = {a.start_dim}, end_dim = {a.end_dim}, input shape {format_shape(x)}"
+        axes = flatten_axes(rank, a.start_dim, a.end_dim)
+        if axes is None:
+            raise SymparamError(f"start_dim and end_dim must name axes of the batched input, from {-rank} to "
+                                f"{rank - 1}. Received: {received}.")
+        start, end = axes
+        if start > end:
+            raise SymparamError(f"start_dim cannot come after end_dim. Received: {received}.")
+        if start == 0 and end > 0:
+            raise SymparamError(f"flattening the batch axis into others (start_dim 0) is not modelled: the output "
+                                f"would have no batch axis. Received: {received}.")
+        if start == 0:
+            return x
+        return (*x[:start - 1], product(x[start - 1:end]), *x[end:])
+
+
+@register
+class Dropout(LayerKind):
+    name = "nn.Dropout"
+    convention = "torch"
+    example = ({"p": 0.5}, ["n"], {"n": 128})
+    summary = "randomly zeroes a fraction p of its inputs while training"
+    no_params = "dropout only zeroes some of the values it receives"
+    args = {"p": Real(0.5, 0.0, 1.0), "inplace": Opaque(False)}
+
+    def build(self, a, inputs, b):
+        return inputs[0]
+
+
+@register
+class Identity(LayerKind):
+    name = "nn.Identity"
+    convention = "torch"
+    example = ({}, ["n"], {"n": 128})
+    summary = "passes its input through unchanged"
+    no_params = "the identity only passes on what it receives"
+
+    def build(self, a, inputs, b):
+        return inputs[0]
+
+
+class TorchActivation(LayerKind):
+    convention = "torch"
+    example = ({}, ["n"], {"n": 128})
+    no_params = "an activation is a fixed function applied to each value"
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        dim = getattr(a, "dim", None)
+        if dim is not None and not -(len(x) + 1) <= dim <= len(x):
+            raise SymparamError(f"dim must name an axis of the batched input, from {-(len(x) + 1)} to {len(x)}. "
+                                f"Received: dim = {dim}, input shape {format_shape(x)}.")
+        if hasattr(a, "min_val"):
+            low = a.min_value if a.min_value is not None else a.min_val
+            high = a.max_value if a.max_value is not None else a.max_val
+            if not high > low:
+                raise SymparamError(f"max_val must be greater than min_val. Received: min_val = {show(low)}, "
+                                    f"max_val = {show(high)}.")
+        return x
+
+
+_INPLACE = {"inplace": Opaque(False)}
+_ACTIVATIONS = {
+    "ReLU": ("max(x, 0), element by element", _INPLACE),
+    "GELU": ("the Gaussian error linear unit, element by element",
+             {"approximate": Choice("none", "tanh", default="none", any_case=False)}),
+    "Tanh": ("the hyperbolic tangent, element by element", {}),
+    "Sigmoid": ("the logistic sigmoid, element by element", {}),
+    "SiLU": ("x * sigmoid(x), element by element", _INPLACE),
+    "LeakyReLU": ("x, or negative_slope * x below 0", {"negative_slope": Number(0.01), **_INPLACE}),
+    "ELU": ("x, or alpha * (exp(x) - 1) below 0", {"alpha": Number(1.0), **_INPLACE}),
+    "Softmax": ("exponentials normalized to sum to 1 along dim", {"dim": Int(None, optional=True)}),
+    "LogSoftmax": ("the logarithm of the softmax along dim", {"dim": Int(None, optional=True)}),
+    "Hardtanh": ("x clipped to [min_val, max_val]", {
+        "min_val": Number(-1.0), "max_val": Number(1.0), **_INPLACE, "min_value": Number(None, optional=True),
+        "max_value": Number(None, optional=True)}),
+    "ReLU6": ("min(max(x, 0), 6), element by element", _INPLACE),
+    "Mish": ("x * tanh(softplus(x)), element by element", _INPLACE),
+    "Softplus": ("log(1 + exp(beta * x)) / beta, element by element",
+                 {"beta": Number(1.0), "threshold": Number(20.0)}),
+}
+
+for _cls, (_summary, _args) in _ACTIVATIONS.items():
+    register(type(_cls, (TorchActivation,), {"name": f"nn.{_cls}", "summary": _summary, "args": _args}))
