@@ -18,7 +18,7 @@ _FAMILIES = (
     "torch_basic", "torch_recurrent", "torch_attention",
 )
 _REGISTRY: dict[str, type[LayerKind]] = {}
-_loaded = False
+_imported: set[str] = set()
 
 
 def register(cls: type[LayerKind]) -> type[LayerKind]:
@@ -29,24 +29,40 @@ def register(cls: type[LayerKind]) -> type[LayerKind]:
     return cls
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        for family in _FAMILIES:
-            importlib.import_module(f"{__name__}.{family}")
-        _loaded = True
+def _families(type_name: str | None = None):
+    """Family modules, imported one at a time (start-up matters): a name's likely families first."""
+    for family in _FAMILIES:
+        if type_name is not None and type_name.startswith("nn.") != family.startswith("torch_"):
+            continue
+        yield family
+    if type_name is not None:
+        yield from _FAMILIES
+
+
+def _import(family: str) -> None:
+    if family not in _imported:
+        importlib.import_module(f"{__name__}.{family}")
+        _imported.add(family)
 
 
 def kinds() -> dict[str, type[LayerKind]]:
-    _load()
+    for family in _FAMILIES:
+        _import(family)
     return dict(_REGISTRY)
 
 
 def lookup(type_name: object) -> type[LayerKind]:
-    """The kind registered under `type_name`; an unknown name answers with the closest known ones."""
-    _load()
-    if isinstance(type_name, str) and type_name in _REGISTRY:
-        return _REGISTRY[type_name]
+    """The kind registered under `type_name`; an unknown name answers with the closest known ones.
+
+    Families are imported until the name is found, so a network of common layers loads only their modules."""
+    if isinstance(type_name, str):
+        for family in _families(type_name):
+            if type_name in _REGISTRY:
+                return _REGISTRY[type_name]
+            _import(family)
+        if type_name in _REGISTRY:
+            return _REGISTRY[type_name]
+    kinds()
     if not isinstance(type_name, str):
         raise SymparamError(f"type must be a layer class name such as \"Conv2D\". Received: type = {show(type_name)}.")
     by_lower = {n.lower(): n for n in _REGISTRY}
