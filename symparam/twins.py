@@ -74,6 +74,17 @@ def defaults(kind) -> SimpleNamespace:
                               for k, a in kind.all_args().items()})
 
 
+def wrapped(type_name: str, **values: Any):
+    """A wrapped layer's (kind, arguments), as a wrapper's `layer` argument holds it."""
+    from .layers import lookup
+
+    kind = lookup(type_name)
+    args = defaults(kind)
+    for key, value in values.items():
+        setattr(args, key, value)
+    return kind, args
+
+
 def build_twin(twin: Twin, layer: LayerRecord) -> LayerRecord:
     from .layers import lookup
     from .layers.base import Build

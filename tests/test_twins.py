@@ -90,3 +90,33 @@ def test_lstm_difference_is_one_bias_vector_per_gate(capsys, write_spec):
     assert main(["derive", str(path), "--convention", "torch", "--symbolic"]) == 0
     out = capsys.readouterr().out
     assert "PyTorch - Keras: 4·u" in out   # PyTorch's second bias vector: 4 gates of u
+
+
+def keras_layer_params(layer, input_shape):
+    keras = keras_facts.keras
+    layer(keras.Input(shape=input_shape))
+    return layer.count_params()
+
+
+@pytest.mark.parametrize("type_name, kwargs, input_shape, module, keras_layer, keras_shape", [
+    ("nn.Linear", {"out_features": 7}, (5,), nn.Linear(5, 7), lambda k: k.layers.Dense(7), (5,)),
+    ("nn.Conv2d", {"out_channels": 6, "kernel_size": 3, "groups": 2}, (4, 9, 9), nn.Conv2d(4, 6, 3, groups=2),
+     lambda k: k.layers.Conv2D(6, 3, groups=2), (9, 9, 4)),
+    ("nn.BatchNorm2d", {}, (5, 4, 4), nn.BatchNorm2d(5), lambda k: k.layers.BatchNormalization(), (4, 4, 5)),
+    ("nn.BatchNorm1d", {"bias": False}, (5,), nn.BatchNorm1d(5, bias=False),
+     lambda k: k.layers.BatchNormalization(center=False), (5,)),
+    ("nn.LSTM", {"hidden_size": 6, "bidirectional": True}, (7, 3), nn.LSTM(3, 6, bidirectional=True),
+     lambda k: k.layers.Bidirectional(k.layers.LSTM(6, return_sequences=True)), (7, 3)),
+    ("nn.GRU", {"hidden_size": 4}, (7, 3), nn.GRU(3, 4), lambda k: k.layers.GRU(4), (7, 3)),
+    ("nn.RNN", {"hidden_size": 4, "nonlinearity": "relu"}, (7, 3), nn.RNN(3, 4, nonlinearity="relu"),
+     lambda k: k.layers.SimpleRNN(4, activation="relu"), (7, 3)),
+    ("nn.Embedding", {"num_embeddings": 30, "embedding_dim": 4}, (6,), nn.Embedding(30, 4),
+     lambda k: k.layers.Embedding(30, 4), (6,)),
+])
+def test_torch_layers_beside_their_keras_twins(type_name, kwargs, input_shape, module, keras_layer, keras_shape):
+    net = derive(from_dict({"network": {"input": list(input_shape), "convention": "torch"},
+                            "layers": [{"type": type_name, **kwargs}]}))
+    row = translate(net, "keras").rows[0]
+    assert (int(row.layer.params), int(row.layer.buffers)) == torch_counts(module)
+    assert row.record is not None, row.reason
+    assert int(row.params) == keras_layer_params(keras_layer(keras_facts.keras), keras_shape)

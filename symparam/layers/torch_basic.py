@@ -60,6 +60,11 @@ class Linear(LayerKind):
             b.weight("bias", (a.out_features,), role="biases", labels=("out",))
         return (*x[:-1], a.out_features)
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        return Twin("Dense", {"units": a.out_features, "use_bias": a.bias}, list(inputs))
+
 
 _PADDING_MODE = Choice("zeros", "reflect", "replicate", "circular", default="zeros", any_case=False)
 
@@ -68,6 +73,15 @@ class TorchConv(LayerKind):
     convention = "torch"
     rank = 0
     transposed = False
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        if cls.transposed:
+            raise NoTwin("symparam pairs PyTorch's transposed convolutions with no Keras layer yet")
+        (x,) = inputs
+        return Twin(f"Conv{cls.rank}D", {"filters": a.out_channels, "kernel_size": tuple(a.kernel_size),
+                                         "groups": a.groups, "use_bias": a.bias}, [(*x[1:], x[0])])
 
     @staticmethod
     def make_args(rank: int, transposed: bool) -> dict:
@@ -189,6 +203,15 @@ class BatchNorm(LayerKind):
             _running_stats(b, c)
         return x
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        (x,) = inputs
+        note = ("PyTorch keeps the running statistics (and num_batches_tracked) as buffers; Keras's moving mean and "
+                "variance are non-trainable weights, always present")
+        return Twin("BatchNormalization", {"center": a.affine and a.bias, "scale": a.affine}, [(*x[1:], x[0])],
+                    note=note)
+
 
 class InstanceNorm(LayerKind):
     convention = "torch"
@@ -309,6 +332,11 @@ class Embedding(LayerKind):
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  trainable=not a._freeze)
         return (*x, a.embedding_dim)
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        return Twin("Embedding", {"input_dim": a.num_embeddings, "output_dim": a.embedding_dim}, list(inputs))
 
 
 @register

@@ -118,6 +118,23 @@ class TorchRNN(LayerKind):
                              labels=("P", "H"))
         return (length, directions * out)
 
+    keras_twin = ""
+    twin_note = ""
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin, wrapped
+        if a.num_layers != 1:
+            raise NoTwin(f"Keras has no stacked {cls.keras_twin}: write one layer per level")
+        if getattr(a, "proj_size", 0) != 0:
+            raise NoTwin("Keras's LSTM has no projection (proj_size)")
+        values = {"units": a.hidden_size, "use_bias": a.bias, "return_sequences": True,
+                  **({"activation": a.nonlinearity} if cls.name == "nn.RNN" else {})}
+        if a.bidirectional:
+            return Twin("Bidirectional", {"layer": wrapped(cls.keras_twin, **values)}, list(inputs),
+                        note=cls.twin_note)
+        return Twin(cls.keras_twin, values, list(inputs), note=cls.twin_note)
+
 
 @register
 class RNN(TorchRNN):
@@ -126,6 +143,8 @@ class RNN(TorchRNN):
     summary = "Elman RNN over a sequence (L, H_in): per layer and direction H x H_in and H x H weights, 2H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 64, "L": 50, "H_in": 32})
     args = rnn_args(nonlinearity=True)
+    keras_twin = "SimpleRNN"
+    twin_note = "PyTorch's nn.RNN keeps two bias vectors (bias_ih and bias_hh), Keras's SimpleRNN one"
 
 
 @register
@@ -136,6 +155,8 @@ class LSTM(TorchRNN):
                "biases, and P x H projection weights when proj_size P > 0")
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
     args = rnn_args(proj_size=True)
+    keras_twin = "LSTM"
+    twin_note = "PyTorch's nn.LSTM keeps two bias vectors per gate (bias_ih and bias_hh), Keras's LSTM one"
 
 
 @register
@@ -145,3 +166,4 @@ class GRU(TorchRNN):
     summary = "GRU over a sequence (L, H_in): per layer and direction 3H x H_in and 3H x H weights, 6H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
     args = rnn_args()
+    keras_twin = "GRU"   # Keras's GRU with reset_after = true (its default) has PyTorch's two bias vectors
