@@ -13,6 +13,7 @@ class Entry:
     kind: type
     symbolic: LayerRecord | None     # the kind built on its example, every size a symbol
     worked: LayerRecord | None       # the same with the example's numbers
+    twin: object | None = None       # symparam.twins.Row: the example under the other framework's rules
 
 
 def entry(kind) -> Entry:
@@ -27,7 +28,9 @@ def entry(kind) -> Entry:
     if input_shape is not None:
         document["network"]["input"] = dict(input_shape) if isinstance(input_shape, dict) else list(input_shape)
     net = derive(from_dict(document, f"<{kind.name} example>"))
-    return Entry(kind, net.layers[0], bind(net, values).layers[0])
+    from .twins import translate
+    twin = translate(net, "torch" if kind.convention == "keras" else "keras").rows[0]
+    return Entry(kind, net.layers[0], bind(net, values).layers[0], twin)
 
 
 def entries() -> list[Entry]:

@@ -41,6 +41,17 @@ def markdown_entry(e: Entry) -> list[str]:
             lines += [f"- Parameters: `{layer_formula(layer, text)}` = `{formula(e)}`"]
             lines += [f"  - `{v.name}`: shape `{_shape(v.shape)}`" + ("" if v.trainable else ", not trainable")
                       + (", buffer" if v.buffer else "") for v in layer.variables]
+        twin = e.twin
+        other = "PyTorch" if kind.convention == "keras" else "Keras"
+        if twin is not None and twin.record is not None and layer.variables:
+            same = (twin.record.params - layer.params) == 0
+            lines += [f"- {other} twin `{twin.record.type}`: `{text(readable(twin.record.params))}` parameters"
+                      + (f" + `{text(readable(twin.record.buffers))}` in buffers" if twin.record.buffers != 0
+                         else "") + (" (the same count)" if same else
+                                     f"; difference `{text(readable(twin.record.params - layer.params))}`"
+                                     + (f": {twin.twin.note}" if twin.twin.note else ""))]
+        elif twin is not None and twin.reason:
+            lines += [f"- No {other} twin: {twin.reason}."]
         worked = e.worked
         values = ", ".join(f"{k} = {v}" for k, v in kind.example[2].items())
         if worked is not None and values:
