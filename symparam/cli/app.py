@@ -6,6 +6,7 @@ import typer
 
 from .derive import derive
 from .diff import diff
+from .explore import explore
 from .layers import layers
 from .solve import solve
 from .sweep import sweep
@@ -29,4 +30,5 @@ app.command("derive")(derive)
 app.command("sweep")(sweep)
 app.command("solve")(solve)
 app.command("diff")(diff)
+app.command("explore")(explore)
 app.command("layers")(layers)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Iterable
+import re
+from typing import Callable, Iterable
 
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
@@ -38,7 +39,12 @@ _PRINTER = _MathML({"mul_symbol": "dot"})
 
 
 def _mrow(expr) -> str:
-    return "<mi>None</mi>" if expr is None else _PRINTER.doprint(expr)
+    """Presentation MathML; floor and ceiling of a sum over one denominator, as people write them: ⌊(n - 5)/2⌋."""
+    if expr is None:
+        return "<mi>None</mi>"
+    shown = expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)),
+                         lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
+    return _PRINTER.doprint(shown)
 
 
 def _math(inner: str) -> str:
@@ -50,10 +56,19 @@ def _shape_math(shape) -> str:
     return _math(f"<mrow><mo>(</mo>{items}<mo>)</mo></mrow>")
 
 
-def _params_math(layer: LayerRecord) -> str:
+def _factor(dim) -> str:
+    return f"<mrow><mo>(</mo>{_mrow(dim)}<mo>)</mo></mrow>" if isinstance(dim, sympy.Add) else _mrow(dim)
+
+
+def _params_math(layer: LayerRecord, sub: Callable) -> str:
     """The lesson's form: each variable's axes multiplied, the variables added (3·3·3·32 + 32)."""
-    terms = [_mrow(sympy.Mul(*v.shape, evaluate=False)) for v in layer.variables if not v.buffer]
+    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in v.shape) + "</mrow>"
+             for v in layer.variables if not v.buffer]
     return _math("<mrow>" + "<mo>+</mo>".join(terms) + "</mrow>") if terms else _math("<mn>0</mn>")
+
+
+def _formula(math: str) -> str:
+    return f'<div class="formula">{math}</div>'   # scrolls sideways: MathML does not wrap lines
 
 
 def _sliders(sym: Network, fixed: set[str]) -> list[str]:
@@ -70,12 +85,13 @@ def _function(body: str) -> str:
     return f"v => {body}"
 
 
-def _layer_js(layer: LayerRecord, index_of: dict[str, int], sub) -> str:
+def _layer_js(layer: LayerRecord, index_of: dict[str, int], sub: Callable) -> str:
     shape = "[" + ", ".join("null" if d is None else js_value(sub(d)) for d in layer.output_shape) + "]"
     dims = "[" + ", ".join(js_value(sub(d)) for v in layer.variables for d in v.shape) + "]"
-    conditions = [tidy_condition(c.relation.xreplace(sub.table)) for c in layer.conditions]
-    conds = ", ".join(_function(js_condition(c)) for c in conditions if c is not sympy.true)
-    whys = [c.why for c in layer.conditions]
+    pairs = [(tidy_condition(sub(c.relation)), c.why) for c in layer.conditions]
+    pairs = [(relation, why) for relation, why in pairs if relation is not sympy.true]
+    conds = ", ".join(_function(js_condition(relation)) for relation, _ in pairs)
+    whys = [why for _, why in pairs]
     deps = [index_of[n] for n in layer.inputs if n in index_of]
     return ("{" + f"deps: {json.dumps(deps)}, shape: {_function(shape)}, dims: {_function(dims)}, "
             f"params: {_function(js_value(sub(layer.params)))}, "
@@ -89,20 +105,16 @@ def _json(value) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-class _Sub:
-    def __init__(self, table):
-        self.table = table
-
-    def __call__(self, expr):
-        return expr.xreplace(self.table)
-
-
 def render(net: Network, fixed: Iterable[str] = ()) -> str:
     """The page. Symbols named in `fixed` (the --set ones) are numbers; the others get a slider starting at
     their value in `net.bindings` (the spec's default or --set), else at START."""
     sym = net.unbound
-    fixed_values = {name: int(net.bindings[name]) for name in fixed}
-    sub = _Sub({sym.symbols.get(name): sympy.Integer(v) for name, v in fixed_values.items()})
+    fixed_values = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}
+    table = {sym.symbols.get(name): sympy.Integer(v) for name, v in fixed_values.items()}
+
+    def sub(expr):
+        return expr.xreplace(table)
+
     names = _sliders(sym, set(fixed_values))
     index_of = {layer.name: i for i, layer in enumerate(sym.layers)}
 
@@ -116,7 +128,7 @@ def render(net: Network, fixed: Iterable[str] = ()) -> str:
             f'<div class="symbol"><label for="n-{name}">{name}</label>'
             f'<input type="range" id="r-{name}" min="1" max="{top}" step="1" value="{min(start, top)}" '
             f'aria-label="{name} slider">'
-            f'<input type="text" id="n-{name}" inputmode="numeric" value="{start}" size="14" '
+            f'<input type="text" id="n-{name}" inputmode="numeric" value="{start}" size="20" '
             f'aria-label="{name} value">'
             f'<span class="doc">{html.escape(doc)}</span></div>')
     for name, value in fixed_values.items():
@@ -130,25 +142,25 @@ def render(net: Network, fixed: Iterable[str] = ()) -> str:
         rows.append(f'<tr><td class="num">{i + 1}</td><td>{html.escape(layer.name)}</td>'
                     f'<td>{html.escape(layer.type)}</td>'
                     f'<td><span class="live" id="shape-{i}"></span>'
-                    f'<div class="formula">{_shape_math(tuple(None if d is None else sub(d) for d in layer.output_shape))}</div></td>'
-                    f'<td class="formula">{_params_math(layer)}</td>'
+                    f'{_formula(_shape_math(tuple(None if d is None else sub(d) for d in layer.output_shape)))}</td>'
+                    f'<td>{_formula(_params_math(layer, sub))}</td>'
                     f'<td class="num live" id="params-{i}"></td></tr>')
     for key, label, expr in (("total", "Total", sym.total), ("trainable", "Trainable", sym.trainable),
                              ("non_trainable", "Non-trainable", sym.non_trainable)):
         rows.append(f'<tr class="sum"><td></td><td colspan="3">{label} params</td>'
-                    f'<td class="formula">{_math(_mrow(readable(sub(expr))))}</td>'
+                    f'<td>{_formula(_math(_mrow(readable(sub(expr)))))}</td>'
                     f'<td class="num live" id="{key}"></td></tr>')
 
     conditions, checks = [], []
     for where, condition in sym.assumptions:
-        relation = tidy_condition(condition.relation.xreplace(sub.table))
+        relation = tidy_condition(sub(condition.relation))
         if relation is sympy.true:
             continue
         checks.append(_function(js_condition(relation)))
         conditions.append(f'<li>{_math(_mrow(relation))} <span class="why">({html.escape(where)}: '
                           f'{html.escape(condition.why)})</span> <span class="live" id="cond-{len(checks) - 1}">'
                           f'</span></li>')
-    network = [_function(js_condition(tidy_condition(sub(c.relation)))) for c in sym.conditions]
+    network = [_function(js_condition(tidy_condition(sub(c.relation)))) for c in sym.conditions]  # input sizes
 
     data = "\n".join([
         f"const SYMBOLS = {_json(symbols)};",
@@ -159,9 +171,9 @@ def render(net: Network, fixed: Iterable[str] = ()) -> str:
     ])
     title = html.escape(net.name)
     assumptions = (f'<h2>Valid when</h2><ul class="conditions">{"".join(conditions)}</ul>' if conditions else "")
-    return (_PAGE.replace("__TITLE__", title).replace("__SOURCE__", html.escape(net.source))
-            .replace("__CONTROLS__", "\n".join(controls)).replace("__ROWS__", "\n".join(rows))
-            .replace("__ASSUMPTIONS__", assumptions).replace("__SCRIPT__", RUNTIME + data + "\n" + _SCRIPT))
+    parts = {"TITLE": title, "SOURCE": html.escape(net.source), "CONTROLS": "\n".join(controls),
+             "ROWS": "\n".join(rows), "ASSUMPTIONS": assumptions, "SCRIPT": RUNTIME + data + "\n" + _SCRIPT}
+    return re.sub(r"__([A-Z]+)__", lambda m: parts[m.group(1)], _PAGE)   # one pass: no part is read twice
 
 
 _SCRIPT = r"""
@@ -209,7 +221,7 @@ function recompute() {
       else if (!good) problems.push(NAMES[i] + ": a length would not be a positive integer");
     }
     ok.push(good);
-    if (good) [sums.total, sums.trainable, sums.non_trainable] = counts.map((c, k) => Object.values(sums)[k] + c);
+    if (good) { sums.total += counts[0]; sums.trainable += counts[1]; sums.non_trainable += counts[2]; }
     const text = good ? "(" + shape.map(d => d === null ? "None" : d.toString()).join(", ")
                         + (shape.length === 1 ? ",)" : ")") : "";
     show("shape-" + i, text, good);
@@ -263,9 +275,10 @@ input.bad { outline: 2px solid #c00; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .35rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
-.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+.live { word-break: break-all; }   /* a 40-digit count wraps rather than push the table off the page */
 tr.sum td { font-weight: 600; border-top: 2px solid #999; }
-.formula { color: #333; } .formula math { font-size: 1.05rem; }
+.formula { color: #333; overflow-x: auto; max-width: 30rem; } .formula math { font-size: 1.05rem; }
 .live { font-family: ui-monospace, monospace; }
 .invalid, .fails { color: #c00; font-style: italic; } .holds { color: #070; }
 #status { color: #c00; min-height: 1.2em; }
