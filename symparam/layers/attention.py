@@ -1,1 +1,244 @@
-"""(being written)"""
+"""Attention kinds: MultiHeadAttention (query, key and value projections per head, an output projection),
+Attention (dot-product or concat scores, optional scalar scale) and AdditiveAttention (Bahdanau-style, a scale per
+feature).
+
+Inputs come from the layer's `inputs = [query, value]` or `[query, value, key]` (Keras's call order; the key is
+the value when left out). Shapes are checked as Keras checks them when the layer is built and when it runs: a
+configuration Keras builds but cannot run, or runs with a shape other than the one it declared, is refused.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError, show
+from ..model import Shape
+from . import register
+from .base import Arg, Choice, Flag, LayerKind, Opaque, Real, Size, _is_none
+from .core import KERNEL_ARGS, format_shape, last_axis
+from .merging import broadcast_length, require_same, shapes_text
+
+
+class OptionalSize(Arg):
+    """A positive size, or "none" for Keras's default."""
+    expected = 'a positive integer, an expression over symbols, or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or _is_none(value):
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.refuse(value, key)
+        return ctx.size(value, key)
+
+
+class OutputShape(Arg):
+    """MultiHeadAttention's output_shape: a size or a list of sizes; "none" (and Keras's other falsy values, 0 and
+    an empty list) keep the query's last axis."""
+    expected = 'a positive size, a list of positive sizes, or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or _is_none(value) or (type(value) is int and value == 0) or value == []:
+            return None
+        items = value if isinstance(value, list) else [value]
+        if len(items) > 8 or any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in items):
+            raise self.refuse(value, key)
+        return tuple(ctx.size(v, key) for v in items)
+
+
+class AttentionAxes(Arg):
+    """The axes attention runs over: an integer or a list of them (Keras's axes, 0 being the batch), or "none"."""
+    expected = 'an integer, a list of integers, or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or _is_none(value):
+            return None
+        items = [value] if type(value) is int else value
+        if not isinstance(items, list) or not items or len(items) > 16 or any(type(v) is not int for v in items):
+            raise self.refuse(value, key)
+        return tuple(items)
+
+
+class PositiveInt(Arg):
+    """A plain positive integer (not a size: it does not enter the count), or "none"."""
+    expected = 'a positive integer or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or _is_none(value):
+            return None
+        if type(value) is int and value > 0:
+            return value
+        raise self.refuse(value, key)
+
+
+class OptionalFlag(Arg):
+    expected = 'true, false or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or _is_none(value):
+            return None
+        if isinstance(value, bool):
+            return value
+        raise self.refuse(value, key)
+
+
+def same_rank(inputs, kind: str, least: int) -> int:
+    rank = len(inputs[0])
+    if any(len(s) != rank for s in inputs) or rank < least:
+        axes = "axis" if least == 1 else "axes"
+        raise SymparamError(f"{kind} needs query, value and key of the same rank, with at least {least} {axes} "
+                            f"besides the batch. Received: input shapes {shapes_text(inputs)}.")
+    return rank
+
+
+def into_query(q: Shape, other: Shape, axes, b, kind: str, received: str) -> None:
+    """Axes that are not attended over pair query with value and key: each length equals the query's or is 1
+    (which broadcasts to it). Keras declares the query's length; a query length of 1 stretched by the value would
+    make Keras compute another shape than it declares."""
+    why = (f"{kind}: on the axes attention does not run over, the value and key lengths must equal the query's "
+           f"(or be 1)")
+    for i in axes:
+        if q[i] is not None and other[i] is not None:
+            b.require(sympy.Or(sympy.Eq(other[i], q[i]), sympy.Eq(other[i], 1)), "inputs", why, received)
+
+
+@register
+class MultiHeadAttention(LayerKind):
+    name = "MultiHeadAttention"
+    summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
+               "and an output projection")
+    n_inputs = (2, 3)
+    args = {
+        "num_heads": Size(), "key_dim": Size(), "value_dim": OptionalSize(None), "dropout": Real(0.0, 0.0, 1.0),
+        "use_bias": Flag(True), "output_shape": OutputShape(None), "attention_axes": AttentionAxes(None),
+        "sliding_window": PositiveInt(None), "flash_attention": OptionalFlag(None), **KERNEL_ARGS,
+        "use_gate": Flag(False), "seed": Opaque(),
+    }
+    example = ({"num_heads": "h", "key_dim": "d_k", "inputs": ["query", "value"]},
+               {"query": ["t_q", "d_model"], "value": ["t_v", "d_model"]},
+               {"h": 8, "d_k": 64, "t_q": 10, "t_v": 12, "d_model": 512})
+
+    def build(self, a, inputs, b):
+        if a.flash_attention and a.dropout > 0:
+            raise SymparamError(f"dropout is not supported with flash attention; set dropout = 0.0 or "
+                                f"flash_attention = false. Received: dropout = {a.dropout}.")
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        received = f"query, value, key shapes {shapes_text((query, value, key))}"
+        if len(value) != len(key):
+            raise SymparamError(f"MultiHeadAttention needs value and key of the same rank. Received: {received}.")
+        for v_len, k_len in zip(value[:-1], key[:-1]):
+            require_same(v_len, k_len, b, "inputs", "MultiHeadAttention needs value and key to agree on every axis "
+                         "but the last", received)
+        rank = same_rank((query, value, key), "MultiHeadAttention", 2)
+        d_q = last_axis(query, "MultiHeadAttention's query")
+        d_k = last_axis(key, "MultiHeadAttention's key")
+        d_v = last_axis(value, "MultiHeadAttention's value")
+        attended = self.attention_axes(a.attention_axes, rank, query)
+        into_query(query, value, [i for i in range(rank - 1) if i not in attended], b, "MultiHeadAttention",
+                   received)
+
+        heads, key_dim = a.num_heads, a.key_dim
+        value_dim = a.value_dim if a.value_dim is not None else key_dim
+        out = a.output_shape if a.output_shape is not None else (d_q,)
+        out_labels = ("E_q",) if a.output_shape is None else (
+            ("d_out",) if len(out) == 1 else tuple(f"d_out{i}" for i in range(1, len(out) + 1)))
+
+        def projection(name, d_in, label, per_head, per_label, what):
+            b.weight(f"{name}/kernel", (d_in, heads, per_head), role=f"{what} projection weights",
+                     labels=(label, "h", per_label))
+            if a.use_bias:
+                b.weight(f"{name}/bias", (heads, per_head), role=f"{what} projection biases", labels=("h", per_label))
+
+        projection("query", d_q, "E_q", key_dim, "d_k", "query")
+        projection("key", d_k, "E_k", key_dim, "d_k", "key")
+        if a.use_gate:
+            projection("gate", d_q, "E_q", value_dim, "d_v", "gate")
+        projection("value", d_v, "E_v", value_dim, "d_v", "value")
+        b.weight("attention_output/kernel", (heads, value_dim, *out), role="output projection weights",
+                 labels=("h", "d_v", *out_labels))
+        if a.use_bias:
+            b.weight("attention_output/bias", out, role="output projection biases", labels=out_labels)
+        return (*query[:-1], *out)
+
+    @staticmethod
+    def attention_axes(axes, rank: int, query: Shape) -> set[int]:
+        """The batch-less indices attention runs over: by default every axis but the batch and the features."""
+        if axes is None:
+            return set(range(rank - 1))
+        full = rank + 1
+        chosen = []
+        for axis in axes:
+            if not (1 <= axis <= full - 2 or -(full - 1) <= axis <= -2):
+                raise SymparamError(
+                    f"attention_axes must name axes of the query other than the batch (0) and the features (the "
+                    f"last): from 1 to {full - 2}, or from {-(full - 1)} to -2. Received: attention_axes = "
+                    f"{show(list(axes))} for query shape {format_shape(query)}.")
+            chosen.append(axis % full - 1)
+        if len(set(chosen)) != len(chosen):
+            raise SymparamError(f"attention_axes names an axis twice. Received: attention_axes = "
+                                f"{show(list(axes))} for query shape {format_shape(query)}.")
+        return set(chosen)
+
+
+class ScoreAttention(LayerKind):
+    """Keras's Attention base: scores of query against key, softmax over the key's positions, applied to value."""
+    n_inputs = (2, 3)
+
+    def check(self, inputs, b, additive: bool) -> Shape:
+        """Keras checks none of this when it builds the layer; its kernels need it when the layer runs. A length
+        that is unknown here is left to the run."""
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        received = f"query, value, key shapes {shapes_text((query, value, key))}"
+        rank = same_rank((query, value, key), self.name, 1)
+        if additive:        # query + key: the feature axes broadcast
+            broadcast_length(query[-1], key[-1], b, "inputs", f"{self.name} needs query and key features of equal "
+                             f"length (or 1, which broadcasts)", received)
+        else:               # query @ key^T
+            if_known(query[-1], key[-1], b, f"{self.name} needs query and key features of equal length", received)
+        if rank >= 2:       # the key's positions are the value's positions
+            if_known(key[-2], value[-2], b, f"{self.name} needs key and value of the same length on the positions "
+                     f"axis (the second to last)", received)
+            into_query(query, key, range(rank - 2), b, self.name, received)
+            into_query(query, value, range(rank - 2), b, self.name, received)
+        return (*query[:-1], value[-1])
+
+
+def if_known(x, y, b, why: str, received: str) -> None:
+    if x is not None and y is not None:
+        b.require(sympy.Eq(x, y), "inputs", why, received)
+
+
+@register
+class Attention(ScoreAttention):
+    name = "Attention"
+    summary = ("dot-product attention of query over value (Luong-style); use_scale adds a scalar scale, "
+               "score_mode \"concat\" a scalar weight")
+    args = {"use_scale": Flag(False), "score_mode": Choice("dot", "concat", default="dot", any_case=False),
+            "dropout": Opaque(0.0), "seed": Opaque()}
+    example = ({"use_scale": True, "inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
+               {"t_q": 10, "t_v": 12, "d": 64})
+
+    def build(self, a, inputs, b):
+        shape = self.check(inputs, b, additive=a.score_mode == "concat")
+        if a.use_scale:
+            b.weight("scale", (), role="score scale", labels=())
+        if a.score_mode == "concat":
+            b.weight("concat_score_weight", (), role="concat score weight", labels=())
+        return shape
+
+
+@register
+class AdditiveAttention(ScoreAttention):
+    name = "AdditiveAttention"
+    summary = "additive attention of query over value (Bahdanau-style); use_scale adds a scale per query feature"
+    args = {"use_scale": Flag(True), "dropout": Opaque(0.0)}
+    example = ({"inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
+               {"t_q": 10, "t_v": 12, "d": 64})
+
+    def build(self, a, inputs, b):
+        shape = self.check(inputs, b, additive=True)
+        if a.use_scale:
+            d = last_axis(inputs[0], "AdditiveAttention's query (its scale has a value per query feature)")
+            b.weight("scale", (d,), role="scales, one per query feature", labels=("d",))
+        return shape

@@ -28,9 +28,9 @@ class BatchNormalization(LayerKind):
             raise SymparamError(f"axis {a.axis} must have a known length. Received input shape {format_shape(x)}.")
         shape, labels = (n,), ("C",)
         if a.scale:
-            b.weight("gamma", shape, role="scales (gamma)", labels=labels)
+            b.weight("gamma", shape, role="scales", labels=labels)
         if a.center:
-            b.weight("beta", shape, role="offsets (beta)", labels=labels)
+            b.weight("beta", shape, role="offsets", labels=labels)
         b.weight("moving_mean", shape, role="moving means", labels=labels, trainable=False)
         b.weight("moving_variance", shape, role="moving variances", labels=labels, trainable=False)
         if a.renorm:

@@ -1,1 +1,143 @@
-"""(being written)"""
+"""More normalizations: LayerNormalization, GroupNormalization (gamma and beta per feature), UnitNormalization.
+
+Keras counts axes on the shape *with* the batch axis (0 is the batch, -1 the last axis) and indexes it the Python
+way; `batched_axis` does the same on symparam's batch-less shapes.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError, show
+from . import register
+from .base import Arg, Flag, LayerKind, Opaque, Real
+from .core import format_shape
+
+
+class Axes(Arg):
+    """An axis (int) or a list of axes, counted with the batch axis at 0; "none" only where `none_ok`."""
+
+    def __init__(self, default=-1, none_ok: bool = False) -> None:
+        super().__init__(default)
+        self.none_ok = none_ok
+        self.expected = "an integer or a list of integers" + (' or "none"' if none_ok else "")
+
+    def parse(self, value, key, ctx):
+        if self.none_ok and (value is None or isinstance(value, str) and value.lower() == "none"):
+            return None
+        if type(value) is int:
+            return value
+        if isinstance(value, list) and len(value) <= 16 and all(type(v) is int for v in value):
+            return tuple(value)
+        raise self.refuse(value, key)
+
+
+def batched_axis(shape, axis: int, key: str = "axis") -> int:
+    """The index (0 = batch) of Keras axis `axis` on the batched form of `shape`; out of range is refused."""
+    rank = len(shape) + 1
+    if not -rank <= axis < rank:
+        raise SymparamError(f"{key} {axis} is out of range for an input with {rank} axes counting the batch axis "
+                            f"(from {-rank} to {rank - 1}). Received input shape {format_shape(shape)}.")
+    return axis % rank
+
+
+def distinct_axes(shape, axes, key: str = "axis") -> list[int]:
+    """Batched indices of `axes`, each named once (Keras's ops refuse an axis twice)."""
+    found = [batched_axis(shape, a, key) for a in axes]
+    if len(set(found)) != len(found):
+        raise SymparamError(f"{key} names the same axis twice. Received: {key} = {show(list(axes))} for input "
+                            f"shape {format_shape(shape)}.")
+    return found
+
+
+def known_length(shape, index: int, key: str, what: str):
+    """The length at batched index `index`, which must be a non-batch axis of known length."""
+    length = None if index == 0 else shape[index - 1]
+    if length is None:
+        place = "the batch axis" if index == 0 else f"axis {index}, of unknown length"
+        raise SymparamError(f"{key} must name axes of known length ({what}); it names {place}. "
+                            f"Received input shape {format_shape(shape)}.")
+    return length
+
+
+_GAMMA_BETA = {"beta_initializer": Opaque(), "gamma_initializer": Opaque(), "beta_regularizer": Opaque(),
+               "gamma_regularizer": Opaque(), "beta_constraint": Opaque(), "gamma_constraint": Opaque()}
+
+
+@register
+class LayerNormalization(LayerKind):
+    name = "LayerNormalization"
+    example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 512})
+    summary = "normalizes each example over axis: gamma and beta with the shape of those axes"
+    args = {"axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True), **_GAMMA_BETA}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        axes = (a.axis,) if isinstance(a.axis, int) else a.axis
+        if not axes:
+            raise SymparamError("axis must name at least one axis (Keras cannot normalize over none). "
+                                "Received: axis = [].")
+        distinct_axes(x, axes)
+        # Keras: the weights' shape follows sorted(axis), the raw values (negative ones first)
+        if not (a.scale or a.center):
+            return x
+        shape = tuple(known_length(x, batched_axis(x, d), "axis", "gamma and beta take their shape")
+                      for d in sorted(axes))
+        labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
+        if a.scale:
+            b.weight("gamma", shape, role="scales", labels=labels)
+        if a.center:
+            b.weight("beta", shape, role="offsets", labels=labels)
+        return x
+
+
+class Groups(Arg):
+    """GroupNormalization's groups: a positive size, or -1 for one group per channel."""
+    expected = "a positive integer, an expression over symbols, or -1 (one group per channel)"
+
+    def parse(self, value, key, ctx):
+        if type(value) is int and value == -1:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.refuse(value, key)
+        return ctx.size(value, key)
+
+
+@register
+class GroupNormalization(LayerKind):
+    name = "GroupNormalization"
+    example = ({"groups": "G"}, ["H", "W", "C"], {"G": 8, "H": 32, "W": 32, "C": 64})
+    summary = "normalizes groups of channels: gamma and beta per channel (groups must divide the channels)"
+    args = {"groups": Groups(32), "axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True),
+            "scale": Flag(True), **_GAMMA_BETA}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if not isinstance(a.axis, int):
+            raise SymparamError(f"axis must be one integer for GroupNormalization. Received: axis = "
+                                f"{show(list(a.axis))}.")
+        channels = known_length(x, batched_axis(x, a.axis), "axis", "the channels to divide into groups")
+        groups = channels if a.groups is None else a.groups
+        b.require(sympy.Ge(channels, groups), "groups", "groups cannot be more than the channels on axis",
+                  f"groups = {groups}, {channels} channels")
+        b.require(sympy.Eq(sympy.Mod(channels, groups), 0), "groups", "groups must divide the channels on axis",
+                  f"groups = {groups}, {channels} channels")
+        if a.scale:
+            b.weight("gamma", (channels,), role="scales", labels=("C",))
+        if a.center:
+            b.weight("beta", (channels,), role="offsets", labels=("C",))
+        return x
+
+
+@register
+class UnitNormalization(LayerKind):
+    name = "UnitNormalization"
+    example = ({}, ["n"], {"n": 128})
+    summary = "scales each example to unit L2 norm over axis"
+    no_params = "dividing by the norm is a fixed function of the values it receives"
+    args = {"axis": Axes(-1)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        distinct_axes(x, (a.axis,) if isinstance(a.axis, int) else a.axis)
+        return x

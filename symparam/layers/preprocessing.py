@@ -1,1 +1,168 @@
-"""(being written)"""
+"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing.
+
+Normalization built without mean and variance keeps non-trainable `mean`, `variance` (the shape of the kept axes)
+and a scalar `count`; given mean and variance it has no variables, and they must broadcast to the kept axes the way
+Keras reshapes them. Rescaling's scale and offset must broadcast to the input without changing its shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy
+
+from ..errors import SymparamError, show
+from ..model import Dim
+from . import register
+from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Size
+from .core import format_shape
+from .normalization_extra import Axes, batched_axis, known_length
+
+
+class ArrayLike(Arg):
+    """A number or a rectangular nested list of numbers; parsed to its shape (the values do not matter)."""
+    expected = "a number or a (nested) list of numbers of rectangular shape"
+
+    def parse(self, value, key, ctx):
+        shape = _array_shape(value, 0)
+        if shape is None:
+            raise self.refuse(value, key)
+        return shape
+
+
+def _array_shape(value, depth: int) -> tuple[int, ...] | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return ()
+    if not isinstance(value, list) or depth > 16 or len(value) > 100_000:
+        return None
+    shapes = [_array_shape(v, depth + 1) for v in value]
+    if any(s is None for s in shapes) or len(set(shapes)) > 1:
+        return None
+    return (len(value), *(shapes[0] if shapes else ()))
+
+
+def _require_same(b, length: Dim, size: int, key: str, why: str) -> None:
+    """`size` must equal `length` (a known or symbolic length); 1 always broadcasts."""
+    if size == 1:
+        return
+    if length is None:
+        raise SymparamError(f"{key}: {why} needs that axis to have a known length. Received a {key} axis of {size}.")
+    b.require(sympy.Eq(length, size), key, f"{key}: {why}", f"{key} axis of {size}, input axis of {length}")
+
+
+@register
+class Normalization(LayerKind):
+    name = "Normalization"
+    example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "standardizes with a mean and variance per kept axis: non-trainable mean, variance and count"
+    args = {"axis": Axes(-1, none_ok=True), "mean": ArrayLike(None), "variance": ArrayLike(None),
+            "invert": Opaque(False)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if (a.mean is None) != (a.variance is None):
+            raise SymparamError("give both mean and variance, or neither. Received: "
+                                f"{'mean' if a.variance is None else 'variance'} only.")
+        axes = () if a.axis is None else (a.axis,) if isinstance(a.axis, int) else a.axis
+        ndim = len(x) + 1
+        keep = sorted(batched_axis(x, d) for d in axes)   # Keras keeps duplicates
+        lengths = {d: known_length(x, d, "axis", "the kept axes need a known length") for d in keep}
+        broadcast = [lengths[d] if d in lengths else sympy.Integer(1) for d in range(ndim)]
+        if a.mean is not None:
+            self._given(a, b, keep, broadcast, len(axes))
+            return x
+        shape = tuple(lengths[d] for d in keep)
+        if len(set(keep)) != len(keep):
+            b.require(sympy.Eq(sympy.Mul(*shape), sympy.Mul(*lengths.values())), "axis",
+                      "axis names an axis twice, so the mean must hold one value per kept position: the repeated "
+                      "axes must have length 1", f"axis = {show(list(axes))}, input shape {format_shape(x)}")
+        labels = tuple(f"C{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("C",) * len(shape)
+        b.weight("mean", shape, role="means", labels=labels, trainable=False)
+        b.weight("variance", shape, role="variances", labels=labels, trainable=False)
+        b.weight("count", (), role="count of samples seen", labels=(), trainable=False)
+        return x
+
+    @staticmethod
+    def _given(a, b, keep, broadcast, n_axes) -> None:
+        """Keras's build with mean and variance given: reshape them onto the kept axes, then broadcast."""
+        if a.mean != a.variance:
+            raise SymparamError(f"mean and variance must have the same shape. Received: mean of shape {a.mean}, "
+                                f"variance of shape {a.variance}.")
+        mean = a.mean
+        if len(mean) > n_axes:
+            raise SymparamError(f"mean may have at most as many axes as axis names ({n_axes}). Received: mean of "
+                                f"shape {mean}.")
+        if not mean:
+            return
+        expanded = [1] * len(broadcast)
+        for i in range(1, len(mean) + 1):
+            expanded[keep[-i]] = mean[-i]
+        if math.prod(expanded) != math.prod(mean):
+            raise SymparamError(f"mean of shape {mean} cannot be laid onto the kept axes {keep} (axis names one "
+                                "axis twice).")
+        for size, length in zip(expanded, broadcast):
+            _require_same(b, length, size, "mean", "each mean axis must be 1 or the length of its kept axis")
+
+
+@register
+class Rescaling(LayerKind):
+    name = "Rescaling"
+    example = ({"scale": 0.00392156862745098}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "multiplies by scale and adds offset (numbers, or arrays broadcast over the input)"
+    no_params = "scale and offset are constants, not learned"
+    args = {"scale": ArrayLike(REQUIRED), "offset": ArrayLike(0.0)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        batched = (None, *x)
+        for key, shape in (("scale", a.scale), ("offset", a.offset)):
+            if len(shape) > len(batched):
+                raise SymparamError(f"{key} has more axes ({len(shape)}) than the input with its batch axis "
+                                    f"({len(batched)}); it would change the output's shape.")
+            for back, size in enumerate(reversed(shape), start=1):
+                length = batched[-back]
+                if back == len(batched):   # lines up with the batch axis
+                    if size != 1:
+                        raise SymparamError(f"{key}: an axis that lines up with the batch axis must have length 1. "
+                                            f"Received: {key} of shape {shape}.")
+                    continue
+                _require_same(b, length, size, key, "each axis must be 1 or the length of the input axis it "
+                                                   "lines up with")
+        return x
+
+
+_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
+
+
+@register
+class Resizing(LayerKind):
+    name = "Resizing"
+    example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
+    summary = "resizes images to height x width (the channels stay)"
+    no_params = "resizing interpolates the values it receives"
+    args = {
+        "height": Size(), "width": Size(),
+        # ops.image.resize's methods, compared as given; the torch backend lacks the Lanczos ones
+        "interpolation": Choice(*_INTERPOLATIONS, default="bilinear", any_case=False),
+        "crop_to_aspect_ratio": Flag(False), "pad_to_aspect_ratio": Flag(False),
+        "fill_mode": Choice("constant", default="constant", any_case=False), "fill_value": Opaque(0.0),
+        "antialias": Opaque(False), "data_format": Choice("channels_last", "channels_first", default="channels_last"),
+    }
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if a.crop_to_aspect_ratio and a.pad_to_aspect_ratio:
+            raise SymparamError("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true.")
+        if len(x) == 2 and a.data_format == "channels_first":
+            # Keras calls it as one image whose channels are the batch axis: (height, width) per example
+            return (a.height, a.width)
+        if len(x) != 3:
+            # channels_last: Keras would read the batch axis as the height and resize it
+            layout = "(channels, height, width)" if a.data_format == "channels_first" else "(height, width, channels)"
+            raise SymparamError(f"Resizing expects images {layout} besides the batch axis. Received input shape "
+                                f"{format_shape(x)}.")
+        if a.data_format == "channels_first":
+            return (x[0], a.height, a.width)
+        return (a.height, a.width, x[2])

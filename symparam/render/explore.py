@@ -278,7 +278,7 @@ th { background: #f4f4f4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .live { word-break: break-all; }   /* a 40-digit count wraps rather than push the table off the page */
 tr.sum td { font-weight: 600; border-top: 2px solid #999; }
-.formula { color: #333; overflow-x: auto; max-width: 30rem; } .formula math { font-size: 1.05rem; }
+.formula { color: #333; overflow-x: auto; overflow-y: hidden; max-width: 30rem; } .formula math { font-size: 1.05rem; }
 .live { font-family: ui-monospace, monospace; }
 .invalid, .fails { color: #c00; font-style: italic; } .holds { color: #070; }
 #status { color: #c00; min-height: 1.2em; }

@@ -10,6 +10,8 @@ from ..model import LayerRecord
 
 
 def product_text(dims, show: Callable[[sympy.Expr], str], times: str) -> str:
+    if not dims:
+        return "1"   # a scalar variable (e.g. a count) holds one value
     parts = []
     for d in dims:
         s = show(d)
