@@ -120,3 +120,19 @@ def test_torch_layers_beside_their_keras_twins(type_name, kwargs, input_shape, m
     assert (int(row.layer.params), int(row.layer.buffers)) == torch_counts(module)
     assert row.record is not None, row.reason
     assert int(row.params) == keras_layer_params(keras_layer(keras_facts.keras), keras_shape)
+
+
+@pytest.mark.parametrize("center, scale", [(True, True), (False, True), (False, False)])
+def test_layer_norm_twins(center, scale):
+    module = nn.LayerNorm(6, elementwise_affine=scale, bias=center)
+    check("LayerNormalization", {"center": center, "scale": scale}, (4, 6), module)
+    net = derive(from_dict({"network": {"input": [4, 6], "convention": "torch"},
+                            "layers": [{"type": "nn.LayerNorm", "normalized_shape": 6, "elementwise_affine": scale,
+                                        "bias": center}]}))
+    row = translate(net, "keras").rows[0]
+    keras = keras_facts.keras
+    assert int(row.params) == keras_layer_params(keras.layers.LayerNormalization(center=center, scale=scale), (4, 6))
+
+
+def test_layer_norm_over_two_trailing_axes():
+    check("LayerNormalization", {"axis": [-2, -1]}, (3, 4, 6), nn.LayerNorm((4, 6)))

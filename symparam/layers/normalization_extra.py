@@ -90,6 +90,19 @@ class LayerNormalization(LayerKind):
             b.weight("beta", shape, role="offsets", labels=labels)
         return x
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        (x,) = inputs
+        axes = sorted(batched_axis(x, d) for d in ((a.axis,) if isinstance(a.axis, int) else a.axis))
+        if axes != list(range(len(x) + 1 - len(axes), len(x) + 1)):
+            raise NoTwin("PyTorch's nn.LayerNorm normalizes trailing axes only")
+        if a.center and not a.scale:
+            raise NoTwin("PyTorch's nn.LayerNorm has no bias without a weight")
+        shape = tuple(x[d - 1] for d in axes)
+        return Twin("nn.LayerNorm", {"normalized_shape": shape, "elementwise_affine": a.scale, "bias": a.center},
+                    [x])
+
 
 class Groups(Arg):
     """GroupNormalization's groups: a positive size, or -1 for one group per channel."""

@@ -272,6 +272,13 @@ class LayerNorm(LayerKind):
         _norm_weights(b, a.elementwise_affine, a.bias, ns, labels, "normalized element")
         return x
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        axis = -1 if len(a.normalized_shape) == 1 else tuple(range(-len(a.normalized_shape), 0))
+        return Twin("LayerNormalization", {"axis": axis, "scale": a.elementwise_affine,
+                                           "center": a.elementwise_affine and a.bias}, list(inputs))
+
 
 @register
 class GroupNorm(LayerKind):
