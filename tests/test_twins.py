@@ -136,3 +136,36 @@ def test_layer_norm_twins(center, scale):
 
 def test_layer_norm_over_two_trailing_axes():
     check("LayerNormalization", {"axis": [-2, -1]}, (3, 4, 6), nn.LayerNorm((4, 6)))
+
+
+def test_conv_transpose_depthwise_and_group_norm_twins():
+    check("Conv2DTranspose", {"filters": 5, "kernel_size": 3}, (6, 6, 4), nn.ConvTranspose2d(4, 5, 3))
+    check("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}, (7, 7, 4), nn.Conv2d(4, 8, 3, groups=4))
+    check("GroupNormalization", {"groups": 2}, (5, 5, 6), nn.GroupNorm(2, 6))
+    check("GroupNormalization", {"groups": 3, "center": False}, (5, 6), nn.GroupNorm(3, 6, bias=False))
+
+
+def keras_mha_params(num_heads, key_dim, q_shape, v_shape):
+    keras = keras_facts.keras
+    layer = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim)
+    layer(keras.Input(shape=q_shape), keras.Input(shape=v_shape))
+    return layer.count_params()
+
+
+@pytest.mark.parametrize("heads, key_dim, e_v", [(2, 4, 8), (4, 2, 5), (1, 8, 3)])
+def test_multi_head_attention_twin(heads, key_dim, e_v):
+    e = heads * key_dim
+    net = derive(from_dict({"network": {"input": {"q": [5, e], "v": [7, e_v]}},
+                            "layers": [{"type": "MultiHeadAttention", "num_heads": heads, "key_dim": key_dim,
+                                        "inputs": ["q", "v"]}]}))
+    row = translate(net, "torch").rows[0]
+    assert int(row.layer.params) == keras_mha_params(heads, key_dim, (5, e), (7, e_v))
+    assert (int(row.params), int(row.buffers)) == torch_counts(nn.MultiheadAttention(e, heads, kdim=e_v, vdim=e_v))
+
+
+def test_multi_head_attention_without_a_twin():
+    net = derive(from_dict({"network": {"input": {"q": [5, 6], "v": [7, 6]}},
+                            "layers": [{"type": "MultiHeadAttention", "num_heads": 2, "key_dim": 4,
+                                        "inputs": ["q", "v"]}]}))
+    row = translate(net, "torch").rows[0]
+    assert row.record is None and "num_heads * key_dim" in row.reason

@@ -160,6 +160,23 @@ class MultiHeadAttention(LayerKind):
             b.weight("attention_output/bias", out, role="output projection biases", labels=out_labels)
         return (*query[:-1], *out)
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        if len(query) != 2 or a.output_shape is not None or a.use_gate or a.attention_axes is not None:
+            raise NoTwin("PyTorch's nn.MultiheadAttention matches only sequences (L, E) with the default output "
+                         "shape, no gate and the default attention axes")
+        e = query[-1]
+        value_dim = a.value_dim if a.value_dim is not None else a.key_dim
+        if sympy.Eq(a.num_heads * a.key_dim, e) is not sympy.true or \
+                sympy.Eq(a.num_heads * value_dim, e) is not sympy.true:
+            raise NoTwin("PyTorch's nn.MultiheadAttention needs num_heads * key_dim = num_heads * value_dim = the "
+                         "query's features (embed_dim)")
+        return Twin("nn.MultiheadAttention", {"embed_dim": e, "num_heads": a.num_heads, "kdim": key[-1],
+                                              "vdim": value[-1], "bias": a.use_bias}, [query, key, value])
+
     @staticmethod
     def attention_axes(axes, rank: int, query: Shape) -> set[int]:
         """The batch-less indices attention runs over: by default every axis but the batch and the features."""

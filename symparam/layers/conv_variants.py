@@ -124,6 +124,14 @@ class ConvTranspose(LayerKind):
             b.weight("bias", (a.filters,), role="biases", labels=("F",))
         return join_channels(a.filters, out, a.data_format)
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        channels, spatial = _input_channels(cls, a, inputs)
+        return Twin(f"nn.ConvTranspose{cls.rank}d", {"in_channels": channels, "out_channels": a.filters,
+                                                      "kernel_size": tuple(a.kernel_size), "bias": a.use_bias},
+                    [(channels, *spatial)])
+
 
 @register
 class Conv1DTranspose(ConvTranspose):
@@ -184,6 +192,15 @@ class DepthwiseConv(LayerKind):
             b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",))
         return join_channels(m * channels, out, a.data_format)
 
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        channels, spatial = _input_channels(cls, a, inputs)
+        return Twin(f"nn.Conv{cls.rank}d", {"in_channels": channels, "out_channels": a.depth_multiplier * channels,
+                                             "kernel_size": tuple(a.kernel_size), "groups": channels,
+                                             "bias": a.use_bias}, [(channels, *spatial)],
+                    note="PyTorch writes a depthwise convolution as nn.Conv with groups = in_channels")
+
 
 @register
 class DepthwiseConv1D(DepthwiseConv):
@@ -218,6 +235,12 @@ def _separable_args(rank: int) -> dict:
 
 class SeparableConv(LayerKind):
     rank = 0
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin
+        raise NoTwin("PyTorch has no separable convolution layer; it is written as two nn.Conv layers (a depthwise "
+                     "one with groups = in_channels, then a 1x1 one)")
 
     def build(self, a, inputs, b):
         channels, spatial = _input_channels(self, a, inputs)

@@ -118,6 +118,20 @@ class Groups(Arg):
 
 @register
 class GroupNormalization(LayerKind):
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        (x,) = inputs
+        if not isinstance(a.axis, int):
+            raise NoTwin("GroupNormalization takes one axis")
+        if a.center and not a.scale:
+            raise NoTwin("PyTorch's nn.GroupNorm has no bias without a weight")
+        index = batched_axis(x, a.axis) - 1
+        channels = x[index]
+        moved = (channels, *x[:index], *x[index + 1:])
+        return Twin("nn.GroupNorm", {"num_groups": channels if a.groups is None else a.groups,
+                                     "num_channels": channels, "affine": a.scale, "bias": a.center}, [moved])
+
     name = "GroupNormalization"
     example = ({"groups": "G"}, ["H", "W", "C"], {"G": 8, "H": 32, "W": 32, "C": 64})
     summary = "normalizes groups of channels: gamma and beta per channel (groups must divide the channels)"
