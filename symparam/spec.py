@@ -224,7 +224,7 @@ def _layers(raw_layers: list[dict], symbols: SymbolTable, convention: str = "ker
             inputs = _layer_inputs(table.get("inputs"))
             conditions: list[Condition] = []
             args = _args(kind, table, Context(symbols, conditions))
-            if kind.convention != convention:
+            if kind.convention != convention and not kind.any_convention:
                 raise SymparamError(_convention_mismatch(kind, convention))
         except SymparamError as exc:
             raise exc.within(layer_where(index, label, type_name if isinstance(type_name, str) else "?"))

@@ -273,6 +273,9 @@ class LayerKind:
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
     n_inputs: ClassVar[int | tuple[int, int | None]] = 1   # a count, or (least, most); most None: no limit
     convention: ClassVar[str] = "keras"    # "keras" kinds use Keras's names; "torch" kinds are written nn.<Class>
+    # Parameter-free kinds whose meaning does not depend on the layout (element-wise merges) may also be used in
+    # specs of the other convention: PyTorch has no module for a residual addition, its forward() just adds.
+    any_convention: ClassVar[bool] = False
     # For the catalogue: arguments, an input shape (sizes may be symbol names) and numbers for those symbols,
     # e.g. ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256}).
     example: ClassVar[tuple[dict, list, dict] | None] = None

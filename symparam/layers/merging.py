@@ -79,6 +79,7 @@ def require_same(x: Dim, y: Dim, b: Build, key: str, why: str, received: str) ->
 
 
 class ElementwiseMerge(LayerKind):
+    any_convention = True   # also in PyTorch specs, for the additions forward() makes
     """Keras's Merge base: the output is every input broadcast together."""
     no_params = NO_PARAMS
     n_inputs = (1, None)
