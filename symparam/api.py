@@ -19,8 +19,7 @@ def load(path: str | Path, *, symbolic: bool = False, **bindings: int) -> Networ
 
 def load_text(text: str, *, source: str = "<spec>", symbolic: bool = False, **bindings: int) -> Network:
     net = derive(loads(text, source))
-    values = {} if symbolic else dict(net.symbols.defaults())
-    values.update(bindings)
+    values = {**({} if symbolic else net.symbols.defaults(bindings)), **bindings}
     return bind(net, values)
 
 

@@ -13,53 +13,173 @@ from .model import Condition, LayerRecord, Network, Shape
 from .spec import LayerSpec, Spec
 
 
+MAX_DEPTH = 16   # blocks within blocks
+
+
+class _Scope:
+    """Where layers are built: the network itself, or one use of a block (its names prefixed by the use's)."""
+
+    def __init__(self, spec: Spec, shapes: dict[str, Shape], layers: list[LayerSpec], prefix: str = "",
+                 repeat: sympy.Expr = sympy.Integer(1), records: list | None = None,
+                 conditions: list | None = None, depth: int = 0) -> None:
+        self.spec, self.shapes, self.layers, self.prefix, self.repeat = spec, shapes, layers, prefix, repeat
+        self.records: list[LayerRecord] = records if records is not None else []
+        self.conditions: list[Condition] = conditions if conditions is not None else []
+        self.depth = depth
+
+    def record(self, name: str) -> LayerRecord | None:
+        """An earlier layer's record, by its name in this scope or its full name."""
+        for candidate in (self.prefix + name, name):
+            for record in self.records:
+                if record.name == candidate:
+                    return record
+        return None
+
+
 def derive(spec: Spec) -> Network:
     """Build every layer in order; each layer reads the shapes of its inputs from earlier layers."""
-    shapes: dict[str, Shape] = dict(spec.inputs)
-    records: list[LayerRecord] = []
-    previous: str | None = next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None
-    for layer in spec.layers:
-        try:
-            record = _build(layer, spec, shapes, previous)
-        except SymparamError as exc:
-            raise exc.within(layer.where).in_file(spec.source)
-        shapes[layer.name] = record.output_shape
-        previous = layer.name
-        records.append(record)
+    scope = _Scope(spec, dict(spec.inputs), spec.layers, conditions=list(spec.conditions))
+    _run(scope, next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None)
+    records = scope.records
     inputs = dict(spec.inputs)
     if not inputs and records and records[0].type == "InputLayer":
         inputs = {records[0].name: records[0].output_shape}
     net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols,
-                  conditions=tuple(spec.conditions))
+                  conditions=tuple(scope.conditions))
     return replace(net, assumptions=_assumptions(net))
 
 
-def _build(layer: LayerSpec, spec: Spec, shapes: dict[str, Shape], previous: str | None) -> LayerRecord:
+def _run(scope: _Scope, previous: str | None) -> str | None:
+    for layer in scope.layers:
+        try:
+            shape = _step(layer, scope, previous)
+        except SymparamError as exc:
+            if exc.where is None or layer.block is not None:
+                exc.where = layer.where if exc.where is None else f"{layer.where}: {exc.where}"
+            raise exc.in_file(scope.spec.source)
+        scope.shapes[layer.name] = shape
+        previous = layer.name
+    return previous
+
+
+def _input_names(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[str, ...]:
     kind = layer.kind
-    if kind.n_inputs == 0:
+    if kind is not None and kind.n_inputs == 0:
         if layer.inputs:
             raise SymparamError(f"{kind.name} takes no inputs. Received: inputs = {list(layer.inputs)}.")
-        names: tuple[str, ...] = ()
-    elif layer.inputs is not None:
-        names = layer.inputs
-        for name in names:
-            if name not in shapes:
-                known = [*spec.inputs, *(l.name for l in spec.layers if l.index < layer.index)]
-                later = any(l.name == name for l in spec.layers)
+        return ()
+    if layer.inputs is not None:
+        for name in layer.inputs:
+            if name not in scope.shapes:
+                later = any(l.name == name for l in scope.layers)
                 reason = "it is defined later (a layer may only take inputs from earlier layers)" if later \
-                    else f"known are: {', '.join(known) or 'none'}"
+                    else f"known are: {', '.join(scope.shapes) or 'none'}"
                 raise SymparamError(f"inputs names {name!r}, which is not an input or an earlier layer; {reason}.")
+        return layer.inputs
+    if previous is None:
+        what = "several inputs: name one with inputs = [...]" if len(scope.shapes) > 1 \
+            else "no input: give [network] input or start with an InputLayer"
+        raise SymparamError(f"this layer has {what}.")
+    return (previous,)
+
+
+def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> Shape:
+    """Build one layer (or one use of a block) in `scope`; return its output shape."""
+    names = _input_names(layer, scope, previous)
+    input_shapes = tuple(scope.shapes[n] for n in names)
+    repeat = layer.repeat if layer.repeat is not None else sympy.Integer(1)
+    if layer.repeat is not None and len(input_shapes) != 1:
+        raise SymparamError(f"repeat needs a unit with one input (its output feeds the next copy). Received: "
+                            f"inputs = {list(names)}.")
+    if layer.block is not None:
+        scope.conditions.extend(replace(c, key=f"{scope.prefix}{layer.name}: {c.key}") for c in layer.conditions)
+        out = _call_block(layer, scope, names, input_shapes, repeat)
     else:
-        if previous is None:
-            what = "several network inputs: name one with inputs = [...]" if len(spec.inputs) > 1 \
-                else "no input: give [network] input or start with an InputLayer"
-            raise SymparamError(f"this layer has {what}.")
-        names = (previous,)
+        record = _build(layer, names, input_shapes, scope.prefix + layer.name, scope.repeat * repeat)
+        record = _share(layer, record, scope)
+        scope.records.append(record)
+        out = record.output_shape
+    if layer.repeat is not None and not same_shape(out, input_shapes[0]):
+        raise SymparamError(f"a repeated unit must map its output shape onto its input shape (each copy feeds the "
+                            f"next). Received: input {_text(input_shapes[0])} -> output {_text(out)}.")
+    return out
+
+
+def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat) -> Shape:
+    from .spec import _layers
+    from .symbols import ScopedTable
+
+    block = layer.block
+    if scope.depth >= MAX_DEPTH:
+        raise SymparamError(f"blocks are nested more than {MAX_DEPTH} deep (does block {block.name} use itself?).")
+    if len(names) != len(block.inputs):
+        raise SymparamError(f"block {block.name} takes {len(block.inputs)} input(s) ({', '.join(block.inputs)}). "
+                            f"Received: inputs = {list(names)}.")
+    values: dict[str, sympy.Expr] = {}
+    table = ScopedTable(scope.spec.symbols, values)
+    given = vars(layer.args)
+    for name, default in block.args.items():
+        values[name] = given[name] if name in given else table.parse(default, name)
+    inner = _layers(block.layers, table, scope.spec.convention, scope.spec.blocks)
+    sub = _Scope(scope.spec, dict(zip(block.inputs, input_shapes)), inner, f"{scope.prefix}{layer.name}/",
+                 scope.repeat * repeat, scope.records, scope.conditions, scope.depth + 1)
+    last = _run(sub, block.inputs[0] if len(block.inputs) == 1 else None)
+    output = block.output or last
+    if output not in sub.shapes or output in block.inputs:
+        raise SymparamError(f"block {block.name}'s output names {output!r}, which is not one of its layers.")
+    return sub.shapes[output]
+
+
+def _share(layer: LayerSpec, record: LayerRecord, scope: _Scope) -> LayerRecord:
+    """Weights this layer reuses (share) or variables that are another's tensor (tie): counted once, there."""
+    if layer.share is not None:
+        target = scope.record(layer.share)
+        if target is None:
+            raise SymparamError(f"share names {layer.share!r}, which is not an earlier layer.")
+        if target.type != record.type or len(target.variables) != len(record.variables) or not all(
+                v.name == t.name and same_shape(v.shape, t.shape) for v, t in zip(record.variables, target.variables)):
+            raise SymparamError(f"share: this layer's weights must be the same as {target.name}'s to reuse them. "
+                                f"Received: {_weights(record)} here, {_weights(target)} in {target.name}.")
+        return replace(record, variables=tuple(replace(v, shared_with=f"{target.name}/{v.name}")
+                                               for v in record.variables))
+    if not layer.tie:
+        return record
+    variables = {v.name: v for v in record.variables}
+    for name, path in layer.tie.items():
+        if name not in variables:
+            raise SymparamError(f"tie names the variable {name!r}, which this layer does not have; it has: "
+                                f"{', '.join(variables) or 'none'}.")
+        owner, _, var = path.rpartition("/")
+        target = scope.record(owner)
+        found = None if target is None else next((v for v in target.variables if v.name == var), None)
+        if found is None:
+            raise SymparamError(f"tie: {name} = {path!r} names no variable of an earlier layer.")
+        if sympy.expand(found.size - variables[name].size) != 0:
+            raise SymparamError(f"tie: {name} {_text(variables[name].shape)} and {path} {_text(found.shape)} must "
+                                f"hold the same number of values.")
+        variables[name] = replace(variables[name], shared_with=f"{target.name}/{var}")
+    return replace(record, variables=tuple(variables[v.name] for v in record.variables))
+
+
+def same_shape(a, b) -> bool:
+    return len(a) == len(b) and all((x is None and y is None) or (x is not None and y is not None and
+                                                                  sympy.expand(x - y) == 0) for x, y in zip(a, b))
+
+
+def _text(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _weights(record: LayerRecord) -> str:
+    return ", ".join(f"{v.name} {_text(v.shape)}" for v in record.variables) or "none"
+
+
+def _build(layer: LayerSpec, names, input_shapes, full_name: str, repeat) -> LayerRecord:
+    kind = layer.kind
     least, most = (kind.n_inputs, kind.n_inputs) if isinstance(kind.n_inputs, int) else kind.n_inputs
     if kind.n_inputs and not (least <= len(names) and (most is None or len(names) <= most)):
         count = str(least) if least == most else f"{least} or more" if most is None else f"{least} to {most}"
         raise SymparamError(f"{kind.name} takes {count} inputs. Received: inputs = {list(names)}.")
-    input_shapes = tuple(shapes[n] for n in names)
     build = Build(trainable=getattr(layer.args, "trainable", True))
     built = kind().build(layer.args, input_shapes, build)
     outputs = tuple(tuple(s) for s in built) if isinstance(built, list) else (tuple(built),)
@@ -68,9 +188,9 @@ def _build(layer: LayerSpec, spec: Spec, shapes: dict[str, Shape], previous: str
             if not_a_length(dim):
                 raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive "
                                     f"integer.")
-    return LayerRecord(layer.index, layer.name, kind.name, names, input_shapes, outputs[0],
+    return LayerRecord(layer.index, full_name, kind.name, tuple(names), input_shapes, outputs[0],
                        tuple(build.variables), tuple(layer.conditions) + tuple(build.conditions),
-                       vars(layer.args), outputs if len(outputs) > 1 else ())
+                       vars(layer.args), outputs if len(outputs) > 1 else (), repeat)
 
 
 def not_a_length(dim) -> bool:
@@ -79,7 +199,7 @@ def not_a_length(dim) -> bool:
 
 
 def _conditions(net: Network):
-    """(where, condition) for the network's input sizes, then every layer's."""
+    """(where, condition) for the network's own conditions (input sizes, block uses), then every layer's."""
     for condition in net.conditions:
         yield "[network]", condition
     for layer in net.layers:
@@ -117,8 +237,11 @@ def tidy_condition(relation):
     return relation
 
 
-def bind(net: Network, values: Mapping[str, int]) -> Network:
-    """Substitute numbers for symbols; a condition that fails is an error naming the layer and the key."""
+def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
+    """Substitute numbers for symbols; a condition that fails is an error naming the layer and the key.
+
+    A value may also be an expression of other symbols (a default such as d_ff = 4*d_model that follows a symbol
+    left free); only numbers are recorded as bindings."""
     symbolic = net.unbound
     unknown = [name for name in values if name not in symbolic.symbols]
     if unknown:
@@ -127,7 +250,7 @@ def bind(net: Network, values: Mapping[str, int]) -> Network:
                             ).in_file(net.source)
     if not values:
         return symbolic
-    table = {symbolic.symbols.get(name): sympy.Integer(v) for name, v in values.items()}
+    table = {symbolic.symbols.get(name): sympy.Integer(v) if isinstance(v, int) else v for name, v in values.items()}
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
 
     def sub(expr):
@@ -155,11 +278,12 @@ def bind(net: Network, values: Mapping[str, int]) -> Network:
                 raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "
                                     f"be a positive integer.").within(where).in_file(net.source)
         layers.append(replace(layer, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
-                              output_shape=output, outputs=outputs, variables=variables,
+                              output_shape=output, outputs=outputs, variables=variables, repeat=sub(layer.repeat),
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
     inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}
     conditions = tuple(replace(c, relation=c.relation.xreplace(table)) for c in symbolic.conditions)
-    bound = replace(symbolic, layers=tuple(layers), inputs=inputs, conditions=conditions, bindings=dict(values),
+    numbers = {k: v for k, v in values.items() if isinstance(v, int)}
+    bound = replace(symbolic, layers=tuple(layers), inputs=inputs, conditions=conditions, bindings=numbers,
                     symbolic=symbolic)
     return replace(bound, assumptions=_assumptions(bound))
 
@@ -168,6 +292,6 @@ def derive_file(path, bindings: Mapping[str, int] | None = None, use_defaults: b
     """Load a spec, derive it, and bind its defaults (unless use_defaults is False) and `bindings`."""
     from .spec import load
     net = derive(load(path))
-    values = dict(net.symbols.defaults()) if use_defaults else {}
-    values.update(bindings or {})
+    bindings = dict(bindings or {})
+    values = {**net.symbols.defaults(bindings, formulas=True, numbers=use_defaults), **bindings}
     return bind(net, values)

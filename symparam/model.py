@@ -20,10 +20,15 @@ class Variable:
     role: str = ""                  # words for the derivation: "weights", "biases", "scale" ...
     labels: tuple[str, ...] = ()    # the letters of the generic formula, one per axis: k_h, k_w, C_in, F
     buffer: bool = False            # a PyTorch buffer, not a parameter
+    shared_with: str = ""           # "layer/variable" this one is the same tensor as (counted there, not here)
 
     @property
     def size(self) -> sympy.Expr:
         return sympy.Mul(*self.shape)
+
+    @property
+    def counted(self) -> bool:
+        return not self.shared_with
 
 
 @dataclass(frozen=True)
@@ -46,22 +51,27 @@ class LayerRecord:
     conditions: tuple[Condition, ...] = ()
     args: Mapping[str, Any] = field(default_factory=dict)
     outputs: tuple[Shape, ...] = ()  # every output's shape, for a layer with several (else empty)
+    repeat: sympy.Expr = sympy.Integer(1)   # how many copies of this layer the network holds (a repeated block)
+
+    def _sum(self, keep) -> sympy.Expr:
+        return self.repeat * sympy.Add(*(v.size for v in self.variables if v.counted and keep(v)))
 
     @property
     def params(self) -> sympy.Expr:
-        return sympy.Add(*(v.size for v in self.variables if not v.buffer))
+        """Parameters this layer adds to the network (all its copies; shared variables counted where they live)."""
+        return self._sum(lambda v: not v.buffer)
 
     @property
     def trainable(self) -> sympy.Expr:
-        return sympy.Add(*(v.size for v in self.variables if v.trainable and not v.buffer))
+        return self._sum(lambda v: v.trainable and not v.buffer)
 
     @property
     def non_trainable(self) -> sympy.Expr:
-        return sympy.Add(*(v.size for v in self.variables if not v.trainable and not v.buffer))
+        return self._sum(lambda v: not v.trainable and not v.buffer)
 
     @property
     def buffers(self) -> sympy.Expr:
-        return sympy.Add(*(v.size for v in self.variables if v.buffer))
+        return self._sum(lambda v: v.buffer)
 
 
 @dataclass(frozen=True)
@@ -99,8 +109,10 @@ class Network:
         """Names still free, in the order the spec declares or first uses them."""
         used: set[str] = set()
         for layer in self.layers:
+            used |= {s.name for s in getattr(layer.repeat, "free_symbols", ())}
             for v in layer.variables:
-                used |= {s.name for s in v.size.free_symbols}
+                for d in v.shape:
+                    used |= {s.name for s in d.free_symbols}
             for d in layer.output_shape:
                 if d is not None:
                     used |= {s.name for s in d.free_symbols}

@@ -17,14 +17,28 @@ from typing import Any
 
 from .errors import SymparamError, layer_where, show
 from .model import Condition, Shape
+from .expr import check_name
 from .symbols import SymbolTable
 
 CONVENTIONS = ("keras", "torch")
 MAX_FILE = 4 * 1024 * 1024
 MAX_LAYERS = 100_000
-_TOP = ("network", "symbols", "layers")
+_TOP = ("network", "symbols", "blocks", "layers")
 _NETWORK = ("name", "input", "convention")
-_RESERVED = ("type", "name", "inputs")
+_RESERVED = ("type", "name", "inputs", "repeat", "share", "tie")
+_BLOCK = ("args", "inputs", "output", "layers", "doc")
+
+
+@dataclass
+class BlockDef:
+    """A reusable sub-network: [blocks.NAME] with args (name -> default text, or None: required), its input names,
+    the layer that gives its output, and its layer tables (parsed anew at every use, in the caller's terms)."""
+    name: str
+    args: dict[str, Any]
+    inputs: tuple[str, ...]
+    output: str | None
+    layers: list[dict]
+    doc: str = ""
 
 
 @dataclass
@@ -32,11 +46,15 @@ class LayerSpec:
     index: int
     name: str
     type: str
-    kind: Any                       # the LayerKind class
-    args: SimpleNamespace           # parsed arguments, defaults filled in
+    kind: Any                       # the LayerKind class (None for a block)
+    args: SimpleNamespace           # parsed arguments, defaults filled in (a block: its arguments as expressions)
     inputs: tuple[str, ...] | None  # None: the previous layer's output
     conditions: list[Condition] = field(default_factory=list)
     given: tuple[str, ...] = ()     # the argument keys the spec wrote
+    block: BlockDef | None = None   # set when the type names a block
+    repeat: Any = None              # an expression: how many times the layer or block is stacked
+    share: str | None = None        # the layer whose weights this one reuses
+    tie: dict[str, str] = field(default_factory=dict)   # variable -> "layer/variable" it is the same tensor as
 
     @property
     def where(self) -> str:
@@ -52,6 +70,7 @@ class Spec:
     symbols: SymbolTable
     layers: list[LayerSpec]
     conditions: list[Condition] = field(default_factory=list)   # on the network's input sizes
+    blocks: dict[str, BlockDef] = field(default_factory=dict)
 
 
 def load(path: str | Path) -> Spec:
@@ -109,8 +128,54 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
         raise SymparamError("the spec has no [[layers]].")
     if len(raw_layers) > MAX_LAYERS:
         raise SymparamError(f"the spec has more than {MAX_LAYERS} layers.")
-    layers = _layers(raw_layers, symbols, convention)
-    return Spec(source, name, convention, inputs, symbols, layers, conditions)
+    blocks = _blocks(document.get("blocks", {}))
+    layers = _layers(raw_layers, symbols, convention, blocks)
+    return Spec(source, name, convention, inputs, symbols, layers, conditions, blocks)
+
+
+def _blocks(table: Any) -> dict[str, BlockDef]:
+    from .layers import kinds
+
+    if not isinstance(table, dict):
+        raise SymparamError(f"[blocks] must be a table of blocks. Received: blocks = {show(table)}.")
+    known = kinds()
+    blocks = {}
+    for name, entry in table.items():
+        where = f"[blocks.{name}]"
+        try:
+            _check_layer_name(name, "a block name")
+            if name in known:
+                raise SymparamError(f"a block may not take the name of a layer kind. Received: {name!r}.")
+            if not isinstance(entry, dict):
+                raise SymparamError(f"a block is a table with args, inputs, output and [[...layers]]. "
+                                    f"Received: {show(entry)}.")
+            _only(entry, _BLOCK, where, "keys")
+            args = entry.get("args", {})
+            if not isinstance(args, dict):
+                raise SymparamError(f"args must be a table of argument = default (\"required\" for none). "
+                                    f"Received: args = {show(args)}.")
+            for arg in args:
+                check_name(arg)
+                if arg in _RESERVED:
+                    raise SymparamError(f"{arg!r} is reserved and cannot be a block argument.")
+            inputs = entry.get("inputs", ["input"])
+            if isinstance(inputs, str):
+                inputs = [inputs]
+            if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
+                raise SymparamError(f"inputs must be a list of names. Received: inputs = {show(inputs)}.")
+            output = entry.get("output")
+            if output is not None and not isinstance(output, str):
+                raise SymparamError(f"output must be the name of one of the block's layers. Received: output = "
+                                    f"{show(output)}.")
+            layers = entry.get("layers", [])
+            if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
+                raise SymparamError("a block needs its layers as an array of tables ([[blocks.NAME.layers]]).")
+            doc = entry.get("doc", "")
+        except SymparamError as exc:
+            raise exc.within(where)
+        blocks[name] = BlockDef(name, {k: (None if v == "required" else v) for k, v in args.items()},
+                                tuple(inputs), output, layers, doc if isinstance(doc, str) else "")
+    return blocks
 
 
 def _only(table: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
@@ -123,6 +188,7 @@ def _only(table: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
 
 def _symbols(table: Any) -> SymbolTable:
     symbols = SymbolTable()
+    expressions: dict[str, str] = {}
     if not isinstance(table, dict):
         raise SymparamError(f"[symbols] must be a table. Received: symbols = {show(table)}.")
     for name, entry in table.items():
@@ -137,14 +203,25 @@ def _symbols(table: Any) -> SymbolTable:
         except SymparamError as exc:
             raise exc.within(where)
         default, doc = entry.get("default"), entry.get("doc", "")
-        if default is not None and (type(default) is not int or default < 1):
-            raise SymparamError(f"default must be a positive integer. Received: default = {show(default)}.").within(where)
+        if default is not None and not isinstance(default, str) and (type(default) is not int or default < 1):
+            raise SymparamError(f"default must be a positive integer or an expression of other symbols. Received: "
+                                f"default = {show(default)}.").within(where)
         if not isinstance(doc, str) or "\n" in doc or len(doc) > 500:
             raise SymparamError(f"doc must be a one-line string. Received: doc = {show(doc)}.").within(where)
         try:
-            symbols.declare(name, default, doc)
+            symbols.declare(name, None if isinstance(default, str) else default, doc)
         except SymparamError as exc:
             raise exc.within(where)
+        if isinstance(default, str):
+            expressions[name] = default
+    for name, text in expressions.items():   # after every declaration, so defaults may name later symbols
+        try:
+            expr = symbols.parse(text, "default")
+            if name in {s.name for s in expr.free_symbols}:
+                raise SymparamError(f"a default may not refer to its own symbol. Received: default = {text!r}.")
+            symbols.set_default(name, expr)
+        except SymparamError as exc:
+            raise exc.within(f"[symbols] {name}")
     return symbols
 
 
@@ -198,7 +275,10 @@ def parse_layer_table(table: dict, ctx, prefix: str = ""):
             from None
 
 
-def _layers(raw_layers: list[dict], symbols: SymbolTable, convention: str = "keras") -> list[LayerSpec]:
+def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
+            blocks: dict[str, BlockDef] | None = None) -> list[LayerSpec]:
+    """Parse layer tables. `symbols` is the network's table, or a block's scope (ScopedTable)."""
+    blocks = blocks or {}
     from .layers import default_name, lookup
     from .layers.base import Context
 
@@ -214,23 +294,62 @@ def _layers(raw_layers: list[dict], symbols: SymbolTable, convention: str = "ker
         try:
             if "type" not in table:
                 raise SymparamError("type is required: the layer's Keras class name, e.g. type = \"Conv2D\".")
-            kind = lookup(type_name)
+            block = blocks.get(type_name) if isinstance(type_name, str) else None
+            kind = None if block is not None else lookup(type_name)
             if given_name is None:
-                given_name = _auto_name(default_name(kind.name), counters, taken)
+                base = default_name(block.name) if block is not None else default_name(kind.name)
+                given_name = _auto_name(base, counters, taken)
             label = _check_layer_name(given_name, "name")
             if label in seen:
                 raise SymparamError(f"the name {label!r} is used by an earlier layer; layer names must be unique.")
             seen.add(label)
             inputs = _layer_inputs(table.get("inputs"))
             conditions: list[Condition] = []
-            args = _args(kind, table, Context(symbols, conditions))
-            if kind.convention != convention and not kind.any_convention:
-                raise SymparamError(_convention_mismatch(kind, convention))
+            ctx = Context(symbols, conditions)
+            repeat = ctx.size(table["repeat"], "repeat") if "repeat" in table else None
+            share, tie = _sharing(table)
+            if block is not None:
+                args = _block_args(block, table, ctx)
+            else:
+                args = _args(kind, table, ctx)
+                if kind.convention != convention and not kind.any_convention:
+                    raise SymparamError(_convention_mismatch(kind, convention))
         except SymparamError as exc:
             raise exc.within(layer_where(index, label, type_name if isinstance(type_name, str) else "?"))
-        layers.append(LayerSpec(index, label, kind.name, kind, args, inputs, conditions,
-                                tuple(k for k in table if k not in _RESERVED)))
+        layers.append(LayerSpec(index, label, block.name if block is not None else kind.name, kind, args, inputs,
+                                conditions, tuple(k for k in table if k not in _RESERVED), block, repeat, share, tie))
     return layers
+
+
+def _sharing(table: dict) -> tuple[str | None, dict[str, str]]:
+    share, tie = table.get("share"), table.get("tie", {})
+    if share is not None and (not isinstance(share, str) or not share):
+        raise SymparamError(f"share must name an earlier layer whose weights this one reuses. Received: share = "
+                            f"{show(share)}.")
+    if not isinstance(tie, dict) or not all(isinstance(k, str) and isinstance(v, str) and "/" in v
+                                            for k, v in tie.items()):
+        raise SymparamError(f"tie must be a table variable = \"layer/variable\", e.g. tie = {{ kernel = "
+                            f"\"wte/embeddings\" }}. Received: tie = {show(tie)}.")
+    if share is not None and tie:
+        raise SymparamError("give share (all weights) or tie (some), not both.")
+    return share, dict(tie)
+
+
+def _block_args(block: BlockDef, table: dict, ctx) -> SimpleNamespace:
+    """A block call's arguments, parsed in the caller's terms (defaults are parsed later, in the block's)."""
+    values = {}
+    for key, value in table.items():
+        if key in _RESERVED:
+            continue
+        if key not in block.args:
+            close = difflib.get_close_matches(key, list(block.args), n=2)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise SymparamError(f"block {block.name} has no argument {key!r}.{hint} Received: {key} = {show(value)}.")
+        values[key] = ctx.size(value, key)
+    for key, default in block.args.items():
+        if default is None and key not in values:
+            raise SymparamError(f"{key} is required by block {block.name}.")
+    return SimpleNamespace(**values)
 
 
 def _auto_name(base: str, counters: dict[str, int], taken: set[str]) -> str:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import sympy
 
 
-def readable(expr: sympy.Expr) -> sympy.Expr:
-    """The shortest of the expanded, collected and factored forms of a total (a number stays a number)."""
+def readable(expr: sympy.Expr, prefer=()) -> sympy.Expr:
+    """The shortest of the expanded, collected and factored forms of a total (a number stays a number).
+
+    `prefer`: symbols to group by first (a network's repeat counts: n_layer·(12·d_model² + 13·d_model) + ...)."""
     if expr.is_number:
         return expr
     expanded = sympy.expand(expr)
+    prefer = [s for s in prefer if s in expanded.free_symbols]
+    if prefer:
+        others = sorted(expanded.free_symbols - set(prefer), key=lambda s: s.name)
+        return sympy.collect(expanded, [*prefer, *others])
     candidates = [expanded]
     symbols = sorted(expanded.free_symbols, key=lambda s: s.name)
     candidates.append(sympy.collect(expanded, symbols))
@@ -43,3 +49,13 @@ def json_value(expr):
     if is_integer(expr):
         return int(expr)
     return str(expr)
+
+
+def grouping(net) -> list:
+    """The symbols a network's totals are best grouped by: those its repeated layers repeat by."""
+    found = []
+    for layer in net.unbound.layers:
+        for s in sorted(getattr(layer.repeat, "free_symbols", ()), key=lambda s: s.name):
+            if s not in found:
+                found.append(s)
+    return found

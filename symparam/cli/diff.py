@@ -31,7 +31,7 @@ def diff(
                                 f"{', '.join(sorted(known)) or 'none'}.")
     bound = []
     for net in nets:
-        values = {} if symbolic else dict(net.symbols.defaults())
-        values.update({k: v for k, v in given.items() if k in net.symbols})
+        own = {k: v for k, v in given.items() if k in net.symbols}
+        values = {**({} if symbolic else net.symbols.defaults(own)), **own}
         bound.append(bind(net, values))
     table(compare(*bound), console())

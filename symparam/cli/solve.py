@@ -45,14 +45,14 @@ def solve(
     if for_ in given:
         raise SymparamError(f"--for {for_}: the symbol is also bound by --set; solve for it or set it.")
     net = derive_file(spec, given, use_defaults=False)
-    defaults = {} if symbolic else {k: v for k, v in net.symbols.defaults().items() if k != for_ and k not in given}
+    defaults = {} if symbolic else net.symbols.defaults(given, skip={for_}, formulas=True)
     values = {**given, **defaults}
     net = bind(net, values)
     step = 1
     if multiple_of is not None:
         if multiple_of.isdigit() and int(multiple_of) >= 1:
             step = int(multiple_of)
-        elif multiple_of in values:
+        elif isinstance(values.get(multiple_of), int):
             step = values[multiple_of]
         else:
             raise SymparamError(f"--multiple-of takes a positive integer or a symbol with a value (--set or a "
@@ -60,7 +60,7 @@ def solve(
     answer = run_solve(net, for_, limit, per_param=per_param, multiple_of=step, target=target is not None)
     out = console()
     unit = f" bytes ({dtype})" if bytes_ else " parameters"
-    fixed = ", ".join(f"{k} = {v:,}" for k, v in values.items())
+    fixed = ", ".join(f"{k} = {v:,}" if isinstance(v, int) else f"{k} = {v}" for k, v in values.items())
     if fixed:
         out.print(f"With {fixed}.", highlight=False, markup=False)
     if answer.relation is not None:

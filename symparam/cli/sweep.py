@@ -49,7 +49,7 @@ def sweep(
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
     net = derive_file(spec, given, use_defaults=False)
-    defaults = {k: v for k, v in net.symbols.defaults().items() if k not in swept and k not in given}
+    defaults = net.symbols.defaults(given, skip=swept, formulas=True)
     if defaults:
         from ..engine import bind
         net = bind(net, {**given, **defaults})

@@ -22,5 +22,12 @@ def product_text(dims, show: Callable[[sympy.Expr], str], times: str) -> str:
 def layer_formula(layer: LayerRecord, show: Callable[[sympy.Expr], str], times: str = "·",
                   include_buffers: bool = False) -> str:
     """'3·3·3·32 + 32' for a Conv2D; '' for a layer without parameters."""
-    terms = [product_text(v.shape, show, times) for v in layer.variables if include_buffers or not v.buffer]
-    return " + ".join(terms)
+    terms = [product_text(v.shape, show, times) for v in layer.variables
+             if (include_buffers or not v.buffer) and v.counted]
+    shared = [f"{v.name} tied to {v.shared_with}" for v in layer.variables if not v.counted]
+    text = " + ".join(terms)
+    if text and layer.repeat != 1:
+        text = f"{show(layer.repeat)} × ({text})"
+    if shared:
+        text = (text + " " if text else "") + "(" + "; ".join(shared) + ", counted there)"
+    return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..model import Network
-from ..totals import json_value, readable
+from ..totals import grouping, json_value, readable
 
 
 def document(net: Network) -> dict:
@@ -21,6 +21,7 @@ def document(net: Network) -> dict:
             "trainable": json_value(readable(layer.trainable)),
             "non_trainable": json_value(readable(layer.non_trainable)),
             "buffers": json_value(readable(layer.buffers)),
+            **({"repeat": json_value(layer.repeat)} if layer.repeat != 1 else {}),
             "variables": [_variable(v) for v in layer.variables],
         })
     return {
@@ -29,10 +30,10 @@ def document(net: Network) -> dict:
         "bindings": {k: int(v) for k, v in net.bindings.items()},
         "free_symbols": net.free_symbols,
         "layers": layers,
-        "total": json_value(readable(net.total)),
-        "trainable": json_value(readable(net.trainable)),
-        "non_trainable": json_value(readable(net.non_trainable)),
-        "buffers": json_value(readable(net.buffers)),
+        "total": json_value(readable(net.total, grouping(net))),
+        "trainable": json_value(readable(net.trainable, grouping(net))),
+        "non_trainable": json_value(readable(net.non_trainable, grouping(net))),
+        "buffers": json_value(readable(net.buffers, grouping(net))),
         "assumptions": [{"layer": where, "key": c.key, "condition": str(c.relation)}
                         for where, c in net.assumptions],
     }
@@ -43,6 +44,8 @@ def _variable(v) -> dict:
            "trainable": v.trainable}
     if v.buffer:
         out["buffer"] = True
+    if v.shared_with:
+        out["shared_with"] = v.shared_with
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Network
-from ..totals import readable, text
+from ..totals import grouping, readable, text
 from .formula import layer_formula
 
 
@@ -43,9 +43,10 @@ def render(net: Network, console) -> None:
     for label, expr, sym_expr in (("Total params", net.total, symbolic.total),
                                   ("Trainable params", net.trainable, symbolic.trainable),
                                   ("Non-trainable params", net.non_trainable, symbolic.non_trainable)):
-        line = f"[bold]{label}:[/bold] {_value(expr)}"
+        group = grouping(net)
+        line = f"[bold]{label}:[/bold] {text(readable(expr, group))}"
         if not sym_expr.is_number and expr.is_number:
-            line += f"  (= {_value(sym_expr)})"
+            line += f"  (= {text(readable(sym_expr, group))})"
         console.print(line, highlight=False)
     if net.buffers != 0:
         console.print(f"Buffers (not parameters): {_value(net.buffers)}", highlight=False, markup=False)

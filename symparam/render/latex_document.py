@@ -1,0 +1,55 @@
+"""The worked derivation as a whole LaTeX document: title, the network table, each layer's derivation, the totals.
+
+It compiles with pdflatex using only packages of Debian's texlive-latex-base (geometry, amsmath, array,
+longtable), so a course can build it anywhere a LaTeX is installed.
+"""
+
+from __future__ import annotations
+
+from ..derivation import Derivation, derive
+from ..model import Network
+from .latex import bindings, layer_block, text, totals_block
+
+PREAMBLE = r"""\documentclass{article}
+\usepackage[a4paper,margin=2.5cm]{geometry}
+\usepackage{amsmath}
+\usepackage{array}
+\usepackage{longtable}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5ex}
+"""
+
+NAMES = {"keras": "Keras", "torch": "PyTorch"}
+COLUMNS = (r">{\raggedright\arraybackslash}p{3.5cm}>{\raggedright\arraybackslash}p{4.2cm}"
+           r">{\raggedright\arraybackslash}p{4.3cm}>{\raggedleft\arraybackslash}p{2.2cm}")
+LIMIT = 80   # characters of math on one line of this document's wider text
+
+
+def table(d: Derivation) -> list[str]:
+    head = r"Layer (type) & Output shape & Parameter formula & Parameters \\"
+    out = [rf"\begin{{longtable}}{{{COLUMNS}}}", r"\hline", head, r"\hline", r"\endhead"]
+    for row in d.rows:
+        formula = f"${row.formula}$" if row.formula else "---"
+        out.append(f"{text(row.name)} ({text(row.type)}) & ${row.output}$ & {formula} & ${row.params}$ \\\\")
+    out += [r"\hline", rf"\multicolumn{{3}}{{l}}{{Total}} & ${d.total}$ \\", r"\hline", r"\end{longtable}"]
+    return out
+
+
+def document(d: Derivation, extra: str = "") -> str:
+    """The document; `extra` (LaTeX, e.g. the --share section) goes after the totals."""
+    title = rf"Parameters of {text(d.name)}"
+    out = [PREAMBLE.rstrip("\n"), rf"\title{{{title}}}", r"\begin{document}",
+           r"\begin{center}", rf"{{\LARGE {title}\par}}", r"\medskip",
+           " ".join([f"Counted by {NAMES.get(d.convention, d.convention)}'s rules.", *bindings(d)]),
+           r"\end{center}", r"\section*{The network}", *table(d), r"\section*{Derivation}"]
+    for layer in d.layers:
+        out.extend(layer_block(layer, limit=LIMIT))
+    out.extend(totals_block(d, heading=r"\section*", limit=LIMIT))
+    if extra:
+        out.append(extra.rstrip("\n"))
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"
+
+
+def render(net: Network, extra: str = "") -> str:
+    return document(derive(net), extra)
