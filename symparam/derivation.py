@@ -84,7 +84,8 @@ class Derivation:
     rows: tuple[Row, ...]
     total: str                       # LaTeX: the network's total, for the table's last row
     layers: tuple[LayerDerivation, ...]
-    totals: tuple[Line, ...]         # total (in symbols, then with the numbers), trainable, non-trainable
+    totals: tuple[Line, ...]         # the total in symbols, then (when numbers change it) with the numbers
+    split: tuple[Line, ...]          # trainable, non-trainable
     buffers: Line | None             # buffers in all, when there are any
     assumptions: tuple[Assumption, ...]
 
@@ -183,7 +184,9 @@ def _layer(layer: LayerRecord, sym: LayerRecord, printer: _WithNumbers, bound: b
 
 
 def _terms(values) -> Form:
-    return tuple(latex(readable(v)) for v in values)
+    """Each layer's count, a sum in parentheses so that the layers stay apart in the network's sum."""
+    shown = (readable(v) for v in values)
+    return tuple(rf"\left({latex(v)}\right)" if isinstance(v, sympy.Add) else latex(v) for v in shown)
 
 
 def _totals(net: Network, sym: Network) -> tuple[Line, ...]:
@@ -194,16 +197,19 @@ def _totals(net: Network, sym: Network) -> tuple[Line, ...]:
     if terms != sym_terms:
         at = ", ".join(f"{k} = {v:,}" for k, v in net.bindings.items())
         lines.append(Line(f"total at {at}", _chain(terms if len(terms) > 1 else (), (latex(readable(net.total)),))))
-    for words, value, sym_value in (("trainable", net.trainable, sym.trainable),
-                                    ("non-trainable", net.non_trainable, sym.non_trainable)):
-        lines.append(Line(words, _chain((latex(readable(sym_value)),), (latex(readable(value)),))))
     return tuple(lines)
+
+
+def _split(net: Network, sym: Network) -> tuple[Line, ...]:
+    return tuple(Line(words, _chain((latex(readable(sym_value)),), (latex(readable(value)),)))
+                 for words, value, sym_value in (("trainable", net.trainable, sym.trainable),
+                                                 ("non-trainable", net.non_trainable, sym.non_trainable)))
 
 
 def _buffers(net: Network) -> Line | None:
     if net.buffers == 0:
         return None
-    terms = tuple(latex(readable(layer.buffers)) for layer in net.layers if layer.buffers != 0)
+    terms = _terms(layer.buffers for layer in net.layers if layer.buffers != 0)
     return Line("buffers (not parameters)", _chain(terms if len(terms) > 1 else (), (latex(readable(net.buffers)),)))
 
 
@@ -226,6 +232,7 @@ def derive(net: Network) -> Derivation:
         bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
         free=tuple(latex(sympy.Symbol(n)) for n in net.free_symbols),
         rows=rows, total=latex(readable(net.total)), layers=layers, totals=_totals(net, sym),
+        split=_split(net, sym),
         buffers=_buffers(net),
         assumptions=tuple(Assumption(where, c.key, latex(c.relation), c.why) for where, c in net.assumptions),
     )
@@ -248,7 +255,7 @@ def formulas(d: Derivation) -> Iterator[str]:
         for line in (*layer.params, *((layer.total,) if layer.total else ()), *layer.buffers):
             yield line.math
         yield layer.output.math
-    for line in d.totals:
+    for line in (*d.totals, *d.split):
         yield line.math
     if d.buffers is not None:
         yield d.buffers.math

@@ -40,6 +40,8 @@ def derive(spec: Spec) -> Network:
     """Build every layer in order; each layer reads the shapes of its inputs from earlier layers."""
     scope = _Scope(spec, dict(spec.inputs), spec.layers, conditions=list(spec.conditions))
     _run(scope, next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None)
+    if spec.outputs:
+        _check_connected(spec)
     records = scope.records
     inputs = dict(spec.inputs)
     if not inputs and records and records[0].type == "InputLayer":
@@ -60,6 +62,31 @@ def _run(scope: _Scope, previous: str | None) -> str | None:
         scope.shapes[layer.name] = shape
         previous = layer.name
     return previous
+
+
+def _check_connected(spec: Spec) -> None:
+    """With [network] outputs given, every layer must lead to one of them (Keras would leave it out)."""
+    feeds: dict[str, tuple[str, ...]] = {}
+    previous = next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None
+    for layer in spec.layers:
+        feeds[layer.name] = layer.inputs if layer.inputs is not None else ((previous,) if previous else ())
+        if layer.kind is not None and layer.kind.n_inputs == 0:
+            feeds[layer.name] = ()
+        previous = layer.name
+    reached: set[str] = set()
+    stack = list(spec.outputs)
+    while stack:
+        name = stack.pop()
+        if name not in reached:
+            reached.add(name)
+            stack.extend(feeds.get(name, ()))
+    loose = [layer for layer in spec.layers if layer.name not in reached]
+    if loose:
+        names = ", ".join(repr(layer.name) for layer in loose)
+        raise SymparamError(f"{names} {'is' if len(loose) == 1 else 'are'} not connected to the outputs "
+                            f"({', '.join(spec.outputs)}); the outputs are reached from: "
+                            f"{', '.join(sorted(reached - set(spec.outputs) - set(spec.inputs))) or 'no layer'}."
+                            ).within(loose[0].where).in_file(spec.source)
 
 
 def _input_names(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[str, ...]:

@@ -65,6 +65,40 @@ def analyse(net: Network) -> Report:
     return report
 
 
+EMBEDDINGS = ("Embedding", "nn.Embedding", "nn.EmbeddingBag")
+
+
+@dataclass
+class Leading:
+    term: sympy.Expr | None          # the highest-degree part of the non-embedding parameters
+    non_embedding: sympy.Expr        # the total without the embedding layers
+    lower: sympy.Expr                # what the leading term leaves out of the non-embedding parameters
+    embeddings: sympy.Expr           # the embedding layers' parameters (left out too, as in Kaplan et al.)
+    embedding_layers: list[str]
+
+
+def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
+    growth = asymptotic(expr)
+    symbols = sorted(growth.free_symbols, key=lambda s: s.name)
+    poly = growth.as_poly(*symbols) if symbols else None
+    if poly is None:
+        return None
+    top = max(sum(m) for m in poly.monoms())
+    return sympy.Add(*(c * sympy.Mul(*(x ** e for x, e in zip(symbols, m))) for m, c in poly.terms()
+                       if sum(m) == top))
+
+
+def leading(net: Network) -> Leading:
+    """The dominant term of the parameters that are not embeddings (12·n_layer·d_model² for a GPT), and what it
+    leaves out."""
+    embedding_layers = [layer for layer in net.layers if layer.type in EMBEDDINGS]
+    embeddings = sympy.Add(*(layer.params for layer in embedding_layers))
+    non_embedding = sympy.expand(net.total - embeddings)
+    term = highest_degree_part(non_embedding)
+    lower = sympy.expand(non_embedding - term) if term is not None else sympy.Integer(0)
+    return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers])
+
+
 def percent(share: Fraction) -> str:
     """An exact share as a percentage rounded half-up to two decimals, without floats."""
     hundredths = (share * 10000 * 2 + 1) // 2

@@ -24,7 +24,7 @@ CONVENTIONS = ("keras", "torch")
 MAX_FILE = 4 * 1024 * 1024
 MAX_LAYERS = 100_000
 _TOP = ("network", "symbols", "blocks", "layers")
-_NETWORK = ("name", "input", "convention")
+_NETWORK = ("name", "input", "outputs", "convention")
 _RESERVED = ("type", "name", "inputs", "repeat", "share", "tie")
 _BLOCK = ("args", "inputs", "output", "layers", "doc")
 
@@ -71,6 +71,7 @@ class Spec:
     layers: list[LayerSpec]
     conditions: list[Condition] = field(default_factory=list)   # on the network's input sizes
     blocks: dict[str, BlockDef] = field(default_factory=dict)
+    outputs: tuple[str, ...] = ()   # the layers that give the network's outputs ([network] outputs)
 
 
 def load(path: str | Path) -> Spec:
@@ -130,7 +131,17 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
         raise SymparamError(f"the spec has more than {MAX_LAYERS} layers.")
     blocks = _blocks(document.get("blocks", {}))
     layers = _layers(raw_layers, symbols, convention, blocks)
-    return Spec(source, name, convention, inputs, symbols, layers, conditions, blocks)
+    outputs = network.get("outputs", [])
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+        raise SymparamError(f"outputs must be a list of layer names. Received: outputs = {show(outputs)}."
+                            ).within("[network]")
+    names = {layer.name for layer in layers}
+    for output in outputs:
+        if output not in names:
+            raise SymparamError(f"outputs names {output!r}, which is not a layer.").within("[network]")
+    return Spec(source, name, convention, inputs, symbols, layers, conditions, blocks, tuple(outputs))
 
 
 def _blocks(table: Any) -> dict[str, BlockDef]:

@@ -18,6 +18,8 @@ def derive(
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     share: Annotated[bool, typer.Option(
         "--share", help="Add each layer's share of the total, degrees, the leading term, the dominant layers.")] = False,
+    leading: Annotated[bool, typer.Option(
+        "--leading", help="The dominant term of the non-embedding parameters, and what it leaves out.")] = False,
     convention: Annotated[Optional[str], typer.Option(
         "--convention", help="Also count under the other framework's rules: keras or torch.")] = None,
 ) -> None:
@@ -33,6 +35,10 @@ def derive(
     if convention is not None and convention != net.convention:
         from ..twins import translate
         translation = translate(net, convention)
+    dominant = None
+    if leading:
+        from ..sensitivity import leading as find_leading
+        dominant = find_leading(net)
     report = None
     if share:
         from ..sensitivity import analyse
@@ -47,6 +53,9 @@ def derive(
         if translation is not None:
             from ..render.twins import document as twin_document
             doc["twin"] = twin_document(translation)
+        if dominant is not None:
+            from ..render.sensitivity import leading_document
+            doc["leading"] = leading_document(dominant)
         typer.echo(json_module.dumps(doc, indent=2))
     elif latex:
         from ..render.latex import render
@@ -65,3 +74,6 @@ def derive(
         if translation is not None:
             from ..render.twins import table as twin_table
             twin_table(translation, out)
+        if dominant is not None:
+            from ..render.sensitivity import leading_table
+            leading_table(dominant, out)

@@ -89,7 +89,7 @@ def bindings(d: Derivation) -> list[str]:
 
 
 def totals_block(d: Derivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
-    out = [rf"{heading}{{Total}}", align((*d.totals, *((d.buffers,) if d.buffers else ())), limit)]
+    out = [rf"{heading}{{Total}}", align((*d.totals, *d.split, *((d.buffers,) if d.buffers else ())), limit)]
     if d.free:
         out.append("Free symbols: " + ", ".join(f"${f}$" for f in d.free) + ".")
     if d.assumptions:

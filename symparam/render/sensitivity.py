@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..sensitivity import Report, percent
+from ..sensitivity import Leading, Report, percent
+from ..totals import readable
 from ..totals import text
 from .latex_printer import latex as tex, text as tex_text
 
@@ -47,3 +48,21 @@ def latex(report: Report) -> str:
     if report.leading is not None:
         out.append(f"Leading term: ${tex(report.leading)}$.")
     return "\n".join(out) + "\n"
+
+
+def leading_table(lead: Leading, console) -> None:
+    say = lambda line: console.print(line, highlight=False, markup=False)  # noqa: E731
+    if lead.term is None:
+        say("Leading term: the non-embedding parameters are not a polynomial in the symbols.")
+        return
+    say(f"Leading term of the non-embedding parameters: {text(lead.term)}")
+    say(f"  non-embedding parameters: {text(readable(lead.non_embedding))}")
+    say(f"  it leaves out the lower-order terms: {text(readable(lead.lower))}")
+    if lead.embedding_layers:
+        say(f"  and the embeddings ({', '.join(lead.embedding_layers)}): {text(readable(lead.embeddings))}")
+
+
+def leading_document(lead: Leading) -> dict:
+    return {"term": None if lead.term is None else str(lead.term),
+            "non_embedding": str(readable(lead.non_embedding)), "lower_order": str(readable(lead.lower)),
+            "embeddings": str(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers}

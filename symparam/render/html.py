@@ -1,0 +1,151 @@
+"""The worked derivation as one self-contained HTML page: no script, no font or style from the network; the math
+is MathML (converted from the derivation's LaTeX by latex2mathml), which browsers render natively."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..derivation import Derivation, LayerDerivation, Line, derive
+from ..errors import SymparamError
+from ..model import Network
+
+NAMES = {"keras": "Keras", "torch": "PyTorch"}
+
+STYLE = """
+body { font-family: "Liberation Serif", "Times New Roman", serif; line-height: 1.5; margin: 0; color: #1b1b1b;
+       background: #fff; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
+h1 { font-size: 1.9rem; margin-bottom: 0.2rem; }
+h2 { border-bottom: 1px solid #ccc; margin-top: 2rem; }
+h3 { margin: 1.6rem 0 0.4rem; }
+table { border-collapse: collapse; }
+table.network { width: 100%; }
+table.network th, table.network td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left;
+                                     vertical-align: top; }
+table.network td.count, table.network th.count { text-align: right; white-space: nowrap; }
+table.network tfoot td { font-weight: bold; border-top: 2px solid #888; border-bottom: none; }
+table.steps th { font-weight: normal; text-align: right; padding: 0.15rem 0.8rem 0.15rem 0; white-space: nowrap;
+                 vertical-align: baseline; color: #444; }
+table.steps td { padding: 0.15rem 0; vertical-align: baseline; }
+.scroll { overflow-x: auto; }
+math { font-size: 1.1em; }
+p.note { color: #444; }
+"""
+
+
+def _converter():
+    try:
+        from latex2mathml.converter import convert
+    except ImportError:
+        raise SymparamError("--format html needs latex2mathml: pip install latex2mathml") from None
+    return convert
+
+
+_LETTER = r'<mi mathvariant="normal">([^<]+)</mi>'
+_THOUSANDS = re.compile(r"<mn>(\d+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>(\d{3})</mn>")
+
+
+def _tidy(mathml: str) -> str:
+    """No namespace URL (HTML needs none); \\mathrm{img\\_size} as one identifier; 128{,}952 as one number."""
+    mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "")
+    mathml = re.sub(f"(?:{_LETTER}){{2,}}", lambda m: '<mi mathvariant="normal">'
+                    + "".join(re.findall(_LETTER, m.group(0))) + "</mi>", mathml)
+    while True:
+        merged = _THOUSANDS.sub(r"<mn>\1,\2</mn>", mathml)
+        if merged == mathml:
+            return mathml
+        mathml = merged
+
+
+class _Page:
+    def __init__(self) -> None:
+        self.convert = _converter()
+
+    def math(self, tex: str) -> str:
+        return _tidy(self.convert(tex))
+
+    def steps(self, lines) -> str:
+        rows = []
+        for line in lines:
+            words = line.words + (f" ({line.name})" if line.name else "") + (f", {line.note}" if line.note else "")
+            rows.append(f'<tr><th scope="row">{html.escape(words)}</th><td>{self.math(line.math)}</td></tr>')
+        return '<div class="scroll"><table class="steps">' + "".join(rows) + "</table></div>"
+
+    def table(self, d: Derivation) -> str:
+        head = ('<thead><tr><th>Layer (type)</th><th>Output shape</th><th>Parameter formula</th>'
+                '<th class="count">Parameters</th></tr></thead>')
+        rows = []
+        for row in d.rows:
+            formula = self.math(row.formula) if row.formula else "—"
+            rows.append(f"<tr><td>{html.escape(row.name)} ({html.escape(row.type)})</td><td>{self.math(row.output)}"
+                        f'</td><td>{formula}</td><td class="count">{self.math(row.params)}</td></tr>')
+        foot = f'<tfoot><tr><td colspan="3">Total</td><td class="count">{self.math(d.total)}</td></tr></tfoot>'
+        return f'<div class="scroll"><table class="network">{head}<tbody>{"".join(rows)}</tbody>{foot}</table></div>'
+
+    def layer(self, layer: LayerDerivation) -> str:
+        out = [f"<section><h3>Layer {layer.index}: {html.escape(layer.name)} ({html.escape(layer.type)})</h3>"]
+        sentence = [html.escape(layer.summary) + "."] if layer.summary else []
+        facts = []
+        if layer.inputs:
+            facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ")
+                         + ", ".join(self.math(s) for s in layer.inputs))
+        if layer.window is not None:
+            words = layer.window.words
+            facts.append(html.escape(words) + " " + self.math(layer.window.math))
+        if facts:
+            joined = ", ".join(facts)
+            sentence.append(joined[:1].upper() + joined[1:] + ".")
+        if not layer.params:
+            sentence.append(f"No parameters: {html.escape(layer.no_params)}.")
+        out.append(f"<p>{' '.join(sentence)}</p>")
+        out.append(self.steps((*layer.params, *((layer.total,) if layer.total else ()), layer.output)))
+        if layer.buffers:
+            out.append('<p class="note">Buffers (not parameters):</p>')
+            out.append(self.steps(layer.buffers))
+        out.append("</section>")
+        return "\n".join(out)
+
+    def totals(self, d: Derivation) -> str:
+        out = ["<h2>Total</h2>", self.steps((*d.totals, *d.split, *((d.buffers,) if d.buffers else ())))]
+        if d.free:
+            out.append("<p>Free symbols: " + ", ".join(self.math(f) for f in d.free) + ".</p>")
+        if d.assumptions:
+            items = "".join(f"<li>{self.math(a.math)} ({html.escape(a.where)}: {html.escape(a.why)})</li>"
+                            for a in d.assumptions)
+            out.append(f"<p>Valid when:</p><ul>{items}</ul>")
+        return "\n".join(out)
+
+    def share(self, report) -> str:
+        from ..sensitivity import percent
+        from .latex_printer import latex
+
+        rows = "".join(f"<tr><td>{html.escape(s.layer)}</td><td>{self.math(latex(s.fraction))}</td>"
+                       f'<td class="count">{percent(s.exact) if s.exact is not None else "—"}</td></tr>'
+                       for s in report.shares)
+        out = ["<h2>Share of the total</h2>",
+               '<div class="scroll"><table class="network"><thead><tr><th>Layer</th><th>Share</th>'
+               f'<th class="count">Share here</th></tr></thead><tbody>{rows}</tbody></table></div>']
+        if report.leading is not None:
+            out.append(f"<p>Leading term: {self.math(latex(report.leading))}.</p>")
+        return "\n".join(out)
+
+
+def document(d: Derivation, share=None) -> str:
+    page = _Page()
+    title = html.escape(f"Parameters of {d.name}")
+    intro = f"Counted by {NAMES.get(d.convention, d.convention)}'s rules."
+    if d.bindings:
+        intro += " With " + ", ".join(page.math(b) for b in d.bindings) + "."
+    body = [f"<h1>{title}</h1>", f"<p>{intro}</p>", "<h2>The network</h2>", page.table(d), "<h2>Derivation</h2>",
+            *(page.layer(layer) for layer in d.layers), page.totals(d)]
+    if share is not None:
+        body.append(page.share(share))
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+def render(net: Network, share=None) -> str:
+    return document(derive(net), share)
