@@ -217,7 +217,7 @@ def _build(layer: LayerSpec, names, input_shapes, full_name: str, repeat) -> Lay
                                     f"integer.")
     return LayerRecord(layer.index, full_name, kind.name, tuple(names), input_shapes, outputs[0],
                        tuple(build.variables), tuple(layer.conditions) + tuple(build.conditions),
-                       vars(layer.args), outputs if len(outputs) > 1 else (), repeat)
+                       vars(layer.args), outputs if len(outputs) > 1 else (), repeat, layer.given)
 
 
 def not_a_length(dim) -> bool:

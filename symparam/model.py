@@ -52,6 +52,7 @@ class LayerRecord:
     args: Mapping[str, Any] = field(default_factory=dict)
     outputs: tuple[Shape, ...] = ()  # every output's shape, for a layer with several (else empty)
     repeat: sympy.Expr = sympy.Integer(1)   # how many copies of this layer the network holds (a repeated block)
+    given: tuple[str, ...] = ()              # the argument keys the spec wrote (the rest are defaults)
 
     def _sum(self, keep) -> sympy.Expr:
         return self.repeat * sympy.Add(*(v.size for v in self.variables if v.counted and keep(v)))
@@ -133,4 +134,40 @@ class Network:
         from .engine import bind
         merged = {**self.bindings, **values}
         return bind(self.unbound, merged)
+
+    # Renderings for notebooks and scripts. The renderers are imported only when asked for (model.py stays light).
+
+    def latex(self) -> str:
+        """The worked derivation as a LaTeX fragment (amsmath): per layer the formula in letters, the same with the
+        spec's sizes, the numbers, the value; why layers without parameters have none; the totals.
+        The same text as `symparam derive SPEC --format latex`."""
+        from .render.latex import render
+        return render(self)
+
+    def markdown(self) -> str:
+        """The network table and the worked derivation in Markdown with $...$ and $$...$$ math (GitHub, Jupyter,
+        MkDocs). The same text as `symparam derive SPEC --format markdown`."""
+        from .render.markdown import render
+        return render(self)
+
+    def table(self, width: int = 120) -> str:
+        """The summary table (layers, output shapes, formulas, counts, totals) as plain text, `width` columns at most.
+        The same table as `symparam derive SPEC`."""
+        import io
+
+        from rich.console import Console
+
+        from .render.table import render
+        console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+        render(self, console)
+        return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's LaTeX view: display math with each layer's formula and count, then the total."""
+        from .render.latex import summary
+        return summary(self)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's Markdown view: the table and the worked derivation (the same as `markdown()`)."""
+        return self.markdown()
 

@@ -8,6 +8,7 @@ from .derive import derive
 from .diff import diff
 from .explore import explore
 from .layers import layers
+from .quiz import quiz
 from .solve import solve
 from .sweep import sweep
 
@@ -32,3 +33,4 @@ app.command("solve")(solve)
 app.command("diff")(diff)
 app.command("explore")(explore)
 app.command("layers")(layers)
+app.command("quiz")(quiz)

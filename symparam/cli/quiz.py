@@ -1,0 +1,61 @@
+"""`symparam quiz SPEC --vary NAME=... --count K --seed S`: an exercise sheet and its answer key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import SymparamError
+from .common import SetOption, bindings
+
+
+def quiz(
+    spec: Annotated[str, typer.Argument(help="The network spec (TOML).", show_default=False)],
+    vary: Annotated[Optional[list[str]], typer.Option(
+        "--vary", help="A symbol's values across variants: NAME=v1,v2,... or NAME=START:STOP[:STEP] (repeatable).",
+        metavar="NAME=VALUES")] = None,
+    count: Annotated[int, typer.Option("--count", help="How many variants (K).")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="The random seed: the same seed gives the same sheet.")] = 0,
+    format_: Annotated[str, typer.Option("--format", help="latex, markdown or html.", metavar="FORMAT")]
+    = "markdown",
+    questions: Annotated[str, typer.Option(
+        "--questions", help="Question styles: total, layer, shape, largest (comma-separated).")] = "total,layer",
+    set_: SetOption = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the sheet to FILE.",
+                                                  metavar="SHEET")] = None,
+    answers: Annotated[Optional[str], typer.Option("--answers", help="Write the answer key to FILE.",
+                                                   metavar="KEY")] = None,
+) -> None:
+    """Make K variants of an exercise with different numbers, and an answer key with worked solutions."""
+    from ..engine import derive_file
+    from ..fileio import check_writable, write_atomic
+    from ..quiz import make, parse_styles
+    from ..render.quiz import SHEETS
+    from ..sweep import parse_over
+
+    if format_ not in SHEETS:
+        raise SymparamError(f"--format must be latex, markdown or html. Received: --format {format_}.")
+    styles = parse_styles(questions)
+    if not vary:
+        raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")
+    axes = [parse_over(item.replace("--vary", "--over")) for item in vary]
+    for target, option in ((output, "--output"), (answers, "--answers")):
+        if target:
+            check_writable(target, option)
+    given = bindings(set_)
+    varied = {a.name for a in axes}
+    for name in varied & set(given):
+        raise SymparamError(f"--vary {name}: the symbol is also bound by --set; vary it or set it.")
+    net = derive_file(spec, given, use_defaults=False)
+    from ..engine import bind
+    net = bind(net, {**net.symbols.defaults(given, skip=varied, formulas=True), **given})
+    variants = make(net, axes, count, seed, styles)
+    sheet, key = SHEETS[format_]
+    text = sheet(net.name, variants)
+    if output:
+        write_atomic(output, text, "--output")
+    else:
+        typer.echo(text, nl=False)
+    if answers:
+        write_atomic(answers, key(net.name, variants), "--answers")

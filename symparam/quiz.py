@@ -1,0 +1,142 @@
+"""Exercise sheets: variants of one network with different numbers, questions about each, and the answers.
+
+Variants come from the product of the --vary values; those whose numbers make a shape invalid are never used;
+K of the valid ones are drawn with a seeded random generator, so a sheet can be made again exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+
+import sympy
+
+from .errors import SymparamError
+from .model import Network
+
+STYLES = ("total", "layer", "shape", "largest")
+MAX_VARIANTS = 100_000
+
+
+@dataclass
+class Question:
+    style: str
+    text: str          # plain words; `layer` names the layer asked about
+    answer: str        # the answer, as text
+    layer: str = ""
+
+
+@dataclass
+class Variant:
+    number: int
+    values: dict[str, int]
+    net: Network
+    questions: list[Question] = field(default_factory=list)
+
+
+def parse_styles(text: str) -> tuple[str, ...]:
+    styles = tuple(s.strip() for s in text.split(",") if s.strip())
+    for style in styles:
+        if style not in STYLES:
+            raise SymparamError(f"--questions takes a comma-separated list of {', '.join(STYLES)}. Received: "
+                                f"--questions {text}.")
+    if not styles:
+        raise SymparamError(f"--questions needs at least one of {', '.join(STYLES)}.")
+    return styles
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(int(d)) if d is not None else "None" for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _questions(net: Network, styles, rng: random.Random) -> list[Question]:
+    out = []
+    counted = [layer for layer in net.layers if layer.params != 0]
+    for style in styles:
+        if style == "total":
+            out.append(Question(style, "How many parameters does the network have in total?", f"{int(net.total):,}"))
+        elif style == "layer" and counted:
+            layer = rng.choice(counted)
+            out.append(Question(style, f"How many parameters does layer {layer.name} ({layer.type}) have?",
+                                f"{int(layer.params):,}", layer.name))
+        elif style == "shape":
+            layer = rng.choice(list(net.layers))
+            out.append(Question(style, f"What is the output shape of layer {layer.name} ({layer.type}), without "
+                                       f"the batch axis?", _shape(layer.output_shape), layer.name))
+        elif style == "largest" and counted:
+            most = max(int(layer.params) for layer in net.layers)
+            names = [layer.name for layer in net.layers if layer.params == most]
+            out.append(Question(style, "Which layer holds the most parameters?",
+                                f"{' and '.join(names)} ({most:,} parameters)"))
+    return out
+
+
+def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> list[Variant]:
+    """K distinct valid variants of `net` (bound except for the varied symbols), with their questions."""
+    from .engine import bind
+
+    names = [axis.name for axis in vary]
+    symbols = set(net.symbols.names())
+    for name in names:
+        if name not in symbols:
+            raise SymparamError(f"--vary {name}: the spec has no symbol {name!r}; its symbols are: "
+                                f"{', '.join(net.unbound.free_symbols) or 'none'}.")
+    if len(set(names)) != len(names):
+        raise SymparamError("--vary names a symbol twice.")
+    grid = 1
+    for axis in vary:
+        grid *= len(set(axis.values))
+    if grid > MAX_VARIANTS:
+        raise SymparamError(f"--vary gives {grid:,} combinations; at most {MAX_VARIANTS:,}.")
+    if count < 1:
+        raise SymparamError(f"--count must be a positive integer. Received: --count {count}.")
+    fixed = {k: v for k, v in net.bindings.items() if k not in names}
+    valid = []
+    for combo in itertools.product(*(sorted(set(axis.values)) for axis in vary)):
+        values = dict(zip(names, combo))
+        try:
+            bound = bind(net, {**fixed, **values})
+        except SymparamError:
+            continue
+        if bound.free_symbols or not bound.total.is_number:
+            missing = ", ".join(bound.free_symbols)
+            raise SymparamError(f"symbol(s) {missing} have no value: --set them, --vary them, or declare defaults.")
+        valid.append((values, bound))
+    if not valid:
+        raise SymparamError("no combination of the --vary values gives a valid network (an output shape or a "
+                            "condition fails for every one).")
+    if count > len(valid):
+        raise SymparamError(f"--count {count} is more than the {len(valid)} distinct valid variant(s) the --vary "
+                            f"values give.")
+    rng = random.Random(seed)
+    chosen = rng.sample(valid, count)
+    return [Variant(i, values, bound, _questions(bound, styles, rng)) for i, (values, bound) in
+            enumerate(chosen, start=1)]
+
+
+def describe(net: Network) -> list[str]:
+    """The network as an exercise states it: the input and each layer's type and arguments (no answers)."""
+    from .render.catalogue import _shape as shape_text
+
+    table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
+    lines = [f"Input: {', '.join(f'{name} {shape_text(s)}' for name, s in net.inputs.items()) or '-'}"]
+    previous = next(iter(net.inputs), None)
+    for layer in net.layers:
+        args = [f"{key} = {_value(layer.args[key], table)}" for key in layer.given
+                if key in layer.args and layer.args[key] is not None]
+        if layer.inputs and layer.inputs != (previous,):
+            args.append(f"inputs = {', '.join(layer.inputs)}")
+        previous = layer.name
+        lines.append(f"{layer.name}: {layer.type}" + (f" ({', '.join(args)})" if args else ""))
+    return lines
+
+
+def _value(value, table) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_value(v, table) for v in value) + ")"
+    if isinstance(value, sympy.Basic):
+        return str(value.xreplace(table))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)

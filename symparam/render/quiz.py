@@ -1,0 +1,127 @@
+"""Exercise sheets and their answer keys, in LaTeX (a standalone document), Markdown or HTML (one offline page).
+
+The key holds, per variant, the answers and the full worked solution (the derivation renderers' own output)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..quiz import Variant, describe
+
+
+def _values(v: Variant) -> str:
+    return ", ".join(f"{k} = {val:,}" for k, val in v.values.items())
+
+
+# ---- LaTeX ----------------------------------------------------------------------------------------------------
+
+def _tex(words: str) -> str:
+    return re.sub(r"([#$%&_{}])", r"\\\1", words).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
+
+
+_PREAMBLE = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n"
+             "\\usepackage[margin=2.2cm]{geometry}\n\\setlength{\\parindent}{0pt}\n")
+
+
+def latex_sheet(name: str, variants: list[Variant]) -> str:
+    out = [_PREAMBLE, r"\begin{document}", rf"\section*{{Exercise sheet: {_tex(name)}}}",
+           "Count the parameters by hand. Each variant is the same network with other numbers."]
+    for v in variants:
+        out.append(rf"\subsection*{{Variant {v.number}: {_tex(_values(v))}}}")
+        out.append(r"\begin{itemize}")
+        out += [rf"\item \texttt{{{_tex(line)}}}" for line in describe(v.net)]
+        out.append(r"\end{itemize}")
+        out.append(r"\begin{enumerate}")
+        out += [rf"\item {_tex(q.text)}" for q in v.questions]
+        out.append(r"\end{enumerate}")
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"
+
+
+def latex_key(name: str, variants: list[Variant]) -> str:
+    from .latex import render as fragment
+
+    out = [_PREAMBLE, r"\begin{document}", rf"\section*{{Answer key: {_tex(name)}}}"]
+    for v in variants:
+        out.append(r"\clearpage" if v.number > 1 else "")
+        out.append(rf"\section*{{Variant {v.number}: {_tex(_values(v))}}}")
+        out.append(r"\begin{enumerate}")
+        out += [rf"\item {_tex(q.text)} \textbf{{{_tex(q.answer)}}}" for q in v.questions]
+        out.append(r"\end{enumerate}")
+        out.append(r"\subsection*{Worked solution}")
+        body = fragment(v.net)
+        out.append(body.replace(r"\section*", r"\subsection*"))
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"
+
+
+# ---- Markdown -------------------------------------------------------------------------------------------------
+
+def markdown_sheet(name: str, variants: list[Variant]) -> str:
+    out = [f"# Exercise sheet: {name}", "", "Count the parameters by hand. Each variant is the same network with "
+           "other numbers.", ""]
+    for v in variants:
+        out += [f"## Variant {v.number}: {_values(v)}", ""]
+        out += [f"- `{line}`" for line in describe(v.net)] + [""]
+        out += [f"{i}. {q.text}" for i, q in enumerate(v.questions, start=1)] + [""]
+    return "\n".join(out)
+
+
+def markdown_key(name: str, variants: list[Variant]) -> str:
+    from .markdown import render as worked
+
+    out = [f"# Answer key: {name}", ""]
+    for v in variants:
+        out += [f"## Variant {v.number}: {_values(v)}", ""]
+        out += [f"{i}. {q.text} **{q.answer}**" for i, q in enumerate(v.questions, start=1)] + [""]
+        body = worked(v.net)
+        out += ["### Worked solution", "", re.sub(r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ",
+                                                   body, flags=re.M), ""]
+    return "\n".join(out)
+
+
+# ---- HTML -----------------------------------------------------------------------------------------------------
+
+_STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}"
+          "code{font-size:.95em}section.variant{border-top:1px solid #ccc;margin-top:2rem}"
+          "strong.answer{color:#064}")
+
+
+def _page(title: str, head_extra: str, body: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n{head_extra}</head>\n<body>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+def html_sheet(name: str, variants: list[Variant]) -> str:
+    body = [f"<h1>Exercise sheet: {html.escape(name)}</h1>",
+            "<p>Count the parameters by hand. Each variant is the same network with other numbers.</p>"]
+    for v in variants:
+        body.append(f'<section class="variant"><h2>Variant {v.number}: {html.escape(_values(v))}</h2><ul>'
+                    + "".join(f"<li><code>{html.escape(line)}</code></li>" for line in describe(v.net))
+                    + "</ul><ol>" + "".join(f"<li>{html.escape(q.text)}</li>" for q in v.questions)
+                    + "</ol></section>")
+    return _page(f"Exercise sheet: {name}", "", body)
+
+
+def html_key(name: str, variants: list[Variant]) -> str:
+    from .html import render as worked
+
+    head_extra, body = "", [f"<h1>Answer key: {html.escape(name)}</h1>"]
+    for v in variants:
+        page = worked(v.net)
+        style = re.search(r"<style>(.*?)</style>", page, flags=re.S)
+        if style and not head_extra:
+            head_extra = f"<style>{style.group(1)}</style>\n"
+        inner = re.search(r"<main>(.*)</main>", page, flags=re.S)
+        solution = inner.group(1) if inner else ""
+        solution = re.sub(r"<(/?)h([1-4])", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", solution)
+        body.append(f'<section class="variant"><h2>Variant {v.number}: {html.escape(_values(v))}</h2><ol>'
+                    + "".join(f'<li>{html.escape(q.text)} <strong class="answer">{html.escape(q.answer)}</strong>'
+                              f"</li>" for q in v.questions)
+                    + f"</ol><h3>Worked solution</h3>{solution}</section>")
+    return _page(f"Answer key: {name}", head_extra, body)
+
+
+SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key), "html": (html_sheet, html_key)}

@@ -1,0 +1,103 @@
+"""symparam quiz: variants, questions, answer keys; reproducible; never an invalid variant."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from symparam.api import load
+from symparam.cli import main
+
+VALID5 = """
+[network]
+input = ["n", "n", 1]
+[symbols]
+n = { default = 8 }
+f = { default = 4 }
+[[layers]]
+type = "Conv2D"
+name = "conv"
+filters = "f"
+kernel_size = 5
+[[layers]]
+type = "Flatten"
+name = "flat"
+[[layers]]
+type = "Dense"
+name = "out"
+units = 3
+"""
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_same_seed_same_sheet(capsys):
+    argv = ["quiz", "examples/cnn.toml", "--vary", "img_size=8,16,32,64,128", "--count", "3", "--seed", "11",
+            "--questions", "total,layer,shape,largest"]
+    first, second = run(capsys, *argv), run(capsys, *argv)
+    assert first[0] == 0 and first[1] == second[1]
+
+
+def test_answers_match_the_networks(capsys, write_spec, tmp_path):
+    path = write_spec(VALID5)
+    key = tmp_path / "key.md"
+    code, sheet, err = run(capsys, "quiz", path, "--vary", "n=3:12", "--vary", "f=2,4", "--count", "6", "--seed",
+                           "5", "--questions", "total,shape,largest", "--answers", key)
+    assert code == 0, err
+    variants = re.findall(r"## Variant \d+: n = (\d+), f = (\d+)", sheet)
+    assert len(variants) == 6 and len(set(variants)) == 6
+    text = key.read_text()
+    for n, f in variants:
+        n, f = int(n), int(f)
+        assert n >= 5, "a variant whose valid 5x5 convolution has no output must never be emitted"
+        net = load(path, n=n, f=f)
+        # by hand: conv 5*5*1*f + f; dense (n-4)^2*f*3 + 3
+        assert net.total == 25 * f + f + (n - 4) ** 2 * f * 3 + 3
+        block = text.split(f"n = {n}, f = {f}")[1].split("## Variant")[0]
+        assert f"**{int(net.total):,}**" in block
+        assert f"**({n - 4}, {n - 4}, {f})**" in block or "output shape of layer conv" not in block
+
+
+def test_latex_sheet_and_key_compile(capsys, tmp_path):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed (CI installs texlive)")
+    sheet, key = tmp_path / "sheet.tex", tmp_path / "key.tex"
+    code, _, err = run(capsys, "quiz", "examples/cnn.toml", "--vary", "img_size=16,32", "--count", "2",
+                       "--format", "latex", "--output", sheet, "--answers", key)
+    assert code == 0, err
+    for doc in (sheet, key):
+        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=180)
+        assert proc.returncode == 0, proc.stdout[-1500:]
+    assert "128,952" in key.read_text()
+
+
+def test_html_key_is_offline(capsys, tmp_path):
+    pytest.importorskip("latex2mathml", reason="latex2mathml is not installed")
+    key = tmp_path / "key.html"
+    code, sheet, err = run(capsys, "quiz", "examples/cnn.toml", "--vary", "img_size=16,32", "--count", "2",
+                           "--format", "html", "--answers", key)
+    assert code == 0, err
+    page = key.read_text()
+    assert "<math" in page and "128,952" in page
+    assert "http://" not in page.replace("http://www.w3.org/1998/Math/MathML", "") and "https://" not in page
+    assert sheet.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--vary", "n=1,2,3,4"], "no combination of the --vary values gives a valid network"),
+    (["--vary", "n=5,6", "--count", "3"], "--count 3 is more than the 2 distinct valid variant(s)"),
+    (["--vary", "n=5,6", "--questions", "total,essay"], "--questions takes"),
+    (["--vary", "m=5,6"], "no symbol 'm'"),
+    (["--vary", "n=5,6", "--format", "docx"], "--format must be"),
+    ([], "at least one --vary"),
+    (["--vary", "n=5,6", "--answers", "/nonexistent/key.md"], "does not exist"),
+])
+def test_bad_quiz(capsys, write_spec, argv, fragment):
+    code, _, err = run(capsys, "quiz", write_spec(VALID5), *argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and fragment in err
