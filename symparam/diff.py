@@ -35,6 +35,36 @@ class Diff:
         return sympy.expand(self.b.unbound.total - self.a.unbound.total)
 
 
+CATEGORIES = ("weights", "biases", "scales", "offsets", "non-trainable weights", "buffers")
+
+
+def category(v) -> str:
+    """What kind of parameter a variable is, in words both frameworks share (a BN bias is an offset)."""
+    if v.buffer:
+        return "buffers"
+    if not v.trainable:
+        return "non-trainable weights"
+    for word in ("biases", "scales", "offsets"):
+        if v.role.startswith(word):
+            return word
+    return "weights"
+
+
+def by_category(net: Network) -> dict[str, sympy.Expr]:
+    out = {c: sympy.Integer(0) for c in CATEGORIES}
+    for layer in net.layers:
+        for v in layer.variables:
+            if v.counted:
+                out[category(v)] += layer.repeat * v.size
+    return out
+
+
+def explain(d: "Diff") -> dict[str, sympy.Expr]:
+    """B - A per category (biases, scales, non-trainable weights, ...): where a difference of totals comes from."""
+    a, b = by_category(d.a), by_category(d.b)
+    return {c: sympy.expand(b[c] - a[c]) for c in CATEGORIES}
+
+
 def compare(a: Network, b: Network) -> Diff:
     b_layers = {layer.name: layer for layer in b.layers}
     a_names = {layer.name for layer in a.layers}

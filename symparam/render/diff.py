@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..diff import Diff
+from ..diff import Diff, explain
 from ..totals import readable, text
 
 
@@ -27,6 +27,13 @@ def table(d: Diff, console) -> None:
     symbolic = d.symbolic_change
     if not symbolic.is_number or not d.change.is_number:
         console.print(f"B - A in symbols: {text(readable(symbolic))}", highlight=False, markup=False)
+    parts = {c: v for c, v in explain(d).items() if v != 0}
+    buffers = parts.pop("buffers", None)
+    if parts and d.change != 0:
+        console.print("Where B - A comes from: " + " + ".join(f"({text(readable(v))}) {c}" for c, v in parts.items()),
+                      highlight=False, markup=False)
+    if buffers is not None:
+        console.print(f"Buffers (not parameters), B - A: {text(readable(buffers))}", highlight=False, markup=False)
     for label, net in (("A", d.a), ("B", d.b)):
         if net.bindings:
             console.print(f"{label} bound: " + ", ".join(f"{k} = {v}" for k, v in net.bindings.items()),
