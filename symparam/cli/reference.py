@@ -9,6 +9,7 @@ whichever Click renders it.
 
 from __future__ import annotations
 
+import enum
 import inspect
 import re
 import sys
@@ -112,7 +113,7 @@ def _help(command: Any) -> list[str]:
         if paragraph.startswith("\b\n"):     # Click's "keep these lines as they are"
             out += ["```text", paragraph[2:], "```", ""]
         else:
-            out += [" ".join(paragraph.split()), ""]
+            out += [_escape(" ".join(paragraph.split())), ""]
     return out[:-1]
 
 
@@ -184,13 +185,24 @@ def _default(p: Any) -> str | None:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value)
-    return str(value)
+        return " ".join(_plain(v) for v in value)
+    return _plain(value)
+
+
+def _plain(value: Any) -> str:
+    """A default as typed on the command line: an Enum member by its value."""
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)
 
 
 def _text(help_text: str | None) -> str:
     text = " ".join((help_text or "").split())
-    return text or "(No description.)"
+    return _escape(text) or "(No description.)"
+
+
+def _escape(text: str) -> str:
+    """Help text as Markdown that shows it as written: no HTML tags, no emphasis from `*` or a word's `_`."""
+    text = text.replace("<", "&lt;").replace("*", r"\*")
+    return re.sub(r"(?<!\w)_|_(?!\w)", r"\_", text)
 
 
 def main() -> None:
