@@ -195,3 +195,16 @@ def test_merge_shapes_that_cannot_be_decided_become_assumptions():
                     'axis = 0\ninputs = ["a", "b"]\n[[layers]]\ntype = "Subtract"\ninputs = ["a", "b"]\n',
                     symbolic=True)
     assert any("m" in str(c.relation) and "n" in str(c.relation) for _, c in net.assumptions)
+
+
+def test_resnet50_keras_minus_torchvision_is_explained(capsys):
+    """Keras's ResNet-50 has 79,680 more parameters than torchvision's: its convolutions carry biases (26,560)
+    and its BN moving statistics are weights (53,120), where torchvision keeps them as buffers."""
+    from symparam.diff import compare, explain
+    keras_net, torch_net = load("examples/resnet50.toml"), load("examples/resnet50_torch.toml")
+    d = compare(torch_net, keras_net)
+    assert d.change == 79_680
+    parts = {k: v for k, v in explain(d).items() if v != 0}
+    assert parts == {"biases": 26_560, "non-trainable weights": 53_120, "buffers": -53_173}
+    assert main(["diff", "examples/resnet50_torch.toml", "examples/resnet50.toml"]) == 0
+    assert "(26,560) biases + (53,120) non-trainable weights" in capsys.readouterr().out
