@@ -112,6 +112,12 @@ def keras_layer_params(layer, input_shape):
      lambda k: k.layers.SimpleRNN(4, activation="relu"), (7, 3)),
     ("nn.Embedding", {"num_embeddings": 30, "embedding_dim": 4}, (6,), nn.Embedding(30, 4),
      lambda k: k.layers.Embedding(30, 4), (6,)),
+    ("nn.ConvTranspose2d", {"out_channels": 5, "kernel_size": 3}, (4, 6, 6), nn.ConvTranspose2d(4, 5, 3),
+     lambda k: k.layers.Conv2DTranspose(5, 3), (6, 6, 4)),
+    ("nn.GroupNorm", {"num_groups": 2}, (6, 5, 5), nn.GroupNorm(2, 6),
+     lambda k: k.layers.GroupNormalization(groups=2), (5, 5, 6)),
+    ("nn.InstanceNorm2d", {"affine": True}, (6, 5, 5), nn.InstanceNorm2d(6, affine=True),
+     lambda k: k.layers.GroupNormalization(groups=-1), (5, 5, 6)),
 ])
 def test_torch_layers_beside_their_keras_twins(type_name, kwargs, input_shape, module, keras_layer, keras_shape):
     net = derive(from_dict({"network": {"input": list(input_shape), "convention": "torch"},
@@ -169,3 +175,19 @@ def test_multi_head_attention_without_a_twin():
                                         "inputs": ["q", "v"]}]}))
     row = translate(net, "torch").rows[0]
     assert row.record is None and "num_heads * key_dim" in row.reason
+
+
+
+def test_torch_multihead_attention_beside_keras():
+    net = derive(from_dict({"network": {"input": [5, 8], "convention": "torch"},
+                            "layers": [{"type": "nn.MultiheadAttention", "num_heads": 2}]}))
+    row = translate(net, "keras").rows[0]
+    assert (int(row.layer.params), int(row.layer.buffers)) == torch_counts(nn.MultiheadAttention(8, 2))
+    assert int(row.params) == keras_mha_params(2, 4, (5, 8), (5, 8))
+
+
+def test_time_distributed_dense_beside_linear():
+    net = derive(from_dict({"network": {"input": [7, 5]},
+                            "layers": [{"type": "TimeDistributed", "layer": {"type": "Dense", "units": 3}}]}))
+    row = translate(net, "torch").rows[0]
+    assert int(row.params) == sum(p.numel() for p in nn.Linear(5, 3).parameters()) == int(row.layer.params)

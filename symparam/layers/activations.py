@@ -27,6 +27,7 @@ class SharedAxes(Arg):
 
 @register
 class PReLU(LayerKind):
+    no_twin = "PyTorch's nn.PReLU holds 1 or C slopes, Keras's PReLU one per element not shared: symparam does not pair them"
     name = "PReLU"
     example = ({"shared_axes": [1, 2]}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 64})
     summary = "leaky ReLU with a learned slope alpha per position, one slope shared along shared_axes"

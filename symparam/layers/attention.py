@@ -228,6 +228,7 @@ def if_known(x, y, b, why: str, received: str) -> None:
 
 @register
 class Attention(ScoreAttention):
+    no_twin = "PyTorch has no module for this scored attention; its forward() would compute it"
     name = "Attention"
     summary = ("dot-product attention of query over value (Luong-style); use_scale adds a scalar scale, "
                "score_mode \"concat\" a scalar weight")
@@ -247,6 +248,7 @@ class Attention(ScoreAttention):
 
 @register
 class AdditiveAttention(ScoreAttention):
+    no_twin = "PyTorch has no additive (Bahdanau) attention module"
     name = "AdditiveAttention"
     summary = "additive attention of query over value (Bahdanau-style); use_scale adds a scale per query feature"
     args = {"use_scale": Flag(True), "dropout": Opaque(0.0)}

@@ -288,10 +288,15 @@ class LayerKind:
     def build(self, a: SimpleNamespace, inputs: Sequence[Shape], b: Build) -> Shape:
         raise NotImplementedError
 
+    no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
+
     @classmethod
     def twin(cls, a: SimpleNamespace, inputs: Sequence[Shape], convention: str):
         """This layer in the other framework (`convention`): a symparam.twins.Twin; None when the layer has no
         parameters on either side; raise symparam.twins.NoTwin(reason) when there is no equivalent."""
+        if cls.no_twin:
+            from ..twins import NoTwin
+            raise NoTwin(cls.no_twin)
         if not cls.no_params:
             from ..twins import NoTwin
             raise NoTwin(f"symparam knows no {convention} equivalent of {cls.name}")

@@ -54,6 +54,7 @@ def _require_same(b, length: Dim, size: int, key: str, why: str) -> None:
 
 @register
 class Normalization(LayerKind):
+    no_twin = "PyTorch has no preprocessing normalization layer (torchvision transforms hold no weights)"
     name = "Normalization"
     example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "standardizes with a mean and variance per kept axis: non-trainable mean, variance and count"

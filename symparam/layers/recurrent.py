@@ -171,6 +171,7 @@ _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 class ConvLSTM(LayerKind):
+    no_twin = "PyTorch has no convolutional LSTM module"
     """An LSTM whose input and recurrent products are convolutions of `rank` spatial axes."""
     rank = 0
 

@@ -65,6 +65,17 @@ def matching(b: Build, found: sympy.Expr, wanted: sympy.Expr, what: str, key: st
 
 @register
 class MultiheadAttention(LayerKind):
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin, Twin
+        if a.add_bias_kv or a.add_zero_attn:
+            raise NoTwin("Keras's MultiHeadAttention has no bias_k/bias_v or zero attention")
+        query = inputs[0]
+        key, value = (inputs[1], inputs[2]) if len(inputs) == 3 else (query, query)
+        e = query[-1]
+        return Twin("MultiHeadAttention", {"num_heads": a.num_heads, "key_dim": e / a.num_heads,
+                                           "value_dim": e / a.num_heads, "use_bias": a.bias}, [query, value, key])
+
     name = "nn.MultiheadAttention"
     convention = "torch"
     summary = ("multi-head attention on (query, key, value), or self-attention on one input: query, key and value "
@@ -146,6 +157,8 @@ def feed_forward(b: Build, prefix: str, e, a) -> None:
 
 @register
 class TransformerEncoderLayer(LayerKind):
+    no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
+               "and Dense (see examples/bert_base.toml)")
     name = "nn.TransformerEncoderLayer"
     convention = "torch"
     summary = ("self-attention (4E x E weights, 4E biases), a feed-forward block E -> d_ff -> E and two layer "
@@ -161,6 +174,8 @@ class TransformerEncoderLayer(LayerKind):
 
 @register
 class TransformerDecoderLayer(LayerKind):
+    no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
+               "and Dense (see examples/bert_base.toml)")
     name = "nn.TransformerDecoderLayer"
     convention = "torch"
     summary = ("self-attention on tgt, attention over memory, a feed-forward block E -> d_ff -> E and three layer "
@@ -178,6 +193,8 @@ class TransformerDecoderLayer(LayerKind):
 
 @register
 class Transformer(LayerKind):
+    no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
+               "and Dense (see examples/bert_base.toml)")
     name = "nn.Transformer"
     convention = "torch"
     summary = ("encoder-decoder transformer: stacked encoder and decoder layers, each stack with a final layer "

@@ -77,9 +77,12 @@ class TorchConv(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
         from ..twins import NoTwin, Twin
-        if cls.transposed:
-            raise NoTwin("symparam pairs PyTorch's transposed convolutions with no Keras layer yet")
         (x,) = inputs
+        if cls.transposed:
+            if a.groups != 1:
+                raise NoTwin("Keras's transposed convolutions have no groups")
+            return Twin(f"Conv{cls.rank}DTranspose", {"filters": a.out_channels, "kernel_size": tuple(a.kernel_size),
+                                                      "use_bias": a.bias}, [(*x[1:], x[0])])
         return Twin(f"Conv{cls.rank}D", {"filters": a.out_channels, "kernel_size": tuple(a.kernel_size),
                                          "groups": a.groups, "use_bias": a.bias}, [(*x[1:], x[0])])
 
@@ -214,6 +217,14 @@ class BatchNorm(LayerKind):
 
 
 class InstanceNorm(LayerKind):
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        (x,) = inputs
+        return Twin("GroupNormalization", {"groups": None, "center": a.affine and a.bias, "scale": a.affine},
+                    [(*x[1:], x[0])], note="Keras normalizes each channel alone with GroupNormalization(groups = -1); "
+                                           "PyTorch's running statistics, if tracked, are buffers")
+
     convention = "torch"
     ranks: tuple[int, ...] = ()
     args = _norm_args(False, False)
@@ -282,6 +293,13 @@ class LayerNorm(LayerKind):
 
 @register
 class GroupNorm(LayerKind):
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import Twin
+        (x,) = inputs
+        return Twin("GroupNormalization", {"groups": a.num_groups, "center": a.affine and a.bias, "scale": a.affine},
+                    [(*x[1:], x[0])])
+
     name = "nn.GroupNorm"
     convention = "torch"
     example = ({"num_groups": "G"}, ["C", "H", "W"], {"G": 32, "C": 256, "H": 16, "W": 16})
@@ -348,6 +366,7 @@ class Embedding(LayerKind):
 
 @register
 class EmbeddingBag(LayerKind):
+    no_twin = "Keras has no bag-of-embeddings layer"
     name = "nn.EmbeddingBag"
     convention = "torch"
     example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["N"], {"V": 30000, "D": 64, "N": 20})
@@ -371,6 +390,7 @@ class EmbeddingBag(LayerKind):
 
 @register
 class PReLU(LayerKind):
+    no_twin = "Keras's PReLU holds one slope per element not shared: symparam does not pair them"
     name = "nn.PReLU"
     convention = "torch"
     example = ({"num_parameters": "C"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})

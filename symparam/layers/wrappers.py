@@ -74,6 +74,14 @@ class Bidirectional(LayerKind):
 
 @register
 class TimeDistributed(LayerKind):
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        from ..twins import NoTwin
+        kind, args = a.layer
+        if kind.name != "Dense":
+            raise NoTwin("PyTorch has no TimeDistributed; only a wrapped Dense maps (nn.Linear acts on the last axis)")
+        return kind.twin(args, inputs, convention)
+
     name = "TimeDistributed"
     summary = "applies one layer to every step of a sequence: the wrapped layer's parameters, shared over time"
     example = ({"layer": {"type": "Dense", "units": "units"}}, ["T", "n_in"], {"units": 10, "T": 20, "n_in": 64})
