@@ -20,12 +20,20 @@ import sympy
 
 from .layers import lookup
 from .model import LayerRecord, Network, Variable
-from .render.formula import layer_formula, product_text
+from .render.formula import product_text
 from .render.latex_printer import SymparamLatexPrinter, label, latex
 from .totals import readable
 
 TIMES = r" \cdot "
-Form = tuple[str, ...]   # one side of an equation: its terms (LaTeX), to be added; most forms have one term
+Form = tuple[str, ...]   # one side of an equation: its terms (LaTeX), added; a term "- x" is subtracted
+
+
+def join(terms) -> str:
+    """'a + b - c' from the terms ('a', 'b', '- c')."""
+    out = ""
+    for term in terms:
+        out += term if not out else (f" {term}" if term.startswith("- ") else f" + {term}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,16 @@ class Line:
     @property
     def math(self) -> str:
         """The whole chain as one LaTeX formula: 'a = b = c'."""
-        return " = ".join(" + ".join(form) for form in self.forms)
+        return " = ".join(join(form) for form in self.forms)
 
 
 @dataclass(frozen=True)
 class LayerDerivation:
-    index: int                       # 1-based position in the spec
+    index: int                       # 1-based position in the network (blocks expanded)
     name: str
     type: str
     summary: str                     # plain text, one sentence without its full stop ("" when the kind has none)
+    repeat: str                      # LaTeX: how many copies the network holds ("" for one)
     inputs: tuple[str, ...]          # LaTeX, one shape per input
     window: Line | None              # the kernel or pooling window size, where the layer has one
     params: tuple[Line, ...]         # one line per parameter variable
@@ -65,6 +74,7 @@ class Row:
     output: str                      # LaTeX
     formula: str                     # LaTeX, "" for a layer without parameters
     params: str                      # LaTeX
+    note: str = ""                   # plain text: variables counted in another layer ("kernel tied to wte/embeddings")
 
 
 @dataclass(frozen=True)
@@ -91,16 +101,21 @@ class Derivation:
 
 
 class _WithNumbers(SymparamLatexPrinter):
-    """Shapes: bound symbols print as their numbers, unevaluated (floor(img_size/2) -> \\lfloor 32/2 \\rfloor)."""
+    """For shapes and table cells: a/2 rather than \\frac; bound symbols print as their numbers, unevaluated
+    (floor(img_size/2) -> \\lfloor 32/2 \\rfloor)."""
 
-    def __init__(self, values: dict[str, int]) -> None:
+    def __init__(self, values: dict[str, int], grouped: bool = False) -> None:
         super().__init__({"mul_symbol": "dot", "fold_short_frac": True})   # a/2, not \frac: shapes sit in text
         self.values = values
+        self.grouped = grouped   # 2{,}304 in counts; 2304 in shapes, where a comma separates axes
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
             return self._print(sympy.Integer(self.values[expr.name]))
         return super()._print_Symbol(expr, style)
+
+    def _print_Integer(self, expr):
+        return super()._print_Integer(expr) if self.grouped else str(int(expr.p))
 
 
 def _tidy(expr):
@@ -112,11 +127,25 @@ def _tidy(expr):
 
 
 _SHAPES = _WithNumbers({})
+_INLINE = _WithNumbers({}, grouped=True)
+
+
+def show(expr) -> str:
+    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it."""
+    return _INLINE.doprint(_tidy(expr))
+
+
+def _sum(expr) -> Form:
+    """A sum as its terms, in the printed order, so that a long one can be broken between them."""
+    if not isinstance(expr, sympy.Add):
+        return (show(expr),)
+    terms = _INLINE._as_ordered_terms(expr)
+    return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else show(t) for i, t in enumerate(terms))
 
 
 def shape_latex(shape, show=_SHAPES.doprint) -> str:
-    """(32 \\times 32 \\times 3); an axis of unknown length prints as None."""
-    return "(" + r" \times ".join(r"\mathrm{None}" if d is None else show(_tidy(d)) for d in shape) + ")"
+    """(32, 32, 3) as Keras and PyTorch print shapes; an axis of unknown length prints as None."""
+    return "(" + ", ".join(r"\mathrm{None}" if d is None else show(_tidy(d)) for d in shape) + ")"
 
 
 def _shapes(layer: LayerRecord, show=_SHAPES.doprint) -> str:
@@ -141,12 +170,23 @@ def letters(text: str) -> str:
     return TIMES.join(parts)
 
 
-def _variable_line(v: Variable, sv: Variable) -> Line:
+def _product(dims, printer) -> str:
+    """The axes multiplied in layout order; an axis that is a quotient in brackets (h · (E/h), not h · E / h)."""
+    def axis(d):
+        quotient = len(dims) > 1 and not isinstance(d, (sympy.floor, sympy.ceiling)) and sympy.fraction(d)[1] != 1
+        return f"({printer(d)})" if quotient else printer(d)
+    return product_text(dims, axis, TIMES)
+
+
+def _variable_line(v: Variable, sv: Variable, numbers: _WithNumbers) -> Line:
+    """letters = the spec's sizes = the numbers put in = the value: k_h·k_w·C_in·F = 3·3·3·32 = 864."""
     generic = TIMES.join(letters(x) for x in sv.labels) if len(sv.labels) == len(sv.shape) and sv.shape else ""
-    forms = _chain((generic,), (product_text(sv.shape, latex, TIMES),), (product_text(v.shape, latex, TIMES),),
-                   (latex(v.size),))
-    note = "buffer" if v.buffer else "" if v.trainable else "not trainable"
-    return Line(v.role or v.name, forms, name=v.name if v.role else "", note=note)
+    forms = _chain((generic,), (_product(sv.shape, show),),
+                   (_product(sv.shape, lambda d: numbers.doprint(_tidy(d))),), (show(v.size),))
+    notes = ["not trainable"] if not (v.trainable or v.buffer) else []   # buffers are listed apart
+    if v.shared_with:
+        notes.append(f"tied to {v.shared_with}, counted there")
+    return Line(v.role or v.name, forms, name=v.name if v.role else "", note=", ".join(notes))
 
 
 def _window(sym: LayerRecord, sub) -> Line | None:
@@ -158,83 +198,100 @@ def _window(sym: LayerRecord, sub) -> Line | None:
         if not items or not all(isinstance(v, (int, sympy.Expr)) and not isinstance(v, bool) for v in items):
             continue
         dims = [sympy.Integer(v) if isinstance(v, int) else v for v in items]
-        generic = r" \times ".join(latex(d) for d in dims)
-        numbers = r" \times ".join(latex(sub(d)) for d in dims)
+        generic = r" \times ".join(show(d) for d in dims)
+        numbers = r" \times ".join(show(sub(d)) for d in dims)
         return Line(words, _chain((generic,), (numbers,)))
     return None
 
 
-def _layer(layer: LayerRecord, sym: LayerRecord, printer: _WithNumbers, bound: bool, sub) -> LayerDerivation:
+def _layer(index: int, layer: LayerRecord, sym: LayerRecord, printer: _WithNumbers, numbers: _WithNumbers,
+           bound: bool, sub) -> LayerDerivation:
     kind = lookup(layer.type)
     summary = kind.summary[:1].upper() + kind.summary[1:] if kind.summary else ""
-    params = tuple(_variable_line(v, sv) for v, sv in zip(layer.variables, sym.variables) if not v.buffer)
-    buffers = tuple(_variable_line(v, sv) for v, sv in zip(layer.variables, sym.variables) if v.buffer)
+    params = tuple(_variable_line(v, sv, numbers) for v, sv in zip(layer.variables, sym.variables) if not v.buffer)
+    buffers = tuple(_variable_line(v, sv, numbers) for v, sv in zip(layer.variables, sym.variables) if v.buffer)
     total = None
     no_params = ""
     if params:
-        sizes = tuple(latex(v.size) for v in layer.variables if not v.buffer)
-        total = Line("parameters", _chain(sizes if len(sizes) > 1 else (), (latex(readable(layer.params)),)))
+        sizes = tuple(show(v.size) for v in layer.variables if not v.buffer and v.counted)
+        copies: Form = ()
+        if layer.repeat != 1 and sizes:   # n × (a + b + c), in plain brackets so a long one may break inside
+            copies = ((rf"{show(layer.repeat)} \times {sizes[0]}",) if len(sizes) == 1 else
+                      (rf"{show(layer.repeat)} \times ({sizes[0]}", *sizes[1:-1], f"{sizes[-1]})"))
+        total = Line("parameters", _chain(copies or (sizes if len(sizes) > 1 else ()), _sum(readable(layer.params))))
     else:
         no_params = kind.no_params or ("its only variables are buffers" if buffers else "it declares no variables")
     output = Line("output shape", _chain((_shapes(sym),), (_shapes(sym, printer.doprint) if bound else "",),
                                          (_shapes(layer),)))
-    return LayerDerivation(layer.index, layer.name, layer.type, summary,
+    return LayerDerivation(index, layer.name, layer.type, summary,
+                           show(layer.repeat) if layer.repeat != 1 else "",
                            tuple(shape_latex(s) for s in layer.input_shapes), _window(sym, sub),
                            params, total, no_params, buffers, output)
+
+
+def _row(layer: LayerRecord, sym: LayerRecord) -> Row:
+    """The table's row: the formula in the spec's sizes (3·3·3·32 + 32), times the copies of a repeated layer."""
+    formula = join(_product(v.shape, show) for v in sym.variables if not v.buffer and v.counted)
+    if formula and sym.repeat != 1:
+        formula = rf"{show(sym.repeat)} \times ({formula})"   # plain brackets: a table cell may break inside
+    note = "; ".join(f"{v.name} tied to {v.shared_with}, counted there" for v in sym.variables if v.shared_with)
+    return Row(layer.name, layer.type, _shapes(layer), formula, show(readable(layer.params)), note)
 
 
 def _terms(values) -> Form:
     """Each layer's count, a sum in parentheses so that the layers stay apart in the network's sum."""
     shown = (readable(v) for v in values)
-    return tuple(rf"\left({latex(v)}\right)" if isinstance(v, sympy.Add) else latex(v) for v in shown)
+    return tuple(rf"\left({show(v)}\right)" if isinstance(v, sympy.Add) else show(v) for v in shown)
 
 
 def _totals(net: Network, sym: Network) -> tuple[Line, ...]:
     lines = []
     sym_terms = _terms(layer.params for layer in sym.layers)
     terms = _terms(layer.params for layer in net.layers)
-    lines.append(Line("total", _chain(sym_terms if len(sym_terms) > 1 else (), (latex(readable(sym.total)),))))
-    if terms != sym_terms:
-        at = ", ".join(f"{k} = {v:,}" for k, v in net.bindings.items())
-        lines.append(Line(f"total at {at}", _chain(terms if len(terms) > 1 else (), (latex(readable(net.total)),))))
+    lines.append(Line("total", _chain(sym_terms if len(sym_terms) > 1 else (), _sum(readable(sym.total)))))
+    if terms != sym_terms:   # the numbers the bindings give (stated at the top)
+        lines.append(Line("total in numbers", _chain(terms if len(terms) > 1 else (), _sum(readable(net.total)))))
     return tuple(lines)
 
 
 def _split(net: Network, sym: Network) -> tuple[Line, ...]:
-    return tuple(Line(words, _chain((latex(readable(sym_value)),), (latex(readable(value)),)))
-                 for words, value, sym_value in (("trainable", net.trainable, sym.trainable),
-                                                 ("non-trainable", net.non_trainable, sym.non_trainable)))
+    """Trainable and non-trainable: the formula only when it is not the total's (or zero), then the value."""
+    lines = []
+    for words, value, sym_value in (("trainable", net.trainable, sym.trainable),
+                                    ("non-trainable", net.non_trainable, sym.non_trainable)):
+        formula = () if sympy.expand(sym_value - sym.total) == 0 or sym_value == 0 else _sum(readable(sym_value))
+        lines.append(Line(words, _chain(formula, _sum(readable(value)))))
+    return tuple(lines)
 
 
 def _buffers(net: Network) -> Line | None:
     if net.buffers == 0:
         return None
     terms = _terms(layer.buffers for layer in net.layers if layer.buffers != 0)
-    return Line("buffers (not parameters)", _chain(terms if len(terms) > 1 else (), (latex(readable(net.buffers)),)))
+    return Line("buffers (not parameters)", _chain(terms if len(terms) > 1 else (), _sum(readable(net.buffers))))
 
 
 def derive(net: Network) -> Derivation:
     """The worked derivation of a derived network (bound or not)."""
     sym = net.unbound
     values = {k: int(v) for k, v in net.bindings.items()}
-    printer = _WithNumbers(values)
+    printer, numbers = _WithNumbers(values), _WithNumbers(values, grouped=True)
     table = {sym.symbols.get(k): sympy.Integer(v) for k, v in values.items()}
 
     def sub(expr):
         return expr.xreplace(table)
 
-    layers = tuple(_layer(layer, sym_layer, printer, bool(values), sub)
-                   for layer, sym_layer in zip(net.layers, sym.layers))
-    rows = tuple(Row(layer.name, layer.type, _shapes(layer), layer_formula(sym_layer, latex, TIMES),
-                     latex(readable(layer.params))) for layer, sym_layer in zip(net.layers, sym.layers))
+    layers = tuple(_layer(i, layer, sym_layer, printer, numbers, bool(values), sub)
+                   for i, (layer, sym_layer) in enumerate(zip(net.layers, sym.layers), start=1))
+    rows = tuple(_row(layer, sym_layer) for layer, sym_layer in zip(net.layers, sym.layers))
     return Derivation(
         name=net.name, convention=net.convention,
         bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
         free=tuple(latex(sympy.Symbol(n)) for n in net.free_symbols),
-        rows=rows, total=latex(readable(net.total)), layers=layers, totals=_totals(net, sym),
+        rows=rows, total=show(readable(net.total)), layers=layers, totals=_totals(net, sym),
         split=_split(net, sym),
         buffers=_buffers(net),
-        assumptions=tuple(Assumption(where, c.key, latex(c.relation), c.why) for where, c in net.assumptions),
+        assumptions=tuple(Assumption(where, c.key, show(c.relation), c.why) for where, c in net.assumptions),
     )
 
 
@@ -250,6 +307,8 @@ def formulas(d: Derivation) -> Iterator[str]:
     yield d.total
     for layer in d.layers:
         yield from layer.inputs
+        if layer.repeat:
+            yield layer.repeat
         if layer.window is not None:
             yield layer.window.math
         for line in (*layer.params, *((layer.total,) if layer.total else ()), *layer.buffers):

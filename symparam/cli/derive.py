@@ -1,4 +1,5 @@
-"""`symparam derive SPEC`: every layer's variables, output shape and count, and the network's totals."""
+"""`symparam derive SPEC`: every layer's variables, output shape and count, and the network's totals, in the format
+a course needs: a table, LaTeX (a fragment or a whole document), Markdown, an HTML page, or JSON."""
 
 from __future__ import annotations
 
@@ -9,13 +10,36 @@ import typer
 from ..errors import SymparamError
 from .common import SetOption, SymbolicOption, bindings, console
 
+FORMATS = ("table", "latex", "latex-document", "markdown", "html", "json")
+ALIASES = {"--latex": "latex", "--json": "json", "--document": "latex-document"}
+
+
+def _format(given: str | None, flags: dict[str, bool]) -> str:
+    """The one output format asked for by --format and its aliases; two different ones are a mistake."""
+    asked = [(flag, fmt) for flag, fmt in ALIASES.items() if flags[flag]]
+    if given is not None:
+        if given not in FORMATS:
+            raise SymparamError(f"--format must be one of {', '.join(FORMATS)}. Received: --format {given}.")
+        asked.append((f"--format {given}", given))
+    for flag, fmt in asked[1:]:
+        if fmt != asked[0][1]:
+            raise SymparamError(f"{asked[0][0]} and {flag} cannot be combined; choose one output format.")
+    return asked[0][1] if asked else "table"
+
 
 def derive(
     spec: Annotated[str, typer.Argument(help="The network spec (TOML).", show_default=False)],
     set_: SetOption = None,
     symbolic: SymbolicOption = False,
-    latex: Annotated[bool, typer.Option("--latex", help="Print the worked derivation as LaTeX.")] = False,
-    json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    format_: Annotated[Optional[str], typer.Option(
+        "--format", "-f", metavar="FORMAT", show_default=False,
+        help="table (default), latex (a fragment), latex-document, markdown, html (one offline page) or json.")] = None,
+    latex: Annotated[bool, typer.Option("--latex", help="Same as --format latex.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    document: Annotated[bool, typer.Option("--document", help="Same as --format latex-document.")] = False,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE", show_default=False,
+        help="Write the result to FILE (whole or not at all) instead of printing it.")] = None,
     share: Annotated[bool, typer.Option(
         "--share", help="Add each layer's share of the total, degrees, the leading term, the dominant layers.")] = False,
     leading: Annotated[bool, typer.Option(
@@ -24,12 +48,18 @@ def derive(
         "--convention", help="Also count under the other framework's rules: keras or torch.")] = None,
 ) -> None:
     """Derive each layer's parameters and output shape, and the network's totals."""
-    if latex and json:
-        raise SymparamError("--latex and --json cannot be combined; choose one output format.")
-    from ..engine import derive_file
-
+    fmt = _format(format_, {"--latex": latex, "--json": json, "--document": document})
     if convention is not None and convention not in ("keras", "torch"):
         raise SymparamError(f"--convention must be keras or torch. Received: --convention {convention}.")
+    for flag, given in (("--convention", convention), ("--leading", leading or None)):
+        if given is not None and fmt not in ("table", "json"):
+            raise SymparamError(f"{flag} is shown in the table and JSON formats only. Received: {flag} with "
+                                f"--format {fmt}.")
+    if output is not None:
+        from ..fileio import check_writable
+        check_writable(output)
+    from ..engine import derive_file
+
     net = derive_file(spec, bindings(set_), use_defaults=not symbolic)
     translation = None
     if convention is not None and convention != net.convention:
@@ -43,9 +73,24 @@ def derive(
     if share:
         from ..sensitivity import analyse
         report = analyse(net)
-    if json:
-        from ..render.json import document
+
+    if fmt == "table":
+        _table(net, report, translation, dominant, output)
+        return
+    text = _render(fmt, net, report, translation, dominant)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        from ..fileio import write_atomic
+        write_atomic(output, text)
+        typer.echo(f"Wrote {output}.")
+
+
+def _render(fmt: str, net, report, translation, dominant) -> str:
+    if fmt == "json":
         import json as json_module
+
+        from ..render.json import document
         doc = document(net)
         if report is not None:
             from ..render.sensitivity import document as share_document
@@ -56,24 +101,44 @@ def derive(
         if dominant is not None:
             from ..render.sensitivity import leading_document
             doc["leading"] = leading_document(dominant)
-        typer.echo(json_module.dumps(doc, indent=2))
-    elif latex:
-        from ..render.latex import render
-        text = render(net)
+        return json_module.dumps(doc, indent=2) + "\n"
+    if fmt in ("latex", "latex-document"):
+        share_tex = ""
         if report is not None:
             from ..render.sensitivity import latex as share_latex
-            text += share_latex(report)
-        typer.echo(text, nl=False)
-    else:
-        from ..render.table import render
+            share_tex = share_latex(report)
+        if fmt == "latex":
+            from ..render.latex import render
+            return render(net) + share_tex
+        from ..render.latex_document import render
+        return render(net, extra=share_tex)
+    if fmt == "markdown":
+        from ..render.markdown import render
+        return render(net, share=report)
+    from ..render.html import render
+    return render(net, share=report)
+
+
+def _table(net, report, translation, dominant, output: str | None) -> None:
+    import io
+
+    if output is None:
         out = console()
-        render(net, out)
-        if report is not None:
-            from ..render.sensitivity import table as share_table
-            share_table(report, out)
-        if translation is not None:
-            from ..render.twins import table as twin_table
-            twin_table(translation, out)
-        if dominant is not None:
-            from ..render.sensitivity import leading_table
-            leading_table(dominant, out)
+    else:
+        from rich.console import Console
+        out = Console(file=io.StringIO(), width=160, color_system=None, force_terminal=False)
+    from ..render.table import render
+    render(net, out)
+    if report is not None:
+        from ..render.sensitivity import table as share_table
+        share_table(report, out)
+    if translation is not None:
+        from ..render.twins import table as twin_table
+        twin_table(translation, out)
+    if dominant is not None:
+        from ..render.sensitivity import leading_table
+        leading_table(dominant, out)
+    if output is not None:
+        from ..fileio import write_atomic
+        write_atomic(output, "".join(line.rstrip() + "\n" for line in out.file.getvalue().splitlines()))
+        typer.echo(f"Wrote {output}.")

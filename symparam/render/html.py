@@ -9,6 +9,10 @@ import re
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from ..errors import SymparamError
 from ..model import Network
+from .latex import chunks, pieces, terms, width
+
+STEPS = 400   # points (as pdflatex would set the formula) that a derivation line may take before it is broken
+CELL = 220    # the same for a formula in the network table
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
@@ -43,14 +47,19 @@ def _converter():
 
 
 _LETTER = r'<mi mathvariant="normal">([^<]+)</mi>'
-_THOUSANDS = re.compile(r"<mn>(\d+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>(\d{3})</mn>")
+_THOUSANDS = re.compile(r"<mn>([\d,]+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>(\d{3})</mn>")
 
 
 def _tidy(mathml: str) -> str:
     """No namespace URL (HTML needs none); \\mathrm{img\\_size} as one identifier; 128{,}952 as one number."""
     mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "")
+    mathml = re.sub(r'<mo stretchy="true" fence="true" form="(prefix|postfix)">',
+                    r'<mo stretchy="true" fence="true" form="\1" lspace="0" rspace="0">', mathml)
+    mathml = mathml.replace("<mo>&#x0002F;</mo>", '<mo lspace="0" rspace="0">/</mo>')
+    mathml = mathml.replace('<mtd columnalign="left">', '<mtd columnalign="left" style="text-align: left">')
     mathml = re.sub(f"(?:{_LETTER}){{2,}}", lambda m: '<mi mathvariant="normal">'
-                    + "".join(re.findall(_LETTER, m.group(0))) + "</mi>", mathml)
+                    + html.escape(html.unescape("".join(re.findall(_LETTER, m.group(0)))), quote=False) + "</mi>",
+                    mathml)
     while True:
         merged = _THOUSANDS.sub(r"<mn>\1,\2</mn>", mathml)
         if merged == mathml:
@@ -58,18 +67,39 @@ def _tidy(mathml: str) -> str:
         mathml = merged
 
 
+def _plain_brackets(tex: str) -> str:
+    """Formulas here stay one line high: plain brackets space better than stretchy ones in browsers' MathML."""
+    return re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex)
+
+
 class _Page:
     def __init__(self) -> None:
         self.convert = _converter()
 
     def math(self, tex: str) -> str:
-        return _tidy(self.convert(tex))
+        return _tidy(self.convert(_plain_brackets(tex)))
+
+    def rows(self, rows: list[str]) -> str:
+        """Several rows as one formula (MathML does not break lines by itself)."""
+        return self.math(r"\begin{array}{l}" + r" \\ ".join(rows) + r"\end{array}") if len(rows) > 1 \
+            else self.math(rows[0])
+
+    def cell(self, tex: str) -> str:
+        """A table cell's formula, broken between its terms when it is wide."""
+        tex = _plain_brackets(tex)
+        if width(tex) <= CELL:
+            return self.math(tex)
+        return self.rows([("{} " if i else "") + part for i, part in enumerate(chunks(terms(tex), CELL))])
 
     def steps(self, lines) -> str:
+        """Words beside each line's chain; a long chain takes one row per form ('= ...'), still one formula."""
         rows = []
         for line in lines:
             words = line.words + (f" ({line.name})" if line.name else "") + (f", {line.note}" if line.note else "")
-            rows.append(f'<tr><th scope="row">{html.escape(words)}</th><td>{self.math(line.math)}</td></tr>')
+            cut = pieces(Line(line.words, tuple(tuple(map(_plain_brackets, f)) for f in line.forms)), STEPS)
+            cell = self.rows([("" if i == 0 else "= " if kind == "=" else r"\quad ") + math
+                              for i, (kind, math) in enumerate(cut)])
+            rows.append(f'<tr><th scope="row">{html.escape(words)}</th><td>{cell}</td></tr>')
         return '<div class="scroll"><table class="steps">' + "".join(rows) + "</table></div>"
 
     def table(self, d: Derivation) -> str:
@@ -77,10 +107,11 @@ class _Page:
                 '<th class="count">Parameters</th></tr></thead>')
         rows = []
         for row in d.rows:
-            formula = self.math(row.formula) if row.formula else "—"
+            formula = " ".join(filter(None, [self.cell(row.formula) if row.formula else "",
+                                             f"({html.escape(row.note)})" if row.note else ""])) or "—"
             rows.append(f"<tr><td>{html.escape(row.name)} ({html.escape(row.type)})</td><td>{self.math(row.output)}"
-                        f'</td><td>{formula}</td><td class="count">{self.math(row.params)}</td></tr>')
-        foot = f'<tfoot><tr><td colspan="3">Total</td><td class="count">{self.math(d.total)}</td></tr></tfoot>'
+                        f'</td><td>{formula}</td><td class="count">{self.cell(row.params)}</td></tr>')
+        foot = f'<tfoot><tr><td colspan="3">Total</td><td class="count">{self.cell(d.total)}</td></tr></tfoot>'
         return f'<div class="scroll"><table class="network">{head}<tbody>{"".join(rows)}</tbody>{foot}</table></div>'
 
     def layer(self, layer: LayerDerivation) -> str:
@@ -90,9 +121,10 @@ class _Page:
         if layer.inputs:
             facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ")
                          + ", ".join(self.math(s) for s in layer.inputs))
+        if layer.repeat:
+            facts.append(f"repeated {self.math(layer.repeat)} times")
         if layer.window is not None:
-            words = layer.window.words
-            facts.append(html.escape(words) + " " + self.math(layer.window.math))
+            facts.append(html.escape(layer.window.words) + " " + self.math(layer.window.math))
         if facts:
             joined = ", ".join(facts)
             sentence.append(joined[:1].upper() + joined[1:] + ".")
@@ -124,8 +156,8 @@ class _Page:
                        f'<td class="count">{percent(s.exact) if s.exact is not None else "—"}</td></tr>'
                        for s in report.shares)
         out = ["<h2>Share of the total</h2>",
-               '<div class="scroll"><table class="network"><thead><tr><th>Layer</th><th>Share</th>'
-               f'<th class="count">Share here</th></tr></thead><tbody>{rows}</tbody></table></div>']
+               '<div class="scroll"><table class="network"><thead><tr><th>Layer</th><th>Share (symbolic)</th>'
+               f'<th class="count">Share</th></tr></thead><tbody>{rows}</tbody></table></div>']
         if report.leading is not None:
             out.append(f"<p>Leading term: {self.math(latex(report.leading))}.</p>")
         return "\n".join(out)

@@ -7,13 +7,14 @@ document; `summary` is the math-only form a notebook shows (Network._repr_latex_
 
 from __future__ import annotations
 
+import math
 import re
 
-from ..derivation import Derivation, LayerDerivation, Line, derive
+from ..derivation import Derivation, LayerDerivation, Line, derive, join
 from ..model import Network
 from .latex_printer import text as _escape
 
-LIMIT = 62   # roughly how many characters of math fit on one line of a plain article, words included
+LIMIT = 345   # points: the text width of a plain article at 10pt
 
 
 def text(words: str) -> str:
@@ -23,52 +24,117 @@ def text(words: str) -> str:
     return escaped.replace("\0", r"\textbackslash{}")
 
 
-def words(line: Line) -> str:
-    out = line.words + (f" ({line.name})" if line.name else "") + (f", {line.note}" if line.note else "")
-    return text(out)
+_ROMAN = re.compile(r"\\mathrm\{((?:[^{}]|\\_)*)\}")
+# Points per feature in a displayed formula at 10pt, fitted on pdflatex's own widths of some 500 derivation lines.
+_POINTS = ((lambda t, r: sum(len(m) for m in _ROMAN.findall(t)), 3.92),           # upright letters
+           (lambda t, r: len(re.findall(r"\d", r)), 4.69),                        # digits
+           (lambda t, r: len(re.findall(r"\\[lr](?:floor|ceil)|[()]", r)), 2.64),  # brackets
+           (lambda t, r: len(re.findall(r"(?<![\\a-zA-Z])[a-zA-Z](?![a-zA-Z])", r)), 5.25),  # italic letters
+           (lambda t, r: t.count("="), 13.69),
+           (lambda t, r: len(re.findall(r" \+ | - |\\cdot|\\times", t)), 10.78),
+           (lambda t, r: t.count(", "), 8.08),
+           (lambda t, r: t.count("{,}"), 5.37),
+           (lambda t, r: t.count(" / "), 7.01),
+           (lambda t, r: t.count("^"), 11.36))
 
 
-def _width(tex: str) -> float:
-    """A rough count of the characters a formula takes on the page."""
-    s = re.sub(r"\\(mathrm|text|left|right)\b", "", tex)
-    s = re.sub(r"\\[a-zA-Z]+", "x", s)
-    s = re.sub(r"[{}\s]|\\,", "", s)
-    return len(s) + 1.5 * len(re.findall(r"[=+]|\\cdot|\\times", tex))
+def width(tex: str) -> float:
+    """About how many points a displayed formula takes (a little more rather than less)."""
+    rest = _ROMAN.sub("", tex)
+    return 1.08 * sum(points * count(tex, rest) for count, points in _POINTS)
 
 
-def _rows(line: Line, limit: int = LIMIT) -> list[str]:
-    """One row of an align*, or several when the chain is long: each form on its own row, long sums split."""
-    head = rf"\text{{{words(line)}}}"
-    if _width(line.words) + _width(line.math) <= limit:
-        return [f"{head} &= {line.math}"]
-    rows = []
+def _plain(line: Line) -> str:
+    return line.words + (f" ({line.name})" if line.name else "") + (f", {line.note}" if line.note else "")
+
+
+def _labels(line: Line, limit: float) -> list[str]:
+    """The words before the '=', as plain text: on one row, or (when long) the variable's name on a second row."""
+    whole = _plain(line)
+    if line.name and _text_width(whole) > 0.4 * limit:
+        return [line.words + (f", {line.note}" if line.note else ""), f"({line.name})"]
+    return [whole]
+
+
+def _text_width(words: str) -> float:
+    return 4.6 * len(words)   # text at 10pt: about 4.5pt a character
+
+
+def terms(tex: str) -> tuple[str, ...]:
+    """A formula's top-level terms (outside braces), so that it can be broken between them: ('a', 'b', '- c')."""
+    out, depth, start = [], 0, 0
+    for i, char in enumerate(tex):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and tex.startswith((" + ", " - "), i) and i > start:
+            out.append(tex[start:i])
+            start = i + (3 if tex[i + 1] == "+" else 1)
+    out.append(tex[start:])
+    return tuple(out)
+
+
+def chunks(form, room: float) -> list[str]:
+    """A long sum cut into pieces of about the same width, each fitting in `room` (if its terms do); every piece
+    after the first starts with its sign."""
+    target = width(join(form)) / math.ceil(width(join(form)) / room)
+    chunks: list[list[str]] = [[]]
+    for term in form:
+        if chunks[-1] and width(join([*chunks[-1], term])) > min(room, target * 1.2):
+            chunks.append([])
+        chunks[-1].append(term)
+    return [join(chunk) if i == 0 or chunk[0].startswith("- ") else "+ " + join(chunk)
+            for i, chunk in enumerate(chunks)]
+
+
+def pieces(line: Line, room: float) -> list[tuple[str, str]]:
+    """A line's chain cut to fit in `room`: ("=", forms) starts a row with '=' (as many forms as fit), ("+", terms)
+    continues a long sum."""
+    if width(line.math) <= room:
+        return [("=", line.math)]
+    rows: list[tuple[str, str]] = []
     for form in line.forms:
-        chunks: list[list[str]] = [[]]
-        for term in form:
-            if chunks[-1] and _width(" + ".join([*chunks[-1], term])) > limit - 10:
-                chunks.append([])
-            chunks[-1].append(term)
-        rows.append("&= " + " + ".join(chunks[0]))
-        rows.extend(r"&\quad + " + " + ".join(chunk) for chunk in chunks[1:])
-    rows[0] = f"{head} {rows[0]}"
+        parts = chunks(form, room - 6)
+        if rows and rows[-1][0] == "=" and len(parts) == 1 and width(f"{rows[-1][1]} = {parts[0]}") <= room:
+            rows[-1] = ("=", f"{rows[-1][1]} = {parts[0]}")
+            continue
+        rows.append(("=", parts[0]))
+        rows.extend(("+", part) for part in parts[1:])
     return rows
 
 
+def _rows(line: Line, labels: list[str], room: float) -> list[str]:
+    """The line's rows of an align*: its words, then its chain (see `pieces`)."""
+    heads = [rf"\text{{{text(label)}}}" for label in labels]
+    out = [("&= " if kind == "=" else r"&\quad ") + math for kind, math in pieces(line, room)]
+    out[0] = f"{heads[-1]} {out[0]}"
+    return [f"{head} &" for head in heads[:-1]] + out
+
+
 def align(lines, limit: int = LIMIT) -> str:
-    rows = [row for line in lines for row in _rows(line, limit)]
+    """Lines aligned on '='; the words take the widest label's room, the math what is left of `limit`."""
+    labels = [_labels(line, limit) for line in lines]
+    room = max(limit - max(_text_width(piece) for pieces in labels for piece in pieces) - 12, 120)
+    rows = [row for line, pieces in zip(lines, labels) for row in _rows(line, pieces, room)]
     return r"\begin{align*}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align*}"
 
 
+def inline(tex: str) -> str:
+    """A formula set in running text or a table cell, where TeX may break it: brackets without \\left and \\right
+    (a \\left...\\right group never breaks), and a break allowed after each comma of a shape."""
+    return re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex).replace(", ", r",\allowbreak ")
+
+
 def shapes(items) -> str:
-    return ", ".join(f"${s}$" for s in items)
+    return ", ".join(f"${inline(s)}$" for s in items)
 
 
 def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
     out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}"]
-    sentence = [text(layer.summary) + "."] if layer.summary else []
+    sentence = [text(layer.summary).replace(r"\_", r"\_\allowbreak{}") + "."] if layer.summary else []
     facts = []
     if layer.inputs:
         facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ") + shapes(layer.inputs))
+    if layer.repeat:
+        facts.append(f"repeated ${layer.repeat}$ times")
     if layer.window is not None:
         facts.append(f"{layer.window.words} ${layer.window.math}$")
     if facts:
@@ -117,5 +183,5 @@ def summary(net: Network) -> str:
     for row in d.rows:
         value = row.params if row.formula in ("", row.params) else f"{row.formula} = {row.params}"
         rows.append(rf"\text{{{text(row.name)} ({text(row.type)})}} &: {value}")
-    rows.append(rf"\text{{total}} &: {d.total}")
+    rows.append(rf"\text{{total}} &= {d.total}")
     return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..derivation import Derivation, derive
 from ..model import Network
-from .latex import bindings, layer_block, text, totals_block
+from .latex import bindings, inline, layer_block, text, totals_block
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2.5cm]{geometry}
@@ -22,16 +22,21 @@ PREAMBLE = r"""\documentclass{article}
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 COLUMNS = (r">{\raggedright\arraybackslash}p{3.5cm}>{\raggedright\arraybackslash}p{4.2cm}"
            r">{\raggedright\arraybackslash}p{4.3cm}>{\raggedleft\arraybackslash}p{2.2cm}")
-LIMIT = 80   # characters of math on one line of this document's wider text
+TOTAL = "6.92cm"   # the last two columns and the space between them
+LIMIT = 455   # points: this document's text width (16 cm)
 
 
 def table(d: Derivation) -> list[str]:
     head = r"Layer (type) & Output shape & Parameter formula & Parameters \\"
     out = [rf"\begin{{longtable}}{{{COLUMNS}}}", r"\hline", head, r"\hline", r"\endhead"]
     for row in d.rows:
-        formula = f"${row.formula}$" if row.formula else "---"
-        out.append(f"{text(row.name)} ({text(row.type)}) & ${row.output}$ & {formula} & ${row.params}$ \\\\")
-    out += [r"\hline", rf"\multicolumn{{3}}{{l}}{{Total}} & ${d.total}$ \\", r"\hline", r"\end{longtable}"]
+        formula = " ".join(filter(None, [f"${inline(row.formula)}$" if row.formula else "",
+                                         f"({text(row.note)})" if row.note else ""])) or "---"
+        name = text(row.name).replace("/", r"/\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")   # may break there
+        out.append(f"{name} ({text(row.type)}) & ${inline(row.output)}$ & {formula} & "
+                   f"${inline(row.params)}$ \\\\")
+    total = rf"\multicolumn{{2}}{{>{{\raggedleft\arraybackslash}}p{{{TOTAL}}}}}{{${inline(d.total)}$}}"
+    out += [r"\hline", rf"\multicolumn{{2}}{{l}}{{Total}} & {total} \\", r"\hline", r"\end{longtable}"]
     return out
 
 

@@ -11,9 +11,14 @@ from ..model import Network
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
 
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;"}
+
+
 def text(words: str) -> str:
-    """Plain words, with every character Markdown (or a math extension) would act on escaped."""
-    return re.sub(r"([\\`*_{}\[\]<>|#$~&])", r"\\\1", words)
+    """Plain words, with every character Markdown (or a math extension) would act on escaped: with a backslash
+    where both CommonMark and Python-Markdown (MkDocs) accept one, else as an HTML entity."""
+    escaped = re.sub(r"([\\`*_{}\[\]|#$])", r"\\\1", words)
+    return re.sub(r"[&<>~]", lambda m: _ENTITIES[m.group(0)], escaped)
 
 
 def _words(line: Line) -> str:
@@ -31,7 +36,8 @@ def _display(math: str) -> list[str]:
 def table(d: Derivation) -> list[str]:
     out = ["| Layer (type) | Output shape | Parameter formula | Parameters |", "| --- | --- | --- | ---: |"]
     for row in d.rows:
-        formula = f"${row.formula}$" if row.formula else "—"
+        formula = " ".join(filter(None, [f"${row.formula}$" if row.formula else "",
+                                         f"({text(row.note)})" if row.note else ""])) or "—"
         out.append(f"| {text(row.name)} ({text(row.type)}) | ${row.output}$ | {formula} | ${row.params}$ |")
     out += [f"| **Total** | | | ${d.total}$ |", ""]
     return out
@@ -44,6 +50,8 @@ def layer_block(layer: LayerDerivation) -> list[str]:
     if layer.inputs:
         facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ")
                      + ", ".join(f"${s}$" for s in layer.inputs))
+    if layer.repeat:
+        facts.append(f"repeated ${layer.repeat}$ times")
     if layer.window is not None:
         facts.append(f"{text(layer.window.words)} ${layer.window.math}$")
     if facts:
@@ -83,9 +91,10 @@ def share_block(report) -> list[str]:
     from ..sensitivity import percent
     from .latex_printer import latex
 
-    out = ["## Share of the total", "", "| Layer | Share | Share here |", "| --- | --- | ---: |"]
+    out = ["## Share of the total", "", "| Layer | Share (symbolic) | Share |", "| --- | --- | ---: |"]
     for s in report.shares:
-        out.append(f"| {text(s.layer)} | ${latex(s.fraction)}$ | {percent(s.exact) if s.exact is not None else '—'} |")
+        share = percent(s.exact) if s.exact is not None else "—"
+        out.append(f"| {text(s.layer)} | ${latex(s.fraction)}$ | {share} |")
     out.append("")
     if report.leading is not None:
         out += [f"Leading term: ${latex(report.leading)}$.", ""]
