@@ -149,6 +149,8 @@ def _blocks(table: Any) -> dict[str, BlockDef]:
 
     if not isinstance(table, dict):
         raise SymparamError(f"[blocks] must be a table of blocks. Received: blocks = {show(table)}.")
+    if not table:
+        return {}
     known = kinds()
     blocks = {}
     for name, entry in table.items():

@@ -32,7 +32,7 @@ class Context:
             if not expr.is_integer or expr < minimum:
                 raise SymparamError(f"{key} must be {expected} or an expression over symbols. "
                                     f"Received: {key} = {show(value)}.")
-        else:
+        elif not (expr.is_Symbol and minimum <= 1):   # a symbol is a positive integer already
             relation = sympy.Ge(expr, minimum)
             if relation is not sympy.true:
                 self.conditions.append(Condition(relation, key, f"{key} must be {expected}"))
