@@ -191,3 +191,12 @@ def parse_expression(text: str, symbol: Callable[[str], sympy.Symbol]) -> sympy.
     except (RecursionError, MemoryError, ValueError, OverflowError, TypeError):
         raise SymparamError("the expression is too deeply nested or too large") from None
     return value
+
+
+def as_expr(value) -> sympy.Expr:
+    """An engine value (a sympy expression or a Python int) as a sympy expression. Never parses text."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    raise TypeError(f"not an expression: {value!r}")

@@ -17,6 +17,8 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from .expr import as_expr
+
 SAFE = float(2**62)   # a float64 bound below this leaves int64 (2**63) room for float rounding
 
 
@@ -149,7 +151,7 @@ class Compiled:
         self.checks = [(self._program(e), kind) for e, kind in checks]
 
     def _program(self, e: sympy.Expr) -> _Program:
-        e = sympy.sympify(e) if not isinstance(e, sympy.Basic) else e
+        e = as_expr(e)
         extra = e.free_symbols - set(self.symbols)
         if extra:
             raise ValueError(f"expression has unbound symbols {sorted(map(str, extra))}")

@@ -12,6 +12,8 @@ from typing import Sequence
 
 import sympy
 
+from ..expr import as_expr
+
 from ..errors import SymparamError, show
 from ..model import Dim, Shape
 from . import register
@@ -27,7 +29,7 @@ def shapes_text(shapes: Sequence[Shape]) -> str:
 
 def equal(a: Dim, b: Dim):
     """sympy.true / sympy.false when decided, else the relation a = b (a number on the right: m = 4)."""
-    a, b = sympy.sympify(a), sympy.sympify(b)
+    a, b = as_expr(a), as_expr(b)
     return sympy.Eq(b, a) if a.is_number and not b.is_number else sympy.Eq(a, b)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from math import lcm
 
 import sympy
+
+from ..expr import as_expr
 from sympy.printing.jscode import JavascriptCodePrinter
 
 RUNTIME = """\
@@ -164,7 +166,7 @@ _SIGN_TESTS = {sympy.Ge: ">=", sympy.Gt: ">", sympy.Le: "<=", sympy.Lt: "<", sym
 
 def js_value(expr) -> str:
     """A JavaScript expression for the BigInt value of `expr`, which must be a whole number (else it throws)."""
-    p, q = fraction(sympy.sympify(expr))
+    p, q = fraction(as_expr(expr))
     return _PRINTER.doprint(p if q == 1 else Exact(*_positive(p, q)))
 
 
