@@ -11,10 +11,13 @@ def main(argv: list[str] | None = None) -> int:
     import typer
 
     from ..errors import SymparamError
-    from .app import app
+    from .app import build
 
+    args = sys.argv[1:] if argv is None else list(argv)
+    # Build only the command being run (when it is named first); anything else gets the whole app.
+    app = build(args[0] if args and not args[0].startswith("-") else None)
     try:
-        result = app(args=argv, prog_name="symparam", standalone_mode=False)
+        result = app(args=args, prog_name="symparam", standalone_mode=False)
     except SymparamError as exc:
         return _fail(str(exc))
     except typer.Exit as exc:

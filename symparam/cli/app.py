@@ -1,36 +1,40 @@
-"""The Typer app: one file per command, composed here."""
+"""The Typer app: one file per command, composed here.
+
+`build(only)` composes the app with every command, or with just the one being run: Typer inspects each command's
+signature when it builds the app, and start-up is the cost users feel.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
-from .derive import derive
-from .diff import diff
-from .explore import explore
-from .layers import layers
-from .quiz import quiz
-from .solve import solve
-from .sweep import sweep
-
-app = typer.Typer(
-    name="symparam",
-    help="Exact symbolic parameter counts, output shapes and worked derivations for neural networks.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+COMMANDS = ("derive", "sweep", "solve", "diff", "explore", "layers", "quiz")
 
 
-@app.callback()
 def _root() -> None:
     """symparam: formulas for the size of a neural network, from a TOML spec."""
 
 
-app.command("derive")(derive)
-app.command("sweep")(sweep)
-app.command("solve")(solve)
-app.command("diff")(diff)
-app.command("explore")(explore)
-app.command("layers")(layers)
-app.command("quiz")(quiz)
+def build(only: str | None = None) -> typer.Typer:
+    app = typer.Typer(
+        name="symparam",
+        help="Exact symbolic parameter counts, output shapes and worked derivations for neural networks.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_root)
+    for name in COMMANDS if only not in COMMANDS else (only,):
+        module = importlib.import_module(f"{__package__}.{name}")
+        app.command(name)(getattr(module, name))
+    return app
+
+
+def __getattr__(name: str):
+    # `from symparam.cli.app import app`: the whole app (the CLI reference, tests), built when asked for.
+    if name == "app":
+        return build()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
