@@ -47,9 +47,7 @@ def quiz(
     varied = {a.name for a in axes}
     for name in varied & set(given):
         raise SymparamError(f"--vary {name}: the symbol is also bound by --set; vary it or set it.")
-    net = derive_file(spec, given, use_defaults=False)
-    from ..engine import bind
-    net = bind(net, {**net.symbols.defaults(given, skip=varied, formulas=True), **given})
+    net = derive_file(spec, given, free=varied)
     variants = make(net, axes, count, seed, styles)
     sheet, key = SHEETS[format_]
     text = sheet(net.name, variants)

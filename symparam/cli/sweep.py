@@ -48,11 +48,7 @@ def sweep(
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    net = derive_file(spec, given, use_defaults=False)
-    defaults = net.symbols.defaults(given, skip=swept, formulas=True)
-    if defaults:
-        from ..engine import bind
-        net = bind(net, {**given, **defaults})
+    net = derive_file(spec, given, free=swept)
     result = _run_with_progress(run, net, axes, per_layer, max_points)
     if plot:
         from ..render.plot import render as render_plot

@@ -13,7 +13,8 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import Arg, Choice, Flag, LayerKind, Opaque, Size, Sizes, ActivationName, _is_none
+from .base import (ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin,
+                   _is_none)
 from .core import KERNEL_ARGS, channels_of
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
@@ -119,14 +120,13 @@ class ConvTranspose(LayerKind):
                           f"input length {n}")
             out.append(length)
         labels = (*_AXES[self.rank], "F", "C_in")
-        b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels)
+        b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels, category="weight")
         if a.use_bias:
-            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+            b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
         return join_channels(a.filters, out, a.data_format)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         channels, spatial = _input_channels(cls, a, inputs)
         return Twin(f"nn.ConvTranspose{cls.rank}d", {"in_channels": channels, "out_channels": a.filters,
                                                       "kernel_size": tuple(a.kernel_size), "bias": a.use_bias},
@@ -187,14 +187,13 @@ class DepthwiseConv(LayerKind):
         out = _conv_spatial(b, spatial, a)
         m = a.depth_multiplier
         b.weight("kernel", (*a.kernel_size, channels, m), role="depthwise weights",
-                 labels=(*_AXES[self.rank], "C_in", "m"))
+                 labels=(*_AXES[self.rank], "C_in", "m"), category="weight")
         if a.use_bias:
-            b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",))
+            b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",), category="bias")
         return join_channels(m * channels, out, a.data_format)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         channels, spatial = _input_channels(cls, a, inputs)
         return Twin(f"nn.Conv{cls.rank}d", {"in_channels": channels, "out_channels": a.depth_multiplier * channels,
                                              "kernel_size": tuple(a.kernel_size), "groups": channels,
@@ -238,7 +237,6 @@ class SeparableConv(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin
         raise NoTwin("PyTorch has no separable convolution layer; it is written as two nn.Conv layers (a depthwise "
                      "one with groups = in_channels, then a 1x1 one)")
 
@@ -247,11 +245,11 @@ class SeparableConv(LayerKind):
         out = _conv_spatial(b, spatial, a)
         m = a.depth_multiplier
         b.weight("depthwise_kernel", (*a.kernel_size, channels, m), role="depthwise weights",
-                 labels=(*_AXES[self.rank], "C_in", "m"))
+                 labels=(*_AXES[self.rank], "C_in", "m"), category="weight")
         b.weight("pointwise_kernel", (*(sympy.Integer(1),) * self.rank, m * channels, a.filters),
-                 role="pointwise weights", labels=(*("1",) * self.rank, "m*C_in", "F"))
+                 role="pointwise weights", labels=(*("1",) * self.rank, "m*C_in", "F"), category="weight")
         if a.use_bias:
-            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+            b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
         return join_channels(a.filters, out, a.data_format)
 
 

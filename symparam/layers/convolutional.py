@@ -7,7 +7,7 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import Choice, Flag, Int, LayerKind, Opaque, Size, Sizes, ActivationName
+from .base import ActivationName, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
 from .core import KERNEL_ARGS, channels_of, lora_rank
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
@@ -54,19 +54,18 @@ class Conv(LayerKind):
         labels = (*_AXES[rank], "C_in" if g == 1 else "C_in/g", "F")
         kernel = (*a.kernel_size, c_in, a.filters)
         lora = lora_rank(a.lora_rank)
-        b.weight("kernel", kernel, role="weights", labels=labels, trainable=not lora)
+        b.weight("kernel", kernel, role="weights", labels=labels, trainable=not lora, category="weight")
         if a.use_bias:
-            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+            b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
         if lora:
             r = sympy.Integer(lora)
-            b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"))
-            b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"))
+            b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"), category="weight")
+            b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"), category="weight")
         return join_channels(a.filters, out, a.data_format)
 
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         if lora_rank(a.lora_rank):
             raise NoTwin(f"PyTorch's nn.Conv{cls.rank}d has no LoRA weights")
         channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
