@@ -220,3 +220,11 @@ def build(net: Network) -> Account:
     return Account(net, tuple(layers), quantity(net.total, sym.total), quantity(net.trainable, sym.trainable),
                    quantity(net.non_trainable, sym.non_trainable), quantity(net.buffers, sym.buffers),
                    _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group)
+
+
+def of(net_or_account) -> Account:
+    """The account of a network, or the account itself (renderers take either)."""
+    if isinstance(net_or_account, Account):
+        return net_or_account
+    cached = getattr(net_or_account, "account", None)   # symparam.api.Network keeps its own
+    return cached if isinstance(cached, Account) else build(net_or_account)

@@ -16,7 +16,7 @@ from .engine import bind, derive, resolved
 from .model import LayerRecord
 from .spec import from_dict, load as load_spec, loads
 
-__all__ = ["load", "load_text", "layer_record", "derive_spec_file", "Network", "LayerRecord"]
+__all__ = ["load", "load_text", "load_dict", "layer_record", "derive_spec_file", "Network", "LayerRecord"]
 
 
 class Network(model.Network):
@@ -78,6 +78,11 @@ def load(path: str | Path, *, symbolic: bool = False, **bindings: int) -> Networ
 def load_text(text: str, *, source: str = "<spec>", symbolic: bool = False, **bindings: int) -> Network:
     """Derive a spec given as text, exactly as `load` does a file."""
     return _wrap(resolved(derive(loads(text, source)), bindings, defaults=not symbolic))
+
+
+def load_dict(document: dict, *, source: str = "<spec>", symbolic: bool = False, **bindings: int) -> Network:
+    """Derive a spec already read into Python values (as TOML gives them), exactly as `load` does a file."""
+    return _wrap(resolved(derive(from_dict(document, source)), bindings, defaults=not symbolic))
 
 
 def derive_spec_file(path: str | Path) -> Network:

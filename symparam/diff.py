@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .account import Account
+from .account import Account, of
 from .model import CATEGORIES
 
 
@@ -45,6 +45,7 @@ class Diff:
 
 
 def compare(a: Account, b: Account) -> Diff:
+    a, b = of(a), of(b)
     b_layers = {layer.name: layer for layer in b.layers}
     a_names = {layer.name for layer in a.layers}
     rows = [LayerDiff(layer.name, layer.params.value,

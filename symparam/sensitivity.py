@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import sympy
 
-from .account import Account
+from .account import Account, of
 
 
 @dataclass
@@ -37,7 +37,7 @@ def _degree(expr: sympy.Expr, symbol: sympy.Symbol) -> int | None:
 
 
 def analyse(a: Account) -> Report:
-    net = a.net
+    net = of(a).net
     sym = net.unbound
     total = sym.total
     shares = []
@@ -89,6 +89,7 @@ def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
 def leading(a: Account) -> Leading:
     """The dominant term of the parameters that are not embeddings (12·n_layer·d_model² for a GPT), and what it
     leaves out. Embeddings are the variables their kinds declare of category "embedding"."""
+    a = of(a)
     embedding_layers = [layer for layer in a.layers if "embedding" in layer.categories]
     embeddings = a.categories["embedding"]
     non_embedding = sympy.expand(a.total.value - embeddings)

@@ -136,6 +136,7 @@ class ConvTranspose(LayerKind):
 @register
 class Conv1DTranspose(ConvTranspose):
     name = "Conv1DTranspose"
+    aliases = ("Convolution1DTranspose",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k", "strides": 2, "padding": "same"}, ["L", "C_in"],
                {"F": 32, "k": 3, "L": 50, "C_in": 16})
@@ -146,6 +147,7 @@ class Conv1DTranspose(ConvTranspose):
 @register
 class Conv2DTranspose(ConvTranspose):
     name = "Conv2DTranspose"
+    aliases = ("Convolution2DTranspose",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"], "strides": 2, "padding": "same"}, ["H", "W", "C_in"],
                {"F": 32, "k_h": 3, "k_w": 3, "H": 16, "W": 16, "C_in": 64})
@@ -156,6 +158,7 @@ class Conv2DTranspose(ConvTranspose):
 @register
 class Conv3DTranspose(ConvTranspose):
     name = "Conv3DTranspose"
+    aliases = ("Convolution3DTranspose",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"], "strides": 2, "padding": "same"},
                ["D", "H", "W", "C_in"],
@@ -256,6 +259,7 @@ class SeparableConv(LayerKind):
 @register
 class SeparableConv1D(SeparableConv):
     name = "SeparableConv1D"
+    aliases = ("SeparableConvolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
     summary = "1D separable convolution: a depthwise k-wide convolution, then F pointwise filters, one bias each"
@@ -265,6 +269,7 @@ class SeparableConv1D(SeparableConv):
 @register
 class SeparableConv2D(SeparableConv):
     name = "SeparableConv2D"
+    aliases = ("SeparableConvolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
                {"F": 64, "k_h": 3, "k_w": 3, "H": 32, "W": 32, "C_in": 32})

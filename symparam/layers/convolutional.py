@@ -87,6 +87,7 @@ def _show(values) -> str:
 @register
 class Conv1D(Conv):
     name = "Conv1D"
+    aliases = ("Convolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
     summary = "1D convolution: F filters of width k over the input channels, one bias per filter"
@@ -96,6 +97,7 @@ class Conv1D(Conv):
 @register
 class Conv2D(Conv):
     name = "Conv2D"
+    aliases = ("Convolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
                {"F": 32, "k_h": 3, "k_w": 3, "H": 32, "W": 32, "C_in": 3})
@@ -106,6 +108,7 @@ class Conv2D(Conv):
 @register
 class Conv3D(Conv):
     name = "Conv3D"
+    aliases = ("Convolution3D",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["D", "H", "W", "C_in"],
                {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "D": 16, "H": 32, "W": 32, "C_in": 3})

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from ..account import Account, LayerAccount
+from ..account import Account, LayerAccount, of
 from ..engine import tidy_condition
 from ..model import LayerRecord, Network
 from .escape import html as escape
@@ -114,6 +114,7 @@ def _json(value) -> str:
 def render(a: Account, fixed: Iterable[str] = ()) -> str:
     """The page. Symbols named in `fixed` (the --set ones) are numbers; the others get a slider starting at
     their value in the bindings (the spec's default or --set), else at START."""
+    a = of(a)
     net = a.net
     sym = net.unbound
     fixed_values = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from ..account import Account
+from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from ..errors import SymparamError
 from .escape import html as escape
@@ -181,4 +181,4 @@ def document(d: Derivation, share=None) -> str:
 
 
 def render(a: Account, share=None) -> str:
-    return document(derive(a), share)
+    return document(derive(of(a)), share)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from ..account import Account, LayerAccount, Term
+from ..account import Account, LayerAccount, Term, of
 from ..printing import is_integer, spec_text
 
 
@@ -52,6 +52,7 @@ def _variable(term: Term) -> dict:
 
 
 def document(a: Account) -> dict:
+    a = of(a)
     return {
         "network": a.name,
         "convention": a.convention,
@@ -70,7 +71,7 @@ def document(a: Account) -> dict:
 
 
 def render(a: Account, share=None, translation=None, leading=None) -> str:
-    doc = document(a)
+    doc = document(of(a))
     if share is not None:
         from .sensitivity import document as share_document
         doc["share"] = share_document(share)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..account import Account
+from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive, join
 from .escape import latex as text
 
@@ -167,7 +167,7 @@ def fragment(d: Derivation) -> str:
 
 def render(a: Account, share=None) -> str:
     """The fragment; with `share` (a sensitivity report) its section after the totals."""
-    out = fragment(derive(a))
+    out = fragment(derive(of(a)))
     if share is not None:
         from .sensitivity import latex as share_latex
         out += share_latex(share)
@@ -176,7 +176,7 @@ def render(a: Account, share=None) -> str:
 
 def summary(a: Account) -> str:
     """Math only, for a notebook (Network._repr_latex_): each layer's formula and count, then the total."""
-    d = derive(a)
+    d = derive(of(a))
     rows = []
     for row in d.rows:
         value = row.params if row.formula in ("", row.params) else f"{row.formula} = {row.params}"

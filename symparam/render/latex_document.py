@@ -6,7 +6,7 @@ longtable), so a course can build it anywhere a LaTeX is installed.
 
 from __future__ import annotations
 
-from ..account import Account
+from ..account import Account, of
 from ..derivation import Derivation, derive
 from .latex import bindings, inline, layer_block, text, totals_block
 
@@ -62,4 +62,4 @@ def render(a: Account, share=None) -> str:
     if share is not None:
         from .sensitivity import latex as share_latex
         extra = share_latex(share)
-    return document(derive(a), extra)
+    return document(derive(of(a)), extra)

@@ -4,7 +4,7 @@ and MkDocs (with a math extension). Words stay outside math, so no renderer has 
 from __future__ import annotations
 
 
-from ..account import Account
+from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from .escape import markdown as text
 
@@ -105,4 +105,4 @@ def document(d: Derivation, share=None) -> str:
 
 
 def render(a: Account, share=None) -> str:
-    return document(derive(a), share)
+    return document(derive(of(a)), share)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..account import Account
+from ..account import Account, of
 from ..printing import shape_text, text
 from .escape import plain, terminal
 
@@ -12,6 +12,7 @@ def show(a: Account, console, share=None, translation=None, leading=None) -> Non
     from rich import box
     from rich.table import Table
 
+    a = of(a)
     net = a.net
     graph = any(layer.inputs and i > 0 and layer.inputs != (a.layers[i - 1].name,)
                 for i, layer in enumerate(a.layers))
