@@ -193,12 +193,14 @@ def _sum(parts) -> dict[str, sympy.Expr]:
 
 
 def build(net: Network) -> Account:
-    """The account of a derived network (bound or not)."""
+    """The account of a derived network (bound or not). The symbolic side of each count has the spec's formula
+    defaults put in (d_ff = 4*d_model), as `derive --symbolic` shows it."""
     sym = net.unbound
     group = tuple(grouping(net))
+    formulas = {sym.symbols.get(k): v for k, v in sym.symbols.resolve({}, defaults=False).items()}
 
     def quantity(value, symbolic) -> Quantity:
-        return Quantity(readable(value, group), readable(symbolic, group))
+        return Quantity(readable(value, group), readable(symbolic.xreplace(formulas), group))
 
     layers = []
     categories, buffer_categories = [], []

@@ -19,7 +19,7 @@ from typing import Iterator
 
 import sympy
 
-from .account import Account, LayerAccount, Term
+from .account import Account, LayerAccount, Term, of
 from .layers import lookup
 from .model import LayerRecord
 from .printing import SymparamLatexPrinter, latex, letters, product_text
@@ -258,7 +258,8 @@ def _buffers(a: Account) -> Line | None:
 
 
 def derive(a: Account) -> Derivation:
-    """The worked derivation of a network's account (bound or not)."""
+    """The worked derivation of a network's account (bound or not); a network is added up first."""
+    a = of(a)
     net, sym = a.net, a.net.unbound
     values = {k: int(v) for k, v in net.bindings.items()}
     printer, numbers = _WithNumbers(values), _WithNumbers(values, grouped=True)

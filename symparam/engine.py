@@ -10,6 +10,7 @@ import sympy
 from .errors import SymparamError, layer_where
 from .layers.base import Build
 from .model import Condition, LayerRecord, Network, Shape
+from .printing import spec_text
 from .spec import LayerSpec, Spec, _layers
 from .symbols import ScopedTable
 
@@ -297,7 +298,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     where_of = {layer.name: layer_where(layer.index, layer.name, layer.type) for layer in symbolic.layers}
     for place, condition in _conditions(symbolic):
         if condition.relation.xreplace(table) is sympy.false:
-            raise SymparamError(f"{condition.why}; {tidy_condition(condition.relation)} fails at {shown}."
+            raise SymparamError(f"{condition.why}; {spec_text(tidy_condition(condition.relation))} fails at {shown}."
                                 ).within(where_of.get(place, place)).in_file(net.source)
 
     layers = []

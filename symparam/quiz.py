@@ -77,7 +77,7 @@ def _questions(a: Account, styles, rng: random.Random) -> list[Question]:
 
 def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> list[Variant]:
     """K distinct valid variants of `net` (bound except for the varied symbols), with their questions."""
-    from .engine import bind
+    from .engine import resolved
 
     names = [axis.name for axis in vary]
     symbols = set(net.symbols.names())
@@ -99,7 +99,7 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
     for combo in itertools.product(*(sorted(set(axis.values)) for axis in vary)):
         values = dict(zip(names, combo))
         try:
-            bound = bind(net, {**fixed, **values})
+            bound = resolved(net.unbound, {**fixed, **values})
         except SymparamError:
             continue
         if bound.free_symbols or not bound.total.is_number:
