@@ -67,11 +67,12 @@ def atomic_output(path: str | os.PathLike, option: str = "--output", binary: boo
     real, _ = _inspect(path, option)
     with _removed_on_signal(os.fspath(path)) as temporary:
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
-                                       dir=os.path.dirname(real))
+            with _signals_held():   # so that no signal comes between making the file and listing it for removal
+                fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
+                                           dir=os.path.dirname(real))
+                temporary.append(tmp)
         except OSError as exc:
             raise _cannot(option, path, exc) from None
-        temporary.append(tmp)
         try:
             with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 yield handle
@@ -142,6 +143,8 @@ def _identity(name: str, info: os.stat_result | None = None) -> tuple:
 def _take_over(fd: int, info: os.stat_result | None) -> None:
     """Give the temporary file the mode a shell redirect would leave: the existing file's permissions, owner and
     group (as far as the process may set them), else 0o666 less the umask."""
+    if not hasattr(os, "fchmod"):   # Windows: no POSIX modes to keep
+        return
     if info is None:
         os.fchmod(fd, 0o666 & ~_umask())
         return
