@@ -56,8 +56,8 @@ def derive(
             raise SymparamError(f"{flag} is shown in the table and JSON formats only. Received: {flag} with "
                                 f"--format {fmt}.")
     if output is not None:
-        from ..fileio import check_writable
-        check_writable(output)
+        from ..fileio import check_outputs
+        check_outputs({"--output": output}, inputs=[spec])
     from ..engine import derive_file
 
     net = derive_file(spec, bindings(set_), use_defaults=not symbolic)

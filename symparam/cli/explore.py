@@ -20,10 +20,10 @@ def explore(
     """Write one HTML file (no network, no server) to explore the network: a slider and a number box per free
     symbol, and every layer's output shape and parameter count, recomputed exactly in the browser."""
     from ..engine import derive_file
-    from ..fileio import check_writable, write_atomic
+    from ..fileio import check_outputs, write_atomic
     from ..symbols import parse_binding
 
-    check_writable(output)
+    check_outputs({"--output": output}, inputs=[spec])
     bindings: dict[str, int] = {}
     for item in set_ or []:
         name, value = parse_binding(item)

@@ -29,7 +29,7 @@ def quiz(
 ) -> None:
     """Make K variants of an exercise with different numbers, and an answer key with worked solutions."""
     from ..engine import derive_file
-    from ..fileio import check_writable, write_atomic
+    from ..fileio import check_outputs, write_atomic
     from ..quiz import make, parse_styles
     from ..render.quiz import SHEETS
     from ..sweep import parse_over
@@ -40,9 +40,7 @@ def quiz(
     if not vary:
         raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")
     axes = [parse_over(item.replace("--vary", "--over")) for item in vary]
-    for target, option in ((output, "--output"), (answers, "--answers")):
-        if target:
-            check_writable(target, option)
+    check_outputs({"--output": output, "--answers": answers}, inputs=[spec])
     given = bindings(set_)
     varied = {a.name for a in axes}
     for name in varied & set(given):

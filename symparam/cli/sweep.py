@@ -28,7 +28,7 @@ def sweep(
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
-    from ..fileio import check_writable, write_atomic
+    from ..fileio import check_outputs, write_atomic
     from ..sweep import parse_over, run
 
     if format_ not in ("table", "csv", "json"):
@@ -38,10 +38,8 @@ def sweep(
     if max_points < 1:
         raise SymparamError(f"--max-points must be a positive integer. Received: --max-points {max_points}.")
     axes = [parse_over(item) for item in over]
-    if output:
-        check_writable(output, "--output")
+    check_outputs({"--output": output, "--plot": plot}, inputs=[spec])
     if plot:
-        check_writable(plot, "--plot")
         if not plot.lower().endswith((".png", ".svg")):
             raise SymparamError(f"--plot {plot}: the file must end in .png or .svg.")
     swept = {a.name for a in axes}
