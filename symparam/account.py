@@ -25,7 +25,7 @@ PLURAL = {"weight": "weights", "bias": "biases", "scale": "scales", "offset": "o
           "statistic": "statistics"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Quantity:
     """A count at the bound values and before binding, each in its one readable form."""
     value: sympy.Expr
@@ -37,7 +37,7 @@ class Quantity:
         return self.value != self.symbolic
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Term:
     """One variable of a layer: the bound record's variable and its axes in the spec's sizes."""
     variable: Variable
@@ -48,7 +48,7 @@ class Term:
         return self.variable.size
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class LayerAccount:
     position: int                    # 1-based, in the network (blocks expanded): as the table numbers it
     record: LayerRecord              # at the bound values
@@ -121,7 +121,7 @@ class LayerAccount:
         return " ".join(filter(None, (self.formula(), f"({note})" if note else "")))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Assumption:
     """A condition not decided by the bindings: where it comes from and what it says, in symparam's syntax."""
     layer: str | None                # the full layer name; None for the network's own (its input sizes)
@@ -135,7 +135,7 @@ class Assumption:
         return spec_text(self.relation)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Account:
     net: Network                     # the derived network at its bindings (net.unbound before them)
     layers: tuple[LayerAccount, ...]

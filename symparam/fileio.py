@@ -21,20 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from .errors import SymparamError
+from .errors import Interrupted, SymparamError
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
-
-
-class Interrupted(BaseException):
-    """A signal stopped a write; its temporary file is removed. The command exits with `status` (128 + signal)."""
-
-    def __init__(self, signum: int, path: str) -> None:
-        self.signum = signum
-        self.status = 128 + signum
-        super().__init__(f"interrupted by {signal.Signals(signum).name} while writing {path}.")
 
 
 def check_outputs(outputs: dict[str, str | os.PathLike | None], inputs: Iterable[str | os.PathLike] = ()) -> None:

@@ -33,8 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: list[str]) -> int:
     import typer
 
-    from ..errors import SymparamError
-    from ..fileio import Interrupted
+    from ..errors import Interrupted, SymparamError
     from .app import build
 
     # Build only the command being run (when it is named first); anything else gets the whole app.
