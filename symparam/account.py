@@ -25,11 +25,30 @@ PLURAL = {"weight": "weights", "bias": "biases", "scale": "scales", "offset": "o
           "statistic": "statistics"}
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Quantity:
-    """A count at the bound values and before binding, each in its one readable form."""
-    value: sympy.Expr
-    symbolic: sympy.Expr
+    """A count at the bound values and before binding, each in its one readable form (worked out when first read:
+    a renderer pays only for the forms it shows)."""
+
+    __slots__ = ("_raw", "_symbolic_raw", "_formulas", "_group", "_forms")
+
+    def __init__(self, value: sympy.Expr, symbolic: sympy.Expr, formulas=None, group=()) -> None:
+        self._raw, self._symbolic_raw, self._formulas, self._group, self._forms = value, symbolic, formulas, group, {}
+
+    def _form(self, key: str, make):
+        if key not in self._forms:
+            self._forms[key] = make()
+        return self._forms[key]
+
+    @property
+    def value(self) -> sympy.Expr:
+        return self._form("value", lambda: readable(self._raw, self._group))
+
+    @property
+    def symbolic(self) -> sympy.Expr:
+        """Before binding, with the spec's formula defaults put in (d_ff = 4*d_model)."""
+        raw = self._symbolic_raw
+        return self._form("symbolic", lambda: readable(raw.xreplace(self._formulas) if self._formulas else raw,
+                                                       self._group))
 
     @property
     def bound(self) -> bool:
@@ -200,7 +219,7 @@ def build(net: Network) -> Account:
     formulas = {sym.symbols.get(k): v for k, v in sym.symbols.resolve({}, defaults=False).items()}
 
     def quantity(value, symbolic) -> Quantity:
-        return Quantity(readable(value, group), readable(symbolic.xreplace(formulas), group))
+        return Quantity(value, symbolic, formulas, group)
 
     layers = []
     categories, buffer_categories = [], []

@@ -14,6 +14,7 @@ Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Iterator
 
@@ -108,6 +109,13 @@ class _WithNumbers(SymparamLatexPrinter):
         super().__init__({"mul_symbol": "dot", "fold_short_frac": True})   # a/2, not \frac: shapes sit in text
         self.values = values
         self.grouped = grouped   # 2{,}304 in counts; 2304 in shapes, where a comma separates axes
+        self._memo: dict = {}
+
+    def doprint(self, expr) -> str:
+        """Printed once per expression (a deep network repeats the same sizes in every layer)."""
+        if expr not in self._memo:
+            self._memo[expr] = super().doprint(expr)
+        return self._memo[expr]
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
@@ -120,7 +128,8 @@ class _WithNumbers(SymparamLatexPrinter):
 
 def _tidy(expr):
     """floor and ceiling of a sum over one denominator, as people write them: floor((n - 5)/2)."""
-    if expr is None or not isinstance(expr, sympy.Basic):
+    if expr is None or not isinstance(expr, sympy.Basic) or expr.is_Atom \
+            or not expr.has(sympy.floor, sympy.ceiling):
         return expr
     return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)),
                         lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
@@ -130,9 +139,16 @@ _SHAPES = _WithNumbers({})
 _INLINE = _WithNumbers({}, grouped=True)
 
 
+@lru_cache(maxsize=8192)
 def show(expr) -> str:
-    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it."""
+    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it. (Cached: a deep
+    network prints the same sizes thousands of times.)"""
     return _INLINE.doprint(_tidy(expr))
+
+
+@lru_cache(maxsize=8192)
+def _shape_dim(d) -> str:
+    return _SHAPES.doprint(_tidy(d))
 
 
 def _sum(expr) -> Form:
@@ -143,9 +159,10 @@ def _sum(expr) -> Form:
     return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else show(t) for i, t in enumerate(terms))
 
 
-def shape_latex(shape, show=_SHAPES.doprint) -> str:
+def shape_latex(shape, show=None) -> str:
     """(32, 32, 3) as Keras and PyTorch print shapes; an axis of unknown length prints as None."""
-    return "(" + ", ".join(r"\mathrm{None}" if d is None else show(_tidy(d)) for d in shape) + ")"
+    return "(" + ", ".join(r"\mathrm{None}" if d is None else _shape_dim(d) if show is None else show(_tidy(d))
+                           for d in shape) + ")"
 
 
 def _shapes(layer: LayerRecord, show=_SHAPES.doprint) -> str:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy
 
 
 def readable(expr: sympy.Expr, prefer=()) -> sympy.Expr:
-    """The shortest of the expanded, collected and factored forms of a total (a number stays a number).
+    """The shortest of the expanded, collected and factored forms of a total (a number stays a number); cached, as
+    a deep network has the same count in many layers.
 
     `prefer`: symbols to group by first (a network's repeat counts: n_layer·(12·d_model² + 13·d_model) + ...)."""
     if expr.is_number:
         return expr
+    return _readable(expr, tuple(prefer))
+
+
+@lru_cache(maxsize=4096)
+def _readable(expr: sympy.Expr, prefer: tuple) -> sympy.Expr:
     expanded = sympy.expand(expr)
     prefer = [s for s in prefer if s in expanded.free_symbols]
     if prefer:

@@ -76,9 +76,13 @@ def _plain_brackets(tex: str) -> str:
 class _Page:
     def __init__(self) -> None:
         self.convert = _converter()
+        self._memo: dict[str, str] = {}
 
     def math(self, tex: str) -> str:
-        return _tidy(self.convert(_plain_brackets(tex)))
+        """MathML for a formula (converted once: a deep network repeats its formulas)."""
+        if tex not in self._memo:
+            self._memo[tex] = _tidy(self.convert(_plain_brackets(tex)))
+        return self._memo[tex]
 
     def rows(self, rows: list[str]) -> str:
         """Several rows as one formula (MathML does not break lines by itself)."""

@@ -7,31 +7,29 @@ from ..printing import shape_text, text
 from .escape import plain, terminal
 
 
+LARGE = 500   # rows beyond which the table is laid out plainly (rich's layout costs milliseconds a row)
+
+
 def show(a: Account, console, share=None, translation=None, leading=None) -> None:
     """Print the table (and the --share, --convention and --leading sections asked for) to a rich console."""
-    from rich import box
-    from rich.table import Table
-
     a = of(a)
     net = a.net
     graph = any(layer.inputs and i > 0 and layer.inputs != (a.layers[i - 1].name,)
                 for i, layer in enumerate(a.layers))
-    table = Table(title=terminal(f"Network: {net.name} ({net.convention} convention)"), box=box.SIMPLE_HEAD,
-                  title_justify="left")
-    table.add_column("Layer (type)", no_wrap=True)
-    table.add_column("Output Shape")
-    table.add_column("Param formula")
-    table.add_column("Param #", justify="right")
-    if graph:
-        table.add_column("Connected to")
+    title = f"Network: {net.name} ({net.convention} convention)"
+    headers = ["Layer (type)", "Output Shape", "Param formula", "Param #"] + (["Connected to"] if graph else [])
+    rows = []
     for layer in a.layers:
         record = layer.record
         shapes = " ".join(map(shape_text, record.outputs)) if record.outputs else shape_text(record.output_shape)
         row = [f"{layer.name} ({layer.type})", shapes, layer.formula_text() or "—", text(layer.params.value)]
         if graph:
             row.append(", ".join(layer.inputs))
-        table.add_row(*(terminal(cell) for cell in row))
-    console.print(table)
+        rows.append(row)
+    if len(rows) > LARGE:
+        _plain(console, title, headers, rows)
+    else:
+        _rich(console, title, headers, rows)
     for label, q in (("Total params", a.total), ("Trainable params", a.trainable),
                      ("Non-trainable params", a.non_trainable)):
         line = f"[bold]{label}:[/bold] {terminal(text(q.value))}"
@@ -56,6 +54,34 @@ def show(a: Account, console, share=None, translation=None, leading=None) -> Non
     if leading is not None:
         from .sensitivity import leading_table
         leading_table(leading, console)
+
+
+def _rich(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=terminal(title), box=box.SIMPLE_HEAD, title_justify="left")
+    for i, header in enumerate(headers):
+        table.add_column(header, no_wrap=i == 0, justify="right" if header == "Param #" else "left")
+    for row in rows:
+        table.add_row(*(terminal(cell) for cell in row))
+    console.print(table)
+
+
+def _plain(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """The same columns without rich's layout (no wrapping): for networks of thousands of layers."""
+    from rich.cells import cell_len
+
+    cells = [[plain(c) for c in row] for row in [headers, *rows]]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row):
+        return "  " + "   ".join(c.rjust(w) if headers[i] == "Param #" else c + " " * (w - cell_len(c))
+                                  for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    out = [plain(title), "", line(cells[0]), " " + "─" * (sum(widths) + 3 * len(widths) - 1)]
+    out += [line(row) for row in cells[1:]]
+    console.print("\n".join(out) + "\n", highlight=False, markup=False, soft_wrap=True)
 
 
 def render(a: Account, width: int = 160, **options) -> str:
