@@ -300,3 +300,16 @@ def test_imports_point_one_way_even_inside_functions():
                     if there > here and here >= 0:
                         wrong.append(f"{module} imports {name}")
     assert not wrong, wrong
+
+
+def test_one_table_of_formats_drives_the_cli_the_api_and_the_quiz():
+    from symparam.cli.quiz import SHEET_FORMATS
+    from symparam.render import FORMATS, NAMES
+    from symparam.render.quiz import SHEETS
+    assert set(SHEETS) == set(SHEET_FORMATS) == {f.name for f in FORMATS if f.sheet}
+    net = load(str(ROOT / "examples" / "cnn.toml"))
+    for fmt in NAMES:
+        assert net.render(fmt)
+    with pytest.raises(SymparamError, match="one of table, latex"):
+        net.render("pdf")
+    assert main(["derive", str(ROOT / "examples" / "cnn.toml"), "--format", "pdf"]) == 2

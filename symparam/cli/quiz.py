@@ -7,7 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
+from ..render import FORMATS
 from .common import SetOption, bindings
+
+SHEET_FORMATS = tuple(f.name for f in FORMATS if f.sheet)   # the formats symparam writes exercise sheets in
 
 
 def quiz(
@@ -17,7 +20,7 @@ def quiz(
         metavar="NAME=VALUES")] = None,
     count: Annotated[int, typer.Option("--count", help="How many variants (K).")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="The random seed: the same seed gives the same sheet.")] = 0,
-    format_: Annotated[str, typer.Option("--format", help="latex, markdown or html.", metavar="FORMAT")]
+    format_: Annotated[str, typer.Option("--format", help=", ".join(SHEET_FORMATS) + ".", metavar="FORMAT")]
     = "markdown",
     questions: Annotated[str, typer.Option(
         "--questions", help="Question styles: total, layer, shape, largest (comma-separated).")] = "total,layer",
@@ -34,8 +37,8 @@ def quiz(
     from ..render.quiz import SHEETS
     from ..sweep import parse_over
 
-    if format_ not in SHEETS:
-        raise SymparamError(f"--format must be latex, markdown or html. Received: --format {format_}.")
+    if format_ not in SHEET_FORMATS:
+        raise SymparamError(f"--format must be one of {', '.join(SHEET_FORMATS)}. Received: --format {format_}.")
     styles = parse_styles(questions)
     if not vary:
         raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")

@@ -120,4 +120,5 @@ def html_key(name: str, variants: list[Variant]) -> str:
     return _page(f"Answer key: {name}", head_extra, body)
 
 
+# One (sheet, key) pair per format that render.FORMATS marks `sheet`.
 SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key), "html": (html_sheet, html_key)}
