@@ -107,7 +107,9 @@ def parse_binding(text: str) -> tuple[str, int]:
     check_name(name)
     number = value.replace("_", "")
     if not number.isdigit() or not number.isascii() or len(number) > 30 or int(number) < 1:
-        raise SymparamError(f"--set {name} must be a positive integer. Received: --set {name}={value}.")
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise SymparamError(f"--set {name} must be a positive integer of at most 30 digits. Received: --set "
+                            f"{name}={shown}.")
     return name, int(number)
 
 
