@@ -9,7 +9,7 @@ from typing import Mapping
 import sympy
 
 from .errors import SymparamError, layer_where
-from .expr import check_expansion, expansion
+from .expr import check_bound, check_expansion, expansion, product_bound, sum_bound
 from .layers.base import Build
 from .model import Condition, LayerRecord, Network, Shape
 from .spec import MAX_LAYERS, LayerSpec, Spec, check_symbols
@@ -88,26 +88,31 @@ MAX_TOTAL_TERMS = 5_000   # terms of a network's expanded total
 
 def _check_sizes(net: Network) -> None:
     """Refuse, before anything expands or prints them, lengths and counts too large to work with: each layer's output
-    lengths and counts (symparam.expr.check_expansion: terms once expanded, digits), the total's terms, the symbols."""
+    lengths and count (symparam.expr: terms once expanded, digits), the total's terms, the number of symbols."""
     check_symbols(net.symbols)
     at = (" at " + ", ".join(f"{k}={v}" for k, v in net.bindings.items())) if net.bindings else ""
-    distinct: dict[sympy.Expr, int] = {}
+    distinct: dict[tuple, tuple[int, LayerRecord]] = {}   # a count met again adds no terms to the total
     for layer in net.layers:
         try:
             for shape in (layer.output_shape, *layer.outputs):
                 for axis, dim in enumerate(shape, start=1):
                     if dim is not None:
                         check_expansion(dim, f"output axis {axis}{at}")
-            for count in (layer.params, layer.buffers):
-                check_expansion(count, f"the parameter count{at}")
-                if not count.is_number:
-                    distinct.setdefault(count, expansion(count)[0])
+            sizes = [product_bound([expansion(d) for d in v.shape]) for v in layer.variables]
+            if not sizes:
+                continue
+            count = product_bound([expansion(layer.repeat), sum_bound(sizes)])
+            check_bound(count, f"the parameter count{at}")
         except SymparamError as exc:
             raise exc.within(layer_where(layer.index, layer.name, layer.type)).in_file(net.source)
-    if sum(distinct.values()) > MAX_TOTAL_TERMS:   # an upper bound; the exact count only when it is over
+        key = (layer.repeat, *(v.shape for v in layer.variables))
+        if key not in distinct and not all(d.is_number for part in key[1:] for d in part):
+            distinct[key] = (count[0], layer)
+    if sum(terms for terms, _ in distinct.values()) > MAX_TOTAL_TERMS:   # a bound: count exactly when it is over
         monomials = set()
-        for count in distinct:
-            monomials.update(term.as_coeff_Mul()[1] for term in sympy.Add.make_args(sympy.expand(count)))
+        for _, layer in distinct.values():
+            expanded = sympy.expand(layer.params + layer.buffers)
+            monomials.update(term.as_coeff_Mul()[1] for term in sympy.Add.make_args(expanded))
             if len(monomials) > MAX_TOTAL_TERMS:
                 raise SymparamError(f"the total would expand to more than {MAX_TOTAL_TERMS:,} terms; symparam works "
                                     f"with at most {MAX_TOTAL_TERMS:,} (a fixed limit: use fewer symbols)"
@@ -402,21 +407,30 @@ def _check_divisors(net: Network, table, shown: str, where_of) -> None:
     for place, condition in _conditions(net):
         if fails(condition.relation):
             raise refuse(condition.key, condition.relation, where_of.get(place, place))
+    found = _zero_divisor(net, fails)   # every size has a condition, so this is a safety net
+    if found and not any(c.relation.xreplace(table) is sympy.false for _, c in _conditions(net)):
+        what, expr, place = found         # (a condition that fails says more: bind reports it)
+        raise refuse(what, expr, where_of.get(place, place))
+
+
+def _zero_divisor(net: Network, fails):
+    """(what, expression, layer name) of the first length of the network for which `fails`, else None."""
     for name, shape in net.inputs.items():
         for axis, dim in enumerate(shape, start=1):
             if dim is not None and fails(dim):
-                raise refuse(f"input {name} axis {axis}", dim, "[network]")
+                return f"input {name} axis {axis}", dim, "[network]"
     for layer in net.layers:
         for shape in (layer.output_shape, *layer.outputs):
             for axis, dim in enumerate(shape, start=1):
                 if dim is not None and fails(dim):
-                    raise refuse(f"output axis {axis}", dim, where_of[layer.name])
+                    return f"output axis {axis}", dim, layer.name
         for v in layer.variables:
             for dim in v.shape:
                 if fails(dim):
-                    raise refuse(f"the {v.name}'s shape", dim, where_of[layer.name])
+                    return f"the {v.name}'s shape", dim, layer.name
         if fails(layer.repeat):
-            raise refuse("repeat", layer.repeat, where_of[layer.name])
+            return "repeat", layer.repeat, layer.name
+    return None
 
 
 @lru_cache(maxsize=1 << 14)

@@ -158,8 +158,11 @@ def _bounded(value: sympy.Expr, degree: int) -> tuple[sympy.Expr, int]:
     return value, degree
 
 
+Bound = tuple[int, int]   # (terms once expanded, bits of the largest number): upper bounds
+
+
 @lru_cache(maxsize=1 << 16)
-def expansion(expr: sympy.Basic) -> tuple[int, int]:
+def expansion(expr: sympy.Basic) -> Bound:
     """Upper bounds on sympy.expand(expr), worked out without expanding: its number of terms, and the bit length of
     the largest number in it. A sum's terms add up, a product's multiply, a sum of t terms to the power e has at most
     C(t + e - 1, e) (the multinomial count: (a+...+j)**16 has 2,042,975); floor, min, max and mod keep their
@@ -169,23 +172,30 @@ def expansion(expr: sympy.Basic) -> tuple[int, int]:
     if not expr.args:
         return 1, 1
     parts = [expansion(arg) for arg in expr.args]
-    bits = max(b for _, b in parts)
     if expr.is_Add:
-        return _capped(sum(t for t, _ in parts)), bits + len(parts).bit_length()
+        return sum_bound(parts)
     if expr.is_Mul:
-        terms = 1
-        for t, _ in parts:
-            terms = _capped(terms * t)
-        return terms, sum(b for _, b in parts)
+        return product_bound(parts)
     if expr.is_Pow and expr.exp.is_Integer:
-        (terms, base_bits), e = parts[0], abs(int(expr.exp))
+        (terms, bits), e = parts[0], abs(int(expr.exp))
         count = 1
         for i in range(min(e, _CAP) if terms > 1 else 0):   # C(terms + e - 1, e), stopped once past the cap
             count = _capped(count * (terms + i) // (i + 1))
             if count > MAX_TERMS:
                 break
-        return count, base_bits * e
-    return _capped(sum(t for t, _ in parts)), bits
+        return count, bits * e
+    return _capped(sum(t for t, _ in parts)), max(b for _, b in parts)
+
+
+def sum_bound(parts: list[Bound]) -> Bound:
+    return _capped(sum(t for t, _ in parts)), max(b for _, b in parts) + len(parts).bit_length()
+
+
+def product_bound(parts: list[Bound]) -> Bound:
+    terms = 1
+    for t, _ in parts:
+        terms = _capped(terms * t)
+    return terms, sum(b for _, b in parts)
 
 
 _CAP = MAX_TERMS + 1
@@ -197,7 +207,11 @@ def _capped(terms: int) -> int:
 
 def check_expansion(expr: sympy.Basic, what: str) -> None:
     """Refuse an expression whose expanded form would be too large to work with (before anything expands it)."""
-    terms, bits = expansion(expr)
+    check_bound(expansion(expr), what)
+
+
+def check_bound(bound: Bound, what: str) -> None:
+    terms, bits = bound
     if terms > MAX_TERMS:
         raise SymparamError(f"{what} would expand to more than {MAX_TERMS:,} terms; symparam works with at most "
                             f"{MAX_TERMS:,} (a fixed limit: write it with fewer symbols or a lower power)")

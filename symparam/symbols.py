@@ -8,7 +8,7 @@ from typing import Iterable, Mapping
 import sympy
 
 from .errors import SymparamError, show
-from .expr import GRAMMAR, check_name, parse_expression
+from .expr import GRAMMAR, check_expansion, check_name, parse_expression
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class SymbolTable:
                 needed = {s.name for s in info.default.free_symbols}
                 if needed <= set(values):
                     value = info.default.xreplace({self._info[k].symbol: sympy.Integer(values[k]) for k in needed})
+                    check_expansion(value, f"[symbols] {name}: the default {info.default}")   # before the next uses it
                     if not (value.is_Integer and value >= 1):
                         raise SymparamError(f"[symbols] {name}: the default {info.default} is {value} here; it must "
                                             f"come to a positive integer.")
