@@ -14,7 +14,7 @@ from typing import Callable
 
 import sympy
 
-from .errors import SymparamError
+from .errors import SymparamError, show
 
 MAX_TEXT = 200          # characters in one size expression
 MAX_LITERAL_BITS = 64   # integer literals up to 2**64
@@ -70,7 +70,7 @@ def check_name(name: str) -> str:
             or name in _FUNCTIONS or len(name) > MAX_NAME or name in ("None", "True", "False")):
         raise SymparamError(
             f"a symbol name must be an ASCII identifier of at most {MAX_NAME} characters, not starting with '_' "
-            f"and not one of min, max, floor, ceil, not {name!r}")
+            f"and not one of min, max, floor, ceil, not {show(name)}")
     return name
 
 

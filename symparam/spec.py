@@ -88,7 +88,7 @@ def load(path: str | Path) -> Spec:
     except OSError as exc:
         raise SymparamError(f"cannot read the spec: {exc.strerror or exc}").in_file(source) from None
     if len(data) > MAX_FILE:
-        raise SymparamError(f"the spec is larger than {MAX_FILE // (1024 * 1024)} MiB").in_file(source)
+        raise SymparamError(f"the spec is larger than {MAX_FILE // (1024 * 1024)} MiB (a fixed limit)").in_file(source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -138,7 +138,8 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     if not raw_layers:
         raise SymparamError("the spec has no [[layers]].")
     if len(raw_layers) > MAX_LAYERS:
-        raise SymparamError(f"the spec has more than {MAX_LAYERS} layers.")
+        raise SymparamError(f"the spec has {len(raw_layers):,} layers; symparam builds at most {MAX_LAYERS:,} (a fixed "
+                            f"limit).")
     blocks = _blocks(document.get("blocks", {}))
     layers = _layers(raw_layers, symbols, convention, blocks)
     outputs = network.get("outputs", [])

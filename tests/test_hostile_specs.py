@@ -91,6 +91,11 @@ def test_a_bad_symbol_name_with_an_escape_is_shown_escaped(capsys, write_spec):
     refused(capsys, path, "[symbols] n\\x1b[2J", "symbol name")
 
 
+def test_a_long_bad_symbol_name_is_a_short_line(capsys):
+    line = refused(capsys, "examples/cnn.toml", "symbol name", argv=("--set", "x" * 5000 + "-=3"))
+    assert len(line) < 300
+
+
 def test_a_file_name_with_an_escape_is_not_printed_raw(capsys, tmp_path):
     path = tmp_path / "net\x1b[2J.toml"
     path.write_text('[network]\ninput = [8]\n' + DENSE, encoding="utf-8")
@@ -279,35 +284,55 @@ def test_collect_is_sympys_collect(parts, order, used):
 # --- fuzz: small hostile specs through the command line --------------------------------------------------------------
 
 hostile_text = st.text(st.sampled_from(list("ab_ \\$%&#{}<>\"'`\n\t\x1b\x07\x7f\u202e\u200b\u2028éλ网😀")), max_size=8)
-sizes = st.one_of(st.integers(-3, 9), st.sampled_from([
-    "n", "m", "-n", "n - m", "n // (m - 3)", "n % (m - 3) + 1", "max(1, n // (m - 3))", "min(n, m)", "(n + m)**16",
-    "n**16*m**16*n**16*m**16", "ceil(n / (m - 2))", "2**64", "n / 2", "(a+b+c+d+e+f)**9", "0", "none",
-]))
-layer = st.fixed_dictionaries({"type": st.sampled_from(["Dense", "Flatten", "Conv1D", "Embedding", "LSTM", "Bogus"])},
-                              optional={"name": hostile_text, "units": sizes, "filters": sizes,
-                                        "kernel_size": sizes, "input_dim": sizes, "output_dim": sizes})
+names = st.one_of(st.sampled_from(["Net", "Δίκτυο", "网络", "x" * 129]), hostile_text)
+hostile_sizes = st.one_of(st.integers(-3, 9), st.sampled_from([
+    "-n", "n - m", "(n + m)**16", "n**16*m**16*n**16*m**16", "2**64", "n / 2", "(a+b+c+d+e+f)**9", "0", "none", "",
+    "n.real", 10**30]))
+sizes = st.one_of(st.sampled_from(["n", "m", "k", "n // (m - 3)", "n % (m - 3) + 1", "max(1, n // (m - 3))",
+                                   "min(n, m)", "ceil(n / (m - 2))", "2*n", "n*m", "(n + m)**3", 3, 8]), hostile_sizes)
+layer = st.one_of(
+    st.fixed_dictionaries({"type": st.just("Dense"), "units": sizes}, optional={"name": names}),
+    st.fixed_dictionaries({"type": st.just("Flatten")}, optional={"name": names}),
+    st.fixed_dictionaries({"type": st.just("Conv1D"), "filters": sizes,
+                           "kernel_size": st.sampled_from([1, 3, "m - 3", "m"])}, optional={"strides": sizes}),
+    st.fixed_dictionaries({"type": st.sampled_from(["Dense", "Flatten", "Conv1D", "Embedding", "LSTM", "Bogus"])},
+                          optional={"name": names, "units": sizes, "filters": sizes, "kernel_size": sizes,
+                                    "input_dim": sizes, "output_dim": sizes}),
+)
+blocks = st.sampled_from([
+    "",
+    '[blocks.u]\nargs = { w = "n" }\n[[blocks.u.layers]]\ntype = "Dense"\nunits = "w"\n',
+    '[blocks.u]\nargs = { w = "required" }\n[[blocks.u.layers]]\ntype = "Dense"\nunits = "w // (m - 3)"\n',
+    '[blocks.u]\n[[blocks.u.layers]]\ntype = "u"\n',    # uses itself
+])
+uses = st.sampled_from(["", '[[layers]]\ntype = "u"\n', '[[layers]]\ntype = "u"\nw = "m % 2 + 1"\nrepeat = "n - 7"\n',
+                        '[[layers]]\ntype = "Dense"\nunits = "n"\nrepeat = "m // (n - 8)"\n'])
+defaults = st.sampled_from(["", 'k = { default = "n**16*n**16*n**16*n**16" }', 'k = { default = "m - 10" }',
+                            'k = { default = "n // (m - 5)" }'])
 
 
-def spec_text(network_name, doc, input_shape, layers) -> str:
+def spec_text(network_name, doc, input_shape, layers, block="", use="", default="") -> str:
     lines = ["[network]", f"input = [{', '.join(toml_string(s) if isinstance(s, str) else str(s) for s in input_shape)}]"]
     if network_name is not None:
         lines.append(f"name = {toml_string(network_name)}")
-    lines += ["[symbols]", f"n = {{ default = 8, doc = {toml_string(doc)} }}", "m = 5"]
+    lines += ["[symbols]", f"n = {{ default = 8, doc = {toml_string(doc)} }}", "m = 5", default]
     for table in layers:
         lines.append("[[layers]]")
         lines += [f"{k} = {toml_string(v) if isinstance(v, str) else v}" for k, v in table.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + use + block
 
 
-@given(st.one_of(st.none(), hostile_text), hostile_text, st.lists(sizes, min_size=1, max_size=3),
-       st.lists(layer, min_size=1, max_size=3),
-       st.lists(st.sampled_from(["m=3", "m=2", "n=1", "n=" + "9" * 40, "m=x", "q=1"]), max_size=2),
-       st.sampled_from(["table", "json", "latex", "markdown", "html"]))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_fuzz_hostile_specs_never_traceback(tmp_path, capsys, network_name, doc, shape, layers, sets, fmt):
+@given(st.one_of(st.none(), names), st.one_of(st.just(""), hostile_text), st.lists(sizes, min_size=1, max_size=3),
+       st.lists(layer, min_size=1, max_size=3), blocks, uses, defaults,
+       st.lists(st.sampled_from(["m=3", "m=2", "n=1", "k=2", "n=" + "9" * 30, "n=" + "9" * 40, "m=x", "q=1"]),
+                max_size=2),
+       st.sampled_from(["table", "json", "latex", "markdown", "html"]), st.sampled_from([[], ["--symbolic"]]))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_hostile_specs_never_traceback(tmp_path, capsys, network_name, doc, shape, layers, block, use, default,
+                                            sets, fmt, symbolic):
     path = tmp_path / "fuzz.toml"
-    path.write_text(spec_text(network_name, doc, shape, layers), encoding="utf-8")
-    argv = ["derive", str(path), "--format", fmt]
+    path.write_text(spec_text(network_name, doc, shape, layers, block, use, default), encoding="utf-8")
+    argv = ["derive", str(path), "--format", fmt, *symbolic]
     for binding in sets:
         argv += ["--set", binding]
     code = main(argv)
