@@ -120,11 +120,12 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     if not isinstance(network, dict):
         raise SymparamError(f"[network] must be a table. Received: network = {show(network)}.")
     _only(network, _NETWORK, "[network]", "keys")
-    name = network.get("name", escaped(Path(source).stem) if source != "<spec>" else "network")
-    try:
-        _check_text(name, "name", MAX_NAME)
-    except SymparamError as exc:
-        raise exc.within("[network]")
+    name = escaped(Path(source).stem)[:MAX_NAME] if source != "<spec>" else "network"   # the file's, made printable
+    if "name" in network:
+        try:
+            name = _check_text(network["name"], "name", MAX_NAME)
+        except SymparamError as exc:
+            raise exc.within("[network]")
     convention = network.get("convention", "keras")
     if convention not in CONVENTIONS:
         raise SymparamError(f"convention must be one of {', '.join(map(repr, CONVENTIONS))}. "

@@ -106,6 +106,14 @@ def test_a_file_name_with_an_escape_is_not_printed_raw(capsys, tmp_path):
     refused(capsys, path, "net\\x1b[2J.toml", "units")
 
 
+def test_a_long_file_name_is_still_a_network_name(capsys, tmp_path):
+    """Guard: the name a spec does not give comes from its file, whatever the file is called."""
+    path = tmp_path / ("n" * 200 + ".toml")
+    path.write_text('[network]\ninput = [8]\n' + DENSE, encoding="utf-8")
+    code, out, err = run(capsys, "derive", path)
+    assert (code, err) == (0, "")
+
+
 def test_names_in_any_script_are_fine(capsys, write_spec):
     """Guard: the rule refuses control characters, not letters (Greek, CJK, accents)."""
     path = write_spec('[network]\nname = "Δίκτυο 网络 café"\ninput = ["width"]\n[symbols]\nwidth = 4\n'
