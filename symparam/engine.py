@@ -442,7 +442,11 @@ def resolved(net: Network, given: Mapping[str, int] | None = None, *, defaults: 
              free: Iterable[str] = ()) -> Network:
     """`net` bound to the `given` numbers and its resolved defaults (SymbolTable.resolve): how the API and every
     command bind a network. `defaults` False is --symbolic; `free` are the symbols a sweep or a solve varies."""
-    return bind(net, net.symbols.resolve(given, defaults=defaults, free=free))
+    try:
+        values = net.symbols.resolve(given, defaults=defaults, free=free)
+    except SymparamError as exc:
+        raise exc.in_file(net.source)
+    return bind(net, values)
 
 
 def derive_file(path, bindings: Mapping[str, int] | None = None, use_defaults: bool = True,
