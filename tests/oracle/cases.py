@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
@@ -53,8 +53,16 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Heal
 
 CALL_BATCH = 11   # Keras cases with called=True run on this batch: longer than any generated axis
 
-_SIDES = {"keras": ("keras_facts", "keras_case_facts", "Keras", "the Keras oracle needs keras 3 and torch"),
-          "torch": ("torch_facts", "torch_case_facts", "torch", "the PyTorch oracle needs torch")}
+
+class _Side(NamedTuple):
+    module: str      # the framework half of this helper, in this package
+    function: str    # its Case -> Facts function
+    who: str         # the framework, as messages name it
+    needs: str       # why a test skips without it
+
+
+_SIDES = {"keras": _Side("keras_facts", "keras_case_facts", "Keras", "the Keras oracle needs keras 3 and torch"),
+          "torch": _Side("torch_facts", "torch_case_facts", "torch", "the PyTorch oracle needs torch")}
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class Generated:
     """Generated cases of one kind, as a family module's GENERATED declares them for its parametrized test."""
     cases: st.SearchStrategy[Case]
     max_examples: int
-    check: Callable[[Case], None] | None = field(default=None)   # default: assert_matches
+    check: Callable[[Case], None] | None = None   # default: assert_matches
 
 
 def tupled(value: Any) -> Any:
@@ -138,16 +146,16 @@ def require(name: str):
     """The framework module (keras, torch), or a skip with the reason when it is not installed."""
     if name == "keras":
         os.environ.setdefault("KERAS_BACKEND", "torch")   # Keras picks its backend when first imported
-        pytest.importorskip("torch", reason=f"{_SIDES['keras'][3]} (pip install '.[oracle]')")
-    return pytest.importorskip(name, reason=f"{_SIDES[name][3]} (pip install '.[oracle]')")
+        pytest.importorskip("torch", reason=f"{_SIDES['keras'].needs} (pip install '.[oracle]')")
+    return pytest.importorskip(name, reason=f"{_SIDES[name].needs} (pip install '.[oracle]')")
 
 
 def framework_facts(case: Case) -> Facts:
     """What the real framework builds for `case`, or Refused (skips when the framework is absent)."""
-    module, function, _, _ = _SIDES[case.dialect]
+    side = _SIDES[case.dialect]
     require(case.dialect)
-    side = importlib.import_module(f"{__package__}.{module}" if __package__ else module)
-    return getattr(side, function)(case)
+    module = importlib.import_module(f"{__package__}.{side.module}" if __package__ else side.module)
+    return getattr(module, side.function)(case)
 
 
 def _spec_shape(shape: Shape) -> list:
@@ -197,7 +205,7 @@ def assert_refused(case: Case, why: str) -> None:
 
 def assert_matches(case: Case) -> None:
     """symparam agrees with the framework on `case`: the same facts, or both refuse."""
-    who = _SIDES[case.dialect][2]
+    who = _SIDES[case.dialect].who
     try:
         expected = framework_facts(case)
     except Refused as refused:
