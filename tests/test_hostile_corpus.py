@@ -111,34 +111,32 @@ def toml_string(text: str) -> str:
 
 
 def corpus_spec(names: list[str], title: str, docs: tuple[str, str, str], opaque: str, units: int = 4) -> str:
-    """A network using every name: a named input, a Conv1D (a condition on T), Dense layers, a block used once,
-    an Embedding on a second input, an Add, and a Dense whose kernel is tied to the embedding."""
-    names = list(names)
+    """A network using every name: named inputs, a Conv1D, Dense layers, a block used once, an Embedding on the
+    second input, an Add, a Dense whose kernel is tied to the embedding, and a pooling output (a condition on T)."""
     q = toml_string
-    source, tokens, block, use, inner_a, inner_b, conv, embed, add, head = names[:10]
-    dense = names[10:] or ["plain"]
+    source, tokens, block, use, inner_a, inner_b, conv, embed, add, head, pool = names[:11]
+    dense = names[11:] or ["plain"]
     lines = ["[network]", f"name = {q(title)}", f"input = {{ {q(source)} = [\"T\", \"d\"], {q(tokens)} = [\"T\"] }}",
-             "", "[symbols]", f"T = {{ default = 16, doc = {q(docs[0])} }}", f"d = {{ default = 8, doc = {q(docs[1])} }}",
-             f"V = {{ default = 50, doc = {q(docs[2])} }}", "",
+             f"outputs = [{q(head)}, {q(pool)}]", "", "[symbols]", f"T = {{ default = 16, doc = {q(docs[0])} }}",
+             f"d = {{ default = 8, doc = {q(docs[1])} }}", f"V = {{ default = 50, doc = {q(docs[2])} }}", "",
              f"[blocks.{q(block)}]", 'args = { w = "required" }', 'inputs = ["x"]', f"output = {q(inner_b)}", "",
              f"[[blocks.{q(block)}.layers]]", 'type = "Dense"', f"name = {q(inner_a)}", 'units = "w"', "",
              f"[[blocks.{q(block)}.layers]]", 'type = "Dense"', f"name = {q(inner_b)}", 'units = "w"',
              f"kernel_initializer = {q(opaque)}", "",
              "[[layers]]", 'type = "Conv1D"', f"name = {q(conv)}", 'filters = "d"', "kernel_size = 3",
              'padding = "same"', f"inputs = [{q(source)}]", ""]
-    previous = conv
     for i, name in enumerate(dense):
         lines += ["[[layers]]", 'type = "Dense"', f"name = {q(name)}", f"units = {units if i % 3 == 1 else q('d')}",
                   *([f"kernel_initializer = {q(opaque)}"] if i % 4 == 0 else []), ""]
-        previous = name
     lines += ["[[layers]]", 'type = "Dense"', 'name = "to_d"', 'units = "d"', "",
               "[[layers]]", f"type = {q(block)}", f"name = {q(use)}", 'w = "d"', "",
               "[[layers]]", 'type = "Embedding"', f"name = {q(embed)}", 'input_dim = "V"', 'output_dim = "d"',
               f"inputs = [{q(tokens)}]", "",
               "[[layers]]", 'type = "Add"', f"name = {q(add)}", f"inputs = [{q(use)}, {q(embed)}]", "",
               "[[layers]]", 'type = "Dense"', f"name = {q(head)}", 'units = "V"', "use_bias = false",
-              f"tie = {{ kernel = {q(embed + '/embeddings')} }}", ""]
-    del previous
+              f"tie = {{ kernel = {q(embed + '/embeddings')} }}", "",
+              "[[layers]]", 'type = "MaxPooling1D"', f"name = {q(pool)}", "pool_size = 4", f"inputs = [{q(source)}]",
+              ""]
     return "\n".join(lines)
 
 
@@ -146,9 +144,15 @@ def hostile_names(seed: int, extra=()) -> list[str]:
     """Printable hostile names (a spec's layer names must be printable), no '/' where a path needs one."""
     names = combine(PRINTABLE + tuple(extra), seed)
     names.sort(key=lambda n: r"\input" in n)   # the names a test looks for in the PDFs: among the plain layers
-    # The block, its layers, the embedding (tied by "name/embeddings") and the Add's input are named in paths.
+    # Names in paths ("use/layer" in the block, "name/embeddings" in the tie) and the others of corpus_spec's
+    # first eleven roles hold no '/'.
     slashless = [n.replace("/", "∕") for n in names]
-    return slashless[:10] + names[10:]
+    return slashless[:11] + names[11:]
+
+
+def layer_names(names: list[str]) -> set[str]:
+    """The full names of corpus_spec's layers (the block's carry its use's name)."""
+    return set(names[6:]) | {f"{names[3]}/{names[4]}", f"{names[3]}/{names[5]}", "to_d"}
 
 
 def plain_names(count: int) -> list[str]:
@@ -156,10 +160,10 @@ def plain_names(count: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def _no_warnings():
+def no_warnings():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        yield caught
+        yield
     assert not [str(w.message) for w in caught], "a warning would reach stderr"
 
 
@@ -167,7 +171,7 @@ def run(capsys, *args: str, ok=(0,)) -> tuple[int, str, str]:
     """The CLI in this process: no traceback, the exit status in `ok` (or 2 with one error line), and a terminal
     that gets no control character."""
     capsys.readouterr()
-    with _no_warnings():
+    with no_warnings():
         status = main([str(a) for a in args])
     out, err = capsys.readouterr()
     assert status in (*ok, 2), (args, status, err)
@@ -318,7 +322,8 @@ def assert_nothing_ran(dom: str) -> None:
 def write_pair(tmp_path: Path, seed: int, extra=()) -> tuple[Path, Path, list[str]]:
     """The hostile spec and its plain twin (the same network, names and docs of plain words)."""
     names = hostile_names(seed, extra)
-    docs = tuple(combine(PRINTABLE, seed + 1, limit=300)[:3])
+    words = " ".join(combine(PRINTABLE, seed + 1))
+    docs = (words[:490], words[490:980], words[980:1470])   # a doc holds at most 500 characters
     hostile = tmp_path / "hostile.toml"
     hostile.write_text(corpus_spec(names, names[-1] + " " + names[0], docs, names[3]), encoding="utf-8")
     twin = tmp_path / "twin.toml"
@@ -366,8 +371,7 @@ def test_corpus_json_reads_back_every_name(capsys, tmp_path):
     hostile, _, names = write_pair(tmp_path, seed=12)
     _, text, _ = run(capsys, "derive", hostile, "--json", "--share", "--leading", "--convention", "torch")
     doc = json.loads(text)
-    layer_names = {layer["name"] for layer in doc["layers"]}
-    assert set(names[4:]) - {names[4], names[5]} <= layer_names   # the block's layers carry the use's name
+    assert {layer["name"] for layer in doc["layers"]} == layer_names(names)
     assert doc["network"] == names[-1] + " " + names[0]
 
 
@@ -386,8 +390,7 @@ def test_corpus_html_and_markdown_run_no_script(capsys, tmp_path):
     for key in ("html --share", "html --symbolic", "quiz html sheet", "quiz html key", "explore"):
         text = assert_same_elements(texts[key], plain[key], key)
         if key != "explore":
-            layers = [n for n in names[6:] if n not in (names[4], names[5])]
-            assert all(name in text for name in layers), "a name was mangled"
+            assert all(name in text for name in layer_names(names)), "a name was mangled"
         pages[key] = texts[key]
     markdown_keys = ("markdown --share", "markdown --symbolic", "quiz markdown sheet", "quiz markdown key")
     for extensions in (("tables", "attr_list", "md_in_html", "pymdownx.arithmatex"), ()):
@@ -429,7 +432,7 @@ def test_corpus_terminal_commands(capsys, tmp_path):
         run(capsys, "quiz", hostile, "--vary", "d=4,8", "--format", fmt)
 
 
-def control_spec(tmp_path: Path) -> Path:
+def control_spec(tmp_path: Path) -> tuple[Path, Path]:
     """Control characters where a spec can hold any string: the network's name, docs, an opaque argument, and the
     file's name (a network without a name takes its file's)."""
     title = "".join(TERMINAL[:12]) + "net\n# injected heading"
@@ -505,23 +508,21 @@ def test_renderers_drop_or_show_control_characters(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(corpus_spec(plain_names(12), "net", ("a", "b", "c"), "x"), encoding="utf-8")
     net = derive_file(str(spec), {})
-    controls = [c for c in TERMINAL]
-    names = {f"layer{i}": f"l{i} " + controls[i % len(controls)] + controls[(i + 5) % len(controls)] + "\n# x"
+    names = {f"layer{i}": f"l{i} " + TERMINAL[i % len(TERMINAL)] + TERMINAL[(i + 5) % len(TERMINAL)] + "\n# x"
              for i in range(12)}
     bad = poisoned(net, names, "".join(TERMINAL) + "title\n# heading", "".join(TERMINAL) + "doc")
     account = build(bad)
+    share, lead, twin = analyse(account), leading(account), translate(bad, "torch")
     texts = {}
     for fmt in FORMATS:
-        options = {"share": analyse(account)} if fmt.name != "table" else {}
-        if fmt.name in ("table", "json"):
-            options.update(leading=leading(account), translation=translate(bad, "torch"), **options)
+        options = {"share": share, **({"leading": lead, "translation": twin} if fmt.name in ("table", "json") else {})}
         texts[fmt.name] = render(account, fmt.name, **options)
     texts["explore"] = explore(account)
     variants = make(bad, [parse_over("d=4,8")], 2, 0, ("total", "layer", "shape", "largest"))
     for fmt, (sheet, key) in SHEETS.items():
         texts[f"{fmt} sheet"], texts[f"{fmt} key"] = sheet(bad.name, variants), key(bad.name, variants)
     console = Console(file=io.StringIO(), width=200, color_system=None, emoji=False)
-    show(account, console, share=analyse(account), translation=translate(bad, "torch"), leading=leading(account))
+    show(account, console, share=share, translation=twin, leading=lead)
     diff_table(compare(account, account), console)
     result = sweep(poisoned(derive_file(str(spec), {}, free={"d"}), names, "t", "d"), [parse_over("d=4:5")],
                    per_layer=True)

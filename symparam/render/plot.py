@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from ..sweep import SweepResult
 from .escape import plain
 
 MAX_LINES = 12
+
+
+def _words(text: str, width: int) -> str:
+    """A label of plain words (a doc may be long): control characters shown as escapes, lines of `width`."""
+    return "\n".join(textwrap.wrap(plain(text), width)) or plain(text)
 
 
 def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -> bytes:
@@ -60,7 +66,8 @@ def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -
     if valid_totals.min() > 0 and valid_totals.max() / valid_totals.min() >= 100:
         ax.set_yscale("log")
     # A doc is plain words: matplotlib must not read $...$ in it as mathtext (parse_math=False).
-    ax.set_xlabel(plain(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else "")), parse_math=False)
+    ax.set_xlabel(_words(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""), 70),
+                  parse_math=False)
     ax.set_ylabel("total parameters (count)")
     title = "Total parameters vs " + first.name
     if fixed:
@@ -70,7 +77,7 @@ def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -
     if len(result.axes) > 1:
         second = result.axes[1]
         legend = ax.legend(fontsize="small", title_fontsize="small",
-                           title=plain(f"{second.name}: {docs[second.name]}") if docs.get(second.name) else None)
+                           title=_words(f"{second.name}: {docs[second.name]}", 40) if docs.get(second.name) else None)
         legend.get_title().set_parse_math(False)
     buffer = io.BytesIO()
     with warnings.catch_warnings():   # a letter the font lacks (CJK in a doc) is drawn as a box, not told on stderr
