@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import io
+import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import SymparamError
 from ..sweep import SweepResult
+from .escape import plain
 
 MAX_LINES = 12
+
+
+def _words(text: str, width: int) -> str:
+    """A label of plain words (a doc may be long): control characters shown as escapes, lines of `width`."""
+    return "\n".join(textwrap.wrap(plain(text), width)) or plain(text)
 
 
 def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -> bytes:
@@ -57,19 +65,24 @@ def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -
     valid_totals = totals[result.valid].astype(float)
     if valid_totals.min() > 0 and valid_totals.max() / valid_totals.min() >= 100:
         ax.set_yscale("log")
-    ax.set_xlabel(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""))
+    # A doc is plain words: matplotlib must not read $...$ in it as mathtext (parse_math=False).
+    ax.set_xlabel(_words(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""), 70),
+                  parse_math=False)
     ax.set_ylabel("total parameters (count)")
     title = "Total parameters vs " + first.name
     if fixed:
         title += " (" + ", ".join(f"{a.name} = {a.values[0]}" for a in fixed) + ")"
-    ax.set_title(title)
+    ax.set_title(title, parse_math=False)
     ax.grid(True, which="both", alpha=0.3)
     if len(result.axes) > 1:
         second = result.axes[1]
-        ax.legend(fontsize="small", title=f"{second.name}: {docs[second.name]}" if docs.get(second.name) else None,
-                  title_fontsize="small")
+        legend = ax.legend(fontsize="small", title_fontsize="small",
+                           title=_words(f"{second.name}: {docs[second.name]}", 40) if docs.get(second.name) else None)
+        legend.get_title().set_parse_math(False)
     buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format=suffix[1:])
+    with warnings.catch_warnings():   # a letter the font lacks (CJK in a doc) is drawn as a box, not told on stderr
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.tight_layout()
+        fig.savefig(buffer, format=suffix[1:])
     plt.close(fig)
     return buffer.getvalue()

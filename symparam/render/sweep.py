@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from ..sweep import SweepResult
+from .escape import plain, terminal
 
 TABLE_ROWS = 60   # a terminal table shows the first and last rows of a larger grid
 
@@ -33,7 +34,8 @@ def csv(result: SweepResult) -> str:
 
 
 def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"\n') else name
+    name = plain(name)
+    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"') else name
 
 
 def document(result: SweepResult) -> list[dict]:
@@ -55,14 +57,13 @@ def render_json(result: SweepResult) -> str:
 
 def table(result: SweepResult, console) -> None:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     names = _names(result)
     counts = set(_counts(result))
     t = Table(box=box.SIMPLE_HEAD)
     for n in names:
-        t.add_column(escape(n), justify="right")
+        t.add_column(terminal(n), justify="right")
     size = result.size
     shown = range(size) if size <= TABLE_ROWS else [*range(TABLE_ROWS // 2), None, *range(size - TABLE_ROWS // 2, size)]
     for i in shown:
