@@ -4,6 +4,7 @@ every relative link in the docs and the README reaches a file."""
 from __future__ import annotations
 
 import enum
+import shutil
 import os
 import re
 import subprocess
