@@ -86,25 +86,16 @@ def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_o
         if poly is not None and poly.degree() <= 2:
             solved = [r for r in sympy.solve(sympy.Eq(total * per_param, limit), s)]
         return Answer(name, None, None, None, None, relation=relation, solved=solved)
-    if _mods(total, s):
-        raise SymparamError(f"the total takes a remainder of {name} ({total}), so it does not grow with it; "
-                            f"solve cannot search it: sweep {name} instead.")
-
-    search = _Search(net, s, multiple_of, per_param, limit)
+    search = _Search(net, s, multiple_of, per_param, limit, target)
     first = search.first_inside()
     if first is None:
         failed = search.failing(search.threshold, LIMIT // multiple_of)
         raise SymparamError(f"no value of {name} up to 2**64 gives a valid network"
                             + (f": {_explain(failed[0], s)}." if failed else "."))
-    below, edge, skipped = None, None, []
-    if search.fits(first):
-        edge = search.last_fitting(first)
-        below, skipped, proven = search.walk_down(edge, first)
-        if below is None and not proven:
-            raise SymparamError(f"no valid value of {name} among the {WALK:,} largest whose total fits "
-                                f"({_value(edge - WALK + 1, multiple_of)} to {_value(edge, multiple_of)}); "
-                                f"{_reasons(skipped, s)}. Try --multiple-of or sweep {name}.")
-    above, known = search.walk_up(first if edge is None else edge + 1)
+    if _grows(total, s, first * multiple_of, multiple_of):
+        below, edge, skipped, above, known = search.monotone(first)
+    else:
+        below, edge, skipped, above, known = search.scan(first)
     if below is None and above is None:
         why = _reasons(search.failing(search.checks, first), s) if known else f"none among {WALK:,} candidates"
         raise SymparamError(f"no value of {name} gives a valid network ({why}).")
@@ -126,8 +117,9 @@ def _value(k: int, step: int) -> str:
 class _Search:
     """The network's checks split for the search: threshold checks, periodic ones (and their common period)."""
 
-    def __init__(self, net: Network, s: sympy.Symbol, step: int, per_param: int, limit: int) -> None:
+    def __init__(self, net: Network, s: sympy.Symbol, step: int, per_param: int, limit: int, target: bool) -> None:
         self.s, self.step, self.per_param, self.limit, self.total = s, step, per_param, limit, net.total
+        self.target = target
         self.checks = point_checks(net)
         self.threshold: list[Check] = []
         self.periodic: list[Check] = []
@@ -203,6 +195,41 @@ class _Search:
             low, high = (middle, high) if self.fits(middle) else (low, middle)
         return low
 
+    def monotone(self, first: int):
+        """The search when the total provably grows with the symbol: (below, edge, skipped checks, above, known)."""
+        below, edge, skipped = None, None, []
+        if self.fits(first):
+            edge = self.last_fitting(first)
+            below, skipped, proven = self.walk_down(edge, first)
+            if below is None and not proven:
+                raise SymparamError(f"no valid value of {self.s} among the {WALK:,} largest whose total fits "
+                                    f"({(edge - WALK + 1) * self.step:,} to {edge * self.step:,}): "
+                                    f"{_reasons(skipped, self.s)}. Try --multiple-of, or sweep {self.s}.")
+        above, known = self.walk_up(first if edge is None else edge + 1)
+        return below, edge, skipped, above, known
+
+    def scan(self, first: int):
+        """Every candidate of the run where the threshold checks hold, when the total may fall as the symbol grows
+        (a cropping or a stride of it): exact, for a run of at most WALK candidates."""
+        end = first
+        while end - first < WALK and (end + 1) * self.step <= LIMIT and self.inside(end + 1):
+            end += 1
+        if end - first >= WALK:
+            raise SymparamError(f"solve cannot search {self.s} exactly: the total does not provably grow with it "
+                                f"({self.total}), and its valid values run on past {WALK:,} candidates; sweep "
+                                f"{self.s} instead.")
+        fitting = [k for k in range(first, end + 1) if (cost := self.cost(k)) is not None and cost <= self.limit]
+        valid = [k for k in range(first, end + 1) if self.valid(k)]
+        fits = set(fitting)
+        hits = [k for k in valid if self.target and self.cost(k) == self.limit]
+        below = hits[-1] if hits else max((k for k in valid if k in fits), default=None)
+        edge = fitting[-1] if fitting else None
+        skipped: list[Check] = []
+        for k in (k for k in fitting if below is not None and k > below):
+            skipped.extend(c for c in self.failing(self.checks, k) if c not in skipped)
+        above = min((k for k in valid if below is None or k > below), default=None)
+        return below, edge, skipped, above, True
+
     def walk_down(self, edge: int, first: int) -> tuple[int | None, list[Check], bool]:
         """The largest valid candidate in [first, edge]; the checks that failed on the way; whether a miss is
         proven (the walk covered the range, or a whole period)."""
@@ -226,6 +253,46 @@ class _Search:
             if self.valid(k):
                 return k, True
         return None, self.period is not None
+
+
+def _grows(expr, s, start: int, step: int) -> bool:
+    """A proof that `expr` does not decrease from one value of s to the next (start, start + step, ...).
+
+    A polynomial: its forward difference is >= 0 past its largest real root (a positive leading coefficient) and
+    at every value up to that root. Otherwise a polynomial with nonnegative coefficients in s and in floors,
+    ceilings, minima and maxima that are nonnegative at `start` and themselves grow."""
+    if s not in expr.free_symbols:
+        return True
+    if _denominator(expr, s) is not None:
+        delta = sympy.Poly(sympy.expand(expr.xreplace({s: s + step}) - expr), s)
+        if delta.is_zero:
+            return True
+        if delta.LC() < 0:
+            return False
+        top = max((b for (_, b), _ in delta.intervals()), default=None)
+        if top is None or top < start:
+            return True
+        last = int(sympy.floor(top))
+        return (last - start) // step < WALK and all(delta.eval(v) >= 0 for v in range(start, last + 1, step))
+    parts: dict[sympy.Dummy, sympy.Basic] = {}
+
+    def mask(e):
+        if isinstance(e, (sympy.floor, sympy.ceiling, sympy.Min, sympy.Max)) and s in e.free_symbols:
+            d = sympy.Dummy()
+            parts[d] = e
+            return d
+        return e.func(*(mask(a) for a in e.args)) if e.args else e
+
+    masked = mask(expr)
+    try:
+        poly = sympy.Poly(masked, s, *parts)
+    except sympy.PolynomialError:
+        return False
+    if not all(c.is_Rational and (c >= 0 or sum(m) == 0) for m, c in poly.terms()):
+        return False
+    point = {s: sympy.Integer(start)}
+    return all(part.xreplace(point) >= 0 and all(_grows(a, s, start, step) for a in part.args)
+               for part in parts.values())
 
 
 def _mods(expr, s) -> list:

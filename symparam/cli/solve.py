@@ -122,5 +122,6 @@ def _report(answer, name, limit, step, unit, cost, bytes_, target, out) -> None:
     if answer.skipped and answer.value is not None and answer.edge != answer.value:
         first = answer.value + step
         span = f"{name} = {first:,}" if first == answer.edge else f"{name} = {first:,} to {answer.edge:,}"
-        say(f"  {span} would fit but {'is' if first == answer.edge else 'are'} not valid: "
+        would = "would be within the target" if target else "would fit"
+        say(f"  {span} {would} but {'is' if first == answer.edge else 'are'} not valid: "
             + "; ".join(answer.skipped[:3]) + ("; ..." if len(answer.skipped) > 3 else ""))
