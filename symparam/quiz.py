@@ -14,9 +14,11 @@ import sympy
 
 from .errors import SymparamError
 from .model import Network
+from .sweep import Axis, grid_size
 
 STYLES = ("total", "layer", "shape", "largest")
-MAX_VARIANTS = 100_000
+MAX_VARIANTS = 100_000      # combinations of the --vary values, checked in bulk
+MAX_DERIVED = 2_000         # combinations derived one by one when the checks cannot be evaluated in bulk
 
 
 @dataclass
@@ -73,9 +75,11 @@ def _questions(net: Network, styles, rng: random.Random) -> list[Question]:
 
 
 def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> list[Variant]:
-    """K distinct valid variants of `net` (bound except for the varied symbols), with their questions."""
-    from .engine import bind
+    """K distinct valid variants of `net` (bound except for the varied symbols), with their questions.
 
+    The valid combinations are found in bulk (symparam.numeric over the grid, in product order), then K of them are
+    drawn with the seeded generator and only those are derived. A spec whose checks cannot be evaluated in bulk is
+    derived combination by combination, for at most MAX_DERIVED combinations."""
     names = [axis.name for axis in vary]
     symbols = set(net.symbols.names())
     for name in names:
@@ -84,35 +88,69 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
                                 f"{', '.join(net.unbound.free_symbols) or 'none'}.")
     if len(set(names)) != len(names):
         raise SymparamError("--vary names a symbol twice.")
-    grid = 1
-    for axis in vary:
-        grid *= len(set(axis.values))
+    axes = [axis if isinstance(axis.values, range) else Axis(axis.name, tuple(sorted(set(axis.values))))
+            for axis in vary]
+    grid = grid_size(axes)
     if grid > MAX_VARIANTS:
         raise SymparamError(f"--vary gives {grid:,} combinations; at most {MAX_VARIANTS:,}.")
     if count < 1:
         raise SymparamError(f"--count must be a positive integer. Received: --count {count}.")
+    missing = [s for s in net.free_symbols if s not in names]
+    if missing:
+        raise SymparamError(f"symbol(s) {', '.join(missing)} have no value: --set them, --vary them, or declare "
+                            f"defaults.")
     fixed = {k: v for k, v in net.bindings.items() if k not in names}
-    valid = []
-    for combo in itertools.product(*(sorted(set(axis.values)) for axis in vary)):
-        values = dict(zip(names, combo))
-        try:
-            bound = bind(net, {**fixed, **values})
-        except SymparamError:
-            continue
-        if bound.free_symbols or not bound.total.is_number:
-            missing = ", ".join(bound.free_symbols)
-            raise SymparamError(f"symbol(s) {missing} have no value: --set them, --vary them, or declare defaults.")
-        valid.append((values, bound))
+    valid = _valid_combinations(net, axes, fixed)
     if not valid:
         raise SymparamError("no combination of the --vary values gives a valid network (an output shape or a "
                             "condition fails for every one).")
     if count > len(valid):
         raise SymparamError(f"--count {count} is more than the {len(valid)} distinct valid variant(s) the --vary "
                             f"values give.")
-    rng = random.Random(seed)
-    chosen = rng.sample(valid, count)
-    return [Variant(i, values, bound, _questions(bound, styles, rng)) for i, (values, bound) in
-            enumerate(chosen, start=1)]
+    while True:
+        rng = random.Random(seed)
+        chosen = rng.sample(valid, count)
+        bound = [_bind(net, fixed, values) for values in chosen]
+        refused = [values for values, b in zip(chosen, bound) if b is None]
+        if not refused:
+            break
+        valid = [values for values in valid if values not in refused]   # the bulk check let one through
+        if count > len(valid):
+            raise SymparamError(f"--count {count} is more than the {len(valid)} distinct valid variant(s) the "
+                                f"--vary values give.")
+    for b in bound:
+        if b.free_symbols or not b.total.is_number:
+            raise SymparamError(f"symbol(s) {', '.join(b.free_symbols)} have no value: --set them, --vary them, "
+                                f"or declare defaults.")
+    return [Variant(i, values, b, _questions(b, styles, rng)) for i, (values, b) in
+            enumerate(zip(chosen, bound), start=1)]
+
+
+def _bind(net: Network, fixed: dict, values: dict) -> Network | None:
+    from .engine import bind
+    try:
+        return bind(net, {**fixed, **values})
+    except SymparamError:
+        return None
+
+
+def _valid_combinations(net: Network, axes: list[Axis], fixed: dict) -> list[dict[str, int]]:
+    """The valid combinations of the axes' values, in product order (first axis slowest)."""
+    from .numeric import Compiled, NotExact, checks_for
+    from .sweep import Plan, chunks
+
+    names = [axis.name for axis in axes]
+    combos = itertools.product(*(axis.values for axis in axes))
+    try:
+        compiled = Compiled([net.symbols.get(name) for name in names], {}, checks_for(net))
+    except NotExact:
+        if grid_size(axes) > MAX_DERIVED:
+            raise SymparamError(f"--vary gives {grid_size(axes):,} combinations, and this spec's checks cannot be "
+                                f"evaluated in bulk: at most {MAX_DERIVED:,} are derived one by one. Give fewer "
+                                f"values.") from None
+        return [values for combo in combos if _bind(net, fixed, values := dict(zip(names, combo))) is not None]
+    mask = [bool(ok) for part in chunks(Plan(axes, compiled, [], grid_size(axes))) for ok in part.valid]
+    return [dict(zip(names, combo)) for combo, ok in zip(combos, mask) if ok]
 
 
 def describe(net: Network) -> list[str]:

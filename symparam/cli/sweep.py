@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from contextlib import contextmanager
 from typing import Annotated, Optional
 
 import typer
@@ -29,7 +32,7 @@ def sweep(
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
     from ..fileio import check_writable, write_atomic
-    from ..sweep import parse_over, run
+    from ..sweep import parse_over, plan
 
     if format_ not in ("table", "csv", "json"):
         raise SymparamError(f"--format must be table, csv or json. Received: --format {format_}.")
@@ -41,9 +44,9 @@ def sweep(
     if output:
         check_writable(output, "--output")
     if plot:
+        from ..render.plot import check as check_plot
         check_writable(plot, "--plot")
-        if not plot.lower().endswith((".png", ".svg")):
-            raise SymparamError(f"--plot {plot}: the file must end in .png or .svg.")
+        check_plot(axes, plot)
     swept = {a.name for a in axes}
     given = bindings(set_)
     for name in swept & set(given):
@@ -53,30 +56,77 @@ def sweep(
     if defaults:
         from ..engine import bind
         net = bind(net, {**given, **defaults})
-    result = _run_with_progress(run, net, axes, per_layer, max_points)
-    if plot:
-        from ..render.plot import render as render_plot
-        docs = {info.symbol.name: info.doc for info in net.symbols}
-        write_atomic(plot, render_plot(result, plot, docs), "--plot")
-    from ..render import sweep as out
-    if format_ == "table" and not output:
-        out.table(result, console())
+    job = plan(net, axes, per_layer=per_layer, max_points=max_points)
+    docs = {info.symbol.name: info.doc for info in net.symbols}
+    with _progress(job) as parts:
+        if format_ == "table" and not output:
+            from ..render.sweep import table
+            drawn = []
+            table(_kept(parts, drawn, plot), console())
+            _write_plot(plot, drawn, docs, write_atomic)
+            return
+        from ..render.sweep import stream
+        fmt = "json" if format_ == "json" else "csv"
+        drawn = []
+        if output:
+            with _atomic_output(output, "--output") as handle:
+                stream(_kept(parts, drawn, plot), fmt, handle.write)
+                _write_plot(plot, drawn, docs, write_atomic)   # a failing chart leaves the old output in place
+        else:
+            stream(_kept(parts, drawn, plot), fmt, sys.stdout.write)
+            _write_plot(plot, drawn, docs, write_atomic)
+
+
+def _kept(parts, drawn: list, plot):
+    """Pass the chunks on, keeping the rows the chart draws (only those) in `drawn`."""
+    from ..render.plot import select
+    for part in parts:
+        if plot:
+            drawn.append(select(part))
+        yield part
+
+
+def _write_plot(plot, drawn, docs, write_atomic) -> None:
+    if not plot:
         return
-    text = out.csv(result) if format_ in ("csv", "table") else out.render_json(result)
-    if output:
-        write_atomic(output, text, "--output")
-    else:
-        sys.stdout.write(text)
+    from ..render.plot import render
+    from ..sweep import join
+    write_atomic(plot, render(join(drawn), plot, docs), "--plot")
 
 
-def _run_with_progress(run, net, axes, per_layer, max_points):
-    from ..sweep import CHUNK, grid_size
+@contextmanager
+def _progress(job):
+    """The chunks, with a progress bar on a terminal for a large grid."""
+    from ..sweep import CHUNK, chunks
 
-    if grid_size(axes) <= CHUNK or not sys.stderr.isatty():
-        return run(net, axes, per_layer=per_layer, max_points=max_points)
+    if job.size <= CHUNK or not sys.stderr.isatty():
+        yield chunks(job)
+        return
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
-        task = progress.add_task("sweeping", total=grid_size(axes))
-        return run(net, axes, per_layer=per_layer, max_points=max_points,
-                   progress=lambda done, total: progress.update(task, completed=done))
+        task = progress.add_task("sweeping", total=job.size)
+        yield chunks(job, lambda done, total: progress.update(task, completed=done))
+
+
+@contextmanager
+def _atomic_output(path: str, option: str):
+    """A text handle on a temporary file beside `path`, renamed over it when the block ends normally and removed
+    otherwise. A stand-in, local to sweep, for fileio.atomic_output (being written on another branch): the two
+    have the same call, and this one should give way to it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise SymparamError(f"{option} {path}: cannot write there ({exc.strerror}).") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise SymparamError(f"{option} {path}: cannot write there ({exc.strerror}).") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
