@@ -86,13 +86,7 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
         if name not in symbols:
             raise SymparamError(f"--vary {name}: the spec has no symbol {name!r}; its symbols are: "
                                 f"{', '.join(net.unbound.free_symbols) or 'none'}.")
-    if len(set(names)) != len(names):
-        raise SymparamError("--vary names a symbol twice.")
-    axes = [axis if isinstance(axis.values, range) else Axis(axis.name, tuple(sorted(set(axis.values))))
-            for axis in vary]
-    grid = grid_size(axes)
-    if grid > MAX_VARIANTS:
-        raise SymparamError(f"--vary gives {grid:,} combinations; at most {MAX_VARIANTS:,}.")
+    axes = check_vary(vary)
     if count < 1:
         raise SymparamError(f"--count must be a positive integer. Received: --count {count}.")
     missing = [s for s in net.free_symbols if s not in names]
@@ -124,6 +118,19 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
                                 f"or declare defaults.")
     return [Variant(i, values, b, _questions(b, styles, rng)) for i, (values, b) in
             enumerate(zip(chosen, bound), start=1)]
+
+
+def check_vary(vary: list[Axis]) -> list[Axis]:
+    """The --vary axes with their distinct values in order, refused past MAX_VARIANTS combinations (cheap)."""
+    names = [axis.name for axis in vary]
+    if len(set(names)) != len(names):
+        raise SymparamError("--vary names a symbol twice.")
+    axes = [axis if isinstance(axis.values, range) else Axis(axis.name, tuple(sorted(set(axis.values))))
+            for axis in vary]
+    grid = grid_size(axes)
+    if grid > MAX_VARIANTS:
+        raise SymparamError(f"--vary gives {grid:,} combinations; at most {MAX_VARIANTS:,}.")
+    return axes
 
 
 def _bind(net: Network, fixed: dict, values: dict) -> Network | None:

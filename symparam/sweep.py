@@ -102,6 +102,17 @@ def grid_size(axes: Sequence[Axis]) -> int:
     return size
 
 
+def check_size(axes: Sequence[Axis], max_points: int = MAX_POINTS) -> int:
+    """The grid's size, refused past `max_points` (cheap: nothing is made)."""
+    size = grid_size(axes)
+    if size == 0:
+        raise SymparamError("the grid is empty.")
+    if size > max_points:
+        raise SymparamError(f"the grid has {size:,} points, more than {max_points:,}; raise the limit with "
+                            f"--max-points if you mean it.")
+    return size
+
+
 @dataclass
 class Plan:
     """A checked, compiled sweep, not yet run."""
@@ -133,12 +144,7 @@ def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_poi
             raise SymparamError(f"--over {axis.name}: the spec has no symbol {axis.name!r}; its symbols are: {known}.")
         if axis.name in net.bindings:
             raise SymparamError(f"--over {axis.name}: the symbol is also bound by --set; sweep it or set it.")
-    size = grid_size(axes)
-    if size == 0:
-        raise SymparamError("the grid is empty.")
-    if size > max_points:
-        raise SymparamError(f"the grid has {size:,} points, more than {max_points:,}; raise the limit with "
-                            f"--max-points if you mean it.")
+    size = check_size(axes, max_points)
     missing = [s for s in net.free_symbols if s not in names]
     if missing:
         raise SymparamError(f"symbol {missing[0]!r} has no value: give it with --set {missing[0]}=VALUE, sweep it "

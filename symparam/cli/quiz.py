@@ -30,7 +30,7 @@ def quiz(
     """Make K variants of an exercise with different numbers, and an answer key with worked solutions."""
     from ..engine import derive_file
     from ..fileio import check_writable, write_atomic
-    from ..quiz import make, parse_styles
+    from ..quiz import check_vary, make, parse_styles
     from ..render.quiz import SHEETS
     from ..sweep import parse_over
 
@@ -40,6 +40,7 @@ def quiz(
     if not vary:
         raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")
     axes = [parse_over(item.replace("--vary", "--over")) for item in vary]
+    check_vary(axes)   # before deriving: a grid too large is refused at once
     for target, option in ((output, "--output"), (answers, "--answers")):
         if target:
             check_writable(target, option)

@@ -32,7 +32,7 @@ def sweep(
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
     from ..fileio import check_writable, write_atomic
-    from ..sweep import parse_over, plan
+    from ..sweep import check_size, parse_over, plan
 
     if format_ not in ("table", "csv", "json"):
         raise SymparamError(f"--format must be table, csv or json. Received: --format {format_}.")
@@ -41,6 +41,7 @@ def sweep(
     if max_points < 1:
         raise SymparamError(f"--max-points must be a positive integer. Received: --max-points {max_points}.")
     axes = [parse_over(item) for item in over]
+    check_size(axes, max_points)
     if output:
         check_writable(output, "--output")
     if plot:
