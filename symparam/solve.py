@@ -1,17 +1,20 @@
 """Budgets: the largest VALID value of a symbol whose total stays within a budget, or that hits a target.
 
 Valid means what `derive` accepts: every condition holds and every length is a positive integer (symparam.checks).
-The search, over candidates k (the value is k * multiple_of), rests on two facts of layer arithmetic:
+The search runs over candidates k (the value is k * multiple_of). The checks split in two:
 
-- the total does not decrease as the symbol grows, wherever the threshold checks hold (the checks in which the
-  symbol appears outside any `%`: lengths at least 1, windows that fit, ...), and those hold on one run of values;
-- the other checks (divisibility, lengths that must be whole numbers) repeat with a period read from their `%`
-  terms and rational coefficients (d_model / 12 is whole for every twelfth d_model).
+- threshold checks, where the symbol appears outside any `%` (lengths at least 1, windows that fit, ...): taken
+  to hold on one run of candidates, found by an exponential, then binary, search for its first candidate;
+- periodic checks (divisibility, lengths that must be whole numbers): their truth repeats with a period read from
+  their `%` terms and rational coefficients (d_model / 12 is whole for every twelfth d_model).
 
-So: find the first candidate where the threshold checks hold (exponential, then binary search), the last one whose
-total fits (exponential, then binary search on the total alone), then walk down from there to the largest valid
-value; one period is enough to find it or to prove there is none. A check with no period found (a `%` by the
-symbol itself, say) is walked at most WALK candidates, and the answer says when that was not enough.
+When the total provably does not decrease along the run (`_grows`: a polynomial's forward difference, or floors,
+minima and maxima with nonnegative coefficients), the last candidate whose total fits is found by an exponential,
+then binary, search on the total alone, and a walk down from it finds the largest valid value: one period is
+enough to find it or to prove there is none. When the total may fall (a symbol that crops or strides a layer), the
+run is scanned whole if it has at most WALK candidates, and refused otherwise. A check with no period found (a `%`
+by the symbol itself, say) is walked at most WALK candidates, and the answer says when that was not enough.
+No valid value within a budget is an error for the caller to word (the Answer has no value).
 """
 
 from __future__ import annotations
@@ -108,10 +111,6 @@ def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_o
     if above is not None:
         answer.next_value, answer.next_total = above * multiple_of, search.params(above)
     return answer
-
-
-def _value(k: int, step: int) -> str:
-    return f"{k * step:,}"
 
 
 class _Search:
