@@ -54,9 +54,9 @@ def point_checks(net: Network) -> list[Check]:
         if (kind, expr) not in found:
             found[(kind, expr)] = Check(kind, expr, where, what)
 
-    for condition in net.conditions:
+    for condition in net.conditions:   # the input sizes' and the block uses' (those name their use)
         if condition.relation is not sympy.true:
-            add("holds", condition.relation, "[network]", condition.why)
+            add("holds", condition.relation, getattr(condition, "where", "") or "[network]", condition.why)
     for layer in net.layers:
         where = layer_where(layer.index, layer.name, layer.type)
         for condition in layer.conditions:
