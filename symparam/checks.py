@@ -71,7 +71,7 @@ def point_checks(net: Network) -> list[Check]:
                 what = f"{name} axis {axis} = {dim}"
                 if dim.is_integer is not True:
                     add("whole", dim, where, what)
-                if dim.is_positive is not True:
+                if not (dim.is_integer and dim.is_positive or (dim - 1).is_nonnegative):   # 64/g is > 0, not >= 1
                     add("positive", dim, where, what)
     return list(found.values())
 

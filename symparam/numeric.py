@@ -182,8 +182,13 @@ class Compiled:
             extra = e.free_symbols - set(self.symbols)
             if extra:
                 raise ValueError(f"expression has unbound symbols {sorted(map(str, extra))}")
-            e = e.xreplace(self._safe)
-        numerator, denominator = integer_form(e)
+            try:
+                numerator, denominator = integer_form(e.xreplace(self._safe))
+            except NotExact:
+                integer_form(e)   # the same failure, worded with the user's names
+                raise
+        else:
+            numerator, denominator = integer_form(e)
         for mod in numerator.atoms(sympy.Mod):
             if not mod.args[1].is_Integer:
                 self._divisors.setdefault(mod.args[1], None)

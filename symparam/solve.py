@@ -217,11 +217,15 @@ class _Search:
             raise SymparamError(f"solve cannot search {self.s} exactly: the total does not provably grow with it "
                                 f"({self.total}), and its valid values run on past {WALK:,} candidates; sweep "
                                 f"{self.s} instead.")
-        fitting = [k for k in range(first, end + 1) if (cost := self.cost(k)) is not None and cost <= self.limit]
-        valid = [k for k in range(first, end + 1) if self.valid(k)]
-        fits = set(fitting)
-        hits = [k for k in valid if self.target and self.cost(k) == self.limit]
-        below = hits[-1] if hits else max((k for k in valid if k in fits), default=None)
+        costs = {k: self.cost(k) for k in range(first, end + 1)}
+        fitting = [k for k, cost in costs.items() if cost is not None and cost <= self.limit]
+        valid = [k for k in costs if self.valid(k)]
+        under = [k for k in valid if k in set(fitting)]
+        if self.target:   # the nearest totals on each side (the largest value among equals below, smallest above)
+            below = max(under, key=lambda k: (costs[k], k), default=None)
+            above = min((k for k in valid if k not in set(under)), key=lambda k: (costs[k], k), default=None)
+            return below, below, [], above, True
+        below = max(under, default=None)
         edge = fitting[-1] if fitting else None
         skipped: list[Check] = []
         for k in (k for k in fitting if below is not None and k > below):

@@ -122,6 +122,12 @@ def test_symbol_names_cannot_break_the_compiled_code(capsys, write_spec, name):
         assert int(row["total"]) == truth(path, d=2, **{name: int(row[name])})
 
 
+def test_a_refusal_names_the_users_symbols(capsys, write_spec):
+    path = write_spec('[network]\ninput = [64]\n[[layers]]\ntype = "Dense"\nunits = "128 / numpy"\n')
+    code, _, err = run(capsys, "sweep", path, "--over", "numpy=1:4")
+    assert code == 2 and "1/numpy" in err and "_x" not in err
+
+
 @pytest.mark.parametrize("argv, fragment", [
     (["--over", "a=1:20000000"], "more than 10,000,000; raise the limit with --max-points"),
     (["--over", "a=1:9999999999999999999"], "--max-points"),

@@ -119,7 +119,7 @@ def _report(answer, name, limit, step, unit, cost, bytes_, target, out) -> None:
             say(f"  no larger value of {name} is valid")
         else:
             say(f"  no larger valid value of {name} found among the next {WALK:,}")
-    if answer.skipped and answer.value is not None and answer.edge != answer.value:
+    if answer.skipped and answer.value is not None and answer.edge != answer.value and not answer.exact:
         first = answer.value + step
         span = f"{name} = {first:,}" if first == answer.edge else f"{name} = {first:,} to {answer.edge:,}"
         would = "would be within the target" if target else "would fit"
