@@ -106,7 +106,7 @@ def _report(answer, name, limit, step, unit, cost, bytes_, target, out) -> None:
         if answer.value is not None:
             say(f"  {name} = {answer.value:,}: {amount(answer.total)} (below)")
         else:
-            say(f"  none below" + (f" ({name} below {answer.next_value:,} is not valid: {answer.below[0]})"
+            say("  none below" + (f" ({name} below {answer.next_value:,} is not valid: {answer.below[0]})"
                                    if answer.below else ""))
     else:
         say(f"Largest {name}{step_text} within {limit:,}{unit}: {answer.value:,}")
@@ -116,7 +116,7 @@ def _report(answer, name, limit, step, unit, cost, bytes_, target, out) -> None:
         if answer.next_value is not None:
             say(f"  {name} = {answer.next_value:,}: {amount(answer.next_total)} ({label})")
         elif answer.next_known:
-            say(f"  no larger value of {name} is valid")
+            say("  none above" if target else f"  no larger value of {name} is valid")
         else:
             say(f"  no larger valid value of {name} found among the next {WALK:,}")
     if answer.skipped and answer.value is not None and answer.edge != answer.value and not answer.exact:
