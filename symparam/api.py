@@ -1,26 +1,88 @@
-"""The public API for scripts, notebooks and tests."""
+"""The public API for scripts, notebooks and tests: networks that add themselves up and render themselves.
+
+`load` and `load_text` resolve defaults exactly as every command does (engine.resolved); `Network` is the engine's
+record with the account and the renderers at hand (it lives here, above them, so that the records below import
+nothing that renders)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from .engine import bind, derive, derive_file
-from .model import LayerRecord, Network
-from .spec import from_dict, loads
+from . import model
+from .account import Account, build
+from .engine import bind, derive, resolved
+from .model import LayerRecord
+from .spec import from_dict, load as load_spec, loads
 
-__all__ = ["load", "load_text", "layer_record", "derive_spec_file", "Network", "LayerRecord"]
+__all__ = ["load", "load_text", "load_dict", "layer_record", "derive_spec_file", "Network", "LayerRecord"]
+
+
+class Network(model.Network):
+    """A derived network (see symparam.model.Network), with its account and renderings."""
+
+    @property
+    def account(self) -> Account:
+        """The one account every output reads (built on first use)."""
+        cached = self.__dict__.get("_account")
+        if cached is None:
+            cached = build(self)
+            object.__setattr__(self, "_account", cached)
+        return cached
+
+    def subs(self, **values: int) -> "Network":
+        """The same network with more symbols bound to numbers."""
+        return _wrap(bind(self.unbound, {**self.bindings, **values}))
+
+    def render(self, fmt: str = "table", **options) -> str:
+        """The network in an output format of symparam.render.FORMATS ("table", "latex", "latex-document",
+        "markdown", "html", "json"): the same text as `symparam derive SPEC --format FMT`."""
+        from .render import render
+        return render(self.account, fmt, **options)
+
+    def latex(self) -> str:
+        """The worked derivation as a LaTeX fragment (amsmath), as `symparam derive SPEC --format latex`."""
+        return self.render("latex")
+
+    def markdown(self) -> str:
+        """The table and the worked derivation in Markdown with $...$ math, as `--format markdown`."""
+        return self.render("markdown")
+
+    def table(self, width: int = 120) -> str:
+        """The summary table as plain text, `width` columns at most, as `symparam derive SPEC`."""
+        return self.render("table", width=width)
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import summary
+        return summary(self.account)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+def _wrap(net: model.Network) -> Network:
+    if isinstance(net, Network):
+        return net
+    values = {f.name: getattr(net, f.name) for f in fields(net)}
+    if net.symbolic is not None:
+        values["symbolic"] = _wrap(net.symbolic)
+    return Network(**values)
 
 
 def load(path: str | Path, *, symbolic: bool = False, **bindings: int) -> Network:
     """Derive a spec file. Symbol defaults apply unless `symbolic`; keyword arguments bind symbols."""
-    return derive_file(path, bindings, use_defaults=not symbolic)
+    return _wrap(resolved(derive(load_spec(path)), bindings, defaults=not symbolic))
 
 
 def load_text(text: str, *, source: str = "<spec>", symbolic: bool = False, **bindings: int) -> Network:
-    net = derive(loads(text, source))
-    values = {**({} if symbolic else net.symbols.defaults(bindings)), **bindings}
-    return bind(net, values)
+    """Derive a spec given as text, exactly as `load` does a file."""
+    return _wrap(resolved(derive(loads(text, source)), bindings, defaults=not symbolic))
+
+
+def load_dict(document: dict, *, source: str = "<spec>", symbolic: bool = False, **bindings: int) -> Network:
+    """Derive a spec already read into Python values (as TOML gives them), exactly as `load` does a file."""
+    return _wrap(resolved(derive(from_dict(document, source)), bindings, defaults=not symbolic))
 
 
 def derive_spec_file(path: str | Path) -> Network:

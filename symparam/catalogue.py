@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .account import LayerAccount, build
+from .engine import bind, derive
 from .layers import kinds, lookup
-from .model import LayerRecord
+from .spec import from_dict
+from .twins import translate
 
 
 @dataclass
 class Entry:
     kind: type
-    symbolic: LayerRecord | None     # the kind built on its example, every size a symbol
-    worked: LayerRecord | None       # the same with the example's numbers
+    symbolic: LayerAccount | None    # the kind built on its example, every size a symbol
+    worked: LayerAccount | None      # the same with the example's numbers
     twin: object | None = None       # symparam.twins.Row: the example under the other framework's rules
 
 
 def entry(kind) -> Entry:
-    from .engine import bind, derive
-    from .spec import from_dict
-
     if kind.example is None:
         return Entry(kind, None, None)
     kwargs, input_shape, values = kind.example
@@ -28,9 +28,8 @@ def entry(kind) -> Entry:
     if input_shape is not None:
         document["network"]["input"] = dict(input_shape) if isinstance(input_shape, dict) else list(input_shape)
     net = derive(from_dict(document, f"<{kind.name} example>"))
-    from .twins import translate
     twin = translate(net, "torch" if kind.convention == "keras" else "keras").rows[0]
-    return Entry(kind, net.layers[0], bind(net, values).layers[0], twin)
+    return Entry(kind, build(net).layers[0], build(bind(net, values)).layers[0], twin)
 
 
 def entries() -> list[Entry]:

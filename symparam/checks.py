@@ -15,6 +15,7 @@ import sympy
 
 from .errors import layer_where
 from .model import Network
+from .printing import spec_text
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Check:
     def describe(self) -> str:
         if self.kind == "holds":
             from .engine import tidy_condition
-            return f"{self.where}: {self.what} ({tidy_condition(self.expr)})"
+            return f"{self.where}: {self.what} ({spec_text(tidy_condition(self.expr))})"
         need = "at least 1" if self.kind == "positive" else "a whole number"
         return f"{self.where}: {self.what} must be {need}"
 
@@ -68,7 +69,7 @@ def point_checks(net: Network) -> list[Check]:
             for axis, dim in enumerate(shape, start=1):
                 if dim is None or dim.is_number:
                     continue   # numbers were checked when the layer was built
-                what = f"{name} axis {axis} = {dim}"
+                what = f"{name} axis {axis} = {spec_text(dim)}"
                 if dim.is_integer is not True:
                     add("whole", dim, where, what)
                 if not (dim.is_integer and dim.is_positive or (dim - 1).is_nonnegative):   # 64/g is > 0, not >= 1

@@ -6,23 +6,24 @@ has none; the output shape worked out. Then the network's totals in symbols and,
 (PyTorch) apart; the assumptions under which it all holds.
 
 Words are plain text (each renderer escapes them for its format); math is held as LaTeX strings printed by
-symparam.render.latex_printer (\\mathrm{img\\_size}, 128{,}952). Products keep the variable's axis order
-(k_h·k_w·C_in·F), never sympy's. Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
+symparam.printing (\\mathrm{img\\_size}, 128{,}952). Products keep the variable's axis order (k_h·k_w·C_in·F),
+never sympy's. It reads the network's account (symparam.account): every count and form comes from there.
+Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Iterator
 
 import sympy
 
+from .account import Account, LayerAccount, Term, of
 from .layers import lookup
-from .model import LayerRecord, Network, Variable
-from .render.formula import product_text
-from .render.latex_printer import SymparamLatexPrinter, label, latex
-from .totals import readable
+from .model import LayerRecord
+from .printing import SymparamLatexPrinter, latex, letters, product_text
 
 TIMES = r" \cdot "
 Form = tuple[str, ...]   # one side of an equation: its terms (LaTeX), added; a term "- x" is subtracted
@@ -108,6 +109,13 @@ class _WithNumbers(SymparamLatexPrinter):
         super().__init__({"mul_symbol": "dot", "fold_short_frac": True})   # a/2, not \frac: shapes sit in text
         self.values = values
         self.grouped = grouped   # 2{,}304 in counts; 2304 in shapes, where a comma separates axes
+        self._memo: dict = {}
+
+    def doprint(self, expr) -> str:
+        """Printed once per expression (a deep network repeats the same sizes in every layer)."""
+        if expr not in self._memo:
+            self._memo[expr] = super().doprint(expr)
+        return self._memo[expr]
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
@@ -120,7 +128,8 @@ class _WithNumbers(SymparamLatexPrinter):
 
 def _tidy(expr):
     """floor and ceiling of a sum over one denominator, as people write them: floor((n - 5)/2)."""
-    if expr is None or not isinstance(expr, sympy.Basic):
+    if expr is None or not isinstance(expr, sympy.Basic) or expr.is_Atom \
+            or not expr.has(sympy.floor, sympy.ceiling):
         return expr
     return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)),
                         lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
@@ -130,9 +139,16 @@ _SHAPES = _WithNumbers({})
 _INLINE = _WithNumbers({}, grouped=True)
 
 
+@lru_cache(maxsize=8192)
 def show(expr) -> str:
-    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it."""
+    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it. (Cached: a deep
+    network prints the same sizes thousands of times.)"""
     return _INLINE.doprint(_tidy(expr))
+
+
+@lru_cache(maxsize=8192)
+def _shape_dim(d) -> str:
+    return _SHAPES.doprint(_tidy(d))
 
 
 def _sum(expr) -> Form:
@@ -143,9 +159,10 @@ def _sum(expr) -> Form:
     return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else show(t) for i, t in enumerate(terms))
 
 
-def shape_latex(shape, show=_SHAPES.doprint) -> str:
+def shape_latex(shape, show=None) -> str:
     """(32, 32, 3) as Keras and PyTorch print shapes; an axis of unknown length prints as None."""
-    return "(" + ", ".join(r"\mathrm{None}" if d is None else show(_tidy(d)) for d in shape) + ")"
+    return "(" + ", ".join(r"\mathrm{None}" if d is None else _shape_dim(d) if show is None else show(_tidy(d))
+                           for d in shape) + ")"
 
 
 def _shapes(layer: LayerRecord, show=_SHAPES.doprint) -> str:
@@ -161,15 +178,6 @@ def _chain(*forms: Form) -> tuple[Form, ...]:
     return tuple(out)
 
 
-def letters(text: str) -> str:
-    """A generic-formula letter: 'k_h' -> k_{h}, '4u' -> 4u, 'm*C_in' -> m \\cdot C_{\\mathrm{in}}."""
-    parts = []
-    for factor in text.split("*"):
-        digits, rest = re.match(r"(\d*)(.*)", factor).groups()
-        parts.append(digits + (label(rest) if rest else ""))
-    return TIMES.join(parts)
-
-
 def _product(dims, printer) -> str:
     """The axes multiplied in layout order; an axis that is a quotient in brackets (h · (E/h), not h · E / h)."""
     def axis(d):
@@ -178,11 +186,12 @@ def _product(dims, printer) -> str:
     return product_text(dims, axis, TIMES)
 
 
-def _variable_line(v: Variable, sv: Variable, numbers: _WithNumbers) -> Line:
+def _variable_line(term: Term, numbers: _WithNumbers) -> Line:
     """letters = the spec's sizes = the numbers put in = the value: k_h·k_w·C_in·F = 3·3·3·32 = 864."""
-    generic = TIMES.join(letters(x) for x in sv.labels) if len(sv.labels) == len(sv.shape) and sv.shape else ""
-    forms = _chain((generic,), (_product(sv.shape, show),),
-                   (_product(sv.shape, lambda d: numbers.doprint(_tidy(d))),), (show(v.size),))
+    v, dims = term.variable, term.dims
+    generic = TIMES.join(letters(x) for x in v.labels) if len(v.labels) == len(dims) and dims else ""
+    forms = _chain((generic,), (_product(dims, show),),
+                   (_product(dims, lambda d: numbers.doprint(_tidy(d))),), (show(v.size),))
     notes = ["not trainable"] if not (v.trainable or v.buffer) else []   # buffers are listed apart
     if v.shared_with:
         notes.append(f"tied to {v.shared_with}, counted there")
@@ -190,90 +199,85 @@ def _variable_line(v: Variable, sv: Variable, numbers: _WithNumbers) -> Line:
 
 
 def _window(sym: LayerRecord, sub) -> Line | None:
-    for key, words in (("kernel_size", "kernel size"), ("pool_size", "window")):
-        value = sym.args.get(key)
-        if value is None:
-            continue
-        items = value if isinstance(value, (tuple, list)) else (value,)
-        if not items or not all(isinstance(v, (int, sympy.Expr)) and not isinstance(v, bool) for v in items):
-            continue
-        dims = [sympy.Integer(v) if isinstance(v, int) else v for v in items]
-        generic = r" \times ".join(show(d) for d in dims)
-        numbers = r" \times ".join(show(sub(d)) for d in dims)
-        return Line(words, _chain((generic,), (numbers,)))
-    return None
+    """The kernel or pooling window, as the layer's kind declares it."""
+    found = lookup(sym.type).window(SimpleNamespace(**sym.args))
+    if found is None:
+        return None
+    words, items = found
+    items = items if isinstance(items, (tuple, list)) else (items,)
+    if not items or not all(isinstance(v, (int, sympy.Expr)) and not isinstance(v, bool) for v in items):
+        return None
+    dims = [sympy.Integer(v) if isinstance(v, int) else v for v in items]
+    return Line(words, _chain((r" \times ".join(show(d) for d in dims),),
+                              (r" \times ".join(show(sub(d)) for d in dims),)))
 
 
-def _layer(index: int, layer: LayerRecord, sym: LayerRecord, printer: _WithNumbers, numbers: _WithNumbers,
-           bound: bool, sub) -> LayerDerivation:
+def _layer(la: LayerAccount, printer: _WithNumbers, numbers: _WithNumbers, bound: bool, sub) -> LayerDerivation:
+    layer, sym = la.record, la.symbolic
     kind = lookup(layer.type)
     summary = kind.summary[:1].upper() + kind.summary[1:] if kind.summary else ""
-    params = tuple(_variable_line(v, sv, numbers) for v, sv in zip(layer.variables, sym.variables) if not v.buffer)
-    buffers = tuple(_variable_line(v, sv, numbers) for v, sv in zip(layer.variables, sym.variables) if v.buffer)
+    params = tuple(_variable_line(t, numbers) for t in la.variables if not t.variable.buffer)
+    buffers = tuple(_variable_line(t, numbers) for t in la.variables if t.variable.buffer)
     total = None
     no_params = ""
     if params:
-        sizes = tuple(show(v.size) for v in layer.variables if not v.buffer and v.counted)
+        sizes = tuple(show(t.size) for t in la.terms)
         copies: Form = ()
-        if layer.repeat != 1 and sizes:   # n × (a + b + c), in plain brackets so a long one may break inside
+        if la.repeat != 1 and sizes:   # n × (a + b + c), in plain brackets so a long one may break inside
             copies = ((rf"{show(layer.repeat)} \times {sizes[0]}",) if len(sizes) == 1 else
                       (rf"{show(layer.repeat)} \times ({sizes[0]}", *sizes[1:-1], f"{sizes[-1]})"))
-        total = Line("parameters", _chain(copies or (sizes if len(sizes) > 1 else ()), _sum(readable(layer.params))))
+        total = Line("parameters", _chain(copies or (sizes if len(sizes) > 1 else ()), _sum(la.params.value)))
     else:
         no_params = kind.no_params or ("its only variables are buffers" if buffers else "it declares no variables")
     output = Line("output shape", _chain((_shapes(sym),), (_shapes(sym, printer.doprint) if bound else "",),
                                          (_shapes(layer),)))
-    return LayerDerivation(index, layer.name, layer.type, summary,
+    return LayerDerivation(la.position, layer.name, layer.type, summary,
                            show(layer.repeat) if layer.repeat != 1 else "",
                            tuple(shape_latex(s) for s in layer.input_shapes), _window(sym, sub),
                            params, total, no_params, buffers, output)
 
 
-def _row(layer: LayerRecord, sym: LayerRecord) -> Row:
+def _row(la: LayerAccount) -> Row:
     """The table's row: the formula in the spec's sizes (3·3·3·32 + 32), times the copies of a repeated layer."""
-    formula = join(_product(v.shape, show) for v in sym.variables if not v.buffer and v.counted)
-    if formula and sym.repeat != 1:
-        formula = rf"{show(sym.repeat)} \times ({formula})"   # plain brackets: a table cell may break inside
-    note = "; ".join(f"{v.name} tied to {v.shared_with}, counted there" for v in sym.variables if v.shared_with)
-    return Row(layer.name, layer.type, _shapes(layer), formula, show(readable(layer.params)), note)
+    formula = la.formula(show=show, times=TIMES, repeat=r"{n} \times ({f})")   # plain brackets: a cell may break
+    return Row(la.name, la.type, _shapes(la.record), formula, show(la.params.value), la.tie_note())
 
 
 def _terms(values) -> Form:
     """Each layer's count, a sum in parentheses so that the layers stay apart in the network's sum."""
-    shown = (readable(v) for v in values)
-    return tuple(rf"\left({show(v)}\right)" if isinstance(v, sympy.Add) else show(v) for v in shown)
+    return tuple(rf"\left({show(v)}\right)" if isinstance(v, sympy.Add) else show(v) for v in values)
 
 
-def _totals(net: Network, sym: Network) -> tuple[Line, ...]:
+def _totals(a: Account) -> tuple[Line, ...]:
     lines = []
-    sym_terms = _terms(layer.params for layer in sym.layers)
-    terms = _terms(layer.params for layer in net.layers)
-    lines.append(Line("total", _chain(sym_terms if len(sym_terms) > 1 else (), _sum(readable(sym.total)))))
+    sym_terms = _terms(layer.params.symbolic for layer in a.layers)
+    terms = _terms(layer.params.value for layer in a.layers)
+    lines.append(Line("total", _chain(sym_terms if len(sym_terms) > 1 else (), _sum(a.total.symbolic))))
     if terms != sym_terms:   # the numbers the bindings give (stated at the top)
-        lines.append(Line("total in numbers", _chain(terms if len(terms) > 1 else (), _sum(readable(net.total)))))
+        lines.append(Line("total in numbers", _chain(terms if len(terms) > 1 else (), _sum(a.total.value))))
     return tuple(lines)
 
 
-def _split(net: Network, sym: Network) -> tuple[Line, ...]:
+def _split(a: Account) -> tuple[Line, ...]:
     """Trainable and non-trainable: the formula only when it is not the total's (or zero), then the value."""
     lines = []
-    for words, value, sym_value in (("trainable", net.trainable, sym.trainable),
-                                    ("non-trainable", net.non_trainable, sym.non_trainable)):
-        formula = () if sympy.expand(sym_value - sym.total) == 0 or sym_value == 0 else _sum(readable(sym_value))
-        lines.append(Line(words, _chain(formula, _sum(readable(value)))))
+    for words, q in (("trainable", a.trainable), ("non-trainable", a.non_trainable)):
+        formula = () if sympy.expand(q.symbolic - a.total.symbolic) == 0 or q.symbolic == 0 else _sum(q.symbolic)
+        lines.append(Line(words, _chain(formula, _sum(q.value))))
     return tuple(lines)
 
 
-def _buffers(net: Network) -> Line | None:
-    if net.buffers == 0:
+def _buffers(a: Account) -> Line | None:
+    if a.buffers.value == 0:
         return None
-    terms = _terms(layer.buffers for layer in net.layers if layer.buffers != 0)
-    return Line("buffers (not parameters)", _chain(terms if len(terms) > 1 else (), _sum(readable(net.buffers))))
+    terms = _terms(layer.buffer_count.value for layer in a.layers if layer.buffer_count.value != 0)
+    return Line("buffers (not parameters)", _chain(terms if len(terms) > 1 else (), _sum(a.buffers.value)))
 
 
-def derive(net: Network) -> Derivation:
-    """The worked derivation of a derived network (bound or not)."""
-    sym = net.unbound
+def derive(a: Account) -> Derivation:
+    """The worked derivation of a network's account (bound or not); a network is added up first."""
+    a = of(a)
+    net, sym = a.net, a.net.unbound
     values = {k: int(v) for k, v in net.bindings.items()}
     printer, numbers = _WithNumbers(values), _WithNumbers(values, grouped=True)
     table = {sym.symbols.get(k): sympy.Integer(v) for k, v in values.items()}
@@ -281,17 +285,14 @@ def derive(net: Network) -> Derivation:
     def sub(expr):
         return expr.xreplace(table)
 
-    layers = tuple(_layer(i, layer, sym_layer, printer, numbers, bool(values), sub)
-                   for i, (layer, sym_layer) in enumerate(zip(net.layers, sym.layers), start=1))
-    rows = tuple(_row(layer, sym_layer) for layer, sym_layer in zip(net.layers, sym.layers))
     return Derivation(
         name=net.name, convention=net.convention,
         bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
-        free=tuple(latex(sympy.Symbol(n)) for n in net.free_symbols),
-        rows=rows, total=show(readable(net.total)), layers=layers, totals=_totals(net, sym),
-        split=_split(net, sym),
-        buffers=_buffers(net),
-        assumptions=tuple(Assumption(where, c.key, show(c.relation), c.why) for where, c in net.assumptions),
+        free=tuple(latex(sympy.Symbol(n)) for n in a.free),
+        rows=tuple(_row(la) for la in a.layers), total=show(a.total.value),
+        layers=tuple(_layer(la, printer, numbers, bool(values), sub) for la in a.layers),
+        totals=_totals(a), split=_split(a), buffers=_buffers(a),
+        assumptions=tuple(Assumption(x.where, x.key, show(x.relation), x.why) for x in a.assumptions),
     )
 
 

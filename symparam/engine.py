@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import sympy
 
 from .errors import SymparamError, layer_where
 from .layers.base import Build
 from .model import Condition, LayerRecord, Network, Shape
-from .spec import LayerSpec, Spec
+from .printing import spec_text
+from .spec import LayerSpec, Spec, _layers
+from .symbols import ScopedTable
 
 
 MAX_DEPTH = 16   # blocks within blocks
@@ -21,11 +23,13 @@ class _Scope:
 
     def __init__(self, spec: Spec, shapes: dict[str, Shape], layers: list[LayerSpec], prefix: str = "",
                  repeat: sympy.Expr = sympy.Integer(1), records: list | None = None,
-                 conditions: list | None = None, depth: int = 0) -> None:
+                 conditions: list | None = None, depth: int = 0, full: dict[str, str] | None = None) -> None:
         self.spec, self.shapes, self.layers, self.prefix, self.repeat = spec, shapes, layers, prefix, repeat
         self.records: list[LayerRecord] = records if records is not None else []
         self.conditions: list[Condition] = conditions if conditions is not None else []
         self.depth = depth
+        # the full name behind each name of this scope (a block's input is a layer of the caller's)
+        self.full: dict[str, str] = full if full is not None else {name: name for name in shapes}
 
     def record(self, name: str) -> LayerRecord | None:
         """An earlier layer's record, by its name in this scope or its full name."""
@@ -44,7 +48,7 @@ def derive(spec: Spec) -> Network:
         _check_connected(spec)
     records = scope.records
     inputs = dict(spec.inputs)
-    if not inputs and records and records[0].type == "InputLayer":
+    if not inputs and records and spec.layers[0].kind is not None and spec.layers[0].kind.n_inputs == 0:
         inputs = {records[0].name: records[0].output_shape}
     net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols,
                   conditions=tuple(scope.conditions))
@@ -52,15 +56,15 @@ def derive(spec: Spec) -> Network:
 
 
 def _run(scope: _Scope, previous: str | None) -> str | None:
+    """Build the scope's layers in order; return the local name of the last (a block's default output)."""
     for layer in scope.layers:
         try:
-            shape = _step(layer, scope, previous)
+            shape, full = _step(layer, scope, previous)
         except SymparamError as exc:
-            if exc.where is None or layer.block is not None:
-                exc.where = layer.where if exc.where is None else f"{layer.where}: {exc.where}"
-            raise exc.in_file(scope.spec.source)
-        scope.shapes[layer.name] = shape
-        previous = layer.name
+            raise exc.within(layer.where).in_file(scope.spec.source)
+        scope.shapes[layer.local] = shape
+        scope.full[layer.local] = full
+        previous = layer.local
     return previous
 
 
@@ -98,7 +102,7 @@ def _input_names(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple
     if layer.inputs is not None:
         for name in layer.inputs:
             if name not in scope.shapes:
-                later = any(l.name == name for l in scope.layers)
+                later = any(l.local == name for l in scope.layers)
                 reason = "it is defined later (a layer may only take inputs from earlier layers)" if later \
                     else f"known are: {', '.join(scope.shapes) or 'none'}"
                 raise SymparamError(f"inputs names {name!r}, which is not an input or an earlier layer; {reason}.")
@@ -110,8 +114,9 @@ def _input_names(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple
     return (previous,)
 
 
-def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> Shape:
-    """Build one layer (or one use of a block) in `scope`; return its output shape."""
+def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape, str]:
+    """Build one layer (or one use of a block) in `scope`; return its output shape and the full name of the layer
+    that gives it (a block use's output layer)."""
     names = _input_names(layer, scope, previous)
     input_shapes = tuple(scope.shapes[n] for n in names)
     repeat = layer.repeat if layer.repeat is not None else sympy.Integer(1)
@@ -119,23 +124,20 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> Shape:
         raise SymparamError(f"repeat needs a unit with one input (its output feeds the next copy). Received: "
                             f"inputs = {list(names)}.")
     if layer.block is not None:
-        scope.conditions.extend(replace(c, key=f"{scope.prefix}{layer.name}: {c.key}") for c in layer.conditions)
-        out = _call_block(layer, scope, names, input_shapes, repeat)
+        scope.conditions.extend(replace(c, where=layer.where) for c in layer.conditions)
+        out, full = _call_block(layer, scope, names, input_shapes, repeat)
     else:
-        record = _build(layer, names, input_shapes, scope.prefix + layer.name, scope.repeat * repeat)
+        record = _build(layer, tuple(scope.full[n] for n in names), input_shapes, scope.repeat * repeat)
         record = _share(layer, record, scope)
         scope.records.append(record)
-        out = record.output_shape
+        out, full = record.output_shape, record.name
     if layer.repeat is not None and not same_shape(out, input_shapes[0]):
         raise SymparamError(f"a repeated unit must map its output shape onto its input shape (each copy feeds the "
                             f"next). Received: input {_text(input_shapes[0])} -> output {_text(out)}.")
-    return out
+    return out, full
 
 
-def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat) -> Shape:
-    from .spec import _layers
-    from .symbols import ScopedTable
-
+def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat) -> tuple[Shape, str]:
     block = layer.block
     if scope.depth >= MAX_DEPTH:
         raise SymparamError(f"blocks are nested more than {MAX_DEPTH} deep (does block {block.name} use itself?).")
@@ -147,14 +149,16 @@ def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat) ->
     given = vars(layer.args)
     for name, default in block.args.items():
         values[name] = given[name] if name in given else table.parse(default, name)
-    inner = _layers(block.layers, table, scope.spec.convention, scope.spec.blocks)
-    sub = _Scope(scope.spec, dict(zip(block.inputs, input_shapes)), inner, f"{scope.prefix}{layer.name}/",
-                 scope.repeat * repeat, scope.records, scope.conditions, scope.depth + 1)
+    inner = _layers(block.layers, table, scope.spec.convention, scope.spec.blocks, start=layer.index,
+                    prefix=f"{layer.name}/", in_block=block.name)
+    sub = _Scope(scope.spec, dict(zip(block.inputs, input_shapes)), inner, f"{layer.name}/",
+                 scope.repeat * repeat, scope.records, scope.conditions, scope.depth + 1,
+                 full={inside: scope.full[outside] for inside, outside in zip(block.inputs, names)})
     last = _run(sub, block.inputs[0] if len(block.inputs) == 1 else None)
     output = block.output or last
     if output not in sub.shapes or output in block.inputs:
         raise SymparamError(f"block {block.name}'s output names {output!r}, which is not one of its layers.")
-    return sub.shapes[output]
+    return sub.shapes[output], sub.full[output]
 
 
 def _share(layer: LayerSpec, record: LayerRecord, scope: _Scope) -> LayerRecord:
@@ -201,23 +205,31 @@ def _weights(record: LayerRecord) -> str:
     return ", ".join(f"{v.name} {_text(v.shape)}" for v in record.variables) or "none"
 
 
-def _build(layer: LayerSpec, names, input_shapes, full_name: str, repeat) -> LayerRecord:
+def _build(layer: LayerSpec, inputs: tuple[str, ...], input_shapes, repeat) -> LayerRecord:
     kind = layer.kind
     least, most = (kind.n_inputs, kind.n_inputs) if isinstance(kind.n_inputs, int) else kind.n_inputs
-    if kind.n_inputs and not (least <= len(names) and (most is None or len(names) <= most)):
+    if kind.n_inputs and not (least <= len(inputs) and (most is None or len(inputs) <= most)):
         count = str(least) if least == most else f"{least} or more" if most is None else f"{least} to {most}"
-        raise SymparamError(f"{kind.name} takes {count} inputs. Received: inputs = {list(names)}.")
-    build = Build(trainable=getattr(layer.args, "trainable", True))
-    built = kind().build(layer.args, input_shapes, build)
+        raise SymparamError(f"{kind.name} takes {count} inputs. Received: inputs = {list(layer.inputs or inputs)}.")
+    return build_record(kind, layer.args, input_shapes, index=layer.index, name=layer.name, inputs=inputs,
+                        repeat=repeat, conditions=tuple(layer.conditions), given=layer.given)
+
+
+def build_record(kind, args, input_shapes, *, index: int, name: str, inputs: tuple[str, ...],
+                 repeat=sympy.Integer(1), conditions=(), given=()) -> LayerRecord:
+    """One layer of `kind` built on `input_shapes`: its variables, conditions and output shapes, every concrete
+    output length checked. The network's layers and their twins (symparam.twins) are built by this."""
+    build = Build(trainable=getattr(args, "trainable", True))
+    built = kind().build(args, input_shapes, build)
     outputs = tuple(tuple(s) for s in built) if isinstance(built, list) else (tuple(built),)
     for shape in outputs:
         for axis, dim in enumerate(shape, start=1):
             if not_a_length(dim):
                 raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive "
                                     f"integer.")
-    return LayerRecord(layer.index, full_name, kind.name, tuple(names), input_shapes, outputs[0],
-                       tuple(build.variables), tuple(layer.conditions) + tuple(build.conditions),
-                       vars(layer.args), outputs if len(outputs) > 1 else (), repeat, layer.given)
+    return LayerRecord(index, name, kind.name, tuple(inputs), tuple(input_shapes), outputs[0],
+                       tuple(build.variables), tuple(conditions) + tuple(build.conditions),
+                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given))
 
 
 def not_a_length(dim) -> bool:
@@ -228,7 +240,7 @@ def not_a_length(dim) -> bool:
 def _conditions(net: Network):
     """(where, condition) for the network's own conditions (input sizes, block uses), then every layer's."""
     for condition in net.conditions:
-        yield "[network]", condition
+        yield condition.where or "[network]", condition
     for layer in net.layers:
         for condition in layer.conditions:
             yield layer.name, condition
@@ -286,7 +298,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     where_of = {layer.name: layer_where(layer.index, layer.name, layer.type) for layer in symbolic.layers}
     for place, condition in _conditions(symbolic):
         if condition.relation.xreplace(table) is sympy.false:
-            raise SymparamError(f"{condition.why}; {tidy_condition(condition.relation)} fails at {shown}."
+            raise SymparamError(f"{condition.why}; {spec_text(tidy_condition(condition.relation))} fails at {shown}."
                                 ).within(where_of.get(place, place)).in_file(net.source)
 
     layers = []
@@ -315,10 +327,15 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     return replace(bound, assumptions=_assumptions(bound))
 
 
-def derive_file(path, bindings: Mapping[str, int] | None = None, use_defaults: bool = True) -> Network:
-    """Load a spec, derive it, and bind its defaults (unless use_defaults is False) and `bindings`."""
+def resolved(net: Network, given: Mapping[str, int] | None = None, *, defaults: bool = True,
+             free: Iterable[str] = ()) -> Network:
+    """`net` bound to the `given` numbers and its resolved defaults (SymbolTable.resolve): how the API and every
+    command bind a network. `defaults` False is --symbolic; `free` are the symbols a sweep or a solve varies."""
+    return bind(net, net.symbols.resolve(given, defaults=defaults, free=free))
+
+
+def derive_file(path, bindings: Mapping[str, int] | None = None, use_defaults: bool = True,
+                free: Iterable[str] = ()) -> Network:
+    """Load a spec, derive it, and bind `bindings` and the resolved defaults (see `resolved`)."""
     from .spec import load
-    net = derive(load(path))
-    bindings = dict(bindings or {})
-    values = {**net.symbols.defaults(bindings, formulas=True, numbers=use_defaults), **bindings}
-    return bind(net, values)
+    return resolved(derive(load(path)), bindings, defaults=use_defaults, free=free)

@@ -53,3 +53,15 @@ def show(value: object) -> str:
         text = repr(value)
     text = text.replace("\n", "\\n")
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Interrupted(BaseException):
+    """A signal stopped a write (symparam.fileio); its temporary file is removed. The command exits with `status`
+    (128 + the signal's number). Here, not in fileio, so that the CLI can catch it without importing fileio."""
+
+    def __init__(self, signum: int, path: str) -> None:
+        import signal
+
+        self.signum = signum
+        self.status = 128 + signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name} while writing {path}.")

@@ -10,6 +10,9 @@ import sympy
 Dim = sympy.Expr | None          # None: a dimension Keras leaves unknown (a variable-length axis)
 Shape = tuple[Dim, ...]
 
+# What a variable is, from a closed set every layer kind must choose from (words for display are `role`'s):
+CATEGORIES = ("weight", "bias", "scale", "offset", "embedding", "statistic")
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -17,10 +20,11 @@ class Variable:
     name: str
     shape: tuple[sympy.Expr, ...]
     trainable: bool = True
-    role: str = ""                  # words for the derivation: "weights", "biases", "scale" ...
+    role: str = ""                  # words for the derivation: "weights", "input-hidden biases (layer 0)" ...
     labels: tuple[str, ...] = ()    # the letters of the generic formula, one per axis: k_h, k_w, C_in, F
     buffer: bool = False            # a PyTorch buffer, not a parameter
     shared_with: str = ""           # "layer/variable" this one is the same tensor as (counted there, not here)
+    category: str = "weight"        # one of CATEGORIES: what the variable is (a BN beta is an offset)
 
     @property
     def size(self) -> sympy.Expr:
@@ -37,14 +41,15 @@ class Condition:
     relation: Any                   # a sympy relational (or a boolean once decided)
     key: str                        # the argument it comes from
     why: str                        # one phrase: "a 'valid' 5-wide window needs at least 5 inputs"
+    where: str = ""                 # where it is reported, when not at a layer or the network (a block's use)
 
 
 @dataclass(frozen=True)
 class LayerRecord:
-    index: int                      # 1-based position in the spec
+    index: int                      # 1-based position in the network (blocks expanded)
     name: str
     type: str                       # the kind's registry name (Keras class name)
-    inputs: tuple[str, ...]
+    inputs: tuple[str, ...]         # the full names of the layers or network inputs it reads
     input_shapes: tuple[Shape, ...]
     output_shape: Shape
     variables: tuple[Variable, ...]
@@ -128,46 +133,3 @@ class Network:
             if layer.name == name:
                 return layer
         raise KeyError(name)
-
-    def subs(self, **values: int) -> "Network":
-        """The same network with more symbols bound to numbers (notebook use)."""
-        from .engine import bind
-        merged = {**self.bindings, **values}
-        return bind(self.unbound, merged)
-
-    # Renderings for notebooks and scripts. The renderers are imported only when asked for (model.py stays light).
-
-    def latex(self) -> str:
-        """The worked derivation as a LaTeX fragment (amsmath): per layer the formula in letters, the same with the
-        spec's sizes, the numbers, the value; why layers without parameters have none; the totals.
-        The same text as `symparam derive SPEC --format latex`."""
-        from .render.latex import render
-        return render(self)
-
-    def markdown(self) -> str:
-        """The network table and the worked derivation in Markdown with $...$ and $$...$$ math (GitHub, Jupyter,
-        MkDocs). The same text as `symparam derive SPEC --format markdown`."""
-        from .render.markdown import render
-        return render(self)
-
-    def table(self, width: int = 120) -> str:
-        """The summary table (layers, output shapes, formulas, counts, totals) as plain text, `width` columns at most.
-        The same table as `symparam derive SPEC`."""
-        import io
-
-        from rich.console import Console
-
-        from .render.table import render
-        console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
-        render(self, console)
-        return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())
-
-    def _repr_latex_(self) -> str:
-        """Jupyter's LaTeX view: display math with each layer's formula and count, then the total."""
-        from .render.latex import summary
-        return summary(self)
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter's Markdown view: the table and the worked derivation (the same as `markdown()`)."""
-        return self.markdown()
-

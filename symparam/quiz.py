@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from .account import Account, build
 from .errors import SymparamError
 from .model import Network
+from .printing import shape_text, spec_text
 from .sweep import Axis, grid_size
 
 STYLES = ("total", "layer", "shape", "largest")
@@ -33,8 +35,12 @@ class Question:
 class Variant:
     number: int
     values: dict[str, int]
-    net: Network
+    account: Account                 # the variant's network, added up
     questions: list[Question] = field(default_factory=list)
+
+    @property
+    def net(self) -> Network:
+        return self.account.net
 
 
 def parse_styles(text: str) -> tuple[str, ...]:
@@ -48,27 +54,24 @@ def parse_styles(text: str) -> tuple[str, ...]:
     return styles
 
 
-def _shape(shape) -> str:
-    return "(" + ", ".join(str(int(d)) if d is not None else "None" for d in shape) + (",)" if len(shape) == 1 else ")")
-
-
-def _questions(net: Network, styles, rng: random.Random) -> list[Question]:
+def _questions(a: Account, styles, rng: random.Random) -> list[Question]:
     out = []
-    counted = [layer for layer in net.layers if layer.params != 0]
+    counted = [layer for layer in a.layers if layer.params.value != 0]
     for style in styles:
         if style == "total":
-            out.append(Question(style, "How many parameters does the network have in total?", f"{int(net.total):,}"))
+            out.append(Question(style, "How many parameters does the network have in total?",
+                                f"{int(a.total.value):,}"))
         elif style == "layer" and counted:
             layer = rng.choice(counted)
             out.append(Question(style, f"How many parameters does layer {layer.name} ({layer.type}) have?",
-                                f"{int(layer.params):,}", layer.name))
+                                f"{int(layer.params.value):,}", layer.name))
         elif style == "shape":
-            layer = rng.choice(list(net.layers))
+            layer = rng.choice(list(a.layers))
             out.append(Question(style, f"What is the output shape of layer {layer.name} ({layer.type}), without "
-                                       f"the batch axis?", _shape(layer.output_shape), layer.name))
+                                       f"the batch axis?", shape_text(layer.record.output_shape), layer.name))
         elif style == "largest" and counted:
-            most = max(int(layer.params) for layer in net.layers)
-            names = [layer.name for layer in net.layers if layer.params == most]
+            most = max(int(layer.params.value) for layer in a.layers)
+            names = [layer.name for layer in a.layers if layer.params.value == most]
             out.append(Question(style, "Which layer holds the most parameters?",
                                 f"{' and '.join(names)} ({most:,} parameters)"))
     return out
@@ -116,8 +119,8 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
         if b.free_symbols or not b.total.is_number:
             raise SymparamError(f"symbol(s) {', '.join(b.free_symbols)} have no value: --set them, --vary them, "
                                 f"or declare defaults.")
-    return [Variant(i, values, b, _questions(b, styles, rng)) for i, (values, b) in
-            enumerate(zip(chosen, bound), start=1)]
+    accounts = [(values, build(b)) for values, b in zip(chosen, bound)]
+    return [Variant(i, values, a, _questions(a, styles, rng)) for i, (values, a) in enumerate(accounts, start=1)]
 
 
 def check_vary(vary: list[Axis]) -> list[Axis]:
@@ -134,9 +137,9 @@ def check_vary(vary: list[Axis]) -> list[Axis]:
 
 
 def _bind(net: Network, fixed: dict, values: dict) -> Network | None:
-    from .engine import bind
+    from .engine import resolved
     try:
-        return bind(net, {**fixed, **values})
+        return resolved(net.unbound, {**fixed, **values})
     except SymparamError:
         return None
 
@@ -162,8 +165,6 @@ def _valid_combinations(net: Network, axes: list[Axis], fixed: dict) -> list[dic
 
 def describe(net: Network) -> list[str]:
     """The network as an exercise states it: the input and each layer's type and arguments (no answers)."""
-    from .render.catalogue import _shape as shape_text
-
     table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
     lines = [f"Input: {', '.join(f'{name} {shape_text(s)}' for name, s in net.inputs.items()) or '-'}"]
     previous = next(iter(net.inputs), None)
@@ -181,7 +182,7 @@ def _value(value, table) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_value(v, table) for v in value) + ")"
     if isinstance(value, sympy.Basic):
-        return str(value.xreplace(table))
+        return spec_text(value.xreplace(table))
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value) if isinstance(value, str) else str(value)

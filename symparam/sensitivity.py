@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import sympy
 
-from .model import Network
+from .account import Account, of
 
 
 @dataclass
@@ -36,7 +36,8 @@ def _degree(expr: sympy.Expr, symbol: sympy.Symbol) -> int | None:
     return None if poly is None else poly.degree()
 
 
-def analyse(net: Network) -> Report:
+def analyse(a: Account) -> Report:
+    net = of(a).net
     sym = net.unbound
     total = sym.total
     shares = []
@@ -65,16 +66,13 @@ def analyse(net: Network) -> Report:
     return report
 
 
-EMBEDDINGS = ("Embedding", "nn.Embedding", "nn.EmbeddingBag")
-
-
 @dataclass
 class Leading:
     term: sympy.Expr | None          # the highest-degree part of the non-embedding parameters
     non_embedding: sympy.Expr        # the total without the embedding layers
     lower: sympy.Expr                # what the leading term leaves out of the non-embedding parameters
     embeddings: sympy.Expr           # the embedding layers' parameters (left out too, as in Kaplan et al.)
-    embedding_layers: list[str]
+    embedding_layers: list[str]      # the layers holding them (variables of category "embedding")
 
 
 def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
@@ -88,12 +86,13 @@ def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
                        if sum(m) == top))
 
 
-def leading(net: Network) -> Leading:
+def leading(a: Account) -> Leading:
     """The dominant term of the parameters that are not embeddings (12·n_layer·d_model² for a GPT), and what it
-    leaves out."""
-    embedding_layers = [layer for layer in net.layers if layer.type in EMBEDDINGS]
-    embeddings = sympy.Add(*(layer.params for layer in embedding_layers))
-    non_embedding = sympy.expand(net.total - embeddings)
+    leaves out. Embeddings are the variables their kinds declare of category "embedding"."""
+    a = of(a)
+    embedding_layers = [layer for layer in a.layers if "embedding" in layer.categories]
+    embeddings = a.categories["embedding"]
+    non_embedding = sympy.expand(a.total.value - embeddings)
     term = highest_degree_part(non_embedding)
     lower = sympy.expand(non_embedding - term) if term is not None else sympy.Integer(0)
     return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers])

@@ -39,12 +39,13 @@ class BlockDef:
     output: str | None
     layers: list[dict]
     doc: str = ""
+    size: int | None = None         # layers one use adds to the network (worked out once, by block_size)
 
 
 @dataclass
 class LayerSpec:
-    index: int
-    name: str
+    index: int                      # 1-based position in the network as the table numbers it (blocks expanded)
+    name: str                       # the full name: a block's layers carry the use's name, "h/attn"
     type: str
     kind: Any                       # the LayerKind class (None for a block)
     args: SimpleNamespace           # parsed arguments, defaults filled in (a block: its arguments as expressions)
@@ -55,10 +56,12 @@ class LayerSpec:
     repeat: Any = None              # an expression: how many times the layer or block is stacked
     share: str | None = None        # the layer whose weights this one reuses
     tie: dict[str, str] = field(default_factory=dict)   # variable -> "layer/variable" it is the same tensor as
+    local: str = ""                 # the name in its own table (the full name without the block use's prefix)
+    in_block: str = ""              # the block whose table it is in ("" for the network's own)
 
     @property
     def where(self) -> str:
-        return layer_where(self.index, self.name, self.type)
+        return layer_where(self.index, self.name, self.type) + (f" in block {self.in_block}" if self.in_block else "")
 
 
 @dataclass
@@ -271,36 +274,23 @@ def _convention_mismatch(kind, convention: str) -> str:
             f"written nn.<Class> (e.g. nn.Linear).")
 
 
-def parse_layer_table(table: dict, ctx, prefix: str = ""):
-    """A nested layer (a wrapper's `layer` argument): (kind, parsed arguments). No name, no inputs."""
-    from .layers import lookup
-
-    if "type" not in table:
-        raise SymparamError(f"{prefix}type is required, e.g. {prefix}type = \"LSTM\".")
-    kind = lookup(table["type"])
-    for key in ("name", "inputs"):
-        if key in table and key != "name":
-            raise SymparamError(f"a wrapped layer takes no {key}. Received: {prefix}{key} = {show(table[key])}.")
-    try:
-        return kind, _args(kind, {k: v for k, v in table.items() if k != "name"}, ctx)
-    except SymparamError as exc:
-        raise SymparamError(f"{prefix}{exc.message}" if not exc.message.startswith(prefix) else exc.message) \
-            from None
-
-
 def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
-            blocks: dict[str, BlockDef] | None = None) -> list[LayerSpec]:
-    """Parse layer tables. `symbols` is the network's table, or a block's scope (ScopedTable)."""
+            blocks: dict[str, BlockDef] | None = None, start: int = 1, prefix: str = "",
+            in_block: str = "") -> list[LayerSpec]:
+    """Parse layer tables. `symbols` is the network's table, or a block's scope (ScopedTable). `start` is the
+    network position of the first table, `prefix` the block use's name ("h/") that full names begin with."""
     blocks = blocks or {}
     from .layers import default_name, lookup
     from .layers.base import Context
+    from .layers.parsing import parse_args
 
     explicit = [t.get("name") for t in raw_layers if isinstance(t.get("name"), str)]
     taken: set[str] = set(explicit)
     counters: dict[str, int] = {}
     seen: set[str] = set()
     layers = []
-    for index, table in enumerate(raw_layers, start=1):
+    index = start
+    for table in raw_layers:
         type_name = table.get("type")
         given_name = table.get("name")
         label = given_name if isinstance(given_name, str) else "?"
@@ -324,14 +314,28 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
             if block is not None:
                 args = _block_args(block, table, ctx)
             else:
-                args = _args(kind, table, ctx)
+                args = parse_args(kind, table, ctx, _RESERVED)
                 if kind.convention != convention and not kind.any_convention:
                     raise SymparamError(_convention_mismatch(kind, convention))
         except SymparamError as exc:
-            raise exc.within(layer_where(index, label, type_name if isinstance(type_name, str) else "?"))
-        layers.append(LayerSpec(index, label, block.name if block is not None else kind.name, kind, args, inputs,
-                                conditions, tuple(k for k in table if k not in _RESERVED), block, repeat, share, tie))
+            where = layer_where(index, prefix + label, type_name if isinstance(type_name, str) else "?")
+            raise exc.within(where + (f" in block {in_block}" if in_block else ""))
+        layers.append(LayerSpec(index, prefix + label, block.name if block is not None else kind.name, kind, args,
+                                inputs, conditions, tuple(k for k in table if k not in _RESERVED), block, repeat,
+                                share, tie, local=label, in_block=in_block))
+        index += block_size(block, blocks) if block is not None else 1
     return layers
+
+
+def block_size(block: BlockDef, blocks: dict[str, BlockDef], depth: int = 0) -> int:
+    """How many layers one use of `block` adds to the network (nested blocks expanded; a repeat adds none: a
+    repeated unit is built once)."""
+    if depth > 16:
+        raise SymparamError(f"blocks are nested more than 16 deep (does block {block.name} use itself?).")
+    if block.size is None:
+        block.size = sum(block_size(blocks[t["type"]], blocks, depth + 1)
+                         if isinstance(t.get("type"), str) and t["type"] in blocks else 1 for t in block.layers)
+    return block.size
 
 
 def _sharing(table: dict) -> tuple[str | None, dict[str, str]]:
@@ -383,23 +387,3 @@ def _layer_inputs(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise SymparamError(f"inputs must be a list of layer or input names. Received: inputs = {show(value)}.")
     return tuple(value)
-
-
-def _args(kind, table: dict, ctx) -> SimpleNamespace:
-    from .layers.base import REQUIRED
-    accepted = kind.all_args()
-    values = {}
-    for key, value in table.items():
-        if key in _RESERVED:
-            continue
-        if key not in accepted:
-            close = difflib.get_close_matches(key, list(accepted), n=2)
-            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            raise SymparamError(f"{kind.name} has no argument {key!r}.{hint} Received: {key} = {show(value)}.")
-        values[key] = accepted[key].parse(value, key, ctx)
-    for key, arg in accepted.items():
-        if key not in values:
-            if arg.default is REQUIRED:
-                raise SymparamError(f"{key} is required: {arg.expected}.")
-            values[key] = None if arg.default is None else arg.parse(arg.default, key, ctx)
-    return SimpleNamespace(**values)

@@ -52,39 +52,46 @@ class SymbolTable:
         info = self._info[name]
         self._info[name] = SymbolInfo(info.symbol, default, info.doc)
 
-    def defaults(self, given: Mapping[str, int] | None = None, skip: Iterable[str] = (),
-                 formulas: bool = False, numbers: bool = True) -> dict[str, int | sympy.Expr]:
-        """Default values for the symbols not `given` (and not in `skip`). A default written as an expression
-        (d_ff = "4*d_model") is worked out from the given values and the other defaults; one that depends on a
-        symbol without a value is left out, so that symbol stays free; with `formulas`, it is given as its expression
-        instead (so d_ff follows d_model in a sweep or a solve over d_model). Without `numbers` (--symbolic) only
-        the formulas apply."""
-        given = dict(given or {})
-        skip = set(skip)
-        values = {**given}
-        out: dict[str, int] = {}
-        pending = {n: i for n, i in self._info.items() if i.default is not None and n not in given and n not in skip}
-        for name, info in list(pending.items()):
+    def resolve(self, given: Mapping[str, int] | None = None, *, defaults: bool = True,
+                free: Iterable[str] = ()) -> dict[str, int | sympy.Expr]:
+        """The value of every symbol that has one: the `given` numbers; unless `defaults` is False (--symbolic),
+        the spec's number defaults; and every formula default (d_ff = "4*d_model") worked out through the others,
+        chains included (c = "b + 1" with b = "2*a" is 2·a + 1), as a number where its symbols have numbers, else as
+        an expression of the symbols left free, which it then follows (in a sweep or a solve over them).
+        Symbols in `free` keep no value (what a sweep or a solve varies). The one place defaults are resolved."""
+        free = set(free)
+        values: dict[str, int | sympy.Expr] = {k: v for k, v in (given or {}).items() if k not in free}
+        formulas: dict[str, sympy.Expr] = {}
+        for name, info in self._info.items():
+            if name in values or name in free or info.default is None:
+                continue
             if isinstance(info.default, int):
-                if numbers:
-                    values[name] = out[name] = info.default
-                del pending[name]
-        for _ in range(len(pending) + 1):
-            for name, info in list(pending.items()):
-                needed = {s.name for s in info.default.free_symbols}
-                if needed <= set(values):
-                    value = info.default.xreplace({self._info[k].symbol: sympy.Integer(values[k]) for k in needed})
-                    if not (value.is_Integer and value >= 1):
-                        raise SymparamError(f"[symbols] {name}: the default {info.default} is {value} here; it must "
-                                            f"come to a positive integer.")
-                    values[name] = out[name] = int(value)
-                    del pending[name]
-        if formulas:
-            known = {self._info[k].symbol: sympy.Integer(v) for k, v in values.items() if k in self._info}
-            for name, info in pending.items():
-                if name not in skip:
-                    out[name] = info.default.xreplace(known)
-        return out
+                if defaults:
+                    values[name] = info.default
+            else:
+                formulas[name] = info.default
+        known = {self._info[k].symbol: sympy.Integer(v) for k, v in values.items() if k in self._info}
+        pending = {self._info[k].symbol: e.xreplace(known) for k, e in formulas.items()}
+        for _ in range(len(pending) + 1):    # each round puts every formula into every other once
+            step = {k: e.xreplace(pending) for k, e in pending.items()}
+            if step == pending:
+                break
+            pending = step
+        for symbol, expr in pending.items():
+            name = symbol.name
+            circle = sorted(s.name for s in expr.free_symbols if s in pending)
+            if circle:
+                raise SymparamError(f"[symbols] {name}: the default {self._info[name].default} depends on itself "
+                                    f"through {', '.join(circle)}; defaults may not refer to each other in a "
+                                    f"circle.")
+            if expr.is_number:
+                if not (expr.is_Integer and expr >= 1):
+                    raise SymparamError(f"[symbols] {name}: the default {self._info[name].default} is {expr} here; "
+                                        f"it must come to a positive integer.")
+                values[name] = int(expr)
+            else:
+                values[name] = expr
+        return values
 
     def parse(self, value: object, what: str) -> sympy.Expr:
         """A size as written in a spec: an integer, or text for the safe parser. `what` names it in errors."""

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
-from typing import Any
 
 import sympy
 
+from .engine import build_record
 from .errors import SymparamError
-from .model import LayerRecord, Network, Shape
+from .layers import lookup
+from .layers.base import NoTwin, Twin
+from .layers.twin import defaults
+from .model import LayerRecord, Network
 
-
-class NoTwin(Exception):
-    """The layer has no equivalent in the other framework; the message says why."""
-
-
-@dataclass
-class Twin:
-    type: str                               # the other framework's kind, e.g. "nn.LSTM"
-    args: dict[str, Any]                    # parsed values, overriding that kind's defaults
-    inputs: list[Shape]                     # input shapes in that framework's layout
-    note: str = ""                          # why the counts differ, when they do
+__all__ = ["NoTwin", "Twin", "Translation", "translate"]
 
 
 @dataclass
@@ -64,40 +57,12 @@ class Translation:
         return sympy.Add(*(r.buffers for r in self.rows if r.buffers is not None))
 
 
-def defaults(kind) -> SimpleNamespace:
-    """A kind's arguments at their defaults (required ones left out: the twin must give them)."""
-    from .layers.base import REQUIRED, Context
-    from .symbols import SymbolTable
-
-    ctx = Context(SymbolTable(), [])
-    return SimpleNamespace(**{k: None if a.default in (None, REQUIRED) else a.parse(a.default, k, ctx)
-                              for k, a in kind.all_args().items()})
-
-
-def wrapped(type_name: str, **values: Any):
-    """A wrapped layer's (kind, arguments), as a wrapper's `layer` argument holds it."""
-    from .layers import lookup
-
-    kind = lookup(type_name)
-    args = defaults(kind)
-    for key, value in values.items():
-        setattr(args, key, value)
-    return kind, args
-
-
 def build_twin(twin: Twin, layer: LayerRecord) -> LayerRecord:
-    from .layers import lookup
-    from .layers.base import Build
-
     kind = lookup(twin.type)
     args = defaults(kind)
     for key, value in twin.args.items():
         setattr(args, key, value)
-    b = Build()
-    out = kind().build(args, twin.inputs, b)
-    shape = tuple(out[0]) if isinstance(out, list) else tuple(out)
-    return LayerRecord(layer.index, layer.name, kind.name, layer.inputs, tuple(twin.inputs), shape,
-                       tuple(b.variables), tuple(b.conditions), vars(args))
+    return build_record(kind, args, tuple(twin.inputs), index=layer.index, name=layer.name, inputs=layer.inputs)
 
 
 def _bound(record: LayerRecord, table) -> LayerRecord:
@@ -111,8 +76,6 @@ def _bound(record: LayerRecord, table) -> LayerRecord:
 
 def translate(net: Network, convention: str) -> Translation:
     """Each layer of `net` (derived under its own convention) beside its twin under `convention`."""
-    from .layers import lookup
-
     result = Translation(net, convention)
     table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
     for layer in net.layers:

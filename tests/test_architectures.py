@@ -108,16 +108,19 @@ repeat = 2
     assert net.layers[0].name == "stack/r/up" and net.layers[0].repeat == 2 * sym("depth")
 
 
-@pytest.mark.parametrize("change, fragment", [
-    (('units = "width"', 'units = "width + 1"'), "must map its output shape onto its input shape"),
-    (('width = "c"', 'widht = "c"'), "no argument 'widht'"),
-    (('width = "c"\n', ''), "width is required by block residual"),
-    (('inputs = ["x", "down"]', 'inputs = ["x", "nowhere"]'), "'nowhere'"),
+@pytest.mark.parametrize("change, fragment, where", [
+    (('units = "width"', 'units = "width + 1"'), "must map its output shape onto its input shape",
+     "layer 1 'stack' (residual)"),
+    (('width = "c"', 'widht = "c"'), "no argument 'widht'", "layer 1 'stack' (residual)"),
+    (('width = "c"\n', ''), "width is required by block residual", "layer 1 'stack' (residual)"),
+    # inside the block: the layer's position in the network and its full name, and the block it is in
+    (('inputs = ["x", "down"]', 'inputs = ["x", "nowhere"]'), "'nowhere'",
+     "layer 3 'stack/sum' (Add) in block residual"),
 ])
-def test_block_mistakes(change, fragment):
+def test_block_mistakes(change, fragment, where):
     with pytest.raises(SymparamError, match=fragment) as info:
         load_text(BLOCK.replace(*change), symbolic=True)
-    assert "layer 1 'stack' (residual)" in str(info.value)
+    assert f"<spec>: {where}: " in str(info.value)
 
 
 SHARED = """
@@ -200,11 +203,14 @@ def test_merge_shapes_that_cannot_be_decided_become_assumptions():
 def test_resnet50_keras_minus_torchvision_is_explained(capsys):
     """Keras's ResNet-50 has 79,680 more parameters than torchvision's: its convolutions carry biases (26,560)
     and its BN moving statistics are weights (53,120), where torchvision keeps them as buffers."""
-    from symparam.diff import compare, explain
+    from symparam.diff import compare
     keras_net, torch_net = load("examples/resnet50.toml"), load("examples/resnet50_torch.toml")
     d = compare(torch_net, keras_net)
     assert d.change == 79_680
-    parts = {k: v for k, v in explain(d).items() if v != 0}
-    assert parts == {"biases": 26_560, "non-trainable weights": 53_120, "buffers": -53_173}
+    assert {k: v for k, v in d.explain().items() if v != 0} == {"bias": 26_560, "statistic": 53_120}
+    # torchvision's BN running statistics: 53,120 means and variances and 53 num_batches_tracked
+    assert {k: v for k, v in d.buffers().items() if v != 0} == {"statistic": -53_173}
     assert main(["diff", "examples/resnet50_torch.toml", "examples/resnet50.toml"]) == 0
-    assert "(26,560) biases + (53,120) non-trainable weights" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Where B - A comes from: (26,560) biases + (53,120) statistics" in out
+    assert "Buffers (not parameters), B - A: (-53,173) statistics" in out

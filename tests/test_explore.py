@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symparam.cli import main
-from symparam.engine import derive_file
+from symparam.api import load as derive_file   # a network that can be .subs()-tituted
 from symparam.errors import SymparamError
 from symparam.render.js_printer import RUNTIME, js_condition, js_value
 

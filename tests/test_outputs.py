@@ -31,6 +31,15 @@ def check_golden(name: str, text: str, regen: bool) -> None:
     (["examples/cnn.toml", "--latex"], "cnn.tex"),
     (["examples/cnn.toml", "--latex", "--symbolic"], "cnn_symbolic.tex"),
     (["examples/cnn.toml", "--json"], "cnn.json"),
+    # repeated blocks, a tied weight, formula defaults, a free-symbol form grouped by the repeat count
+    (["examples/gpt2.toml"], "gpt2_table.txt"),
+    (["examples/gpt2.toml", "--symbolic"], "gpt2_table_symbolic.txt"),
+    (["examples/gpt2.toml", "--json"], "gpt2.json"),
+    (["examples/gpt2.toml", "--symbolic", "--format", "markdown"], "gpt2_symbolic.md"),
+    # the PyTorch convention: buffers apart, both LSTM biases, a repeated block
+    (["tests/golden/torch_seq.toml"], "torch_seq_table.txt"),
+    (["tests/golden/torch_seq.toml", "--json"], "torch_seq.json"),
+    (["tests/golden/torch_seq.toml", "--latex"], "torch_seq.tex"),
 ])
 def test_golden(args, golden, regen):
     result = runner.invoke(app, ["derive", *args], env={"COLUMNS": "160"})
@@ -55,10 +64,29 @@ def test_json_contract_and_readback(capsys):
     assert doc["total"] == 128_952
     layer = doc["layers"][0]
     assert set(layer) >= {"name", "type", "output_shape", "params", "trainable", "non_trainable", "variables"}
-    assert layer["variables"][0] == {"name": "kernel", "shape": [3, 3, 3, 32], "size": 864, "trainable": True}
+    assert layer["variables"][0] == {"name": "kernel", "category": "weight", "shape": [3, 3, 3, 32], "size": 864,
+                                     "trainable": True}
+    assert layer["formula"] == "3·3·3·32 + 32" and layer["by_category"] == {"weight": 864, "bias": 32}
 
 
-def test_json_symbolic_strings_read_back_with_sympify(capsys, write_spec):
+def test_torch_golden_network_is_what_torch_builds():
+    """The golden torch_seq network, built in PyTorch: the same parameters and buffers."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[oracle]')")
+    from symparam.api import load
+    nn = torch.nn
+    stem = nn.Conv2d(3, 8, 3, padding=1)
+    stages = [m for _ in range(2) for m in (nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8))]
+    lstm = nn.LSTM(28, 32, batch_first=True)
+    model = nn.Sequential(stem, *stages, nn.Flatten(1, 2), lstm)
+    x = model[:-1](torch.zeros(1, 3, 28, 28))
+    a = load(GOLDEN / "torch_seq.toml").account
+    assert tuple(x.shape[1:]) == a.layer("flatten").record.output_shape
+    assert a.total.value == sum(p.numel() for p in model.parameters())
+    assert a.buffers.value == sum(b.numel() for b in model.buffers())
+    assert a.layer("lstm").params.value == sum(p.numel() for p in lstm.parameters())
+
+
+def test_json_symbolic_strings_read_back_with_symparams_parser(capsys, write_spec):
     path = write_spec('[network]\ninput = ["n", "n", "c"]\n[[layers]]\ntype = "Conv2D"\nfilters = "2*f"\n'
                       'kernel_size = 3\n[[layers]]\ntype = "MaxPooling2D"\n[[layers]]\ntype = "Flatten"\n'
                       '[[layers]]\ntype = "Dense"\nunits = "N"\n')
@@ -68,13 +96,18 @@ def test_json_symbolic_strings_read_back_with_sympify(capsys, write_spec):
     assert names == ["n", "c", "f", "N"]
     symbols = {name: sympy.Symbol(name, integer=True, positive=True) for name in names}
     from symparam.api import load
+    from symparam.expr import parse_expression
+
+    def read(value):   # symparam's own syntax, read by its own parser (never sympify)
+        return sympy.Integer(value) if isinstance(value, int) else parse_expression(value, symbols.__getitem__)
+
     net = load(path)
-    assert sympy.expand(sympy.sympify(doc["total"], locals=symbols) - net.total) == 0
+    assert sympy.expand(read(doc["total"]) - net.total) == 0
     for entry, layer in zip(doc["layers"], net.layers):
-        got = tuple(sympy.sympify(str(d), locals=symbols) for d in entry["output_shape"])
-        assert got == layer.output_shape
+        got = tuple(read(d) for d in entry["output_shape"])
+        assert all(sympy.simplify(g - d) == 0 for g, d in zip(got, layer.output_shape))
         for v_doc, v in zip(entry["variables"], layer.variables):
-            assert sympy.sympify(str(v_doc["size"]), locals=symbols) == v.size
+            assert sympy.expand(read(v_doc["size"]) - v.size) == 0
 
 
 def test_latex_uses_readable_identifiers():

@@ -23,7 +23,39 @@ def test_core_kinds_are_registered():
 
 def test_unknown_names_suggest_the_closest():
     with pytest.raises(SymparamError, match="Did you mean .*MaxPooling2D"):
-        lookup("MaxPool2D")
+        lookup("MaxPoolin2D")
+
+
+def test_the_index_read_from_the_family_modules_is_the_registry():
+    """lookup() imports only the family its index names; the index (read from the modules' text) must list every
+    name the registry holds, in the module that registers it, and nothing else."""
+    from symparam.layers import index, names
+    registry = {name: kind.__module__.rsplit(".", 1)[1] for name, kind in names().items()}
+    assert index() == registry
+
+
+def test_every_alias_keras_exports_derives_like_its_canonical_name():
+    """keras.layers exports some classes under several names (MaxPool2D is MaxPooling2D): each is registered, and a
+    spec written with it derives exactly as one with the class's own name."""
+    import json
+    keras = pytest.importorskip("keras", reason="Keras is not installed (pip install '.[oracle]')")
+    from symparam.api import load_dict
+    from symparam.layers import names
+    registered = names()
+    seen = 0
+    for exported in dir(keras.layers):
+        cls = getattr(keras.layers, exported)
+        if not inspect.isclass(cls) or cls.__name__ not in registered or exported == cls.__name__:
+            continue
+        kind = registered[cls.__name__]
+        assert registered.get(exported) is kind, f"keras.layers.{exported} is {cls.__name__}, not registered"
+        kwargs, shape, values = kind.example
+        specs = [{"network": {"name": "n", "input": list(shape)}, "layers": [{"type": t, **kwargs}]}
+                 for t in (cls.__name__, exported)]
+        canonical, alias = (load_dict(spec, **values).render("json") for spec in specs)
+        assert json.loads(alias) == json.loads(canonical), exported
+        seen += 1
+    assert seen >= 20   # Keras 3 exports 21 such aliases of kinds symparam has (AvgPool2D, Convolution2D, ...)
 
 
 @pytest.mark.parametrize("type_name, name", [("Conv2D", "conv2d"), ("MaxPooling2D", "max_pooling2d"),
@@ -70,7 +102,7 @@ def test_every_kind_has_an_example_that_derives():
     for e in entries():
         assert e.kind.example is not None, f"{e.kind.name} has no example for the catalogue"
         assert e.symbolic is not None and e.worked is not None
-        assert e.worked.params.is_number and not e.worked.params.free_symbols, e.kind.name
+        assert e.worked.params.value.is_number and not e.worked.params.value.free_symbols, e.kind.name
 
 
 def test_layers_command(capsys):

@@ -209,7 +209,7 @@ def test_quiz_derives_only_the_variants_it_draws(capsys, monkeypatch):
                          "--seed", "4")
     assert code == 0, err
     assert len([c for c in calls if "img_size" in c]) <= 4       # not one per combination (400)
-    sizes = [int(v.replace(",", "")) for v in re.findall(r"## Variant \d+: img_size = ([\d,]+)", out)]
+    sizes = [int(v.replace(",", "")) for v in re.findall(r"## Variant \d+: img\\?_size = ([\d,]+)", out)]
     assert len(sizes) == 2
     for size in sizes:
         assert truth("examples/cnn.toml", img_size=size) is not None

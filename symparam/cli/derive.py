@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
+from ..render import NAMES as FORMATS, help_text
 from .common import SetOption, SymbolicOption, bindings, console
 
-FORMATS = ("table", "latex", "latex-document", "markdown", "html", "json")
 ALIASES = {"--latex": "latex", "--json": "json", "--document": "latex-document"}
 
 
@@ -33,7 +33,7 @@ def derive(
     symbolic: SymbolicOption = False,
     format_: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT", show_default=False,
-        help="table (default), latex (a fragment), latex-document, markdown, html (one offline page) or json.")] = None,
+        help=help_text() + ".")] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Same as --format latex.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     document: Annotated[bool, typer.Option("--document", help="Same as --format latex-document.")] = False,
@@ -56,89 +56,33 @@ def derive(
             raise SymparamError(f"{flag} is shown in the table and JSON formats only. Received: {flag} with "
                                 f"--format {fmt}.")
     if output is not None:
-        from ..fileio import check_writable
-        check_writable(output)
+        from ..fileio import check_outputs
+        check_outputs({"--output": output}, inputs=[spec])
     from ..engine import derive_file
 
     net = derive_file(spec, bindings(set_), use_defaults=not symbolic)
-    translation = None
+    from ..account import build
+    account = build(net)
+    options = {}
     if convention is not None and convention != net.convention:
         from ..twins import translate
-        translation = translate(net, convention)
-    dominant = None
+        options["translation"] = translate(net, convention)
     if leading:
         from ..sensitivity import leading as find_leading
-        dominant = find_leading(net)
-    report = None
+        options["leading"] = find_leading(account)
     if share:
         from ..sensitivity import analyse
-        report = analyse(net)
+        options["share"] = analyse(account)
 
-    if fmt == "table":
-        _table(net, report, translation, dominant, output)
+    if fmt == "table" and output is None:
+        from ..render.table import show
+        show(account, console(), **options)
         return
-    text = _render(fmt, net, report, translation, dominant)
+    from ..render import render
+    text = render(account, fmt, **options)
     if output is None:
         typer.echo(text, nl=False)
     else:
         from ..fileio import write_atomic
         write_atomic(output, text)
-        typer.echo(f"Wrote {output}.")
-
-
-def _render(fmt: str, net, report, translation, dominant) -> str:
-    if fmt == "json":
-        import json as json_module
-
-        from ..render.json import document
-        doc = document(net)
-        if report is not None:
-            from ..render.sensitivity import document as share_document
-            doc["share"] = share_document(report)
-        if translation is not None:
-            from ..render.twins import document as twin_document
-            doc["twin"] = twin_document(translation)
-        if dominant is not None:
-            from ..render.sensitivity import leading_document
-            doc["leading"] = leading_document(dominant)
-        return json_module.dumps(doc, indent=2) + "\n"
-    if fmt in ("latex", "latex-document"):
-        share_tex = ""
-        if report is not None:
-            from ..render.sensitivity import latex as share_latex
-            share_tex = share_latex(report)
-        if fmt == "latex":
-            from ..render.latex import render
-            return render(net) + share_tex
-        from ..render.latex_document import render
-        return render(net, extra=share_tex)
-    if fmt == "markdown":
-        from ..render.markdown import render
-        return render(net, share=report)
-    from ..render.html import render
-    return render(net, share=report)
-
-
-def _table(net, report, translation, dominant, output: str | None) -> None:
-    import io
-
-    if output is None:
-        out = console()
-    else:
-        from rich.console import Console
-        out = Console(file=io.StringIO(), width=160, color_system=None, force_terminal=False)
-    from ..render.table import render
-    render(net, out)
-    if report is not None:
-        from ..render.sensitivity import table as share_table
-        share_table(report, out)
-    if translation is not None:
-        from ..render.twins import table as twin_table
-        twin_table(translation, out)
-    if dominant is not None:
-        from ..render.sensitivity import leading_table
-        leading_table(dominant, out)
-    if output is not None:
-        from ..fileio import write_atomic
-        write_atomic(output, "".join(line.rstrip() + "\n" for line in out.file.getvalue().splitlines()))
         typer.echo(f"Wrote {output}.")

@@ -15,11 +15,13 @@ def diff(
     spec_b: Annotated[str, typer.Argument(help="The second spec (B).", show_default=False)],
     set_: SetOption = None,
     symbolic: SymbolicOption = False,
+    json: Annotated[bool, typer.Option("--json", help="B - A, per layer and by category, as JSON.")] = False,
 ) -> None:
-    """Compare two specs: B's total minus A's, and the layers whose names match."""
+    """Compare two specs: B's total minus A's, the layers whose names match, and where B - A comes from (weights,
+    biases, scales, offsets, embeddings, statistics)."""
+    from ..account import build
     from ..diff import compare
-    from ..engine import bind, derive
-    from ..render.diff import table
+    from ..engine import derive, resolved
     from ..spec import load
 
     given = bindings(set_)
@@ -29,9 +31,14 @@ def diff(
         if name not in known:
             raise SymparamError(f"--set names {name!r}, which neither spec uses; their symbols are: "
                                 f"{', '.join(sorted(known)) or 'none'}.")
-    bound = []
-    for net in nets:
-        own = {k: v for k, v in given.items() if k in net.symbols}
-        values = {**({} if symbolic else net.symbols.defaults(own)), **own}
-        bound.append(bind(net, values))
-    table(compare(*bound), console())
+    accounts = [build(resolved(net, {k: v for k, v in given.items() if k in net.symbols}, defaults=not symbolic))
+                for net in nets]
+    d = compare(*accounts)
+    if json:
+        import json as json_module
+
+        from ..render.diff import document
+        typer.echo(json_module.dumps(document(d), indent=2))
+        return
+    from ..render.diff import table
+    table(d, console())

@@ -20,17 +20,18 @@ def explore(
     """Write one HTML file (no network, no server) to explore the network: a slider and a number box per free
     symbol, and every layer's output shape and parameter count, recomputed exactly in the browser."""
     from ..engine import derive_file
-    from ..fileio import check_writable, write_atomic
+    from ..fileio import check_outputs, write_atomic
     from ..symbols import parse_binding
 
-    check_writable(output)
+    check_outputs({"--output": output}, inputs=[spec])
     bindings: dict[str, int] = {}
     for item in set_ or []:
         name, value = parse_binding(item)
         bindings[name] = value
     net = derive_file(spec, bindings, use_defaults=not symbolic)
 
+    from ..account import build
     from ..render.explore import render
-    write_atomic(output, render(net, fixed=bindings))
+    write_atomic(output, render(build(net), fixed=bindings))
     sliders = [n for n in net.unbound.free_symbols if n not in bindings]
     typer.echo(f"Wrote {output}" + (f": sliders for {', '.join(sliders)}." if sliders else "."))

@@ -7,7 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
+from ..render import FORMATS
 from .common import SetOption, bindings
+
+SHEET_FORMATS = tuple(f.name for f in FORMATS if f.sheet)   # the formats symparam writes exercise sheets in
 
 
 def quiz(
@@ -17,7 +20,7 @@ def quiz(
         metavar="NAME=VALUES")] = None,
     count: Annotated[int, typer.Option("--count", help="How many variants (K).")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="The random seed: the same seed gives the same sheet.")] = 0,
-    format_: Annotated[str, typer.Option("--format", help="latex, markdown or html.", metavar="FORMAT")]
+    format_: Annotated[str, typer.Option("--format", help=", ".join(SHEET_FORMATS) + ".", metavar="FORMAT")]
     = "markdown",
     questions: Annotated[str, typer.Option(
         "--questions", help="Question styles: total, layer, shape, largest (comma-separated).")] = "total,layer",
@@ -29,28 +32,24 @@ def quiz(
 ) -> None:
     """Make K variants of an exercise with different numbers, and an answer key with worked solutions."""
     from ..engine import derive_file
-    from ..fileio import check_writable, write_atomic
+    from ..fileio import check_outputs, write_atomic
     from ..quiz import check_vary, make, parse_styles
     from ..render.quiz import SHEETS
     from ..sweep import parse_over
 
-    if format_ not in SHEETS:
-        raise SymparamError(f"--format must be latex, markdown or html. Received: --format {format_}.")
+    if format_ not in SHEET_FORMATS:
+        raise SymparamError(f"--format must be one of {', '.join(SHEET_FORMATS)}. Received: --format {format_}.")
     styles = parse_styles(questions)
     if not vary:
         raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")
     axes = [parse_over(item.replace("--vary", "--over")) for item in vary]
     check_vary(axes)   # before deriving: a grid too large is refused at once
-    for target, option in ((output, "--output"), (answers, "--answers")):
-        if target:
-            check_writable(target, option)
+    check_outputs({"--output": output, "--answers": answers}, inputs=[spec])
     given = bindings(set_)
     varied = {a.name for a in axes}
     for name in varied & set(given):
         raise SymparamError(f"--vary {name}: the symbol is also bound by --set; vary it or set it.")
-    net = derive_file(spec, given, use_defaults=False)
-    from ..engine import bind
-    net = bind(net, {**net.symbols.defaults(given, skip=varied, formulas=True), **given})
+    net = derive_file(spec, given, free=varied)
     variants = make(net, axes, count, seed, styles)
     sheet, key = SHEETS[format_]
     text = sheet(net.name, variants)

@@ -70,6 +70,11 @@ def render() -> str:
         f"Generated from the command-line app (`{REGENERATE}`); do not edit by hand.",
         "Every command also takes `--help`. A mistake on the command line is reported in one line on stderr, with "
         "exit status 2.",
+        "Files written with `--output`, `--answers` or `--plot` appear whole or not at all (a temporary file beside "
+        "the target, removed if the command fails or is stopped), with the mode a shell redirect gives; only a "
+        "regular file is written, never a directory, device or FIFO, one of the command's inputs or another of "
+        "its outputs. Standard output that cannot be written (a full disk, a closed pipe) is one line on stderr "
+        "and a non-zero exit status.",
         "",
     ]
     for path, command in walk(command_tree()):

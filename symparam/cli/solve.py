@@ -29,7 +29,7 @@ def solve(
                                         "default, e.g. n_head).", metavar="K")] = None,
 ) -> None:
     """Find the largest value of a symbol whose total fits a budget, or that hits a target."""
-    from ..engine import bind, derive_file
+    from ..engine import derive_file
     from ..solve import DTYPES, parse_amount, solve as run_solve
 
     if not for_:
@@ -44,10 +44,8 @@ def solve(
     given = bindings(set_)
     if for_ in given:
         raise SymparamError(f"--for {for_}: the symbol is also bound by --set; solve for it or set it.")
-    net = derive_file(spec, given, use_defaults=False)
-    defaults = {} if symbolic else net.symbols.defaults(given, skip={for_}, formulas=True)
-    values = {**given, **defaults}
-    net = bind(net, values)
+    net = derive_file(spec, given, use_defaults=not symbolic, free={for_})
+    values = net.bindings
     step = 1
     if multiple_of is not None:
         if multiple_of.isdigit() and len(multiple_of) <= 19 and int(multiple_of) >= 1:

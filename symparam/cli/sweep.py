@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from typing import Annotated, Optional
 
@@ -31,7 +29,7 @@ def sweep(
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
-    from ..fileio import check_writable, write_atomic
+    from ..fileio import atomic_output, check_outputs, write_atomic
     from ..sweep import check_size, parse_over, plan
 
     if format_ not in ("table", "csv", "json"):
@@ -42,21 +40,15 @@ def sweep(
         raise SymparamError(f"--max-points must be a positive integer. Received: --max-points {max_points}.")
     axes = [parse_over(item) for item in over]
     check_size(axes, max_points)
-    if output:
-        check_writable(output, "--output")
+    check_outputs({"--output": output, "--plot": plot}, inputs=[spec])
     if plot:
         from ..render.plot import check as check_plot
-        check_writable(plot, "--plot")
         check_plot(axes, plot)
     swept = {a.name for a in axes}
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    net = derive_file(spec, given, use_defaults=False)
-    defaults = net.symbols.defaults(given, skip=swept, formulas=True)
-    if defaults:
-        from ..engine import bind
-        net = bind(net, {**given, **defaults})
+    net = derive_file(spec, given, free=swept)
     job = plan(net, axes, per_layer=per_layer, max_points=max_points)
     docs = {info.symbol.name: info.doc for info in net.symbols}
     with _progress(job) as parts:
@@ -70,7 +62,7 @@ def sweep(
         fmt = "json" if format_ == "json" else "csv"
         drawn = []
         if output:
-            with _atomic_output(output, "--output") as handle:
+            with atomic_output(output, "--output") as handle:
                 stream(_kept(parts, drawn, plot), fmt, handle.write)
                 _write_plot(plot, drawn, docs, write_atomic)   # a failing chart leaves the old output in place
         else:
@@ -108,26 +100,3 @@ def _progress(job):
     with Progress(transient=True) as progress:
         task = progress.add_task("sweeping", total=job.size)
         yield chunks(job, lambda done, total: progress.update(task, completed=done))
-
-
-@contextmanager
-def _atomic_output(path: str, option: str):
-    """A text handle on a temporary file beside `path`, renamed over it when the block ends normally and removed
-    otherwise. A stand-in, local to sweep, for fileio.atomic_output (being written on another branch): the two
-    have the same call, and this one should give way to it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise SymparamError(f"{option} {path}: cannot write there ({exc.strerror}).") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise SymparamError(f"{option} {path}: cannot write there ({exc.strerror}).") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -1,42 +1,59 @@
-"""The registry of layer kinds, keyed by the names users write (Keras class names)."""
+"""The registry of layer kinds, keyed by the names users write (Keras class names and their aliases, nn.* names).
+
+Family modules are found in this package, not listed: every module that registers kinds is one. Start-up matters,
+so a name is looked up in an index read from the modules' text (each kind declares `name = "..."` and maybe
+`aliases = (...)` as literals; tests/test_registry.py checks that the index and the registry agree) and only the
+family that holds it is imported.
+"""
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
 import re
+from pathlib import Path
 
 from ..errors import SymparamError, show
 from .base import LayerKind
 
-_FAMILIES = (
-    "core", "convolutional", "pooling", "normalization",
-    # Keras dialect, catalogue
-    "conv_variants", "reshaping", "normalization_extra", "activations", "preprocessing",
-    "embedding", "recurrent", "wrappers", "merging", "attention",
-    # PyTorch dialect (nn.*)
-    "torch_basic", "torch_recurrent", "torch_attention",
-)
-_REGISTRY: dict[str, type[LayerKind]] = {}
+_REGISTRY: dict[str, type[LayerKind]] = {}    # every name a kind answers to: its own and its aliases
 _imported: set[str] = set()
+_SHARED = ("base", "parsing", "twin", "torch_args")   # modules of shared pieces, no kinds of their own
+_NAME = re.compile(r"^    name = (\"[^\"]+\")$", re.MULTILINE)
+_ALIASES = re.compile(r"^    aliases = (\([^)]*\))$", re.MULTILINE)
+_index: dict[str, str] | None = None
 
 
 def register(cls: type[LayerKind]) -> type[LayerKind]:
-    """Class decorator: file a kind under its `name`."""
-    if cls.name in _REGISTRY:
-        raise RuntimeError(f"layer kind {cls.name} registered twice")
-    _REGISTRY[cls.name] = cls
+    """Class decorator: file a kind under its `name` and its `aliases`."""
+    for name in (cls.name, *cls.aliases):
+        if name in _REGISTRY:
+            raise RuntimeError(f"layer kind {name} registered twice")
+        _REGISTRY[name] = cls
     return cls
 
 
-def _families(type_name: str | None = None):
-    """Family modules, imported one at a time (start-up matters): a name's likely families first."""
-    for family in _FAMILIES:
-        if type_name is not None and type_name.startswith("nn.") != family.startswith("torch_"):
-            continue
-        yield family
-    if type_name is not None:
-        yield from _FAMILIES
+def families() -> list[str]:
+    """The family modules of this package, by file name."""
+    here = Path(__file__).parent
+    return sorted(p.stem for p in here.glob("*.py") if not p.stem.startswith("_") and p.stem not in _SHARED)
+
+
+def index() -> dict[str, str]:
+    """Every kind name and alias written in a family module's text -> that module (no module is imported)."""
+    global _index
+    if _index is None:
+        found: dict[str, str] = {}
+        here = Path(__file__).parent
+        for family in families():
+            text = (here / f"{family}.py").read_text(encoding="utf-8")
+            for match in (*_NAME.finditer(text), *_ALIASES.finditer(text)):
+                value = ast.literal_eval(match.group(1))
+                for name in value if isinstance(value, tuple) else (value,):
+                    found.setdefault(name, family)
+        _index = found
+    return _index
 
 
 def _import(family: str) -> None:
@@ -46,26 +63,31 @@ def _import(family: str) -> None:
 
 
 def kinds() -> dict[str, type[LayerKind]]:
-    for family in _FAMILIES:
+    """Every kind, by its canonical name (aliases left out)."""
+    for family in families():
         _import(family)
+    return {cls.name: cls for cls in _REGISTRY.values()}
+
+
+def names() -> dict[str, type[LayerKind]]:
+    """Every name a kind answers to (aliases included)."""
+    kinds()
     return dict(_REGISTRY)
 
 
 def lookup(type_name: object) -> type[LayerKind]:
-    """The kind registered under `type_name`; an unknown name answers with the closest known ones.
-
-    Families are imported until the name is found, so a network of common layers loads only their modules."""
+    """The kind registered under `type_name`; an unknown name answers with the closest known ones."""
     if isinstance(type_name, str):
-        for family in _families(type_name):
-            if type_name in _REGISTRY:
-                return _REGISTRY[type_name]
-            _import(family)
+        if type_name not in _REGISTRY and type_name in index():
+            _import(index()[type_name])
         if type_name in _REGISTRY:
             return _REGISTRY[type_name]
-    kinds()
+    known = names()
     if not isinstance(type_name, str):
         raise SymparamError(f"type must be a layer class name such as \"Conv2D\". Received: type = {show(type_name)}.")
-    by_lower = {n.lower(): n for n in _REGISTRY}
+    if type_name in known:
+        return known[type_name]
+    by_lower = {n.lower(): n for n in known}
     close = difflib.get_close_matches(type_name.lower(), list(by_lower), n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
     raise SymparamError(f"unknown layer type. Received: type = {show(type_name)}.{hint}")

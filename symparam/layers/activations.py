@@ -50,7 +50,7 @@ class PReLU(LayerKind):
                                 f"shape {format_shape(x)}, shared_axes = {show(list(a.shared_axes or ()))}.")
         alpha = tuple(sympy.Integer(1) if j in shared else d for j, d in enumerate(shape))
         labels = tuple("1" if j in shared else f"n_{j + 1}" for j in range(len(shape)))
-        b.weight("alpha", alpha, role="slopes", labels=labels)
+        b.weight("alpha", alpha, role="slopes", labels=labels, category="weight")
         return x
 
 

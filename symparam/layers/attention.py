@@ -14,7 +14,7 @@ import sympy
 from ..errors import SymparamError, show
 from ..model import Shape
 from . import register
-from .base import Arg, Choice, Flag, LayerKind, Opaque, Real, Size, _is_none
+from .base import Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Real, Size, Twin, _is_none
 from .core import KERNEL_ARGS, format_shape, last_axis
 from .merging import broadcast_length, require_same, shapes_text
 
@@ -145,9 +145,9 @@ class MultiHeadAttention(LayerKind):
 
         def projection(name, d_in, label, per_head, per_label, what):
             b.weight(f"{name}/kernel", (d_in, heads, per_head), role=f"{what} projection weights",
-                     labels=(label, "h", per_label))
+                     labels=(label, "h", per_label), category="weight")
             if a.use_bias:
-                b.weight(f"{name}/bias", (heads, per_head), role=f"{what} projection biases", labels=("h", per_label))
+                b.weight(f"{name}/bias", (heads, per_head), role=f"{what} projection biases", labels=("h", per_label), category="bias")
 
         projection("query", d_q, "E_q", key_dim, "d_k", "query")
         projection("key", d_k, "E_k", key_dim, "d_k", "key")
@@ -155,14 +155,13 @@ class MultiHeadAttention(LayerKind):
             projection("gate", d_q, "E_q", value_dim, "d_v", "gate")
         projection("value", d_v, "E_v", value_dim, "d_v", "value")
         b.weight("attention_output/kernel", (heads, value_dim, *out), role="output projection weights",
-                 labels=("h", "d_v", *out_labels))
+                 labels=("h", "d_v", *out_labels), category="weight")
         if a.use_bias:
-            b.weight("attention_output/bias", out, role="output projection biases", labels=out_labels)
+            b.weight("attention_output/bias", out, role="output projection biases", labels=out_labels, category="bias")
         return (*query[:-1], *out)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
         if len(query) != 2 or a.output_shape is not None or a.use_gate or a.attention_axes is not None:
@@ -240,9 +239,9 @@ class Attention(ScoreAttention):
     def build(self, a, inputs, b):
         shape = self.check(inputs, b, additive=a.score_mode == "concat")
         if a.use_scale:
-            b.weight("scale", (), role="score scale", labels=())
+            b.weight("scale", (), role="score scale", labels=(), category="scale")
         if a.score_mode == "concat":
-            b.weight("concat_score_weight", (), role="concat score weight", labels=())
+            b.weight("concat_score_weight", (), role="concat score weight", labels=(), category="scale")
         return shape
 
 
@@ -259,5 +258,5 @@ class AdditiveAttention(ScoreAttention):
         shape = self.check(inputs, b, additive=True)
         if a.use_scale:
             d = last_axis(inputs[0], "AdditiveAttention's query (its scale has a value per query feature)")
-            b.weight("scale", (d,), role="scales, one per query feature", labels=("d",))
+            b.weight("scale", (d,), role="scales, one per query feature", labels=("d",), category="scale")
         return shape

@@ -7,13 +7,14 @@ and returns the output shape. Output-shape arithmetic lives in symparam.shapes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, ClassVar, Sequence
 
 import sympy
 
 from ..errors import SymparamError, show
-from ..model import Condition, Shape, Variable
+from ..model import CATEGORIES, Condition, Shape, Variable
 
 REQUIRED = object()
 
@@ -202,25 +203,6 @@ class Unsupported(Arg):
         raise SymparamError(f"{key} is not supported by symparam yet ({self.why}). Received: {key} = {show(value)}.")
 
 
-class LayerArg(Arg):
-    """A wrapped layer, as an inline table with its own type: layer = { type = "LSTM", units = 64 }."""
-    expected = 'an inline table with its own type, e.g. { type = "LSTM", units = 64 }'
-
-    def __init__(self, default: Any = REQUIRED, allowed: tuple[str, ...] | None = None) -> None:
-        super().__init__(default)
-        self.allowed = allowed
-
-    def parse(self, value, key, ctx):
-        from ..spec import parse_layer_table
-        if not isinstance(value, dict):
-            raise self.refuse(value, key)
-        kind, args = parse_layer_table(value, ctx, f"{key}.")
-        if self.allowed is not None and kind.name not in self.allowed:
-            raise SymparamError(f"{key} must be one of {', '.join(self.allowed)}. Received: {key}.type = "
-                                f"{show(kind.name)}.")
-        return kind, args
-
-
 # Arguments every Keras layer takes (keras.layers.Layer.__init__); `name` is read by the spec loader.
 BASE_ARGS: dict[str, Arg] = {
     "trainable": Flag(True),
@@ -238,18 +220,21 @@ class Build:
         self.conditions: list[Condition] = []
         self.layer_trainable = trainable
 
-    def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str],
+    def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str], category: str,
                trainable: bool = True, buffer: bool = False) -> None:
+        """Declare a variable: its framework name, shape, display words (`role`), the letters of its generic
+        formula (one per axis), and what it is (`category`, one of model.CATEGORIES)."""
+        if category not in CATEGORIES:
+            raise ValueError(f"{name}: category must be one of {CATEGORIES}, not {category!r}")
         self.variables.append(Variable(name, tuple(shape), trainable and self.layer_trainable and not buffer,
-                                       role, tuple(labels), buffer))
+                                       role, tuple(labels), buffer, category=category))
 
     def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
               trainable: bool = True) -> Shape:
         """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`."""
         sub = Build(trainable=self.layer_trainable and trainable and getattr(args, "trainable", True))
         shape = kind().build(args, inputs, sub)
-        self.variables.extend(Variable(prefix + v.name, v.shape, v.trainable, v.role, v.labels, v.buffer)
-                              for v in sub.variables)
+        self.variables.extend(replace(v, name=prefix + v.name) for v in sub.variables)
         self.conditions.extend(sub.conditions)
         return shape
 
@@ -262,12 +247,26 @@ class Build:
         self.conditions.append(Condition(relation, key, why))
 
 
+class NoTwin(Exception):
+    """The layer has no equivalent in the other framework; the message says why."""
+
+
+@dataclass
+class Twin:
+    """A layer's equivalent in the other framework: its kind, arguments and input shapes in that layout."""
+    type: str                               # the other framework's kind, e.g. "nn.LSTM"
+    args: dict[str, Any]                    # parsed values, overriding that kind's defaults
+    inputs: list[Shape]                     # input shapes in that framework's layout
+    note: str = ""                          # why the counts differ, when they do
+
+
 class LayerKind:
     """Base of every layer kind. Subclasses set the ClassVars and implement build().
 
     build() returns the output shape, or a list of shapes for a layer with several outputs.
     """
     name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()   # other names Keras exports for the same class (MaxPool2D)
     summary: ClassVar[str] = ""
     args: ClassVar[dict[str, Arg]] = {}
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
@@ -288,16 +287,19 @@ class LayerKind:
     def build(self, a: SimpleNamespace, inputs: Sequence[Shape], b: Build) -> Shape:
         raise NotImplementedError
 
+    @classmethod
+    def window(cls, a: SimpleNamespace) -> tuple[str, Sequence[Any]] | None:
+        """The kernel or pooling window a derivation shows, as (words, one size per axis); None without one."""
+        return None
+
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
 
     @classmethod
     def twin(cls, a: SimpleNamespace, inputs: Sequence[Shape], convention: str):
-        """This layer in the other framework (`convention`): a symparam.twins.Twin; None when the layer has no
-        parameters on either side; raise symparam.twins.NoTwin(reason) when there is no equivalent."""
+        """This layer in the other framework (`convention`): a Twin; None when the layer has no parameters on
+        either side; raise NoTwin(reason) when there is no equivalent."""
         if cls.no_twin:
-            from ..twins import NoTwin
             raise NoTwin(cls.no_twin)
         if not cls.no_params:
-            from ..twins import NoTwin
             raise NoTwin(f"symparam knows no {convention} equivalent of {cls.name}")
         return None

@@ -13,7 +13,8 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import Arg, Choice, Flag, LayerKind, Opaque, Size, Sizes, ActivationName, _is_none
+from .base import (ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin,
+                   _is_none)
 from .core import KERNEL_ARGS, channels_of
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
@@ -119,14 +120,13 @@ class ConvTranspose(LayerKind):
                           f"input length {n}")
             out.append(length)
         labels = (*_AXES[self.rank], "F", "C_in")
-        b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels)
+        b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels, category="weight")
         if a.use_bias:
-            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+            b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
         return join_channels(a.filters, out, a.data_format)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         channels, spatial = _input_channels(cls, a, inputs)
         return Twin(f"nn.ConvTranspose{cls.rank}d", {"in_channels": channels, "out_channels": a.filters,
                                                       "kernel_size": tuple(a.kernel_size), "bias": a.use_bias},
@@ -136,6 +136,7 @@ class ConvTranspose(LayerKind):
 @register
 class Conv1DTranspose(ConvTranspose):
     name = "Conv1DTranspose"
+    aliases = ("Convolution1DTranspose",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k", "strides": 2, "padding": "same"}, ["L", "C_in"],
                {"F": 32, "k": 3, "L": 50, "C_in": 16})
@@ -146,6 +147,7 @@ class Conv1DTranspose(ConvTranspose):
 @register
 class Conv2DTranspose(ConvTranspose):
     name = "Conv2DTranspose"
+    aliases = ("Convolution2DTranspose",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"], "strides": 2, "padding": "same"}, ["H", "W", "C_in"],
                {"F": 32, "k_h": 3, "k_w": 3, "H": 16, "W": 16, "C_in": 64})
@@ -156,6 +158,7 @@ class Conv2DTranspose(ConvTranspose):
 @register
 class Conv3DTranspose(ConvTranspose):
     name = "Conv3DTranspose"
+    aliases = ("Convolution3DTranspose",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"], "strides": 2, "padding": "same"},
                ["D", "H", "W", "C_in"],
@@ -187,14 +190,13 @@ class DepthwiseConv(LayerKind):
         out = _conv_spatial(b, spatial, a)
         m = a.depth_multiplier
         b.weight("kernel", (*a.kernel_size, channels, m), role="depthwise weights",
-                 labels=(*_AXES[self.rank], "C_in", "m"))
+                 labels=(*_AXES[self.rank], "C_in", "m"), category="weight")
         if a.use_bias:
-            b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",))
+            b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",), category="bias")
         return join_channels(m * channels, out, a.data_format)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         channels, spatial = _input_channels(cls, a, inputs)
         return Twin(f"nn.Conv{cls.rank}d", {"in_channels": channels, "out_channels": a.depth_multiplier * channels,
                                              "kernel_size": tuple(a.kernel_size), "groups": channels,
@@ -238,7 +240,6 @@ class SeparableConv(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin
         raise NoTwin("PyTorch has no separable convolution layer; it is written as two nn.Conv layers (a depthwise "
                      "one with groups = in_channels, then a 1x1 one)")
 
@@ -247,17 +248,18 @@ class SeparableConv(LayerKind):
         out = _conv_spatial(b, spatial, a)
         m = a.depth_multiplier
         b.weight("depthwise_kernel", (*a.kernel_size, channels, m), role="depthwise weights",
-                 labels=(*_AXES[self.rank], "C_in", "m"))
+                 labels=(*_AXES[self.rank], "C_in", "m"), category="weight")
         b.weight("pointwise_kernel", (*(sympy.Integer(1),) * self.rank, m * channels, a.filters),
-                 role="pointwise weights", labels=(*("1",) * self.rank, "m*C_in", "F"))
+                 role="pointwise weights", labels=(*("1",) * self.rank, "m*C_in", "F"), category="weight")
         if a.use_bias:
-            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+            b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
         return join_channels(a.filters, out, a.data_format)
 
 
 @register
 class SeparableConv1D(SeparableConv):
     name = "SeparableConv1D"
+    aliases = ("SeparableConvolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
     summary = "1D separable convolution: a depthwise k-wide convolution, then F pointwise filters, one bias each"
@@ -267,6 +269,7 @@ class SeparableConv1D(SeparableConv):
 @register
 class SeparableConv2D(SeparableConv):
     name = "SeparableConv2D"
+    aliases = ("SeparableConvolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
                {"F": 64, "k_h": 3, "k_w": 3, "H": 32, "W": 32, "C_in": 32})

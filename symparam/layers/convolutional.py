@@ -7,7 +7,7 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import Choice, Flag, Int, LayerKind, Opaque, Size, Sizes, ActivationName
+from .base import ActivationName, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
 from .core import KERNEL_ARGS, channels_of, lora_rank
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
@@ -54,19 +54,18 @@ class Conv(LayerKind):
         labels = (*_AXES[rank], "C_in" if g == 1 else "C_in/g", "F")
         kernel = (*a.kernel_size, c_in, a.filters)
         lora = lora_rank(a.lora_rank)
-        b.weight("kernel", kernel, role="weights", labels=labels, trainable=not lora)
+        b.weight("kernel", kernel, role="weights", labels=labels, trainable=not lora, category="weight")
         if a.use_bias:
-            b.weight("bias", (a.filters,), role="biases", labels=("F",))
+            b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
         if lora:
             r = sympy.Integer(lora)
-            b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"))
-            b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"))
+            b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"), category="weight")
+            b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"), category="weight")
         return join_channels(a.filters, out, a.data_format)
 
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         if lora_rank(a.lora_rank):
             raise NoTwin(f"PyTorch's nn.Conv{cls.rank}d has no LoRA weights")
         channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
@@ -88,6 +87,7 @@ def _show(values) -> str:
 @register
 class Conv1D(Conv):
     name = "Conv1D"
+    aliases = ("Convolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
     summary = "1D convolution: F filters of width k over the input channels, one bias per filter"
@@ -97,6 +97,7 @@ class Conv1D(Conv):
 @register
 class Conv2D(Conv):
     name = "Conv2D"
+    aliases = ("Convolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
                {"F": 32, "k_h": 3, "k_w": 3, "H": 32, "W": 32, "C_in": 3})
@@ -107,6 +108,7 @@ class Conv2D(Conv):
 @register
 class Conv3D(Conv):
     name = "Conv3D"
+    aliases = ("Convolution3D",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["D", "H", "W", "C_in"],
                {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "D": 16, "H": 32, "W": 32, "C_in": 3})

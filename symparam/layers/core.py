@@ -7,7 +7,8 @@ import sympy
 from ..errors import SymparamError, show
 from ..shapes import product, split_channels
 from . import register
-from .base import REQUIRED, Arg, Choice, Flag, Int, LayerKind, Opaque, Real, Size, ActivationName, Unsupported
+from .base import (REQUIRED, ActivationName, Arg, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin,
+                   Unsupported)
 
 KERNEL_ARGS = {
     "kernel_initializer": Opaque(), "bias_initializer": Opaque(), "kernel_regularizer": Opaque(),
@@ -91,18 +92,17 @@ class Dense(LayerKind):
         (x,) = inputs
         n_in = last_axis(x, "Dense")
         lora = lora_rank(a.lora_rank)
-        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "units"), trainable=not lora)
+        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "units"), trainable=not lora, category="weight")
         if a.use_bias:
-            b.weight("bias", (a.units,), role="biases", labels=("units",))
+            b.weight("bias", (a.units,), role="biases", labels=("units",), category="bias")
         if lora:
             r = sympy.Integer(lora)
-            b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"))
-            b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"))
+            b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"), category="weight")
+            b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"), category="weight")
         return (*x[:-1], a.units)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         if lora_rank(a.lora_rank):
             raise NoTwin("PyTorch's nn.Linear has no LoRA weights")
         (x,) = inputs

@@ -6,7 +6,7 @@ import sympy
 
 from ..errors import SymparamError
 from . import register
-from .base import Flag, Int, LayerKind, Opaque, Size, Unsupported
+from .base import Flag, Int, LayerKind, NoTwin, Opaque, Size, Twin, Unsupported
 from .core import lora_rank
 
 
@@ -31,16 +31,15 @@ class Embedding(LayerKind):
                                 f"Received: lora_rank = {lora}.")
         shape = (a.input_dim, a.output_dim)
         b.weight("embeddings", shape, role="embedding vectors, one row per token index", labels=("V", "d"),
-                 trainable=not lora)
+                 trainable=not lora, category="embedding")
         if lora:
             r = sympy.Integer(lora)
-            b.weight("lora_embeddings_a", (a.input_dim, r), role="LoRA down-projection", labels=("V", "r"))
-            b.weight("lora_embeddings_b", (r, a.output_dim), role="LoRA up-projection", labels=("r", "d"))
+            b.weight("lora_embeddings_a", (a.input_dim, r), role="LoRA down-projection", labels=("V", "r"), category="embedding")
+            b.weight("lora_embeddings_b", (r, a.output_dim), role="LoRA up-projection", labels=("r", "d"), category="embedding")
         return (*x, a.output_dim)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         if lora_rank(a.lora_rank):
             raise NoTwin("PyTorch's nn.Embedding has no LoRA weights")
         return Twin("nn.Embedding", {"num_embeddings": a.input_dim, "embedding_dim": a.output_dim}, list(inputs))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import SymparamError
 from . import register
-from .base import Flag, Int, LayerKind, Opaque, Real
+from .base import Flag, Int, LayerKind, NoTwin, Opaque, Real, Twin
 from .core import format_shape
 
 
@@ -28,21 +28,21 @@ class BatchNormalization(LayerKind):
             raise SymparamError(f"axis {a.axis} must have a known length. Received input shape {format_shape(x)}.")
         shape, labels = (n,), ("C",)
         if a.scale:
-            b.weight("gamma", shape, role="scales", labels=labels)
+            b.weight("gamma", shape, role="scales", labels=labels, category="scale")
         if a.center:
-            b.weight("beta", shape, role="offsets", labels=labels)
-        b.weight("moving_mean", shape, role="moving means", labels=labels, trainable=False)
-        b.weight("moving_variance", shape, role="moving variances", labels=labels, trainable=False)
+            b.weight("beta", shape, role="offsets", labels=labels, category="offset")
+        b.weight("moving_mean", shape, role="moving means", labels=labels, trainable=False, category="statistic")
+        b.weight("moving_variance", shape, role="moving variances", labels=labels, trainable=False,
+                 category="statistic")
         if a.renorm:
             for name, role in (("moving_stddev", "moving standard deviations"), ("renorm_mean", "renorm means"),
                                ("renorm_stddev", "renorm standard deviations")):
-                b.weight(name, shape, role=role, labels=labels, trainable=False)
+                b.weight(name, shape, role=role, labels=labels, trainable=False, category="statistic")
         return x
 
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         (x,) = inputs
         if a.center != a.scale:
             raise NoTwin("PyTorch's affine switches gamma and beta on and off together")

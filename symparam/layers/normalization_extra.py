@@ -10,7 +10,7 @@ import sympy
 
 from ..errors import SymparamError, show
 from . import register
-from .base import Arg, Flag, LayerKind, Opaque, Real
+from .base import Arg, Flag, LayerKind, NoTwin, Opaque, Real, Twin
 from .core import format_shape
 
 
@@ -85,14 +85,13 @@ class LayerNormalization(LayerKind):
                       for d in sorted(axes))
         labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
         if a.scale:
-            b.weight("gamma", shape, role="scales", labels=labels)
+            b.weight("gamma", shape, role="scales", labels=labels, category="scale")
         if a.center:
-            b.weight("beta", shape, role="offsets", labels=labels)
+            b.weight("beta", shape, role="offsets", labels=labels, category="offset")
         return x
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         (x,) = inputs
         axes = sorted(batched_axis(x, d) for d in ((a.axis,) if isinstance(a.axis, int) else a.axis))
         if axes != list(range(len(x) + 1 - len(axes), len(x) + 1)):
@@ -120,7 +119,6 @@ class Groups(Arg):
 class GroupNormalization(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         (x,) = inputs
         if not isinstance(a.axis, int):
             raise NoTwin("GroupNormalization takes one axis")
@@ -150,9 +148,9 @@ class GroupNormalization(LayerKind):
         b.require(sympy.Eq(sympy.Mod(channels, groups), 0), "groups", "groups must divide the channels on axis",
                   f"groups = {groups}, {channels} channels")
         if a.scale:
-            b.weight("gamma", (channels,), role="scales", labels=("C",))
+            b.weight("gamma", (channels,), role="scales", labels=("C",), category="scale")
         if a.center:
-            b.weight("beta", (channels,), role="offsets", labels=("C",))
+            b.weight("beta", (channels,), role="offsets", labels=("C",), category="offset")
         return x
 
 

@@ -14,7 +14,10 @@ _FORMAT = {"data_format": Choice("channels_last", "channels_first", default="cha
 
 class Pooling(LayerKind):
     rank = 0
-    op = ""
+
+    @classmethod
+    def window(cls, a):
+        return "window", a.pool_size
 
     @classmethod
     def make_args(cls, rank: int, pool_default) -> dict:
@@ -47,25 +50,128 @@ class GlobalPooling(LayerKind):
         return (channels,)
 
 
-def _make(op: str, rank: int, global_: bool):
-    word = "maximum" if op == "Max" else "average"
-    spatial = ["L"] if rank == 1 else ["H", "W"] if rank == 2 else ["D", "H", "W"]
-    example = ({} if global_ or op == "Max" else {"pool_size": 2}, [*spatial, "C"],
-               {**{s: 32 for s in spatial}, "C": 64})
-    if global_:
-        name = f"Global{op if op == 'Max' else 'Average'}Pooling{rank}D"
-        attrs = {"name": name, "rank": rank, "example": example,
-                 "summary": f"the {word} over all {rank}D positions, per channel",
-                 "no_params": f"global pooling only takes the {word} of each channel"}
-        return register(type(name, (GlobalPooling,), attrs))
-    name = f"{op}Pooling{rank}D"
-    attrs = {"name": name, "rank": rank, "op": op, "example": example, "args": Pooling.make_args(rank, 2 if op == "Max" else REQUIRED),
-             "summary": f"the {word} over each {rank}D window, per channel",
-             "no_params": f"pooling only takes the {word} over each window"}
-    return register(type(name, (Pooling,), attrs))
+_SPATIAL = {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}
 
 
-for _op in ("Max", "Average"):
-    for _rank in (1, 2, 3):
-        _make(_op, _rank, global_=False)
-        _make(_op, _rank, global_=True)
+def _example(rank: int, args: dict) -> tuple[dict, list, dict]:
+    return args, [*_SPATIAL[rank], "C"], {**{s: 32 for s in _SPATIAL[rank]}, "C": 64}
+
+
+@register
+class MaxPooling1D(Pooling):
+    name = "MaxPooling1D"
+    aliases = ("MaxPool1D",)
+    rank = 1
+    args, example = Pooling.make_args(1, 2), _example(1, {})
+    summary = "the maximum over each 1D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class MaxPooling2D(Pooling):
+    name = "MaxPooling2D"
+    aliases = ("MaxPool2D",)
+    rank = 2
+    args, example = Pooling.make_args(2, 2), _example(2, {})
+    summary = "the maximum over each 2D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class MaxPooling3D(Pooling):
+    name = "MaxPooling3D"
+    aliases = ("MaxPool3D",)
+    rank = 3
+    args, example = Pooling.make_args(3, 2), _example(3, {})
+    summary = "the maximum over each 3D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AveragePooling1D(Pooling):
+    name = "AveragePooling1D"
+    aliases = ("AvgPool1D",)
+    rank = 1
+    args, example = Pooling.make_args(1, REQUIRED), _example(1, {"pool_size": 2})
+    summary = "the average over each 1D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AveragePooling2D(Pooling):
+    name = "AveragePooling2D"
+    aliases = ("AvgPool2D",)
+    rank = 2
+    args, example = Pooling.make_args(2, REQUIRED), _example(2, {"pool_size": 2})
+    summary = "the average over each 2D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AveragePooling3D(Pooling):
+    name = "AveragePooling3D"
+    aliases = ("AvgPool3D",)
+    rank = 3
+    args, example = Pooling.make_args(3, REQUIRED), _example(3, {"pool_size": 2})
+    summary = "the average over each 3D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class GlobalMaxPooling1D(GlobalPooling):
+    name = "GlobalMaxPooling1D"
+    aliases = ("GlobalMaxPool1D",)
+    rank = 1
+    example = _example(1, {})
+    summary = "the maximum over all 1D positions, per channel"
+    no_params = "global pooling only takes the maximum of each channel"
+
+
+@register
+class GlobalMaxPooling2D(GlobalPooling):
+    name = "GlobalMaxPooling2D"
+    aliases = ("GlobalMaxPool2D",)
+    rank = 2
+    example = _example(2, {})
+    summary = "the maximum over all 2D positions, per channel"
+    no_params = "global pooling only takes the maximum of each channel"
+
+
+@register
+class GlobalMaxPooling3D(GlobalPooling):
+    name = "GlobalMaxPooling3D"
+    aliases = ("GlobalMaxPool3D",)
+    rank = 3
+    example = _example(3, {})
+    summary = "the maximum over all 3D positions, per channel"
+    no_params = "global pooling only takes the maximum of each channel"
+
+
+@register
+class GlobalAveragePooling1D(GlobalPooling):
+    name = "GlobalAveragePooling1D"
+    aliases = ("GlobalAvgPool1D",)
+    rank = 1
+    example = _example(1, {})
+    summary = "the average over all 1D positions, per channel"
+    no_params = "global pooling only takes the average of each channel"
+
+
+@register
+class GlobalAveragePooling2D(GlobalPooling):
+    name = "GlobalAveragePooling2D"
+    aliases = ("GlobalAvgPool2D",)
+    rank = 2
+    example = _example(2, {})
+    summary = "the average over all 2D positions, per channel"
+    no_params = "global pooling only takes the average of each channel"
+
+
+@register
+class GlobalAveragePooling3D(GlobalPooling):
+    name = "GlobalAveragePooling3D"
+    aliases = ("GlobalAvgPool3D",)
+    rank = 3
+    example = _example(3, {})
+    summary = "the average over all 3D positions, per channel"
+    no_params = "global pooling only takes the average of each channel"

@@ -80,9 +80,9 @@ class Normalization(LayerKind):
                       "axis names an axis twice, so the mean must hold one value per kept position: the repeated "
                       "axes must have length 1", f"axis = {show(list(axes))}, input shape {format_shape(x)}")
         labels = tuple(f"C{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("C",) * len(shape)
-        b.weight("mean", shape, role="means", labels=labels, trainable=False)
-        b.weight("variance", shape, role="variances", labels=labels, trainable=False)
-        b.weight("count", (), role="count of samples seen", labels=(), trainable=False)
+        b.weight("mean", shape, role="means", labels=labels, trainable=False, category="statistic")
+        b.weight("variance", shape, role="variances", labels=labels, trainable=False, category="statistic")
+        b.weight("count", (), role="count of samples seen", labels=(), trainable=False, category="statistic")
         return x
 
     @staticmethod

@@ -13,7 +13,7 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import ActivationName, Arg, Choice, Flag, LayerKind, Opaque, Size, Sizes
+from .base import ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
 from .core import format_shape
 
 _U = sympy.Integer
@@ -82,14 +82,14 @@ class Recurrent(LayerKind):
         g = _U(self.gates)
         wide = "u" if self.gates == 1 else f"{self.gates}u"
         gates = "" if self.gates == 1 else f", {self.gates} gates"
-        b.weight("kernel", (n_in, g * u), role="input weights" + gates, labels=("n_in", wide))
-        b.weight("recurrent_kernel", (u, g * u), role="recurrent weights" + gates, labels=("u", wide))
+        b.weight("kernel", (n_in, g * u), role="input weights" + gates, labels=("n_in", wide), category="weight")
+        b.weight("recurrent_kernel", (u, g * u), role="recurrent weights" + gates, labels=("u", wide), category="weight")
         if a.use_bias:
             self.bias(a, b, g * u, wide)
         return sequence_outputs(a, timesteps, (u,), self.n_states)
 
     def bias(self, a, b, width, wide):
-        b.weight("bias", (width,), role="biases", labels=(wide,))
+        b.weight("bias", (width,), role="biases", labels=(wide,), category="bias")
 
     torch_twin = ""
     twin_note = ""
@@ -100,7 +100,6 @@ class Recurrent(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention, bidirectional: bool = False):
-        from ..twins import Twin
         (x,) = inputs
         args = {"input_size": x[-1], "hidden_size": a.units, "bias": a.use_bias, "bidirectional": bidirectional,
                 **cls.twin_args(a)}
@@ -124,7 +123,6 @@ class SimpleRNN(Recurrent):
 
     @classmethod
     def twin_args(cls, a) -> dict:
-        from ..twins import NoTwin
         if a.activation not in ("tanh", "relu"):
             raise NoTwin(f"PyTorch's nn.RNN has only tanh and relu, not {a.activation}")
         return {"nonlinearity": a.activation}
@@ -153,7 +151,6 @@ class GRU(Recurrent):
 
     @classmethod
     def twin_args(cls, a) -> dict:
-        from ..twins import NoTwin
         if not a.reset_after:
             raise NoTwin("PyTorch's nn.GRU applies the reset gate after the recurrent product, as Keras's GRU with "
                          "reset_after = true; reset_after = false has no PyTorch twin")
@@ -161,9 +158,9 @@ class GRU(Recurrent):
 
     def bias(self, a, b, width, wide):
         if a.reset_after:   # one row of biases for the input kernel, one for the recurrent kernel
-            b.weight("bias", (_U(2), width), role="input and recurrent biases", labels=("2", wide))
+            b.weight("bias", (_U(2), width), role="input and recurrent biases", labels=("2", wide), category="bias")
         else:
-            b.weight("bias", (width,), role="biases", labels=(wide,))
+            b.weight("bias", (width,), role="biases", labels=(wide,), category="bias")
 
 
 _KERNEL_LETTERS = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
@@ -214,11 +211,11 @@ class ConvLSTM(LayerKind):
         f = a.filters
         letters = _KERNEL_LETTERS[rank]
         b.weight("kernel", (*a.kernel_size, channels, 4 * f), role="input kernels, 4 gates",
-                 labels=(*letters, "C_in", "4F"))
+                 labels=(*letters, "C_in", "4F"), category="weight")
         b.weight("recurrent_kernel", (*a.kernel_size, f, 4 * f), role="recurrent kernels, 4 gates",
-                 labels=(*letters, "F", "4F"))
+                 labels=(*letters, "F", "4F"), category="weight")
         if a.use_bias:
-            b.weight("bias", (4 * f,), role="biases", labels=("4F",))
+            b.weight("bias", (4 * f,), role="biases", labels=("4F",), category="bias")
         state = join_channels(f, out, a.data_format)
         return sequence_outputs(a, timesteps, state, 2)
 

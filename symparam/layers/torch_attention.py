@@ -12,7 +12,7 @@ import sympy
 
 from ..errors import SymparamError
 from . import register
-from .base import Build, Choice, Flag, Int, LayerKind, Opaque, Real, Size, Unsupported
+from .base import Build, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
 from .torch_recurrent import features, layer_count, sequence
 
 
@@ -23,32 +23,32 @@ def attention(b: Build, prefix: str, e: sympy.Expr, kdim: sympy.Expr, vdim: symp
     expressions share one matrix; different ones that turn out equal in numbers give the same count)."""
     if kdim == e and vdim == e:
         b.weight(f"{prefix}in_proj_weight", (3 * e, e), role="query, key and value projections",
-                 labels=("3E", "E"))
+                 labels=("3E", "E"), category="weight")
     else:
-        b.weight(f"{prefix}q_proj_weight", (e, e), role="query projection", labels=("E", "E"))
-        b.weight(f"{prefix}k_proj_weight", (e, kdim), role="key projection", labels=("E", "kdim"))
-        b.weight(f"{prefix}v_proj_weight", (e, vdim), role="value projection", labels=("E", "vdim"))
+        b.weight(f"{prefix}q_proj_weight", (e, e), role="query projection", labels=("E", "E"), category="weight")
+        b.weight(f"{prefix}k_proj_weight", (e, kdim), role="key projection", labels=("E", "kdim"), category="weight")
+        b.weight(f"{prefix}v_proj_weight", (e, vdim), role="value projection", labels=("E", "vdim"), category="weight")
     if bias:
-        b.weight(f"{prefix}in_proj_bias", (3 * e,), role="query, key and value biases", labels=("3E",))
+        b.weight(f"{prefix}in_proj_bias", (3 * e,), role="query, key and value biases", labels=("3E",), category="bias")
     if add_bias_kv:
         one = sympy.Integer(1)
-        b.weight(f"{prefix}bias_k", (one, one, e), role="learned key appended to the keys", labels=("1", "1", "E"))
-        b.weight(f"{prefix}bias_v", (one, one, e), role="learned value appended to the values", labels=("1", "1", "E"))
+        b.weight(f"{prefix}bias_k", (one, one, e), role="learned key appended to the keys", labels=("1", "1", "E"), category="bias")
+        b.weight(f"{prefix}bias_v", (one, one, e), role="learned value appended to the values", labels=("1", "1", "E"), category="bias")
     linear(b, f"{prefix}out_proj.", e, e, bias, "output projection", ("E", "E"))
 
 
 def linear(b: Build, prefix: str, n_in: sympy.Expr, n_out: sympy.Expr, bias: bool, role: str,
            labels: tuple[str, str]) -> None:
     """An nn.Linear: weight (out, in), bias (out,)."""
-    b.weight(f"{prefix}weight", (n_out, n_in), role=f"{role} weights", labels=labels)
+    b.weight(f"{prefix}weight", (n_out, n_in), role=f"{role} weights", labels=labels, category="weight")
     if bias:
-        b.weight(f"{prefix}bias", (n_out,), role=f"{role} biases", labels=labels[:1])
+        b.weight(f"{prefix}bias", (n_out,), role=f"{role} biases", labels=labels[:1], category="bias")
 
 
 def layer_norm(b: Build, prefix: str, e: sympy.Expr, bias: bool, role: str) -> None:
-    b.weight(f"{prefix}weight", (e,), role=f"{role} scales", labels=("E",))
+    b.weight(f"{prefix}weight", (e,), role=f"{role} scales", labels=("E",), category="scale")
     if bias:
-        b.weight(f"{prefix}bias", (e,), role=f"{role} offsets", labels=("E",))
+        b.weight(f"{prefix}bias", (e,), role=f"{role} offsets", labels=("E",), category="offset")
 
 
 def heads_divide(b: Build, e: sympy.Expr, heads: sympy.Expr, width: str = "embed_dim",
@@ -67,7 +67,6 @@ def matching(b: Build, found: sympy.Expr, wanted: sympy.Expr, what: str, key: st
 class MultiheadAttention(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         if a.add_bias_kv or a.add_zero_attn:
             raise NoTwin("Keras's MultiHeadAttention has no bias_k/bias_v or zero attention")
         query = inputs[0]

@@ -15,7 +15,7 @@ from ..errors import SymparamError, show
 from ..shapes import product
 from ..torch_shapes import conv_length, flatten_axes, pool_length, same_padding, transposed_length
 from . import register
-from .base import Choice, Flag, Int, LayerKind, Opaque, Real, Size, Unsupported
+from .base import Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
 from .core import format_shape
 from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
                          given_or_inferred)
@@ -26,15 +26,15 @@ _KERNEL = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 
 def _norm_weights(b, affine: bool, bias: bool, shape, labels, what: str) -> None:
     if affine:
-        b.weight("weight", shape, role=f"scales, one per {what}", labels=labels)
+        b.weight("weight", shape, role=f"scales, one per {what}", labels=labels, category="scale")
         if bias:
-            b.weight("bias", shape, role=f"offsets, one per {what}", labels=labels)
+            b.weight("bias", shape, role=f"offsets, one per {what}", labels=labels, category="offset")
 
 
 def _running_stats(b, c) -> None:
-    b.weight("running_mean", (c,), role="running means", labels=("C",), buffer=True)
-    b.weight("running_var", (c,), role="running variances", labels=("C",), buffer=True)
-    b.weight("num_batches_tracked", (), role="a count of batches seen", labels=(), buffer=True)
+    b.weight("running_mean", (c,), role="running means", labels=("C",), buffer=True, category="statistic")
+    b.weight("running_var", (c,), role="running variances", labels=("C",), buffer=True, category="statistic")
+    b.weight("num_batches_tracked", (), role="a count of batches seen", labels=(), buffer=True, category="statistic")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -55,14 +55,13 @@ class Linear(LayerKind):
             raise SymparamError("nn.Linear needs an input with at least one axis besides the batch. Received input "
                                 "shape ().")
         n_in = given_or_inferred(b, a.in_features, x[-1], "in_features", "last axis", x)
-        b.weight("weight", (a.out_features, n_in), role="weights", labels=("out", "in"))
+        b.weight("weight", (a.out_features, n_in), role="weights", labels=("out", "in"), category="weight")
         if a.bias:
-            b.weight("bias", (a.out_features,), role="biases", labels=("out",))
+            b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
         return (*x[:-1], a.out_features)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         return Twin("Dense", {"units": a.out_features, "use_bias": a.bias}, list(inputs))
 
 
@@ -76,7 +75,6 @@ class TorchConv(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin
         (x,) = inputs
         if cls.transposed:
             if a.groups != 1:
@@ -116,9 +114,9 @@ class TorchConv(LayerKind):
             shape, labels = (c_in, c_out / g, *kernel), ("C_in", "C_out/g" if g != 1 else "C_out")
         else:
             shape, labels = (c_out, c_in / g, *kernel), ("C_out", "C_in/g" if g != 1 else "C_in")
-        b.weight("weight", shape, role="weights", labels=(*labels, *_KERNEL[self.rank]))
+        b.weight("weight", shape, role="weights", labels=(*labels, *_KERNEL[self.rank]), category="weight")
         if a.bias:
-            b.weight("bias", (c_out,), role="biases", labels=("C_out",))
+            b.weight("bias", (c_out,), role="biases", labels=("C_out",), category="bias")
         return (c_out, *out)
 
     def _length(self, a, b, axis: int, n):
@@ -208,7 +206,6 @@ class BatchNorm(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         (x,) = inputs
         note = ("PyTorch keeps the running statistics (and num_batches_tracked) as buffers; Keras's moving mean and "
                 "variance are non-trainable weights, always present")
@@ -219,7 +216,6 @@ class BatchNorm(LayerKind):
 class InstanceNorm(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         (x,) = inputs
         return Twin("GroupNormalization", {"groups": None, "center": a.affine and a.bias, "scale": a.affine},
                     [(*x[1:], x[0])], note="Keras normalizes each channel alone with GroupNormalization(groups = -1); "
@@ -285,7 +281,6 @@ class LayerNorm(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         axis = -1 if len(a.normalized_shape) == 1 else tuple(range(-len(a.normalized_shape), 0))
         return Twin("LayerNormalization", {"axis": axis, "scale": a.elementwise_affine,
                                            "center": a.elementwise_affine and a.bias}, list(inputs))
@@ -295,7 +290,6 @@ class LayerNorm(LayerKind):
 class GroupNorm(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         (x,) = inputs
         return Twin("GroupNormalization", {"groups": a.num_groups, "center": a.affine and a.bias, "scale": a.affine},
                     [(*x[1:], x[0])])
@@ -355,12 +349,11 @@ class Embedding(LayerKind):
         (x,) = inputs
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
-                 trainable=not a._freeze)
+                 trainable=not a._freeze, category="embedding")
         return (*x, a.embedding_dim)
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import Twin
         return Twin("Embedding", {"input_dim": a.num_embeddings, "output_dim": a.embedding_dim}, list(inputs))
 
 
@@ -384,7 +377,7 @@ class EmbeddingBag(LayerKind):
                                 "besides the batch (the 1D input with offsets is not modelled). Received input shape "
                                 f"{format_shape(x)}.")
         _padding_idx(b, a.padding_idx, a.num_embeddings)
-        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"))
+        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"), category="embedding")
         return (a.embedding_dim,)
 
 
@@ -405,7 +398,7 @@ class PReLU(LayerKind):
             b.require(sympy.Or(sympy.Eq(n, 1), sympy.Eq(n, channels)), "num_parameters",
                       "num_parameters must be 1 or the input's channels (its first axis)",
                       f"num_parameters = {n}, input shape {format_shape(x)}")
-        b.weight("weight", (n,), role="slopes", labels=("n",))
+        b.weight("weight", (n,), role="slopes", labels=("n",), category="weight")
         return x
 
 

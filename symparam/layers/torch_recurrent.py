@@ -19,7 +19,8 @@ import sympy
 from ..errors import SymparamError
 from ..model import Dim, Shape
 from . import register
-from .base import Arg, Build, Choice, Flag, Int, LayerKind, Opaque, Real, Size
+from .base import Arg, Build, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin
+from .twin import wrapped
 from .core import format_shape
 
 MAX_LAYERS = 1000   # layer counts name parameters one by one; a bound keeps a typo from building millions
@@ -105,17 +106,17 @@ class TorchRNN(LayerKind):
                 width = n_in if layer == 0 else directions * out
                 width_label = "H_in" if layer == 0 else (out_label if directions == 1 else f"2{out_label}")
                 b.weight(f"weight_ih_l{layer}{suffix}", (rows, width), role=f"input-hidden weights ({where})",
-                         labels=(rows_label, width_label))
+                         labels=(rows_label, width_label), category="weight")
                 b.weight(f"weight_hh_l{layer}{suffix}", (rows, out), role=f"hidden-hidden weights ({where})",
-                         labels=(rows_label, out_label))
+                         labels=(rows_label, out_label), category="weight")
                 if a.bias:
                     b.weight(f"bias_ih_l{layer}{suffix}", (rows,), role=f"input-hidden biases ({where})",
-                             labels=(rows_label,))
+                             labels=(rows_label,), category="bias")
                     b.weight(f"bias_hh_l{layer}{suffix}", (rows,), role=f"hidden-hidden biases ({where})",
-                             labels=(rows_label,))
+                             labels=(rows_label,), category="bias")
                 if proj != 0:
                     b.weight(f"weight_hr_l{layer}{suffix}", (proj, hidden), role=f"projection weights ({where})",
-                             labels=("P", "H"))
+                             labels=("P", "H"), category="weight")
         return (length, directions * out)
 
     keras_twin = ""
@@ -123,7 +124,6 @@ class TorchRNN(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin, Twin, wrapped
         if a.num_layers != 1:
             raise NoTwin(f"Keras has no stacked {cls.keras_twin}: write one layer per level")
         if getattr(a, "proj_size", 0) != 0:

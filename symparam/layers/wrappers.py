@@ -8,8 +8,9 @@ from dataclasses import replace
 
 from ..errors import SymparamError
 from . import register
-from .base import Arg, LayerArg, LayerKind, Unsupported, _is_none
+from .base import Arg, LayerKind, NoTwin, Unsupported, _is_none
 from .core import format_shape
+from .parsing import LayerArg
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
@@ -65,7 +66,6 @@ class Bidirectional(LayerKind):
 
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin
         kind, args = a.layer
         if not hasattr(kind, "torch_twin") or not kind.torch_twin:
             raise NoTwin(f"PyTorch has no bidirectional form of {kind.name}")
@@ -76,7 +76,6 @@ class Bidirectional(LayerKind):
 class TimeDistributed(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
-        from ..twins import NoTwin
         kind, args = a.layer
         if kind.name != "Dense":
             raise NoTwin("PyTorch has no TimeDistributed; only a wrapped Dense maps (nn.Linear acts on the last axis)")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..catalogue import Entry, entries
 from ..layers.base import BASE_ARGS, REQUIRED, Opaque
-from ..totals import readable, text
-from .formula import layer_formula
+from ..printing import text
+from ..totals import readable
+from .escape import terminal
 
 
 def _default(arg) -> str:
@@ -27,18 +28,18 @@ def _shape(shape) -> str:
 def formula(e: Entry) -> str:
     if e.symbolic is None:
         return "?"
-    return text(readable(e.symbolic.params))
+    return text(readable(e.symbolic.params.value))
 
 
 def markdown_entry(e: Entry) -> list[str]:
     kind = e.kind
     lines = [f"## {kind.name}", "", kind.summary[:1].upper() + kind.summary[1:] + ".", ""]
     if e.symbolic is not None:
-        layer = e.symbolic
+        account, layer = e.symbolic, e.symbolic.record
         shapes = ", ".join(_shape(s) for s in layer.input_shapes) or "—"
         lines += [f"- Example input: `{shapes}` → output `{_shape(layer.output_shape)}`"]
         if layer.variables:
-            lines += [f"- Parameters: `{layer_formula(layer, text)}` = `{formula(e)}`"]
+            lines += [f"- Parameters: `{account.formula_text()}` = `{formula(e)}`"]
             lines += [f"  - `{v.name}`: shape `{_shape(v.shape)}`" + ("" if v.trainable else ", not trainable")
                       + (", buffer" if v.buffer else "") for v in layer.variables]
         twin = e.twin
@@ -55,8 +56,8 @@ def markdown_entry(e: Entry) -> list[str]:
         worked = e.worked
         values = ", ".join(f"{k} = {v}" for k, v in kind.example[2].items())
         if worked is not None and values:
-            lines += [f"- Worked: with {values}: `{layer_formula(worked, text) or '0'}` = "
-                      f"{text(worked.params)} parameters, output `{_shape(worked.output_shape)}`"]
+            lines += [f"- Worked: with {values}: `{worked.formula(bound=True) or '0'}` = "
+                      f"{text(worked.params.value)} parameters, output `{_shape(worked.record.output_shape)}`"]
         lines.append("")
     if kind.no_params:
         lines += [f"No parameters: {kind.no_params}.", ""]
@@ -83,7 +84,6 @@ def render() -> str:
 
 def listing(console) -> None:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     t = Table(box=box.SIMPLE_HEAD)
@@ -91,7 +91,7 @@ def listing(console) -> None:
     t.add_column("Parameters (on its example)")
     t.add_column("What it does")
     for e in entries():
-        t.add_row(escape(e.kind.name), escape(formula(e) if e.kind.example else "?"), escape(e.kind.summary))
+        t.add_row(terminal(e.kind.name), terminal(formula(e) if e.kind.example else "?"), terminal(e.kind.summary))
     console.print(t)
 
 

@@ -10,7 +10,6 @@ from such a layer, shows "invalid" instead of numbers.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Callable, Iterable
@@ -18,9 +17,10 @@ from typing import Callable, Iterable
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
+from ..account import Account, LayerAccount, of
 from ..engine import tidy_condition
 from ..model import LayerRecord, Network
-from ..totals import readable
+from .escape import html as escape
 from .js_printer import RUNTIME, js_condition, js_value
 
 START = 8   # where a slider starts when its symbol has no value (no default, or --symbolic)
@@ -60,11 +60,17 @@ def _factor(dim) -> str:
     return f"<mrow><mo>(</mo>{_mrow(dim)}<mo>)</mo></mrow>" if isinstance(dim, sympy.Add) else _mrow(dim)
 
 
-def _params_math(layer: LayerRecord, sub: Callable) -> str:
-    """The lesson's form: each variable's axes multiplied, the variables added (3·3·3·32 + 32)."""
-    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in v.shape) + "</mrow>"
-             for v in layer.variables if not v.buffer]
-    return _math("<mrow>" + "<mo>+</mo>".join(terms) + "</mrow>") if terms else _math("<mn>0</mn>")
+def _params_math(layer: LayerAccount, sub: Callable) -> str:
+    """The table's formula (the account's terms): each counted variable's axes multiplied, the variables added
+    (3·3·3·32 + 32), times the copies of a repeated layer."""
+    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in t.dims) + "</mrow>" if t.dims else "<mn>1</mn>"
+             for t in layer.terms]
+    if not terms:
+        return _math("<mn>0</mn>")
+    body = "<mrow>" + "<mo>+</mo>".join(terms) + "</mrow>"
+    if layer.repeat != 1:
+        body = f"<mrow>{_factor(sub(layer.repeat))}<mo>&#xD7;</mo><mrow><mo>(</mo>{body}<mo>)</mo></mrow></mrow>"
+    return _math(body)
 
 
 def _formula(math: str) -> str:
@@ -105,9 +111,11 @@ def _json(value) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render(net: Network, fixed: Iterable[str] = ()) -> str:
+def render(a: Account, fixed: Iterable[str] = ()) -> str:
     """The page. Symbols named in `fixed` (the --set ones) are numbers; the others get a slider starting at
-    their value in `net.bindings` (the spec's default or --set), else at START."""
+    their value in the bindings (the spec's default or --set), else at START."""
+    a = of(a)
+    net = a.net
     sym = net.unbound
     fixed_values = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}
     table = {sym.symbols.get(name): sympy.Integer(v) for name, v in fixed_values.items()}
@@ -130,7 +138,7 @@ def render(net: Network, fixed: Iterable[str] = ()) -> str:
             f'aria-label="{name} slider">'
             f'<input type="text" id="n-{name}" inputmode="numeric" value="{start}" size="20" '
             f'aria-label="{name} value">'
-            f'<span class="doc">{html.escape(doc)}</span></div>')
+            f'<span class="doc">{escape(doc)}</span></div>')
     for name, value in fixed_values.items():
         controls.append(f'<div class="symbol fixed"><span class="name">{name}</span> = {value:,} '
                         f'<span class="doc">(fixed by --set)</span></div>')
@@ -138,27 +146,27 @@ def render(net: Network, fixed: Iterable[str] = ()) -> str:
         controls.append('<p class="doc">The spec has no symbols: every count is a number.</p>')
 
     rows = []
-    for i, layer in enumerate(sym.layers):
-        rows.append(f'<tr><td class="num">{i + 1}</td><td>{html.escape(layer.name)}</td>'
-                    f'<td>{html.escape(layer.type)}</td>'
-                    f'<td><span class="live" id="shape-{i}"></span>'
-                    f'{_formula(_shape_math(tuple(None if d is None else sub(d) for d in layer.output_shape)))}</td>'
+    for i, layer in enumerate(a.layers):
+        shape = tuple(None if d is None else sub(d) for d in layer.symbolic.output_shape)
+        rows.append(f'<tr><td class="num">{layer.position}</td><td>{escape(layer.name)}</td>'
+                    f'<td>{escape(layer.type)}</td>'
+                    f'<td><span class="live" id="shape-{i}"></span>{_formula(_shape_math(shape))}</td>'
                     f'<td>{_formula(_params_math(layer, sub))}</td>'
                     f'<td class="num live" id="params-{i}"></td></tr>')
-    for key, label, expr in (("total", "Total", sym.total), ("trainable", "Trainable", sym.trainable),
-                             ("non_trainable", "Non-trainable", sym.non_trainable)):
+    for key, label, q in (("total", "Total", a.total), ("trainable", "Trainable", a.trainable),
+                          ("non_trainable", "Non-trainable", a.non_trainable)):
         rows.append(f'<tr class="sum"><td></td><td colspan="3">{label} params</td>'
-                    f'<td>{_formula(_math(_mrow(readable(sub(expr)))))}</td>'
+                    f'<td>{_formula(_math(_mrow(a.form(sub(q.symbolic)))))}</td>'
                     f'<td class="num live" id="{key}"></td></tr>')
 
     conditions, checks = [], []
-    for where, condition in sym.assumptions:
-        relation = tidy_condition(sub(condition.relation))
+    for x in a.symbolic_assumptions:
+        relation = tidy_condition(sub(x.relation))
         if relation is sympy.true:
             continue
         checks.append(_function(js_condition(relation)))
-        conditions.append(f'<li>{_math(_mrow(relation))} <span class="why">({html.escape(where)}: '
-                          f'{html.escape(condition.why)})</span> <span class="live" id="cond-{len(checks) - 1}">'
+        conditions.append(f'<li>{_math(_mrow(relation))} <span class="why">({escape(x.layer or x.where)}: '
+                          f'{escape(x.why)})</span> <span class="live" id="cond-{len(checks) - 1}">'
                           f'</span></li>')
     network = [_function(js_condition(tidy_condition(sub(c.relation)))) for c in sym.conditions]  # input sizes
 
@@ -169,9 +177,9 @@ def render(net: Network, fixed: Iterable[str] = ()) -> str:
         "const LAYERS = [\n" + ",\n".join(_layer_js(layer, index_of, sub) for layer in sym.layers) + "\n];",
         f"const CHECKS = [{', '.join(checks)}];",
     ])
-    title = html.escape(net.name)
+    title = escape(net.name)
     assumptions = (f'<h2>Valid when</h2><ul class="conditions">{"".join(conditions)}</ul>' if conditions else "")
-    parts = {"TITLE": title, "SOURCE": html.escape(net.source), "CONTROLS": "\n".join(controls),
+    parts = {"TITLE": title, "SOURCE": escape(net.source), "CONTROLS": "\n".join(controls),
              "ROWS": "\n".join(rows), "ASSUMPTIONS": assumptions, "SCRIPT": RUNTIME + data + "\n" + _SCRIPT}
     return re.sub(r"__([A-Z]+)__", lambda m: parts[m.group(1)], _PAGE)   # one pass: no part is read twice
 
@@ -250,8 +258,10 @@ for (const s of SYMBOLS) {
 }
 for (const part of location.hash.slice(1).split("&")) {   // page.html#img_size=64 starts there
   const [name, value] = part.split("=");
-  const box = name && $("n-" + name), slider = name && $("r-" + name);
-  if (box && slider && value !== undefined) { box.value = decodeURIComponent(value); box.dispatchEvent(new Event("input")); }
+  let text;
+  try { text = value === undefined ? undefined : decodeURIComponent(value); } catch (e) { continue; }  // a bad hash
+  const box = name && SYMBOLS.some(s => s.name === name) && $("n-" + name), slider = box && $("r-" + name);
+  if (box && slider && text !== undefined) { box.value = text; box.dispatchEvent(new Event("input")); }
 }
 recompute();
 """

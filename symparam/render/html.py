@@ -3,12 +3,13 @@ is MathML (converted from the derivation's LaTeX by latex2mathml), which browser
 
 from __future__ import annotations
 
-import html
 import re
+from html import unescape
 
+from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from ..errors import SymparamError
-from ..model import Network
+from .escape import html as escape
 from .latex import chunks, pieces, terms, width
 
 STEPS = 400   # points (as pdflatex would set the formula) that a derivation line may take before it is broken
@@ -58,7 +59,7 @@ def _tidy(mathml: str) -> str:
     mathml = mathml.replace("<mo>&#x0002F;</mo>", '<mo lspace="0" rspace="0">/</mo>')
     mathml = mathml.replace('<mtd columnalign="left">', '<mtd columnalign="left" style="text-align: left">')
     mathml = re.sub(f"(?:{_LETTER}){{2,}}", lambda m: '<mi mathvariant="normal">'
-                    + html.escape(html.unescape("".join(re.findall(_LETTER, m.group(0)))), quote=False) + "</mi>",
+                    + escape(unescape("".join(re.findall(_LETTER, m.group(0))))) + "</mi>",
                     mathml)
     while True:
         merged = _THOUSANDS.sub(r"<mn>\1,\2</mn>", mathml)
@@ -75,9 +76,13 @@ def _plain_brackets(tex: str) -> str:
 class _Page:
     def __init__(self) -> None:
         self.convert = _converter()
+        self._memo: dict[str, str] = {}
 
     def math(self, tex: str) -> str:
-        return _tidy(self.convert(_plain_brackets(tex)))
+        """MathML for a formula (converted once: a deep network repeats its formulas)."""
+        if tex not in self._memo:
+            self._memo[tex] = _tidy(self.convert(_plain_brackets(tex)))
+        return self._memo[tex]
 
     def rows(self, rows: list[str]) -> str:
         """Several rows as one formula (MathML does not break lines by itself)."""
@@ -99,7 +104,7 @@ class _Page:
             cut = pieces(Line(line.words, tuple(tuple(map(_plain_brackets, f)) for f in line.forms)), STEPS)
             cell = self.rows([("" if i == 0 else "= " if kind == "=" else r"\quad ") + math
                               for i, (kind, math) in enumerate(cut)])
-            rows.append(f'<tr><th scope="row">{html.escape(words)}</th><td>{cell}</td></tr>')
+            rows.append(f'<tr><th scope="row">{escape(words)}</th><td>{cell}</td></tr>')
         return '<div class="scroll"><table class="steps">' + "".join(rows) + "</table></div>"
 
     def table(self, d: Derivation) -> str:
@@ -108,15 +113,15 @@ class _Page:
         rows = []
         for row in d.rows:
             formula = " ".join(filter(None, [self.cell(row.formula) if row.formula else "",
-                                             f"({html.escape(row.note)})" if row.note else ""])) or "—"
-            rows.append(f"<tr><td>{html.escape(row.name)} ({html.escape(row.type)})</td><td>{self.math(row.output)}"
+                                             f"({escape(row.note)})" if row.note else ""])) or "—"
+            rows.append(f"<tr><td>{escape(row.name)} ({escape(row.type)})</td><td>{self.math(row.output)}"
                         f'</td><td>{formula}</td><td class="count">{self.cell(row.params)}</td></tr>')
         foot = f'<tfoot><tr><td colspan="3">Total</td><td class="count">{self.cell(d.total)}</td></tr></tfoot>'
         return f'<div class="scroll"><table class="network">{head}<tbody>{"".join(rows)}</tbody>{foot}</table></div>'
 
     def layer(self, layer: LayerDerivation) -> str:
-        out = [f"<section><h3>Layer {layer.index}: {html.escape(layer.name)} ({html.escape(layer.type)})</h3>"]
-        sentence = [html.escape(layer.summary) + "."] if layer.summary else []
+        out = [f"<section><h3>Layer {layer.index}: {escape(layer.name)} ({escape(layer.type)})</h3>"]
+        sentence = [escape(layer.summary) + "."] if layer.summary else []
         facts = []
         if layer.inputs:
             facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ")
@@ -124,12 +129,12 @@ class _Page:
         if layer.repeat:
             facts.append(f"repeated {self.math(layer.repeat)} times")
         if layer.window is not None:
-            facts.append(html.escape(layer.window.words) + " " + self.math(layer.window.math))
+            facts.append(escape(layer.window.words) + " " + self.math(layer.window.math))
         if facts:
             joined = ", ".join(facts)
             sentence.append(joined[:1].upper() + joined[1:] + ".")
         if not layer.params:
-            sentence.append(f"No parameters: {html.escape(layer.no_params)}.")
+            sentence.append(f"No parameters: {escape(layer.no_params)}.")
         out.append(f"<p>{' '.join(sentence)}</p>")
         out.append(self.steps((*layer.params, *((layer.total,) if layer.total else ()), layer.output)))
         if layer.buffers:
@@ -143,16 +148,16 @@ class _Page:
         if d.free:
             out.append("<p>Free symbols: " + ", ".join(self.math(f) for f in d.free) + ".</p>")
         if d.assumptions:
-            items = "".join(f"<li>{self.math(a.math)} ({html.escape(a.where)}: {html.escape(a.why)})</li>"
+            items = "".join(f"<li>{self.math(a.math)} ({escape(a.where)}: {escape(a.why)})</li>"
                             for a in d.assumptions)
             out.append(f"<p>Valid when:</p><ul>{items}</ul>")
         return "\n".join(out)
 
     def share(self, report) -> str:
         from ..sensitivity import percent
-        from .latex_printer import latex
+        from ..printing import latex
 
-        rows = "".join(f"<tr><td>{html.escape(s.layer)}</td><td>{self.math(latex(s.fraction))}</td>"
+        rows = "".join(f"<tr><td>{escape(s.layer)}</td><td>{self.math(latex(s.fraction))}</td>"
                        f'<td class="count">{percent(s.exact) if s.exact is not None else "—"}</td></tr>'
                        for s in report.shares)
         out = ["<h2>Share of the total</h2>",
@@ -165,7 +170,7 @@ class _Page:
 
 def document(d: Derivation, share=None) -> str:
     page = _Page()
-    title = html.escape(f"Parameters of {d.name}")
+    title = escape(f"Parameters of {d.name}")
     intro = f"Counted by {NAMES.get(d.convention, d.convention)}'s rules."
     if d.bindings:
         intro += " With " + ", ".join(page.math(b) for b in d.bindings) + "."
@@ -179,5 +184,5 @@ def document(d: Derivation, share=None) -> str:
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
 
 
-def render(net: Network, share=None) -> str:
-    return document(derive(net), share)
+def render(a: Account, share=None) -> str:
+    return document(derive(of(a)), share)

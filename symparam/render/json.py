@@ -1,47 +1,49 @@
-"""The JSON document of `symparam derive --json` (a contract: later versions add keys, never change these)."""
+"""The JSON document of `symparam derive --json` (a contract: later versions add keys, never change these).
+
+Values that are not numbers are strings in symparam's own syntax (`floor(img_size/2)`, `n % 2 == 0`), which
+symparam's parser reads back; each layer's `formula` is the text the table shows, repeat and ties included."""
 
 from __future__ import annotations
 
 import json
 
-from ..model import Network
-from ..totals import grouping, json_value, readable
+from ..account import Account, LayerAccount, Term, of
+from ..printing import is_integer, spec_text
 
 
-def document(net: Network) -> dict:
-    layers = []
-    for layer in net.layers:
-        layers.append({
-            "name": layer.name,
-            "type": layer.type,
-            "inputs": list(layer.inputs),
-            "output_shape": ([[json_value(d) for d in shape] for shape in layer.outputs] if layer.outputs
-                             else [json_value(d) for d in layer.output_shape]),
-            "params": json_value(readable(layer.params)),
-            "trainable": json_value(readable(layer.trainable)),
-            "non_trainable": json_value(readable(layer.non_trainable)),
-            "buffers": json_value(readable(layer.buffers)),
-            **({"repeat": json_value(layer.repeat)} if layer.repeat != 1 else {}),
-            "variables": [_variable(v) for v in layer.variables],
-        })
-    return {
-        "network": net.name,
-        "convention": net.convention,
-        "bindings": {k: int(v) for k, v in net.bindings.items()},
-        "free_symbols": net.free_symbols,
-        "layers": layers,
-        "total": json_value(readable(net.total, grouping(net))),
-        "trainable": json_value(readable(net.trainable, grouping(net))),
-        "non_trainable": json_value(readable(net.non_trainable, grouping(net))),
-        "buffers": json_value(readable(net.buffers, grouping(net))),
-        "assumptions": [{"layer": where, "key": c.key, "condition": str(c.relation)}
-                        for where, c in net.assumptions],
+def json_value(expr):
+    """A JSON integer when concrete, else the expression in symparam's syntax."""
+    if expr is None:
+        return None
+    if is_integer(expr):
+        return int(expr)
+    return spec_text(expr)
+
+
+def _layer(layer: LayerAccount) -> dict:
+    record = layer.record
+    out = {
+        "name": layer.name,
+        "type": layer.type,
+        "inputs": list(layer.inputs),
+        "output_shape": ([[json_value(d) for d in shape] for shape in record.outputs] if record.outputs
+                         else [json_value(d) for d in record.output_shape]),
+        "formula": layer.formula_text(),
+        "params": json_value(layer.params.value),
+        "trainable": json_value(layer.trainable.value),
+        "non_trainable": json_value(layer.non_trainable.value),
+        "buffers": json_value(layer.buffer_count.value),
+        **({"repeat": json_value(record.repeat)} if record.repeat != 1 else {}),
+        "by_category": {c: json_value(v) for c, v in layer.categories.items()},
+        "variables": [_variable(t) for t in layer.variables],
     }
+    return out
 
 
-def _variable(v) -> dict:
-    out = {"name": v.name, "shape": [json_value(d) for d in v.shape], "size": json_value(v.size),
-           "trainable": v.trainable}
+def _variable(term: Term) -> dict:
+    v = term.variable
+    out = {"name": v.name, "category": v.category, "shape": [json_value(d) for d in v.shape],
+           "size": json_value(v.size), "trainable": v.trainable}
     if v.buffer:
         out["buffer"] = True
     if v.shared_with:
@@ -49,5 +51,34 @@ def _variable(v) -> dict:
     return out
 
 
-def render(net: Network) -> str:
-    return json.dumps(document(net), indent=2)
+def document(a: Account) -> dict:
+    a = of(a)
+    return {
+        "network": a.name,
+        "convention": a.convention,
+        "bindings": {k: int(v) for k, v in a.bindings.items()},
+        "free_symbols": a.free,
+        "inputs": {name: [json_value(d) for d in shape] for name, shape in a.net.inputs.items()},
+        "layers": [_layer(layer) for layer in a.layers],
+        "total": json_value(a.total.value),
+        "trainable": json_value(a.trainable.value),
+        "non_trainable": json_value(a.non_trainable.value),
+        "buffers": json_value(a.buffers.value),
+        "by_category": {c: json_value(v) for c, v in a.categories.items() if v != 0},
+        "assumptions": [{"layer": x.layer if x.layer is not None else x.where, "key": x.key, "condition": x.text}
+                        for x in a.assumptions],
+    }
+
+
+def render(a: Account, share=None, translation=None, leading=None) -> str:
+    doc = document(of(a))
+    if share is not None:
+        from .sensitivity import document as share_document
+        doc["share"] = share_document(share)
+    if translation is not None:
+        from .twins import document as twin_document
+        doc["twin"] = twin_document(translation)
+    if leading is not None:
+        from .sensitivity import leading_document
+        doc["leading"] = leading_document(leading)
+    return json.dumps(doc, indent=2) + "\n"

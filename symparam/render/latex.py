@@ -10,18 +10,11 @@ from __future__ import annotations
 import math
 import re
 
+from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive, join
-from ..model import Network
-from .latex_printer import text as _escape
+from .escape import latex as text
 
 LIMIT = 345   # points: the text width of a plain article at 10pt
-
-
-def text(words: str) -> str:
-    """Plain words for LaTeX's text mode (or \\text{}): every special character escaped."""
-    marked = words.replace("\\", "\0")
-    escaped = _escape(marked).replace("<", r"\textless{}").replace(">", r"\textgreater{}").replace("|", r"\textbar{}")
-    return escaped.replace("\0", r"\textbackslash{}")
 
 
 _ROMAN = re.compile(r"\\mathrm\{((?:[^{}]|\\_)*)\}")
@@ -172,13 +165,18 @@ def fragment(d: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(net: Network) -> str:
-    return fragment(derive(net))
+def render(a: Account, share=None) -> str:
+    """The fragment; with `share` (a sensitivity report) its section after the totals."""
+    out = fragment(derive(of(a)))
+    if share is not None:
+        from .sensitivity import latex as share_latex
+        out += share_latex(share)
+    return out
 
 
-def summary(net: Network) -> str:
+def summary(a: Account) -> str:
     """Math only, for a notebook (Network._repr_latex_): each layer's formula and count, then the total."""
-    d = derive(net)
+    d = derive(of(a))
     rows = []
     for row in d.rows:
         value = row.params if row.formula in ("", row.params) else f"{row.formula} = {row.params}"

@@ -6,8 +6,8 @@ longtable), so a course can build it anywhere a LaTeX is installed.
 
 from __future__ import annotations
 
+from ..account import Account, of
 from ..derivation import Derivation, derive
-from ..model import Network
 from .latex import bindings, inline, layer_block, text, totals_block
 
 PREAMBLE = r"""\documentclass{article}
@@ -56,5 +56,10 @@ def document(d: Derivation, extra: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def render(net: Network, extra: str = "") -> str:
-    return document(derive(net), extra)
+def render(a: Account, share=None) -> str:
+    """The document; with `share` (a sensitivity report) its section after the totals."""
+    extra = ""
+    if share is not None:
+        from .sensitivity import latex as share_latex
+        extra = share_latex(share)
+    return document(derive(of(a)), extra)

@@ -3,22 +3,12 @@ and MkDocs (with a math extension). Words stay outside math, so no renderer has 
 
 from __future__ import annotations
 
-import re
 
+from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
-from ..model import Network
+from .escape import markdown as text
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
-
-
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;"}
-
-
-def text(words: str) -> str:
-    """Plain words, with every character Markdown (or a math extension) would act on escaped: with a backslash
-    where both CommonMark and Python-Markdown (MkDocs) accept one, else as an HTML entity."""
-    escaped = re.sub(r"([\\`*_{}\[\]|#$])", r"\\\1", words)
-    return re.sub(r"[&<>~]", lambda m: _ENTITIES[m.group(0)], escaped)
 
 
 def _words(line: Line) -> str:
@@ -89,7 +79,7 @@ def totals_block(d: Derivation) -> list[str]:
 def share_block(report) -> list[str]:
     """The --share section: each layer's share of the total, and the leading term."""
     from ..sensitivity import percent
-    from .latex_printer import latex
+    from ..printing import latex
 
     out = ["## Share of the total", "", "| Layer | Share (symbolic) | Share |", "| --- | --- | ---: |"]
     for s in report.shares:
@@ -114,5 +104,5 @@ def document(d: Derivation, share=None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render(net: Network, share=None) -> str:
-    return document(derive(net), share)
+def render(a: Account, share=None) -> str:
+    return document(derive(of(a)), share)

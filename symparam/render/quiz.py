@@ -4,10 +4,10 @@ The key holds, per variant, the answers and the full worked solution (the deriva
 
 from __future__ import annotations
 
-import html
 import re
 
 from ..quiz import Variant, describe
+from .escape import html as _html, latex as _tex, markdown as _md
 
 
 def _values(v: Variant) -> str:
@@ -15,10 +15,6 @@ def _values(v: Variant) -> str:
 
 
 # ---- LaTeX ----------------------------------------------------------------------------------------------------
-
-def _tex(words: str) -> str:
-    return re.sub(r"([#$%&_{}])", r"\\\1", words).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
-
 
 _PREAMBLE = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n"
              "\\usepackage[margin=2.2cm]{geometry}\n\\setlength{\\parindent}{0pt}\n")
@@ -50,7 +46,7 @@ def latex_key(name: str, variants: list[Variant]) -> str:
         out += [rf"\item {_tex(q.text)} \textbf{{{_tex(q.answer)}}}" for q in v.questions]
         out.append(r"\end{enumerate}")
         out.append(r"\subsection*{Worked solution}")
-        body = fragment(v.net)
+        body = fragment(v.account)
         out.append(body.replace(r"\section*", r"\subsection*"))
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
@@ -59,23 +55,23 @@ def latex_key(name: str, variants: list[Variant]) -> str:
 # ---- Markdown -------------------------------------------------------------------------------------------------
 
 def markdown_sheet(name: str, variants: list[Variant]) -> str:
-    out = [f"# Exercise sheet: {name}", "", "Count the parameters by hand. Each variant is the same network with "
+    out = [f"# Exercise sheet: {_md(name)}", "", "Count the parameters by hand. Each variant is the same network with "
            "other numbers.", ""]
     for v in variants:
-        out += [f"## Variant {v.number}: {_values(v)}", ""]
-        out += [f"- `{line}`" for line in describe(v.net)] + [""]
-        out += [f"{i}. {q.text}" for i, q in enumerate(v.questions, start=1)] + [""]
+        out += [f"## Variant {v.number}: {_md(_values(v))}", ""]
+        out += [f"- {_md(line)}" for line in describe(v.net)] + [""]
+        out += [f"{i}. {_md(q.text)}" for i, q in enumerate(v.questions, start=1)] + [""]
     return "\n".join(out)
 
 
 def markdown_key(name: str, variants: list[Variant]) -> str:
     from .markdown import render as worked
 
-    out = [f"# Answer key: {name}", ""]
+    out = [f"# Answer key: {_md(name)}", ""]
     for v in variants:
-        out += [f"## Variant {v.number}: {_values(v)}", ""]
-        out += [f"{i}. {q.text} **{q.answer}**" for i, q in enumerate(v.questions, start=1)] + [""]
-        body = worked(v.net)
+        out += [f"## Variant {v.number}: {_md(_values(v))}", ""]
+        out += [f"{i}. {_md(q.text)} **{_md(q.answer)}**" for i, q in enumerate(v.questions, start=1)] + [""]
+        body = worked(v.account)
         out += ["### Worked solution", "", re.sub(r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ",
                                                    body, flags=re.M), ""]
     return "\n".join(out)
@@ -90,17 +86,17 @@ _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem aut
 
 def _page(title: str, head_extra: str, body: list[str]) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n{head_extra}</head>\n<body>\n<main>\n"
+            f"<title>{_html(title)}</title>\n<style>{_STYLE}</style>\n{head_extra}</head>\n<body>\n<main>\n"
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
 
 
 def html_sheet(name: str, variants: list[Variant]) -> str:
-    body = [f"<h1>Exercise sheet: {html.escape(name)}</h1>",
+    body = [f"<h1>Exercise sheet: {_html(name)}</h1>",
             "<p>Count the parameters by hand. Each variant is the same network with other numbers.</p>"]
     for v in variants:
-        body.append(f'<section class="variant"><h2>Variant {v.number}: {html.escape(_values(v))}</h2><ul>'
-                    + "".join(f"<li><code>{html.escape(line)}</code></li>" for line in describe(v.net))
-                    + "</ul><ol>" + "".join(f"<li>{html.escape(q.text)}</li>" for q in v.questions)
+        body.append(f'<section class="variant"><h2>Variant {v.number}: {_html(_values(v))}</h2><ul>'
+                    + "".join(f"<li><code>{_html(line)}</code></li>" for line in describe(v.net))
+                    + "</ul><ol>" + "".join(f"<li>{_html(q.text)}</li>" for q in v.questions)
                     + "</ol></section>")
     return _page(f"Exercise sheet: {name}", "", body)
 
@@ -108,20 +104,21 @@ def html_sheet(name: str, variants: list[Variant]) -> str:
 def html_key(name: str, variants: list[Variant]) -> str:
     from .html import render as worked
 
-    head_extra, body = "", [f"<h1>Answer key: {html.escape(name)}</h1>"]
+    head_extra, body = "", [f"<h1>Answer key: {_html(name)}</h1>"]
     for v in variants:
-        page = worked(v.net)
+        page = worked(v.account)
         style = re.search(r"<style>(.*?)</style>", page, flags=re.S)
         if style and not head_extra:
             head_extra = f"<style>{style.group(1)}</style>\n"
         inner = re.search(r"<main>(.*)</main>", page, flags=re.S)
         solution = inner.group(1) if inner else ""
         solution = re.sub(r"<(/?)h([1-4])", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", solution)
-        body.append(f'<section class="variant"><h2>Variant {v.number}: {html.escape(_values(v))}</h2><ol>'
-                    + "".join(f'<li>{html.escape(q.text)} <strong class="answer">{html.escape(q.answer)}</strong>'
+        body.append(f'<section class="variant"><h2>Variant {v.number}: {_html(_values(v))}</h2><ol>'
+                    + "".join(f'<li>{_html(q.text)} <strong class="answer">{_html(q.answer)}</strong>'
                               f"</li>" for q in v.questions)
                     + f"</ol><h3>Worked solution</h3>{solution}</section>")
     return _page(f"Answer key: {name}", head_extra, body)
 
 
+# One (sheet, key) pair per format that render.FORMATS marks `sheet`.
 SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key), "html": (html_sheet, html_key)}

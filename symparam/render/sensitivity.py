@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from ..printing import latex as tex, text
 from ..sensitivity import Leading, Report, percent
 from ..totals import readable
-from ..totals import text
-from .latex_printer import latex as tex, text as tex_text
+from .escape import latex as tex_text, terminal
+from .json import json_value
 
 
 def table(report: Report, console) -> None:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title="Share of the total", box=box.SIMPLE_HEAD, title_justify="left")
@@ -18,7 +18,7 @@ def table(report: Report, console) -> None:
     t.add_column("Share (symbolic)")
     t.add_column("Share", justify="right")
     for share in report.shares:
-        t.add_row(escape(share.layer), escape(text(share.fraction)),
+        t.add_row(terminal(share.layer), terminal(text(share.fraction)),
                   percent(share.exact) if share.exact is not None else "—")
     console.print(t)
     for name, degree in report.degrees.items():
@@ -31,10 +31,10 @@ def table(report: Report, console) -> None:
 
 def document(report: Report) -> dict:
     return {
-        "layers": [{"name": s.layer, "fraction": str(s.fraction),
+        "layers": [{"name": s.layer, "fraction": json_value(s.fraction),
                     "percent": percent(s.exact) if s.exact is not None else None} for s in report.shares],
         "degrees": report.degrees,
-        "leading_term": None if report.leading is None else str(report.leading),
+        "leading_term": json_value(report.leading),
         "dominant": report.dominant,
     }
 
@@ -63,6 +63,6 @@ def leading_table(lead: Leading, console) -> None:
 
 
 def leading_document(lead: Leading) -> dict:
-    return {"term": None if lead.term is None else str(lead.term),
-            "non_embedding": str(readable(lead.non_embedding)), "lower_order": str(readable(lead.lower)),
-            "embeddings": str(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers}
+    return {"term": json_value(lead.term),
+            "non_embedding": json_value(readable(lead.non_embedding)), "lower_order": json_value(readable(lead.lower)),
+            "embeddings": json_value(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers}

@@ -1,61 +1,95 @@
-"""The Keras-summary-like table, rendered with rich."""
+"""The Keras-summary-like table, rendered with rich, from the network's account."""
 
 from __future__ import annotations
 
-from ..model import Network
-from ..totals import grouping, readable, text
-from .formula import layer_formula
+from ..account import Account, of
+from ..printing import shape_text, text
+from .escape import plain, terminal
 
 
-def _shape(shape) -> str:
-    items = [text(d).replace(",", "") if d is not None and d.is_number else text(d) for d in shape]
-    return "(" + ", ".join(items) + (",)" if len(items) == 1 else ")")
+LARGE = 500   # rows beyond which the table is laid out plainly (rich's layout costs milliseconds a row)
 
 
-def _value(expr) -> str:
-    return text(readable(expr))
-
-
-def render(net: Network, console) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    symbolic = net.unbound
-    graph = any(layer.inputs and i > 0 and layer.inputs != (net.layers[i - 1].name,)
-                for i, layer in enumerate(net.layers))
-    table = Table(title=escape(f"Network: {net.name} ({net.convention} convention)"), box=box.SIMPLE_HEAD,
-                  title_justify="left")
-    table.add_column("Layer (type)", no_wrap=True)
-    table.add_column("Output Shape")
-    table.add_column("Param formula")
-    table.add_column("Param #", justify="right")
-    if graph:
-        table.add_column("Connected to")
-    for layer, sym_layer in zip(net.layers, symbolic.layers):
-        formula = layer_formula(sym_layer, text) or "—"
-        shapes = " ".join(_shape(s) for s in layer.outputs) if layer.outputs else _shape(layer.output_shape)
-        row = [f"{layer.name} ({layer.type})", shapes, formula, _value(layer.params)]
+def show(a: Account, console, share=None, translation=None, leading=None) -> None:
+    """Print the table (and the --share, --convention and --leading sections asked for) to a rich console."""
+    a = of(a)
+    net = a.net
+    graph = any(layer.inputs and i > 0 and layer.inputs != (a.layers[i - 1].name,)
+                for i, layer in enumerate(a.layers))
+    title = f"Network: {net.name} ({net.convention} convention)"
+    headers = ["Layer (type)", "Output Shape", "Param formula", "Param #"] + (["Connected to"] if graph else [])
+    rows = []
+    for layer in a.layers:
+        record = layer.record
+        shapes = " ".join(map(shape_text, record.outputs)) if record.outputs else shape_text(record.output_shape)
+        row = [f"{layer.name} ({layer.type})", shapes, layer.formula_text() or "—", text(layer.params.value)]
         if graph:
             row.append(", ".join(layer.inputs))
-        table.add_row(*(escape(cell) for cell in row))
-    console.print(table)
-    for label, expr, sym_expr in (("Total params", net.total, symbolic.total),
-                                  ("Trainable params", net.trainable, symbolic.trainable),
-                                  ("Non-trainable params", net.non_trainable, symbolic.non_trainable)):
-        group = grouping(net)
-        line = f"[bold]{label}:[/bold] {text(readable(expr, group))}"
-        if not sym_expr.is_number and expr.is_number:
-            line += f"  (= {text(readable(sym_expr, group))})"
+        rows.append(row)
+    if len(rows) > LARGE:
+        _plain(console, title, headers, rows)
+    else:
+        _rich(console, title, headers, rows)
+    for label, q in (("Total params", a.total), ("Trainable params", a.trainable),
+                     ("Non-trainable params", a.non_trainable)):
+        line = f"[bold]{label}:[/bold] {terminal(text(q.value))}"
+        if not q.symbolic.is_number and q.value.is_number:
+            line += f"  (= {terminal(text(q.symbolic))})"
         console.print(line, highlight=False)
-    if net.buffers != 0:
-        console.print(f"Buffers (not parameters): {_value(net.buffers)}", highlight=False, markup=False)
-    if net.bindings:
-        console.print("Bound: " + ", ".join(f"{k} = {v}" for k, v in net.bindings.items()), highlight=False,
-                      markup=False)
-    free = net.free_symbols
-    if free:
-        console.print("Free symbols: " + ", ".join(free), highlight=False, markup=False)
-    for where, condition in net.assumptions:
-        console.print(f"Assumes: {text(condition.relation).replace('·', '*')}  ({where}: {condition.key})",
-                      highlight=False, markup=False)
+    say = lambda words: console.print(plain(words), highlight=False, markup=False)   # noqa: E731
+    if a.buffers.value != 0:
+        say(f"Buffers (not parameters): {text(a.buffers.value)}")
+    if a.bindings:
+        say("Bound: " + ", ".join(f"{k} = {v}" for k, v in a.bindings.items()))
+    if a.free:
+        say("Free symbols: " + ", ".join(a.free))
+    for x in a.assumptions:
+        say(f"Assumes: {x.text}  ({x.layer or x.where}: {x.key})")
+    if share is not None:
+        from .sensitivity import table as share_table
+        share_table(share, console)
+    if translation is not None:
+        from .twins import table as twin_table
+        twin_table(translation, console)
+    if leading is not None:
+        from .sensitivity import leading_table
+        leading_table(leading, console)
+
+
+def _rich(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=terminal(title), box=box.SIMPLE_HEAD, title_justify="left")
+    for i, header in enumerate(headers):
+        table.add_column(header, no_wrap=i == 0, justify="right" if header == "Param #" else "left")
+    for row in rows:
+        table.add_row(*(terminal(cell) for cell in row))
+    console.print(table)
+
+
+def _plain(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """The same columns without rich's layout (no wrapping): for networks of thousands of layers."""
+    from rich.cells import cell_len
+
+    cells = [[plain(c) for c in row] for row in [headers, *rows]]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row):
+        return "  " + "   ".join(c.rjust(w) if headers[i] == "Param #" else c + " " * (w - cell_len(c))
+                                  for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    out = [plain(title), "", line(cells[0]), " " + "─" * (sum(widths) + 3 * len(widths) - 1)]
+    out += [line(row) for row in cells[1:]]
+    console.print("\n".join(out) + "\n", highlight=False, markup=False, soft_wrap=True)
+
+
+def render(a: Account, width: int = 160, **options) -> str:
+    """The table as plain text, `width` columns at most (for a file, a notebook, the format registry)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    show(a, console, **options)
+    return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ..totals import json_value, readable, text
+from ..printing import text
+from ..totals import readable
 from ..twins import Translation
+from .escape import terminal
+from .json import json_value
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
@@ -14,11 +17,10 @@ def _value(expr) -> str:
 
 def table(tr: Translation, console) -> None:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     own, other = NAMES[tr.net.convention], NAMES[tr.convention]
-    t = Table(title=escape(f"{tr.net.name}: {own} counts beside {other}'s"), box=box.SIMPLE_HEAD,
+    t = Table(title=terminal(f"{tr.net.name}: {own} counts beside {other}'s"), box=box.SIMPLE_HEAD,
               title_justify="left")
     for column, justify in (("Layer (type)", "left"), (f"{own} params", "right"), (f"{other} twin", "left"),
                             (f"{other} params", "right"), (f"{other} buffers", "right"), ("difference", "right")):
@@ -34,8 +36,8 @@ def table(tr: Translation, console) -> None:
             twin = row.record.type
             other_params = _value(row.params)
             diff = _value(row.params - layer.params)
-        t.add_row(escape(f"{layer.name} ({layer.type})"), escape(_value(layer.params)), escape(twin),
-                  escape(other_params), escape(_value(row.buffers) if row.record is not None else "—"), escape(diff))
+        t.add_row(terminal(f"{layer.name} ({layer.type})"), terminal(_value(layer.params)), terminal(twin),
+                  terminal(other_params), terminal(_value(row.buffers) if row.record is not None else "—"), terminal(diff))
         if row.reason:
             notes.append(f"{layer.name}: {row.reason}.")
         elif row.twin is not None and row.twin.note and row.params is not None and \

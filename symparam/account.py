@@ -1,0 +1,251 @@
+"""One account of a derived network, built once, read by every output.
+
+In the spirit of torchinfo (layer facts collected -> statistics -> formatting): the engine collects the records;
+this module adds them up once — per layer the counted terms with their repeat and tie notes, the formula as the
+table prints it, counts by category, every total in its one readable form, the conditions worded in symparam's
+syntax — and every renderer (table, LaTeX, Markdown, HTML, JSON, explorer, quiz, diff, sweep) only maps it to its
+own syntax and escaping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import sympy
+
+from .errors import layer_where
+from .model import CATEGORIES, LayerRecord, Network, Variable
+from .printing import product_text, spec_text, text
+from .totals import grouping, readable
+
+
+# How a category reads in a sentence, counted: "(4·units) biases"
+PLURAL = {"weight": "weights", "bias": "biases", "scale": "scales", "offset": "offsets", "embedding": "embeddings",
+          "statistic": "statistics"}
+
+
+class Quantity:
+    """A count at the bound values and before binding, each in its one readable form (worked out when first read:
+    a renderer pays only for the forms it shows)."""
+
+    __slots__ = ("_raw", "_symbolic_raw", "_formulas", "_group", "_forms")
+
+    def __init__(self, value: sympy.Expr, symbolic: sympy.Expr, formulas=None, group=()) -> None:
+        self._raw, self._symbolic_raw, self._formulas, self._group, self._forms = value, symbolic, formulas, group, {}
+
+    def _form(self, key: str, make):
+        if key not in self._forms:
+            self._forms[key] = make()
+        return self._forms[key]
+
+    @property
+    def value(self) -> sympy.Expr:
+        return self._form("value", lambda: readable(self._raw, self._group))
+
+    @property
+    def symbolic(self) -> sympy.Expr:
+        """Before binding, with the spec's formula defaults put in (d_ff = 4*d_model)."""
+        raw = self._symbolic_raw
+        return self._form("symbolic", lambda: readable(raw.xreplace(self._formulas) if self._formulas else raw,
+                                                       self._group))
+
+    @property
+    def bound(self) -> bool:
+        """Whether the numbers change it (the symbolic form is then worth showing too)."""
+        return self.value != self.symbolic
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Term:
+    """One variable of a layer: the bound record's variable and its axes in the spec's sizes."""
+    variable: Variable
+    dims: tuple[sympy.Expr, ...]     # the unbound variable's shape (img_size, 3, 32 ...)
+
+    @property
+    def size(self) -> sympy.Expr:
+        return self.variable.size
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class LayerAccount:
+    position: int                    # 1-based, in the network (blocks expanded): as the table numbers it
+    record: LayerRecord              # at the bound values
+    symbolic: LayerRecord            # before binding
+    variables: tuple[Term, ...]      # every variable, in the layer's own order
+    params: Quantity
+    trainable: Quantity
+    non_trainable: Quantity
+    buffer_count: Quantity
+    categories: Mapping[str, sympy.Expr]   # parameters by category (bound), zero ones left out
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The parameters this layer holds and counts, in layout order."""
+        return tuple(t for t in self.variables if not t.variable.buffer and t.variable.counted)
+
+    @property
+    def tied(self) -> tuple[Term, ...]:
+        """Variables that are another layer's tensor (counted there)."""
+        return tuple(t for t in self.variables if not t.variable.counted)
+
+    @property
+    def buffers(self) -> tuple[Term, ...]:
+        """PyTorch buffers: not parameters."""
+        return tuple(t for t in self.variables if t.variable.buffer and t.variable.counted)
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def type(self) -> str:
+        return self.record.type
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Full names of the layers (or network inputs) this one reads."""
+        return self.record.inputs
+
+    @property
+    def repeat(self) -> sympy.Expr:
+        return self.symbolic.repeat
+
+    @property
+    def where(self) -> str:
+        return layer_where(self.position, self.name, self.type)
+
+    @property
+    def ties(self) -> tuple[tuple[str, str], ...]:
+        """(variable, "layer/variable" it is) for the variables counted in another layer."""
+        return tuple((t.variable.name, t.variable.shared_with) for t in self.tied)
+
+    def formula(self, show=text, times: str = "·", repeat: str = "{n} × ({f})", bound: bool = False) -> str:
+        """The table's formula: each counted variable's axes multiplied in the spec's sizes (3·3·3·32 + 32), times
+        the copies of a repeated layer; '' without parameters. `show` prints one size (plain text by default);
+        `bound` puts the bound values in the sizes."""
+        body = " + ".join(product_text(t.variable.shape if bound else t.dims, show, times) for t in self.terms)
+        count = self.record.repeat if bound else self.repeat
+        if body and count != 1:
+            body = repeat.format(n=show(count), f=body)
+        return body
+
+    def tie_note(self) -> str:
+        """'kernel tied to wte/embeddings, counted there' for each tied variable; '' when none."""
+        return "; ".join(f"{v} tied to {target}, counted there" for v, target in self.ties)
+
+    def formula_text(self) -> str:
+        """The formula and the tie notes as one line of plain text (the table's and JSON's `formula`)."""
+        note = self.tie_note()
+        return " ".join(filter(None, (self.formula(), f"({note})" if note else "")))
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Assumption:
+    """A condition not decided by the bindings: where it comes from and what it says, in symparam's syntax."""
+    layer: str | None                # the full layer name; None for the network's own (its input sizes)
+    where: str                       # "[network]" or "layer 3 'Max1' (MaxPooling2D)"
+    key: str
+    relation: sympy.Basic
+    why: str
+
+    @property
+    def text(self) -> str:
+        return spec_text(self.relation)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Account:
+    net: Network                     # the derived network at its bindings (net.unbound before them)
+    layers: tuple[LayerAccount, ...]
+    total: Quantity
+    trainable: Quantity
+    non_trainable: Quantity
+    buffers: Quantity
+    categories: Mapping[str, sympy.Expr]          # parameters by category (bound), every category
+    buffer_categories: Mapping[str, sympy.Expr]   # buffers by category (bound), every category
+    assumptions: tuple[Assumption, ...]           # the conditions the bindings leave open
+    symbolic_assumptions: tuple[Assumption, ...]  # every condition of the network before binding
+    grouping: tuple[sympy.Symbol, ...] = field(default=())   # symbols totals are grouped by (repeat counts)
+
+    @property
+    def name(self) -> str:
+        return self.net.name
+
+    @property
+    def convention(self) -> str:
+        return self.net.convention
+
+    @property
+    def bindings(self) -> Mapping[str, int]:
+        return self.net.bindings
+
+    @property
+    def free(self) -> list[str]:
+        return self.net.free_symbols
+
+    def form(self, expr: sympy.Expr) -> sympy.Expr:
+        """The one readable form of a count (grouped by the network's repeat counts)."""
+        return readable(expr, self.grouping)
+
+    def layer(self, name: str) -> LayerAccount:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+
+def _by_category(layer: LayerRecord, buffers: bool) -> dict[str, sympy.Expr]:
+    out = {c: sympy.Integer(0) for c in CATEGORIES}
+    for v in layer.variables:
+        if v.counted and v.buffer == buffers:
+            out[v.category] += layer.repeat * v.size
+    return out
+
+
+def _sum(parts) -> dict[str, sympy.Expr]:
+    out = {c: sympy.Integer(0) for c in CATEGORIES}
+    for part in parts:
+        for c, value in part.items():
+            out[c] += value
+    return {c: sympy.expand(v) for c, v in out.items()}
+
+
+def build(net: Network) -> Account:
+    """The account of a derived network (bound or not). The symbolic side of each count has the spec's formula
+    defaults put in (d_ff = 4*d_model), as `derive --symbolic` shows it."""
+    sym = net.unbound
+    group = tuple(grouping(net))
+    formulas = {sym.symbols.get(k): v for k, v in sym.symbols.resolve({}, defaults=False).items()}
+
+    def quantity(value, symbolic) -> Quantity:
+        return Quantity(value, symbolic, formulas, group)
+
+    layers = []
+    categories, buffer_categories = [], []
+    for position, (layer, sym_layer) in enumerate(zip(net.layers, sym.layers), start=1):
+        params = _by_category(layer, buffers=False)
+        categories.append(params)
+        buffer_categories.append(_by_category(layer, buffers=True))
+        layers.append(LayerAccount(
+            position, layer, sym_layer, tuple(Term(v, sv.shape) for v, sv in zip(layer.variables, sym_layer.variables)),
+            quantity(layer.params, sym_layer.params), quantity(layer.trainable, sym_layer.trainable),
+            quantity(layer.non_trainable, sym_layer.non_trainable), quantity(layer.buffers, sym_layer.buffers),
+            {c: v for c, v in params.items() if v != 0}))
+    where_of = {layer.name: layer.where for layer in layers}
+
+    def assumptions(of: Network) -> tuple[Assumption, ...]:
+        return tuple(Assumption(None if place == "[network]" else place, where_of.get(place, place), c.key,
+                                c.relation, c.why) for place, c in of.assumptions)
+
+    return Account(net, tuple(layers), quantity(net.total, sym.total), quantity(net.trainable, sym.trainable),
+                   quantity(net.non_trainable, sym.non_trainable), quantity(net.buffers, sym.buffers),
+                   _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group)
+
+
+def of(net_or_account) -> Account:
+    """The account of a network, or the account itself (renderers take either)."""
+    if isinstance(net_or_account, Account):
+        return net_or_account
+    cached = getattr(net_or_account, "account", None)   # symparam.api.Network keeps its own
+    return cached if isinstance(cached, Account) else build(net_or_account)

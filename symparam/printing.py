@@ -1,0 +1,140 @@
+"""Expressions as text: symparam's own syntax (what its parser reads back: `n % 2`, `floor(n/2)`, `x**2`), the
+table's plain form (`·` for products, `^` for powers), and the one LaTeX printer (\\mathrm{img\\_size}).
+
+No output format lives here; renderers map these to their syntax and escape user words with symparam.render.escape.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+class SpecPrinter(StrPrinter):
+    """Expressions and conditions as a spec writes them: n % 2 (not Mod(n, 2)), ceil (not ceiling), and/or."""
+
+    def _print_Mod(self, expr):
+        a, b = (self.parenthesize(x, 50) if not x.is_Atom else self._print(x) for x in expr.args)
+        return f"{a} % {b}"
+
+    def _print_ceiling(self, expr):
+        return f"ceil({self._print(expr.args[0])})"
+
+    def _print_floor(self, expr):
+        return f"floor({self._print(expr.args[0])})"
+
+    def _print_Relational(self, expr):
+        op = "==" if expr.rel_op == "==" else expr.rel_op
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr):
+        return " and ".join(self.parenthesize(a, 0) if isinstance(a, sympy.Or) else self._print(a) for a in expr.args)
+
+    def _print_Or(self, expr):
+        return " or ".join(self._print(a) for a in expr.args)
+
+    def _print_Not(self, expr):
+        return f"not ({self._print(expr.args[0])})"
+
+    def _print_BooleanTrue(self, expr):
+        return "true"
+
+    def _print_BooleanFalse(self, expr):
+        return "false"
+
+
+_SPEC = SpecPrinter()
+
+
+def spec_text(expr) -> str:
+    """An expression or condition in symparam's syntax: `img_size >= 5`, `d_model % n_head == 0`."""
+    return _SPEC.doprint(expr)
+
+
+def is_integer(expr) -> bool:
+    return expr is not None and expr.is_number and expr.is_integer
+
+
+def grouped(n: int) -> str:
+    """128952 -> '128,952'."""
+    return f"{int(n):,}"
+
+
+def text(expr) -> str:
+    """An expression as plain one-line text for tables: '·' for products, '^' for powers, numbers grouped."""
+    if expr is None:
+        return "None"
+    if is_integer(expr):
+        return grouped(expr)
+    return spec_text(expr).replace("**", "^").replace("*", "·")
+
+
+def shape_text(shape) -> str:
+    """(32, 32, 3) as Keras prints shapes; an unknown length is None; numbers are not grouped (commas part axes)."""
+    items = [text(d).replace(",", "") if d is not None and d.is_number else text(d) for d in shape]
+    return "(" + ", ".join(items) + (",)" if len(items) == 1 else ")")
+
+
+def product_text(dims, show, times: str) -> str:
+    """A variable's axes multiplied in layout order (k_h·k_w·C_in·F); a sum or a negative axis in brackets."""
+    if not dims:
+        return "1"   # a scalar variable (e.g. a count) holds one value
+    parts = []
+    for d in dims:
+        s = show(d)
+        parts.append(f"({s})" if isinstance(d, sympy.Add) or (len(dims) > 1 and s.startswith("-")) else s)
+    return times.join(parts)
+
+
+def latex_name(name: str) -> str:
+    """A symbol's name inside \\mathrm{}: only underscores need escaping (symbol names are ASCII identifiers)."""
+    return name.replace("\\", "").replace("_", r"\_")
+
+
+class SymparamLatexPrinter(LatexPrinter):
+    """Readable identifiers (\\mathrm{img\\_size}, not img_{size}); integers grouped as 128{,}952."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = expr.name
+        if len(name) == 1:
+            return name
+        return r"\mathrm{" + latex_name(name) + "}"
+
+    def _print_Integer(self, expr):
+        value = int(expr.p)
+        return f"{value:,}".replace(",", "{,}")
+
+    def _print_Mod(self, expr, exp=None):
+        a, b = (self.parenthesize(x, 50) for x in expr.args)
+        tex = rf"{a} \bmod {b}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+
+_LATEX = SymparamLatexPrinter({"mul_symbol": "dot"})
+
+
+def latex(expr) -> str:
+    return _LATEX.doprint(expr)
+
+
+def label(letters: str) -> str:
+    """A derivation letter: 'k_h' -> k_{h}, 'C_in' -> C_{\\mathrm{in}}, 'C_in/g' -> C_{\\mathrm{in}}/g."""
+    parts = []
+    for part in letters.split("/"):
+        base, _, sub = part.partition("_")
+        word = base if len(base) == 1 else r"\mathrm{" + latex_name(base) + "}"
+        if sub:
+            word += "_{" + (sub if len(sub) == 1 else r"\mathrm{" + latex_name(sub) + "}") + "}"
+        parts.append(word)
+    return "/".join(parts)
+
+
+def letters(text_: str, times: str = r" \cdot ") -> str:
+    """A generic-formula letter in LaTeX: 'k_h' -> k_{h}, '4u' -> 4u, 'm*C_in' -> m \\cdot C_{\\mathrm{in}}."""
+    parts = []
+    for factor in text_.split("*"):
+        digits, rest = re.match(r"(\d*)(.*)", factor).groups()
+        parts.append(digits + (label(rest) if rest else ""))
+    return times.join(parts)
