@@ -292,7 +292,7 @@ def derive(a: Account) -> Derivation:
         rows=tuple(_row(la) for la in a.layers), total=show(a.total.value),
         layers=tuple(_layer(la, printer, numbers, bool(values), sub) for la in a.layers),
         totals=_totals(a), split=_split(a), buffers=_buffers(a),
-        assumptions=tuple(Assumption(x.where, x.key, show(x.relation), x.why) for x in a.assumptions),
+        assumptions=tuple(Assumption(x.layer or x.where, x.key, show(x.relation), x.why) for x in a.assumptions),
     )
 
 

@@ -90,6 +90,10 @@ class ConvTranspose(LayerKind):
     rank = 0
 
     @classmethod
+    def window(cls, a):
+        return "kernel size", a.kernel_size
+
+    @classmethod
     def make_args(cls, rank: int) -> dict:
         return {
             "filters": Size(), "kernel_size": Sizes(rank), "strides": Sizes(rank, 1),
@@ -185,6 +189,10 @@ def _depthwise_args(rank: int) -> dict:
 class DepthwiseConv(LayerKind):
     rank = 0
 
+    @classmethod
+    def window(cls, a):
+        return "kernel size", a.kernel_size
+
     def build(self, a, inputs, b):
         channels, spatial = _input_channels(self, a, inputs)
         out = _conv_spatial(b, spatial, a)
@@ -237,6 +245,10 @@ def _separable_args(rank: int) -> dict:
 
 class SeparableConv(LayerKind):
     rank = 0
+
+    @classmethod
+    def window(cls, a):
+        return "kernel size", a.kernel_size
 
     @classmethod
     def twin(cls, a, inputs, convention):

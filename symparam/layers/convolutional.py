@@ -17,6 +17,10 @@ class Conv(LayerKind):
     rank = 0
 
     @classmethod
+    def window(cls, a):
+        return "kernel size", a.kernel_size
+
+    @classmethod
     def conv_args(cls, rank: int) -> dict:
         paddings = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
         return {

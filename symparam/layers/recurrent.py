@@ -164,13 +164,16 @@ class GRU(Recurrent):
 
 
 _KERNEL_LETTERS = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
-_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 class ConvLSTM(LayerKind):
     no_twin = "PyTorch has no convolutional LSTM module"
     """An LSTM whose input and recurrent products are convolutions of `rank` spatial axes."""
     rank = 0
+
+    @classmethod
+    def window(cls, a):
+        return "kernel size", a.kernel_size
 
     @classmethod
     def conv_args(cls, rank: int) -> dict:
@@ -224,20 +227,33 @@ def _tuple(values) -> str:
     return "(" + ", ".join(str(v) for v in values) + ")"
 
 
-def _make_conv_lstm(rank: int):
-    spatial = _SPATIAL[rank]
-    kernel = list(_KERNEL_LETTERS[rank])
-    kernel_arg = kernel[0] if rank == 1 else kernel
-    example = ({"filters": "F", "kernel_size": kernel_arg}, ["T", *spatial, "C_in"],
-               {"F": 16, **{k: 3 for k in kernel}, "T": 10, **{s: 32 for s in spatial}, "C_in": 3})
-    name = f"ConvLSTM{rank}D"
-    window = " x ".join(kernel)
-    attrs = {"name": name, "rank": rank, "example": example, "args": ConvLSTM.conv_args(rank),
-             "summary": f"a {rank}D convolutional LSTM: four gates, each a {window} convolution of the input and "
-                        f"of the state, one bias per filter"}
-    return register(type(name, (ConvLSTM,), attrs))
+@register
+class ConvLSTM1D(ConvLSTM):
+    name = "ConvLSTM1D"
+    rank = 1
+    example = ({"filters": "F", "kernel_size": "k"}, ["T", "L", "C_in"], {"F": 16, "k": 3, "T": 10, "L": 32, "C_in": 3})
+    summary = ("a 1D convolutional LSTM: four gates, each a k convolution of the input and of the state, one bias per "
+               "filter")
+    args = ConvLSTM.conv_args(1)
 
 
-ConvLSTM1D = _make_conv_lstm(1)
-ConvLSTM2D = _make_conv_lstm(2)
-ConvLSTM3D = _make_conv_lstm(3)
+@register
+class ConvLSTM2D(ConvLSTM):
+    name = "ConvLSTM2D"
+    rank = 2
+    example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["T", "H", "W", "C_in"],
+               {"F": 16, "k_h": 3, "k_w": 3, "T": 10, "H": 32, "W": 32, "C_in": 3})
+    summary = ("a 2D convolutional LSTM: four gates, each a k_h x k_w convolution of the input and of the state, one "
+               "bias per filter")
+    args = ConvLSTM.conv_args(2)
+
+
+@register
+class ConvLSTM3D(ConvLSTM):
+    name = "ConvLSTM3D"
+    rank = 3
+    example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["T", "D", "H", "W", "C_in"],
+               {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "T": 10, "D": 32, "H": 32, "W": 32, "C_in": 3})
+    summary = ("a 3D convolutional LSTM: four gates, each a k_d x k_h x k_w convolution of the input and of the state, "
+               "one bias per filter")
+    args = ConvLSTM.conv_args(3)

@@ -112,53 +112,108 @@ class SpatialEdit(LayerKind):
 
 
 class ZeroPadding(SpatialEdit):
+    no_params = "padding only adds zeros around the values it receives"
+
     def new_length(self, a, b, n, axis):
         return _padded(b, n, *a.padding[axis], axis)
 
 
 class Cropping(SpatialEdit):
+    no_params = "cropping only drops some of the values it receives"
+
     def new_length(self, a, b, n, axis):
         return _cropped(b, n, *a.cropping[axis], axis)
 
 
 class UpSampling(SpatialEdit):
+    no_params = "upsampling only repeats the values it receives"
+
     def new_length(self, a, b, n, axis):
         size = a.size if self.rank == 1 else a.size[axis]
         return None if n is None else n * size
 
 
-_NO_PARAMS = {
-    "ZeroPadding": ("adds rows of zeros around the {axes}", "padding only adds zeros around the values it receives"),
-    "Cropping": ("removes positions at the edges of the {axes}", "cropping only drops some of the values it receives"),
-    "UpSampling": ("repeats each position size times along the {axes}",
-                   "upsampling only repeats the values it receives"),
-}
+def _example(rank: int) -> tuple[dict, list, dict]:
+    return {}, [*_SPATIAL[rank], "C"], {**{s: 16 for s in _SPATIAL[rank]}, "C": 8}
 
 
-def _make(family: str, base: type, rank: int, args: dict, has_format: bool = True):
-    name = f"{family}{rank}D"
-    axes = {1: "steps (axis 1)", 2: "rows and columns", 3: "three spatial axes"}[rank]
-    summary, no_params = _NO_PARAMS[family]
-    spatial = _SPATIAL[rank]
-    example = ({}, [*spatial, "C"], {**{s: 16 for s in spatial}, "C": 8})
-    attrs = {"name": name, "rank": rank, "args": args, "has_format": has_format, "example": example,
-             "summary": summary.format(axes=axes), "no_params": no_params}
-    return register(type(name, (base,), attrs))
+@register
+class ZeroPadding1D(ZeroPadding):
+    name = "ZeroPadding1D"
+    rank = 1
+    args, example = {"padding": Sides(1, 1), "data_format": _FORMAT}, _example(1)
+    summary = "adds rows of zeros around the steps (axis 1)"
 
 
-_make("ZeroPadding", ZeroPadding, 1, {"padding": Sides(1, 1), "data_format": _FORMAT})
-_make("ZeroPadding", ZeroPadding, 2, {"padding": Sides(2, 1, negative_int=True), "data_format": _FORMAT})
-_make("ZeroPadding", ZeroPadding, 3, {"padding": Sides(3, 1, negative_int=True), "data_format": _FORMAT})
-_make("Cropping", Cropping, 1, {"cropping": Sides(1, [1, 1])}, has_format=False)
-_make("Cropping", Cropping, 2, {"cropping": Sides(2, 0), "data_format": _FORMAT})
-_make("Cropping", Cropping, 3, {"cropping": Sides(3, 1), "data_format": _FORMAT})
-_make("UpSampling", UpSampling, 1, {"size": Size(2)}, has_format=False)
-_make("UpSampling", UpSampling, 2, {
-    "size": Sizes(2, 2), "data_format": _FORMAT,
-    # ops.image.resize's methods; the torch backend lacks the Lanczos ones
-    "interpolation": Choice("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", default="nearest"),
-})
-_make("UpSampling", UpSampling, 3, {"size": Sizes(3, 2), "data_format": _FORMAT})
+@register
+class ZeroPadding2D(ZeroPadding):
+    name = "ZeroPadding2D"
+    rank = 2
+    args, example = {"padding": Sides(2, 1, negative_int=True), "data_format": _FORMAT}, _example(2)
+    summary = "adds rows of zeros around the rows and columns"
+
+
+@register
+class ZeroPadding3D(ZeroPadding):
+    name = "ZeroPadding3D"
+    rank = 3
+    args, example = {"padding": Sides(3, 1, negative_int=True), "data_format": _FORMAT}, _example(3)
+    summary = "adds rows of zeros around the three spatial axes"
+
+
+@register
+class Cropping1D(Cropping):
+    name = "Cropping1D"
+    rank = 1
+    has_format = False
+    args, example = {"cropping": Sides(1, [1, 1])}, _example(1)
+    summary = "removes positions at the edges of the steps (axis 1)"
+
+
+@register
+class Cropping2D(Cropping):
+    name = "Cropping2D"
+    rank = 2
+    args, example = {"cropping": Sides(2, 0), "data_format": _FORMAT}, _example(2)
+    summary = "removes positions at the edges of the rows and columns"
+
+
+@register
+class Cropping3D(Cropping):
+    name = "Cropping3D"
+    rank = 3
+    args, example = {"cropping": Sides(3, 1), "data_format": _FORMAT}, _example(3)
+    summary = "removes positions at the edges of the three spatial axes"
+
+
+@register
+class UpSampling1D(UpSampling):
+    name = "UpSampling1D"
+    rank = 1
+    has_format = False
+    args, example = {"size": Size(2)}, _example(1)
+    summary = "repeats each position size times along the steps (axis 1)"
+
+
+@register
+class UpSampling2D(UpSampling):
+    name = "UpSampling2D"
+    rank = 2
+    args = {
+        "size": Sizes(2, 2), "data_format": _FORMAT,
+        # ops.image.resize's methods; the torch backend lacks the Lanczos ones
+        "interpolation": Choice("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", default="nearest"),
+    }
+    example = _example(2)
+    summary = "repeats each position size times along the rows and columns"
+
+
+@register
+class UpSampling3D(UpSampling):
+    name = "UpSampling3D"
+    rank = 3
+    args, example = {"size": Sizes(3, 2), "data_format": _FORMAT}, _example(3)
+    summary = "repeats each position size times along the three spatial axes"
 
 
 @register

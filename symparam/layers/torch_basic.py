@@ -24,6 +24,11 @@ _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _KERNEL = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 
 
+def _example(rank: int, args: dict) -> tuple[dict, list, dict]:
+    """An input (C, spatial...) of 64 channels and 32 positions per axis (normalizations, pooling)."""
+    return args, ["C", *_SPATIAL[rank]], {"C": 64, **{s: 32 for s in _SPATIAL[rank]}}
+
+
 def _norm_weights(b, affine: bool, bias: bool, shape, labels, what: str) -> None:
     if affine:
         b.weight("weight", shape, role=f"scales, one per {what}", labels=labels, category="scale")
@@ -72,6 +77,10 @@ class TorchConv(LayerKind):
     convention = "torch"
     rank = 0
     transposed = False
+
+    @classmethod
+    def window(cls, a):
+        return "kernel size", a.kernel_size
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -153,24 +162,64 @@ class TorchConv(LayerKind):
         return length
 
 
-def _conv(rank: int, transposed: bool):
-    cls = f"ConvTranspose{rank}d" if transposed else f"Conv{rank}d"
+def _conv_example(rank: int) -> tuple[dict, list, dict]:
     spatial, kernel = _SPATIAL[rank], _KERNEL[rank]
     values = {"C_in": 16, "C_out": 32, **{s: 32 for s in spatial}, **{k: 3 for k in kernel}}
-    example = ({"in_channels": "C_in", "out_channels": "C_out", "kernel_size": list(kernel) if rank > 1 else "k"},
-               ["C_in", *spatial], values)
-    box = ", ".join(kernel)
-    what, weight = (("transposed convolution (upsampling)", f"(C_in, C_out/groups, {box})") if transposed
-                    else ("convolution", f"(C_out, C_in/groups, {box})"))
-    attrs = {"name": f"nn.{cls}", "rank": rank, "transposed": transposed, "example": example,
-             "args": TorchConv.make_args(rank, transposed),
-             "summary": f"a {rank}D {what}: weight {weight}, one bias per output channel"}
-    return register(type(cls, (TorchConv,), attrs))
+    return ({"in_channels": "C_in", "out_channels": "C_out", "kernel_size": list(kernel) if rank > 1 else "k"},
+            ["C_in", *spatial], values)
 
 
-for _rank in (1, 2, 3):
-    _conv(_rank, transposed=False)
-    _conv(_rank, transposed=True)
+@register
+class Conv1d(TorchConv):
+    name = "nn.Conv1d"
+    rank = 1
+    args, example = TorchConv.make_args(1, transposed=False), _conv_example(1)
+    summary = "a 1D convolution: weight (C_out, C_in/groups, k), one bias per output channel"
+
+
+@register
+class Conv2d(TorchConv):
+    name = "nn.Conv2d"
+    rank = 2
+    args, example = TorchConv.make_args(2, transposed=False), _conv_example(2)
+    summary = "a 2D convolution: weight (C_out, C_in/groups, k_h, k_w), one bias per output channel"
+
+
+@register
+class Conv3d(TorchConv):
+    name = "nn.Conv3d"
+    rank = 3
+    args, example = TorchConv.make_args(3, transposed=False), _conv_example(3)
+    summary = "a 3D convolution: weight (C_out, C_in/groups, k_d, k_h, k_w), one bias per output channel"
+
+
+@register
+class ConvTranspose1d(TorchConv):
+    name = "nn.ConvTranspose1d"
+    rank = 1
+    transposed = True
+    args, example = TorchConv.make_args(1, transposed=True), _conv_example(1)
+    summary = "a 1D transposed convolution (upsampling): weight (C_in, C_out/groups, k), one bias per output channel"
+
+
+@register
+class ConvTranspose2d(TorchConv):
+    name = "nn.ConvTranspose2d"
+    rank = 2
+    transposed = True
+    args, example = TorchConv.make_args(2, transposed=True), _conv_example(2)
+    summary = ("a 2D transposed convolution (upsampling): weight (C_in, C_out/groups, k_h, k_w), one bias per output "
+               "channel")
+
+
+@register
+class ConvTranspose3d(TorchConv):
+    name = "nn.ConvTranspose3d"
+    rank = 3
+    transposed = True
+    args, example = TorchConv.make_args(3, transposed=True), _conv_example(3)
+    summary = ("a 3D transposed convolution (upsampling): weight (C_in, C_out/groups, k_d, k_h, k_w), one bias per "
+               "output channel")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,6 +273,8 @@ class InstanceNorm(LayerKind):
     convention = "torch"
     ranks: tuple[int, ...] = ()
     args = _norm_args(False, False)
+    summary = ("normalizes each channel of each sample over its positions; weight and bias if affine, running "
+               "statistics buffers if track_running_stats")
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -239,20 +290,52 @@ class InstanceNorm(LayerKind):
         return x
 
 
-for _rank in (1, 2, 3):
-    _shape = ["C", *_SPATIAL[_rank]]
-    _values = {"C": 64, **{s: 32 for s in _SPATIAL[_rank]}}
-    register(type(f"BatchNorm{_rank}d", (BatchNorm,), {
-        "name": f"nn.BatchNorm{_rank}d", "ranks": (0, 1) if _rank == 1 else (_rank,),
-        "example": ({}, _shape, _values),
-        "summary": f"batch normalization over {'(C,) or ' if _rank == 1 else ''}(C, {', '.join(_SPATIAL[_rank])}): "
-                   f"weight and bias per channel; buffers running_mean, running_var (per channel) and "
-                   f"num_batches_tracked (one)"}))
-    register(type(f"InstanceNorm{_rank}d", (InstanceNorm,), {
-        "name": f"nn.InstanceNorm{_rank}d", "ranks": (_rank,),
-        "example": ({"affine": True}, _shape, _values),
-        "summary": "normalizes each channel of each sample over its positions; weight and bias if affine, running "
-                   "statistics buffers if track_running_stats"}))
+@register
+class BatchNorm1d(BatchNorm):
+    name = "nn.BatchNorm1d"
+    ranks = (0, 1)
+    example = _example(1, {})
+    summary = ("batch normalization over (C,) or (C, L): weight and bias per channel; buffers running_mean, "
+               "running_var (per channel) and num_batches_tracked (one)")
+
+
+@register
+class BatchNorm2d(BatchNorm):
+    name = "nn.BatchNorm2d"
+    ranks = (2,)
+    example = _example(2, {})
+    summary = ("batch normalization over (C, H, W): weight and bias per channel; buffers running_mean, running_var "
+               "(per channel) and num_batches_tracked (one)")
+
+
+@register
+class BatchNorm3d(BatchNorm):
+    name = "nn.BatchNorm3d"
+    ranks = (3,)
+    example = _example(3, {})
+    summary = ("batch normalization over (C, D, H, W): weight and bias per channel; buffers running_mean, "
+               "running_var (per channel) and num_batches_tracked (one)")
+
+
+@register
+class InstanceNorm1d(InstanceNorm):
+    name = "nn.InstanceNorm1d"
+    ranks = (1,)
+    example = _example(1, {"affine": True})
+
+
+@register
+class InstanceNorm2d(InstanceNorm):
+    name = "nn.InstanceNorm2d"
+    ranks = (2,)
+    example = _example(2, {"affine": True})
+
+
+@register
+class InstanceNorm3d(InstanceNorm):
+    name = "nn.InstanceNorm3d"
+    ranks = (3,)
+    example = _example(3, {"affine": True})
 
 
 @register
@@ -411,6 +494,10 @@ class TorchPool(LayerKind):
     rank = 0
     unpadded_fits = False   # nn.AvgPool3d alone also wants the input itself, before padding, to fit the kernel
 
+    @classmethod
+    def window(cls, a):
+        return "window", a.kernel_size
+
     def build(self, a, inputs, b):
         (x,) = inputs
         c, spatial = channels_first(x, (self.rank,), self.name)
@@ -454,23 +541,113 @@ def _pool_args(rank: int, op: str) -> dict:
     return {**args, "ceil_mode": Flag(False), "count_include_pad": Opaque(True), **extra}
 
 
-for _rank in (1, 2, 3):
-    _shape = ["C", *_SPATIAL[_rank]]
-    _values = {"C": 64, **{s: 32 for s in _SPATIAL[_rank]}}
-    for _op, _word in (("Max", "maximum"), ("Avg", "average")):
-        register(type(f"{_op}Pool{_rank}d", (TorchPool,), {
-            "name": f"nn.{_op}Pool{_rank}d", "rank": _rank, "args": _pool_args(_rank, _op),
-            "unpadded_fits": _op == "Avg" and _rank == 3,
-            "example": ({"kernel_size": 2}, _shape, _values),
-            "summary": f"the {_word} over each {_rank}D window, per channel",
-            "no_params": f"pooling only takes the {_word} over each window"}))
-        extra = {"return_indices": Opaque(False)} if _op == "Max" else {}
-        register(type(f"Adaptive{_op}Pool{_rank}d", (AdaptivePool,), {
-            "name": f"nn.Adaptive{_op}Pool{_rank}d", "rank": _rank,
-            "args": {"output_size": OutputSize(_rank), **extra},
-            "example": ({"output_size": 1}, _shape, _values),
-            "summary": f"the {_word} over windows sized to give output_size positions per axis, per channel",
-            "no_params": f"pooling only takes the {_word} over each window"}))
+@register
+class MaxPool1d(TorchPool):
+    name = "nn.MaxPool1d"
+    rank = 1
+    args, example = _pool_args(1, "Max"), _example(1, {"kernel_size": 2})
+    summary = "the maximum over each 1D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class MaxPool2d(TorchPool):
+    name = "nn.MaxPool2d"
+    rank = 2
+    args, example = _pool_args(2, "Max"), _example(2, {"kernel_size": 2})
+    summary = "the maximum over each 2D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class MaxPool3d(TorchPool):
+    name = "nn.MaxPool3d"
+    rank = 3
+    args, example = _pool_args(3, "Max"), _example(3, {"kernel_size": 2})
+    summary = "the maximum over each 3D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AvgPool1d(TorchPool):
+    name = "nn.AvgPool1d"
+    rank = 1
+    args, example = _pool_args(1, "Avg"), _example(1, {"kernel_size": 2})
+    summary = "the average over each 1D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AvgPool2d(TorchPool):
+    name = "nn.AvgPool2d"
+    rank = 2
+    args, example = _pool_args(2, "Avg"), _example(2, {"kernel_size": 2})
+    summary = "the average over each 2D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AvgPool3d(TorchPool):
+    name = "nn.AvgPool3d"
+    rank = 3
+    unpadded_fits = True
+    args, example = _pool_args(3, "Avg"), _example(3, {"kernel_size": 2})
+    summary = "the average over each 3D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveMaxPool1d(AdaptivePool):
+    name = "nn.AdaptiveMaxPool1d"
+    rank = 1
+    args, example = {"output_size": OutputSize(1), "return_indices": Opaque(False)}, _example(1, {"output_size": 1})
+    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveMaxPool2d(AdaptivePool):
+    name = "nn.AdaptiveMaxPool2d"
+    rank = 2
+    args, example = {"output_size": OutputSize(2), "return_indices": Opaque(False)}, _example(2, {"output_size": 1})
+    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveMaxPool3d(AdaptivePool):
+    name = "nn.AdaptiveMaxPool3d"
+    rank = 3
+    args, example = {"output_size": OutputSize(3), "return_indices": Opaque(False)}, _example(3, {"output_size": 1})
+    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveAvgPool1d(AdaptivePool):
+    name = "nn.AdaptiveAvgPool1d"
+    rank = 1
+    args, example = {"output_size": OutputSize(1)}, _example(1, {"output_size": 1})
+    summary = "the average over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveAvgPool2d(AdaptivePool):
+    name = "nn.AdaptiveAvgPool2d"
+    rank = 2
+    args, example = {"output_size": OutputSize(2)}, _example(2, {"output_size": 1})
+    summary = "the average over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveAvgPool3d(AdaptivePool):
+    name = "nn.AdaptiveAvgPool3d"
+    rank = 3
+    args, example = {"output_size": OutputSize(3)}, _example(3, {"output_size": 1})
+    summary = "the average over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the average over each window"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -551,25 +728,94 @@ class TorchActivation(LayerKind):
 
 
 _INPLACE = {"inplace": Opaque(False)}
-_ACTIVATIONS = {
-    "ReLU": ("max(x, 0), element by element", _INPLACE),
-    "GELU": ("the Gaussian error linear unit, element by element",
-             {"approximate": Choice("none", "tanh", default="none", any_case=False)}),
-    "Tanh": ("the hyperbolic tangent, element by element", {}),
-    "Sigmoid": ("the logistic sigmoid, element by element", {}),
-    "SiLU": ("x * sigmoid(x), element by element", _INPLACE),
-    "LeakyReLU": ("x, or negative_slope * x below 0", {"negative_slope": Number(0.01), **_INPLACE}),
-    "ELU": ("x, or alpha * (exp(x) - 1) below 0", {"alpha": Number(1.0), **_INPLACE}),
-    "Softmax": ("exponentials normalized to sum to 1 along dim", {"dim": Int(None, optional=True)}),
-    "LogSoftmax": ("the logarithm of the softmax along dim", {"dim": Int(None, optional=True)}),
-    "Hardtanh": ("x clipped to [min_val, max_val]", {
-        "min_val": Number(-1.0), "max_val": Number(1.0), **_INPLACE, "min_value": Number(None, optional=True),
-        "max_value": Number(None, optional=True)}),
-    "ReLU6": ("min(max(x, 0), 6), element by element", _INPLACE),
-    "Mish": ("x * tanh(softplus(x)), element by element", _INPLACE),
-    "Softplus": ("log(1 + exp(beta * x)) / beta, element by element",
-                 {"beta": Number(1.0), "threshold": Number(20.0)}),
-}
+_DIM = {"dim": Int(None, optional=True)}
 
-for _cls, (_summary, _args) in _ACTIVATIONS.items():
-    register(type(_cls, (TorchActivation,), {"name": f"nn.{_cls}", "summary": _summary, "args": _args}))
+
+@register
+class ReLU(TorchActivation):
+    name = "nn.ReLU"
+    summary = "max(x, 0), element by element"
+    args = _INPLACE
+
+
+@register
+class GELU(TorchActivation):
+    name = "nn.GELU"
+    summary = "the Gaussian error linear unit, element by element"
+    args = {"approximate": Choice("none", "tanh", default="none", any_case=False)}
+
+
+@register
+class Tanh(TorchActivation):
+    name = "nn.Tanh"
+    summary = "the hyperbolic tangent, element by element"
+
+
+@register
+class Sigmoid(TorchActivation):
+    name = "nn.Sigmoid"
+    summary = "the logistic sigmoid, element by element"
+
+
+@register
+class SiLU(TorchActivation):
+    name = "nn.SiLU"
+    summary = "x * sigmoid(x), element by element"
+    args = _INPLACE
+
+
+@register
+class LeakyReLU(TorchActivation):
+    name = "nn.LeakyReLU"
+    summary = "x, or negative_slope * x below 0"
+    args = {"negative_slope": Number(0.01), **_INPLACE}
+
+
+@register
+class ELU(TorchActivation):
+    name = "nn.ELU"
+    summary = "x, or alpha * (exp(x) - 1) below 0"
+    args = {"alpha": Number(1.0), **_INPLACE}
+
+
+@register
+class Softmax(TorchActivation):
+    name = "nn.Softmax"
+    summary = "exponentials normalized to sum to 1 along dim"
+    args = _DIM
+
+
+@register
+class LogSoftmax(TorchActivation):
+    name = "nn.LogSoftmax"
+    summary = "the logarithm of the softmax along dim"
+    args = _DIM
+
+
+@register
+class Hardtanh(TorchActivation):
+    name = "nn.Hardtanh"
+    summary = "x clipped to [min_val, max_val]"
+    args = {"min_val": Number(-1.0), "max_val": Number(1.0), **_INPLACE, "min_value": Number(None, optional=True),
+            "max_value": Number(None, optional=True)}
+
+
+@register
+class ReLU6(TorchActivation):
+    name = "nn.ReLU6"
+    summary = "min(max(x, 0), 6), element by element"
+    args = _INPLACE
+
+
+@register
+class Mish(TorchActivation):
+    name = "nn.Mish"
+    summary = "x * tanh(softplus(x)), element by element"
+    args = _INPLACE
+
+
+@register
+class Softplus(TorchActivation):
+    name = "nn.Softplus"
+    summary = "log(1 + exp(beta * x)) / beta, element by element"
+    args = {"beta": Number(1.0), "threshold": Number(20.0)}
