@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 import sympy
 
 from .errors import SymparamError, layer_where
+from .expr import check_bound, check_expansion, expansion, product_bound, sum_bound
 from .layers.base import Build
 from .model import Condition, LayerRecord, Network, Shape
 from .printing import spec_text
-from .spec import LayerSpec, Spec, _layers
+from .spec import MAX_LAYERS, LayerSpec, Spec, _layers, block_size, check_symbols
 from .symbols import ScopedTable
 
 
@@ -42,6 +44,7 @@ class _Scope:
 
 def derive(spec: Spec) -> Network:
     """Build every layer in order; each layer reads the shapes of its inputs from earlier layers."""
+    _check_instances(spec)
     scope = _Scope(spec, dict(spec.inputs), spec.layers, conditions=list(spec.conditions))
     _run(scope, next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None)
     if spec.outputs:
@@ -52,7 +55,57 @@ def derive(spec: Spec) -> Network:
         inputs = {records[0].name: records[0].output_shape}
     net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols,
                   conditions=tuple(scope.conditions))
+    _check_sizes(net)
     return replace(net, assumptions=_assumptions(net))
+
+
+def _check_instances(spec: Spec) -> None:
+    """Refuse, before building anything, blocks that would expand to more than MAX_LAYERS layers. Uses multiply with
+    depth (ten uses of a block that holds ten uses of another, fifteen deep, are 10**15 layers); spec.block_size
+    counts each block once, from its definition."""
+    total = 0
+    for layer in spec.layers:
+        total += 1 if layer.block is None else block_size(layer.block, spec.blocks)
+        if total > MAX_LAYERS:
+            raise SymparamError(f"with its blocks expanded the network has more than {MAX_LAYERS:,} layers (each use "
+                                f"of a block builds all its layers, and uses within blocks multiply); symparam "
+                                f"builds at most {MAX_LAYERS:,} (a fixed limit)").within(layer.where).in_file(spec.source)
+
+
+MAX_TOTAL_TERMS = 5_000   # terms of a network's expanded total
+
+
+def _check_sizes(net: Network) -> None:
+    """Refuse, before anything expands or prints them, lengths and counts too large to work with: each layer's output
+    lengths and count (symparam.expr: terms once expanded, digits), the total's terms, the number of symbols."""
+    check_symbols(net.symbols)
+    at = (" at " + ", ".join(f"{k}={v}" for k, v in net.bindings.items())) if net.bindings else ""
+    distinct: dict[tuple, tuple[int, LayerRecord]] = {}   # a count met again adds no terms to the total
+    for layer in net.layers:
+        try:
+            for shape in (layer.output_shape, *layer.outputs):
+                for axis, dim in enumerate(shape, start=1):
+                    if dim is not None:
+                        check_expansion(dim, f"output axis {axis}{at}")
+            sizes = [product_bound([expansion(d) for d in v.shape]) for v in layer.variables]
+            if not sizes:
+                continue
+            count = product_bound([expansion(layer.repeat), sum_bound(sizes)])
+            check_bound(count, f"the parameter count{at}")
+        except SymparamError as exc:
+            raise exc.within(layer_where(layer.index, layer.name, layer.type)).in_file(net.source)
+        key = (layer.repeat, *(v.shape for v in layer.variables))
+        if key not in distinct and not all(d.is_number for part in key[1:] for d in part):
+            distinct[key] = (count[0], layer)
+    if sum(terms for terms, _ in distinct.values()) > MAX_TOTAL_TERMS:   # a bound: count exactly when it is over
+        monomials = set()
+        for _, layer in distinct.values():
+            expanded = sympy.expand(layer.params + layer.buffers)
+            monomials.update(term.as_coeff_Mul()[1] for term in sympy.Add.make_args(expanded))
+            if len(monomials) > MAX_TOTAL_TERMS:
+                raise SymparamError(f"the total would expand to more than {MAX_TOTAL_TERMS:,} terms; symparam works "
+                                    f"with at most {MAX_TOTAL_TERMS:,} (a fixed limit: use fewer symbols)"
+                                    ).in_file(net.source)
 
 
 def _run(scope: _Scope, previous: str | None) -> str | None:
@@ -252,6 +305,10 @@ def _assumptions(net: Network) -> tuple[tuple[str, Condition], ...]:
     found = []
     for where, condition in _conditions(net):
         relation = tidy_condition(condition.relation)
+        if relation is sympy.false:   # never holds: an error, not an assumption
+            layer = next((l for l in net.layers if l.name == where), None)
+            raise SymparamError(f"{condition.why}, and it never is ({condition.key}: {condition.relation})").within(
+                where if layer is None else layer_where(layer.index, layer.name, layer.type)).in_file(net.source)
         if relation is sympy.true or relation in seen:
             continue
         seen.add(relation)
@@ -296,6 +353,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
         return None if expr is None else expr.xreplace(table)
 
     where_of = {layer.name: layer_where(layer.index, layer.name, layer.type) for layer in symbolic.layers}
+    _check_divisors(symbolic, table, shown, where_of)
     for place, condition in _conditions(symbolic):
         if condition.relation.xreplace(table) is sympy.false:
             raise SymparamError(f"{condition.why}; {spec_text(tidy_condition(condition.relation))} fails at {shown}."
@@ -324,14 +382,71 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     numbers = {k: v for k, v in values.items() if isinstance(v, int)}
     bound = replace(symbolic, layers=tuple(layers), inputs=inputs, conditions=conditions, bindings=numbers,
                     symbolic=symbolic)
+    _check_sizes(bound)
     return replace(bound, assumptions=_assumptions(bound))
+
+
+def _check_divisors(net: Network, table, shown: str, where_of) -> None:
+    """A point where a divisor is zero (n // (m - 3) at m = 3) is an error naming the layer and the key, found before
+    bind substitutes: sympy answers such a point with zoo, or raises (a comparison of zoo, a modulo by zero)."""
+    def fails(expr) -> bool:
+        if not _symbolic_divisor(expr):
+            return False
+        try:
+            value = expr.xreplace(table)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return True
+        return bool(value.has(sympy.zoo, sympy.nan))
+
+    def refuse(what: str, expr, place: str) -> SymparamError:
+        return SymparamError(f"{what} divides by zero at {shown} ({expr}).").within(place).in_file(net.source)
+
+    for place, condition in _conditions(net):
+        if fails(condition.relation):
+            raise refuse(condition.key, condition.relation, where_of.get(place, place))
+    found = _zero_divisor(net, fails)   # every size has a condition, so this is a safety net
+    if found and not any(c.relation.xreplace(table) is sympy.false for _, c in _conditions(net)):
+        what, expr, place = found         # (a condition that fails says more: bind reports it)
+        raise refuse(what, expr, where_of.get(place, place))
+
+
+def _zero_divisor(net: Network, fails):
+    """(what, expression, layer name) of the first length of the network for which `fails`, else None."""
+    for name, shape in net.inputs.items():
+        for axis, dim in enumerate(shape, start=1):
+            if dim is not None and fails(dim):
+                return f"input {name} axis {axis}", dim, "[network]"
+    for layer in net.layers:
+        for shape in (layer.output_shape, *layer.outputs):
+            for axis, dim in enumerate(shape, start=1):
+                if dim is not None and fails(dim):
+                    return f"output axis {axis}", dim, layer.name
+        for v in layer.variables:
+            for dim in v.shape:
+                if fails(dim):
+                    return f"the {v.name}'s shape", dim, layer.name
+        if fails(layer.repeat):
+            return "repeat", layer.repeat, layer.name
+    return None
+
+
+@lru_cache(maxsize=1 << 14)
+def _symbolic_divisor(expr) -> bool:
+    """Whether expr divides by something that is not a number (so a binding may make it zero)."""
+    return any((node.is_Pow and node.exp.is_negative and not node.base.is_number)
+               or (isinstance(node, sympy.Mod) and not node.args[1].is_number)
+               for node in sympy.preorder_traversal(expr))
 
 
 def resolved(net: Network, given: Mapping[str, int] | None = None, *, defaults: bool = True,
              free: Iterable[str] = ()) -> Network:
     """`net` bound to the `given` numbers and its resolved defaults (SymbolTable.resolve): how the API and every
     command bind a network. `defaults` False is --symbolic; `free` are the symbols a sweep or a solve varies."""
-    return bind(net, net.symbols.resolve(given, defaults=defaults, free=free))
+    try:
+        values = net.symbols.resolve(given, defaults=defaults, free=free)
+    except SymparamError as exc:
+        raise exc.in_file(net.source)
+    return bind(net, values)
 
 
 def derive_file(path, bindings: Mapping[str, int] | None = None, use_defaults: bool = True,

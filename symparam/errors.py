@@ -30,7 +30,8 @@ class SymparamError(Exception):
         return self
 
     def __str__(self) -> str:
-        return ": ".join(p for p in (self.file, self.where, self.message) if p)
+        """One line whatever the spec held: control, format and line-break characters are shown escaped."""
+        return ": ".join(escaped(p) for p in (self.file, self.where, self.message) if p)
 
 
 def layer_where(index: int, name: str, type_name: str) -> str:
@@ -39,8 +40,16 @@ def layer_where(index: int, name: str, type_name: str) -> str:
 
 
 def _printable(text: str) -> str:
-    text = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    text = escaped(text)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def escaped(text: str) -> str:
+    """Text with every character that does not print (control, format, line and paragraph separators, unassigned)
+    written as its Python escape (\\x1b, \\n, \\u202e); letters of any script stay as they are."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def show(value: object) -> str:

@@ -9,11 +9,12 @@ min, max, floor, ceil. Everything else is refused with a short fact; the caller 
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Callable
 
 import sympy
 
-from .errors import SymparamError
+from .errors import SymparamError, show
 
 MAX_TEXT = 200          # characters in one size expression
 MAX_LITERAL_BITS = 64   # integer literals up to 2**64
@@ -21,6 +22,9 @@ MAX_VALUE_BITS = 256    # constants produced by arithmetic
 MAX_EXPONENT = 16       # literal exponents of **
 MAX_DEGREE = 64         # polynomial degree an expression may reach
 MAX_NAME = 64
+MAX_TERMS = 500         # terms an expression, a length or a layer's count may have once expanded
+MAX_DIGITS = 1000       # digits of any number symparam works out: a length, a count, a coefficient
+_MAX_BITS = 3321        # a number below 2**3321 has at most 1,000 digits
 
 GRAMMAR = ("an integer, a symbol name, or an expression over symbols with + - * / // % **, "
            "parentheses, min, max, floor, ceil")
@@ -66,7 +70,7 @@ def check_name(name: str) -> str:
             or name in _FUNCTIONS or len(name) > MAX_NAME or name in ("None", "True", "False")):
         raise SymparamError(
             f"a symbol name must be an ASCII identifier of at most {MAX_NAME} characters, not starting with '_' "
-            f"and not one of min, max, floor, ceil, not {name!r}")
+            f"and not one of min, max, floor, ceil, not {show(name)}")
     return name
 
 
@@ -145,12 +149,75 @@ class _Walker:
 def _bounded(value: sympy.Expr, degree: int) -> tuple[sympy.Expr, int]:
     if degree > MAX_DEGREE:
         raise SymparamError(f"the expression's degree is too high (at most {MAX_DEGREE})")
+    check_expansion(value, "the expression")
     if value.is_Number:
         if not value.is_finite:
             raise SymparamError("the expression has no finite value")
         if value.is_Rational and max(abs(value.p).bit_length(), abs(value.q).bit_length()) > MAX_VALUE_BITS:
             raise SymparamError(f"the expression's value is too large (at most 2**{MAX_VALUE_BITS})")
     return value, degree
+
+
+Bound = tuple[int, int]   # (terms once expanded, bits of the largest number): upper bounds
+
+
+@lru_cache(maxsize=1 << 16)
+def expansion(expr: sympy.Basic) -> Bound:
+    """Upper bounds on sympy.expand(expr), worked out without expanding: its number of terms, and the bit length of
+    the largest number in it. A sum's terms add up, a product's multiply, a sum of t terms to the power e has at most
+    C(t + e - 1, e) (the multinomial count: (a+...+j)**16 has 2,042,975); floor, min, max and mod keep their
+    arguments whole, counted as their terms together. Terms are capped just above MAX_TERMS."""
+    if expr.is_Rational:
+        return 1, max(1, abs(expr.p).bit_length() + (expr.q.bit_length() if expr.q != 1 else 0))
+    if not expr.args:
+        return 1, 1
+    parts = [expansion(arg) for arg in expr.args]
+    if expr.is_Add:
+        return sum_bound(parts)
+    if expr.is_Mul:
+        return product_bound(parts)
+    if expr.is_Pow and expr.exp.is_Integer:
+        (terms, bits), e = parts[0], abs(int(expr.exp))
+        count = 1
+        for i in range(min(e, _CAP) if terms > 1 else 0):   # C(terms + e - 1, e), stopped once past the cap
+            count = _capped(count * (terms + i) // (i + 1))
+            if count > MAX_TERMS:
+                break
+        return count, bits * e
+    return _capped(sum(t for t, _ in parts)), max(b for _, b in parts)
+
+
+def sum_bound(parts: list[Bound]) -> Bound:
+    return _capped(sum(t for t, _ in parts)), max(b for _, b in parts) + len(parts).bit_length()
+
+
+def product_bound(parts: list[Bound]) -> Bound:
+    terms = 1
+    for t, _ in parts:
+        terms = _capped(terms * t)
+    return terms, sum(b for _, b in parts)
+
+
+_CAP = MAX_TERMS + 1
+
+
+def _capped(terms: int) -> int:
+    return min(terms, _CAP)
+
+
+def check_expansion(expr: sympy.Basic, what: str) -> None:
+    """Refuse an expression whose expanded form would be too large to work with (before anything expands it)."""
+    check_bound(expansion(expr), what)
+
+
+def check_bound(bound: Bound, what: str) -> None:
+    terms, bits = bound
+    if terms > MAX_TERMS:
+        raise SymparamError(f"{what} would expand to more than {MAX_TERMS:,} terms; symparam works with at most "
+                            f"{MAX_TERMS:,} (a fixed limit: write it with fewer symbols or a lower power)")
+    if bits > _MAX_BITS:
+        raise SymparamError(f"{what} holds a number of more than {MAX_DIGITS:,} digits; symparam works with at "
+                            f"most {MAX_DIGITS:,} (a fixed limit)")
 
 
 def _describe(node: ast.AST) -> str:

@@ -10,19 +10,24 @@ Nothing here builds layers (that is symparam.engine); this module knows the file
 from __future__ import annotations
 
 import difflib
+import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from .errors import SymparamError, layer_where, show
+from .errors import SymparamError, escaped, layer_where, show
 from .model import Condition, Shape
-from .expr import check_name
+from .expr import MAX_LITERAL_BITS, check_name
 from .symbols import SymbolTable
 
 CONVENTIONS = ("keras", "torch")
 MAX_FILE = 4 * 1024 * 1024
 MAX_LAYERS = 100_000
+MAX_NAME = 128      # characters in a network, layer, block or input name
+MAX_DOC = 500       # characters in a symbol's or a block's doc
+MAX_SYMBOLS = 1_000
 _TOP = ("network", "symbols", "blocks", "layers")
 _NETWORK = ("name", "input", "outputs", "convention")
 _RESERVED = ("type", "name", "inputs", "repeat", "share", "tie")
@@ -86,7 +91,7 @@ def load(path: str | Path) -> Spec:
     except OSError as exc:
         raise SymparamError(f"cannot read the spec: {exc.strerror or exc}").in_file(source) from None
     if len(data) > MAX_FILE:
-        raise SymparamError(f"the spec is larger than {MAX_FILE // (1024 * 1024)} MiB").in_file(source)
+        raise SymparamError(f"the spec is larger than {MAX_FILE // (1024 * 1024)} MiB (a fixed limit)").in_file(source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,6 +107,9 @@ def loads(text: str, source: str = "<spec>") -> Spec:
         raise SymparamError(f"not valid TOML: {exc}").in_file(source) from None
     except RecursionError:
         raise SymparamError("not valid TOML: nested too deeply").in_file(source) from None
+    except ValueError:   # tomllib's int() of a literal longer than Python converts
+        raise SymparamError(f"not valid TOML: an integer has more than {sys.get_int_max_str_digits():,} digits "
+                            f"(Python's limit for reading one)").in_file(source) from None
     try:
         return from_dict(document, source)
     except SymparamError as exc:
@@ -115,9 +123,12 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     if not isinstance(network, dict):
         raise SymparamError(f"[network] must be a table. Received: network = {show(network)}.")
     _only(network, _NETWORK, "[network]", "keys")
-    name = network.get("name", Path(source).stem if source != "<spec>" else "network")
-    if not isinstance(name, str):
-        raise SymparamError(f"[network] name must be a string. Received: name = {show(name)}.").within("[network]")
+    name = escaped(Path(source).stem)[:MAX_NAME] if source != "<spec>" else "network"   # the file's, made printable
+    if "name" in network:
+        try:
+            name = _check_text(network["name"], "name", MAX_NAME)
+        except SymparamError as exc:
+            raise exc.within("[network]")
     convention = network.get("convention", "keras")
     if convention not in CONVENTIONS:
         raise SymparamError(f"convention must be one of {', '.join(map(repr, CONVENTIONS))}. "
@@ -131,7 +142,8 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     if not raw_layers:
         raise SymparamError("the spec has no [[layers]].")
     if len(raw_layers) > MAX_LAYERS:
-        raise SymparamError(f"the spec has more than {MAX_LAYERS} layers.")
+        raise SymparamError(f"the spec has {len(raw_layers):,} layers; symparam builds at most {MAX_LAYERS:,} (a fixed "
+                            f"limit).")
     blocks = _blocks(document.get("blocks", {}))
     layers = _layers(raw_layers, symbols, convention, blocks)
     outputs = network.get("outputs", [])
@@ -144,7 +156,15 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     for output in outputs:
         if output not in names:
             raise SymparamError(f"outputs names {output!r}, which is not a layer.").within("[network]")
+    check_symbols(symbols)
     return Spec(source, name, convention, inputs, symbols, layers, conditions, blocks, tuple(outputs))
+
+
+def check_symbols(symbols: SymbolTable) -> None:
+    count = len(symbols.names())
+    if count > MAX_SYMBOLS:
+        raise SymparamError(f"the spec uses {count:,} symbols; symparam works with at most {MAX_SYMBOLS:,} (a fixed "
+                            f"limit)")
 
 
 def _blocks(table: Any) -> dict[str, BlockDef]:
@@ -179,6 +199,8 @@ def _blocks(table: Any) -> dict[str, BlockDef]:
                 inputs = [inputs]
             if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
                 raise SymparamError(f"inputs must be a list of names. Received: inputs = {show(inputs)}.")
+            for input_name in inputs:
+                _check_text(input_name, "an input name", MAX_NAME)
             output = entry.get("output")
             if output is not None and not isinstance(output, str):
                 raise SymparamError(f"output must be the name of one of the block's layers. Received: output = "
@@ -186,11 +208,11 @@ def _blocks(table: Any) -> dict[str, BlockDef]:
             layers = entry.get("layers", [])
             if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
                 raise SymparamError("a block needs its layers as an array of tables ([[blocks.NAME.layers]]).")
-            doc = entry.get("doc", "")
+            doc = _check_text(entry.get("doc", ""), "doc", MAX_DOC, empty=True)
         except SymparamError as exc:
             raise exc.within(where)
         blocks[name] = BlockDef(name, {k: (None if v == "required" else v) for k, v in args.items()},
-                                tuple(inputs), output, layers, doc if isinstance(doc, str) else "")
+                                tuple(inputs), output, layers, doc)
     return blocks
 
 
@@ -222,8 +244,13 @@ def _symbols(table: Any) -> SymbolTable:
         if default is not None and not isinstance(default, str) and (type(default) is not int or default < 1):
             raise SymparamError(f"default must be a positive integer or an expression of other symbols. Received: "
                                 f"default = {show(default)}.").within(where)
-        if not isinstance(doc, str) or "\n" in doc or len(doc) > 500:
-            raise SymparamError(f"doc must be a one-line string. Received: doc = {show(doc)}.").within(where)
+        if type(default) is int and default.bit_length() > MAX_LITERAL_BITS:
+            raise SymparamError(f"default is too large (at most 2**{MAX_LITERAL_BITS}). Received: default = "
+                                f"{show(default)}.").within(where)
+        try:
+            _check_text(doc, "doc", MAX_DOC, empty=True)
+        except SymparamError as exc:
+            raise exc.within(where)
         try:
             symbols.declare(name, None if isinstance(default, str) else default, doc)
         except SymparamError as exc:
@@ -260,10 +287,21 @@ def _inputs(value: Any, symbols: SymbolTable, conditions: list[Condition]) -> di
 
 
 def _check_layer_name(name: Any, what: str) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 128 or not name.isprintable():
-        raise SymparamError(f"{what} must be a non-empty one-line string of at most 128 characters. "
-                            f"Received: {show(name)}.")
-    return name
+    return _check_text(name, what, MAX_NAME)
+
+
+# Characters no name or doc may hold: control (ESC, newline, tab), format (bidi overrides, zero-width), line and
+# paragraph separators, surrogates, private-use and unassigned code points. Letters of every script are fine.
+_REFUSED = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"))
+
+
+def _check_text(value: Any, what: str, most: int, empty: bool = False) -> str:
+    """A name or a doc as the outputs will print it: one line of printable text, at most `most` characters."""
+    if (not isinstance(value, str) or (not empty and not value.strip()) or len(value) > most
+            or any(unicodedata.category(c) in _REFUSED for c in value)):
+        raise SymparamError(f"{what} must be a {'' if empty else 'non-empty '}one-line string of at most {most} "
+                            f"characters, without control, format or line-break characters. Received: {show(value)}.")
+    return value
 
 
 def _convention_mismatch(kind, convention: str) -> str:

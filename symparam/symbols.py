@@ -8,7 +8,7 @@ from typing import Iterable, Mapping
 import sympy
 
 from .errors import SymparamError, show
-from .expr import GRAMMAR, check_name, parse_expression
+from .expr import GRAMMAR, check_expansion, check_name, parse_expression
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ class SymbolTable:
         pending = {self._info[k].symbol: e.xreplace(known) for k, e in formulas.items()}
         for _ in range(len(pending) + 1):    # each round puts every formula into every other once
             step = {k: e.xreplace(pending) for k, e in pending.items()}
+            for k, e in step.items():          # bounded before the next round builds on it
+                check_expansion(e, f"[symbols] {k.name}: the default {self._info[k.name].default}")
             if step == pending:
                 break
             pending = step
@@ -84,6 +86,7 @@ class SymbolTable:
                 raise SymparamError(f"[symbols] {name}: the default {self._info[name].default} depends on itself "
                                     f"through {', '.join(circle)}; defaults may not refer to each other in a "
                                     f"circle.")
+            check_expansion(expr, f"[symbols] {name}: the default {self._info[name].default}")
             if expr.is_number:
                 if not (expr.is_Integer and expr >= 1):
                     raise SymparamError(f"[symbols] {name}: the default {self._info[name].default} is {expr} here; "
@@ -114,7 +117,9 @@ def parse_binding(text: str) -> tuple[str, int]:
     check_name(name)
     number = value.replace("_", "")
     if not number.isdigit() or not number.isascii() or len(number) > 30 or int(number) < 1:
-        raise SymparamError(f"--set {name} must be a positive integer. Received: --set {name}={value}.")
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise SymparamError(f"--set {name} must be a positive integer of at most 30 digits. Received: --set "
+                            f"{name}={shown}.")
     return name, int(number)
 
 

@@ -7,11 +7,17 @@ from functools import lru_cache
 import sympy
 
 
+FACTOR_TERMS = 12     # sympy.factor runs only on totals this small: its cost grows steeply with the symbols
+FACTOR_SYMBOLS = 6    # (a 20-symbol sum takes a second); factor_terms, always tried, is linear in the terms
+
+
 def readable(expr: sympy.Expr, prefer=()) -> sympy.Expr:
     """The shortest of the expanded, collected and factored forms of a total (a number stays a number); cached, as
     a deep network has the same count in many layers.
 
-    `prefer`: symbols to group by first (a network's repeat counts: n_layer·(12·d_model² + 13·d_model) + ...)."""
+    `prefer`: symbols to group by first (a network's repeat counts: n_layer·(12·d_model² + 13·d_model) + ...).
+    The common factor of every term is taken out (4·width·(width + 1)); a full factorisation is tried only on a
+    small total (FACTOR_TERMS, FACTOR_SYMBOLS), so no total's cost explodes with the number of symbols."""
     if expr.is_number:
         return expr
     return _readable(expr, tuple(prefer))
@@ -23,13 +29,33 @@ def _readable(expr: sympy.Expr, prefer: tuple) -> sympy.Expr:
     prefer = [s for s in prefer if s in expanded.free_symbols]
     if prefer:
         others = sorted(expanded.free_symbols - set(prefer), key=lambda s: s.name)
-        return sympy.collect(expanded, [*prefer, *others])
+        return collect(expanded, [*prefer, *others])
     candidates = [expanded]
     symbols = sorted(expanded.free_symbols, key=lambda s: s.name)
-    candidates.append(sympy.collect(expanded, symbols))
+    candidates.append(collect(expanded, symbols))
     if expanded.is_polynomial(*symbols):
-        candidates.append(sympy.factor(expanded))
+        small = len(sympy.Add.make_args(expanded)) <= FACTOR_TERMS and len(symbols) <= FACTOR_SYMBOLS
+        candidates.append(sympy.factor(expanded) if small else sympy.factor_terms(expanded))
     return min(candidates, key=lambda c: (len(str(c)), sympy.count_ops(c)))
+
+
+def collect(expanded: sympy.Expr, symbols) -> sympy.Expr:
+    """sympy.collect(expanded, symbols) for an expanded sum, in one pass over its terms: each term goes to the first of
+    `symbols` among its factors, under that symbol's power. sympy's own tries every symbol on every term (a cost of
+    terms x symbols: seconds for a 200-symbol network); tests compare the two on generated sums."""
+    order = {s: i for i, s in enumerate(symbols)}
+    groups: dict[sympy.Expr, list[sympy.Expr]] = {}
+    rest = []
+    for term in sympy.Add.make_args(expanded):
+        powers = term.as_powers_dict()
+        found = [base for base in powers if base in order]
+        if not found:
+            rest.append(term)
+            continue
+        first = min(found, key=order.__getitem__)
+        index = first ** powers[first]
+        groups.setdefault(index, []).append(term / index)
+    return sympy.Add(*(index * sympy.Add(*parts) for index, parts in groups.items()), *rest)
 
 
 def grouping(net) -> list:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Sequence
 import sympy
 
 from ..errors import SymparamError, show
+from ..expr import MAX_LITERAL_BITS
 from ..model import CATEGORIES, Condition, Shape, Variable
 
 REQUIRED = object()
@@ -27,6 +28,8 @@ class Context:
         self.conditions = conditions
 
     def size(self, value: Any, key: str, minimum: int = 1) -> sympy.Expr:
+        if type(value) is int and value.bit_length() > MAX_LITERAL_BITS:
+            raise SymparamError(f"{key} is too large (at most 2**{MAX_LITERAL_BITS}). Received: {key} = {show(value)}.")
         expr = self.symbols.parse(value, key)
         expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         if expr.is_number:
@@ -35,6 +38,11 @@ class Context:
                                     f"Received: {key} = {show(value)}.")
         elif not (expr.is_Symbol and minimum <= 1):   # a symbol is a positive integer already
             relation = sympy.Ge(expr, minimum)
+            if relation is sympy.false:   # -n: below the minimum whatever the symbols are (each is >= 1)
+                names = sorted(s.name for s in expr.free_symbols)
+                are = "is a positive integer" if len(names) == 1 else "are positive integers"
+                raise SymparamError(f"{key} must be {expected}, and {expr} never is ({', '.join(names)} {are}). "
+                                    f"Received: {key} = {show(value)}.")
             if relation is not sympy.true:
                 self.conditions.append(Condition(relation, key, f"{key} must be {expected}"))
         return expr

@@ -1,124 +1,200 @@
-"""Ground truth from real Keras 3: what a layer creates and what shape it outputs.
+"""Ground truth from real Keras 3: what one layer creates and what shapes it outputs (the Keras half of
+tests/oracle/cases.py).
 
-A small reusable helper in the spirit of Keras's own ``run_layer_test``: build one Keras layer
-symbolically (on ``keras.Input``, no data) and read back the facts symparam must reproduce.
+``keras_case_facts(case)`` builds ``keras.layers.<type_name>(**kwargs)`` symbolically (one ``keras.Input`` per
+input, no data) and reads back the Facts symparam must reproduce:
 
-    facts = keras_layer_facts("Conv2D", {"filters": 8, "kernel_size": [3, 3]}, (32, 32, 3))
-    facts.output_shape   # (30, 30, 8)          -- without the batch axis
-    facts.variables      # (("kernel", (3, 3, 3, 8), True), ("bias", (8,), True))
-    facts.params, facts.trainable, facts.non_trainable
+* outputs: every output's shape without the batch axis (several for return_state or merge_mode "none"; an unknown
+  length stays None);
+* variables: (name, shape, trainable) in ``layer.weights`` order. A variable is named by ``v.name``, or, for a case
+  with ``names="path"``, by its path inside the layer (``v.path`` without the layer's own name: MultiHeadAttention's
+  ``query/kernel``, where ``v.name`` alone would say ``kernel`` four times over);
+* counts: ``layer.count_params()`` and the sizes of ``trainable_weights`` and ``non_trainable_weights``.
 
-A configuration Keras refuses (a ``ValueError`` at construction or at build) raises
-``KerasRefused`` carrying Keras's own message.
+How a case becomes a Keras layer: lists become tuples (TOML has no tuples); "none" stands for None where TOML has
+no null (activation, recurrent_activation, merge_mode; an unknown length in an InputLayer's shape); a wrapped layer
+written as an inline table with a type is built first; a stateful layer gets a fixed batch size of 2 (Keras needs
+one; symparam has no batch axis). The merges and Attention are called on a list of their inputs, MultiHeadAttention
+on (query, value[, key]); InputLayer takes no input, and its output is read as it is.
 
-Keras picks its backend at import time, so this module sets ``KERAS_BACKEND=torch`` unless the
-caller already chose one. Importing it raises ``ImportError`` when keras or its backend is absent;
-the tests turn that into a skip.
+trainable=False is applied as Keras's ``trainable`` setter applies it: to the layer, every layer inside it and all
+their variables. Keras 3.15's constructor argument alone does not reach the variables of a layer built from
+sublayers (ConvLSTM's cell, a wrapper's layer, MultiHeadAttention's projections): they stay flagged trainable, the
+layer leaves them out of its trainable_weights, yet a model around it counts and trains them. symparam reports them
+as not trainable, as the setter (and the argument's documented meaning) has it.
+
+Keras refuses (``Refused``, with Keras's message) when building raises. Several layers check nothing until they
+are called (Softmax's axis, Resizing's interpolation, Rescaling's broadcast, attention inputs that do not pair up),
+so a case with ``called=True`` is also run on zeros (a batch of CALL_BATCH = 11, longer than any generated axis,
+so a call that moves or broadcasts the batch axis shows; each unknown length tried at the lengths the inputs
+mention, and 1 and 2): a failure at every choice, or an output of another shape than the one declared, is a
+refusal too -- except for the torch backend's own gaps (``torch_gap``), where Keras's other backends run the
+layer: there the declared facts stand.
+
+Keras picks its backend at import time, so this module sets ``KERAS_BACKEND=torch`` unless the caller chose one.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
-from dataclasses import dataclass
+import warnings
 from typing import Any, Mapping, Sequence
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import keras  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
 
-__all__ = [
-    "Facts",
-    "KerasRefused",
-    "keras_kwargs",
-    "keras_layer_facts",
-    "keras_model_facts",
-    "layer_facts",
-]
+from .cases import CALL_BATCH, Case, Facts, Refused, note, tupled  # noqa: E402
 
-Variable = tuple[str, tuple[int, ...], bool]
+__all__ = ["keras", "keras_case_facts", "keras_layer_facts", "keras_model_facts", "torch_gap"]
 
-
-class KerasRefused(Exception):
-    """Keras itself rejects the configuration (a ValueError at construction or build)."""
+NONE_MEANS_NULL = {"activation", "recurrent_activation", "merge_mode"}
+NONE_IN_SHAPES = {"shape", "batch_shape"}
+POSITIONAL = {"MultiHeadAttention"}   # called as layer(query, value[, key]); other multi-input layers take a list
+# What Keras raises for a configuration it refuses while building: ValueError (its checks), TypeError (a missing or
+# mistyped argument), IndexError and RuntimeError (an axis out of range, met while building), OverflowError (a
+# ConvLSTM's strides = 0).
+BUILD_REFUSALS = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
 
 
-@dataclass(frozen=True)
-class Facts:
-    output_shape: tuple[int, ...]  # without the batch axis
-    variables: tuple[Variable, ...]  # (name, shape, trainable) in ``layer.weights`` order
-    params: int  # layer.count_params()
-    trainable: int  # sum of sizes of layer.trainable_weights
-    non_trainable: int  # sum of sizes of layer.non_trainable_weights
+def keras_layer(type_name: str, kwargs: Mapping[str, Any]):
+    """keras.layers.<type_name>(**kwargs), a wrapped layer (an inline table with a type) built first."""
+    plain: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if isinstance(value, Mapping) and "type" in value:
+            inner = dict(value)
+            plain[key] = keras_layer(inner.pop("type"), inner)
+        elif key in NONE_MEANS_NULL and value == "none":
+            plain[key] = None
+        elif key in NONE_IN_SHAPES and isinstance(value, list):
+            plain[key] = tuple(None if d == "none" else d for d in value)
+        else:
+            plain[key] = tupled(value)
+    return getattr(keras.layers, type_name)(**plain)
 
 
-def keras_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """TOML-style keyword arguments -> what the Keras constructor expects.
-
-    TOML has no tuples, so every list (kernel_size, strides, pool_size, target_shape, ...) becomes
-    a tuple, recursively; everything else passes through unchanged."""
-    return {key: _tupled(value) for key, value in kwargs.items()}
+def _stateful(kwargs: Mapping[str, Any]) -> bool:
+    return bool(kwargs.get("stateful")) or any(isinstance(v, Mapping) and _stateful(v) for v in kwargs.values())
 
 
-def _tupled(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return tuple(_tupled(v) for v in value)
-    return value
+def _frozen_as_documented(layer) -> None:
+    """Set trainable = False through Keras's setter on every layer (the layer itself included) built with it."""
+    for sub in layer._flatten_layers(include_self=True):
+        if not sub.trainable:
+            sub.trainable = False
 
 
-def _size(shape: Sequence[int]) -> int:
-    return math.prod(int(d) for d in shape)
+def _size(variables) -> int:
+    return sum(math.prod(int(d) for d in v.shape) for v in variables)
 
 
-def layer_facts(layer: Any, output_shape: Sequence[Any]) -> Facts:
-    """Facts of an already built Keras layer, given its output shape *with* the batch axis."""
-    variables = tuple((str(v.name), tuple(int(d) for d in v.shape), bool(v.trainable)) for v in layer.weights)
-    trainable = sum(_size(v.shape) for v in layer.trainable_weights)
-    non_trainable = sum(_size(v.shape) for v in layer.non_trainable_weights)
-    dims = tuple(output_shape)[1:]
-    if any(d is None for d in dims):
-        raise AssertionError(f"Keras left an output dimension unknown: {tuple(output_shape)}")
+def _call(layer, case: Case, args: list):
+    if not case.named:
+        return layer(args[0])
+    return layer(*args) if case.type_name in POSITIONAL else layer(list(args))
+
+
+def _as_list(y) -> list:
+    return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
+def _facts(layer, outputs: list, names: str = "name") -> Facts:
+    """The facts of a built layer, given its output tensors (with the batch axis)."""
+    prefix = f"{layer.name}/"
     return Facts(
-        output_shape=tuple(int(d) for d in dims),
-        variables=variables,
+        outputs=tuple(tuple(None if d is None else int(d) for d in t.shape[1:]) for t in outputs),
+        variables=tuple((str(v.path).removeprefix(prefix) if names == "path" else str(v.name),
+                         tuple(int(d) for d in v.shape), bool(v.trainable)) for v in layer.weights),
         params=int(layer.count_params()) if layer.weights else 0,
-        trainable=int(trainable),
-        non_trainable=int(non_trainable),
+        trainable=_size(layer.trainable_weights),
+        non_trainable=_size(layer.non_trainable_weights),
     )
+
+
+def keras_case_facts(case: Case) -> Facts:
+    """Build the case's layer on symbolic inputs and return its facts, or raise Refused."""
+    batch = 2 if _stateful(case.kwargs) else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            layer = keras_layer(case.type_name, case.kwargs)
+            shapes = case.call_shapes() if not case.named or case.inputs else []
+            y = _call(layer, case, [keras.Input(shape=s, batch_size=batch) for s in shapes]) if shapes \
+                else layer.output
+        except BUILD_REFUSALS as exc:
+            raise Refused(f"{case}: {type(exc).__name__}: {exc}") from exc
+        _frozen_as_documented(layer)
+        facts = _facts(layer, _as_list(y), case.names)
+        if case.called:
+            failure = _run(layer, case, facts.outputs, batch or CALL_BATCH)
+            if failure and torch_gap(case):
+                note("torch backend gap: Keras's declared facts")
+            elif failure:
+                raise Refused(f"{case}: {failure}", facts)
+    return facts
+
+
+def _run(layer, case: Case, declared: tuple, batch: int) -> str:
+    """Call the built layer on zeros; "" if it runs with the declared output shapes at some choice of the unknown
+    lengths, else why not. The batch passes through (a layer works per sample), or, for inputs joined along the
+    batch axis (Concatenate with axis 0), comes out as their total."""
+    shapes = case.call_shapes()
+    batches = {batch, batch * len(shapes)}
+    lengths = sorted({d for s in shapes for d in s if d is not None} | {1, 2})
+    unknown = [(i, j) for i, s in enumerate(shapes) for j, d in enumerate(s) if d is None]
+    failure = ""
+    for choice in itertools.product(lengths, repeat=len(unknown)):
+        chosen = dict(zip(unknown, choice))
+        arrays = [np.zeros((batch, *(chosen.get((i, j), d) for j, d in enumerate(s))), dtype="float32")
+                  for i, s in enumerate(shapes)]
+        try:
+            computed = [tuple(int(d) for d in z.shape) for z in _as_list(_call(layer, case, arrays))]
+        except Exception as exc:  # noqa: BLE001 - any failure to run is a refusal
+            failure = f"builds, but the call raised {type(exc).__name__}: {str(exc).strip()[:300]}"
+            continue
+        if len(computed) == len(declared) and all(
+                len(c) == len(d) + 1 and c[0] in batches and all(x is None or x == y for x, y in zip(d, c[1:]))
+                for c, d in zip(computed, declared)):
+            return ""
+        failure = f"the call's output {computed} is not the declared {list(declared)} (batch {batch})"
+    return failure
+
+
+def torch_gap(case: Case) -> str:
+    """Why Keras's torch backend cannot call a configuration that Keras itself supports ("" if it can)."""
+    kwargs = case.kwargs
+    interpolation = kwargs.get("interpolation")
+    if isinstance(interpolation, str) and interpolation.lower() in ("lanczos3", "lanczos5"):
+        return "the torch backend has no Lanczos resize"
+    if case.type_name == "LayerNormalization" and not case.named:
+        axis = kwargs.get("axis", -1)
+        axes = sorted([axis] if isinstance(axis, int) else axis)
+        ndim = len(case.inputs) + 1
+        contiguous = len(axes) <= 1 or all(b - a == 1 for a, b in zip(axes, axes[1:]))
+        named = [d % ndim for d in axes]
+        trailing = named == list(range(ndim - len(axes), ndim))
+        in_range = all(-ndim <= d < ndim for d in axes)
+        if axes and in_range and len(set(named)) == len(named) and contiguous and not trailing:
+            return "the torch backend hands a contiguous block of axes to F.layer_norm, which normalizes trailing axes"
+    return ""
 
 
 def keras_layer_facts(type_name: str, kwargs: Mapping[str, Any], input_shape: Sequence[int]) -> Facts:
-    """Build ``keras.layers.<type_name>(**kwargs)`` on a symbolic input of ``input_shape``
-    (no batch axis) and return its facts, or raise ``KerasRefused``."""
-    cls = getattr(keras.layers, type_name)
-    try:
-        layer = cls(**keras_kwargs(kwargs))
-        x = keras.Input(shape=tuple(int(d) for d in input_shape))
-        y = layer(x)
-    except (ValueError, TypeError) as exc:  # Keras refuses bad values (ValueError) and missing arguments (TypeError)
-        raise KerasRefused(f"{type_name}{dict(kwargs)} on {tuple(input_shape)}: {exc}") from exc
-    return layer_facts(layer, y.shape)
+    """The facts of one layer on one input of `input_shape` (no batch axis), or Refused."""
+    return keras_case_facts(Case(type_name, kwargs, tuple(input_shape)))
 
 
-def keras_model_facts(
-    layers: Sequence[tuple[str, Mapping[str, Any]]], input_shape: Sequence[int]
-) -> tuple[list[tuple[str, Facts]], Facts]:
-    """Build a ``keras.Sequential`` of (type_name, kwargs) on ``input_shape``.
+def keras_model_facts(layers: Sequence[tuple[str, Mapping[str, Any]]],
+                      input_shape: Sequence[int]) -> tuple[list[tuple[str, Facts]], Facts]:
+    """Build a ``keras.Sequential`` of (type_name, kwargs) on `input_shape`.
 
-    Returns ([(type_name, facts) per layer], model totals as Facts with the model's output shape
-    and no variables listed)."""
-    model = keras.Sequential(
-        [keras.Input(shape=tuple(input_shape))]
-        + [getattr(keras.layers, t)(**keras_kwargs(kw)) for t, kw in layers]
-    )
-    per_layer: list[tuple[str, Facts]] = []
-    for layer in model.layers:
-        per_layer.append((type(layer).__name__, layer_facts(layer, layer.output.shape)))
-    totals = Facts(
-        output_shape=per_layer[-1][1].output_shape,
-        variables=(),
-        params=int(model.count_params()),
-        trainable=sum(_size(v.shape) for v in model.trainable_weights),
-        non_trainable=sum(_size(v.shape) for v in model.non_trainable_weights),
-    )
+    Returns ([(type_name, facts) per layer], the model's totals as Facts with its output and no variables)."""
+    model = keras.Sequential([keras.Input(shape=tuple(input_shape))]
+                             + [keras_layer(t, kw) for t, kw in layers])
+    per_layer = [(type(layer).__name__, _facts(layer, [layer.output])) for layer in model.layers]
+    totals = Facts(outputs=per_layer[-1][1].outputs, variables=(), params=int(model.count_params()),
+                   trainable=_size(model.trainable_weights), non_trainable=_size(model.non_trainable_weights))
     return per_layer, totals

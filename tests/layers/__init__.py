@@ -1,0 +1,1 @@
+"""Framework tests per layer family: tests/layers/test_<family>.py beside symparam/layers/<family>.py."""
