@@ -7,7 +7,7 @@ import symparam
 from symparam.api import load
 
 # Keras's model.summary() for the lesson's network at img_size = 32 (quoted in the lesson; re-checked against live
-# Keras in test_keras_oracle.py). Each also follows by hand: Conv1 3*3*3*32 + 32 = 896, Dense1 256*10 + 10 = 2570.
+# Keras in tests/layers/). Each also follows by hand: Conv1 3*3*3*32 + 32 = 896, Dense1 256*10 + 10 = 2570.
 KERAS_PARAMS = [896, 18_496, 0, 73_856, 33_024, 0, 2_570, 110]
 KERAS_SHAPES = [(32, 32, 32), (32, 32, 64), (16, 16, 64), (16, 16, 128), (16, 16, 256), (256,), (10,), (10,)]
 

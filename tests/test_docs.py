@@ -181,3 +181,18 @@ def test_relative_links_reach_files(page):
         if path and not (page.parent / path).exists():
             broken.append(target)
     assert not broken, f"{page.relative_to(ROOT)} links to missing files: {', '.join(broken)}"
+
+
+def test_every_symparam_command_in_the_readme_runs_verbatim(tmp_path):
+    """Each `symparam ...` line of the README's code blocks, as a user pastes it in a clone (examples/ beside it)."""
+    import shlex
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    commands = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()
+                if line.startswith("symparam ")]
+    assert len(commands) >= 10
+    for command in commands:
+        done = subprocess.run([sys.executable, "-m", *shlex.split(command)], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, (command, done.stderr)

@@ -53,7 +53,7 @@ def test_any_document_derives_or_fails_cleanly(doc, values):
 
     from symparam.render import json as json_out, latex, table
     json_out.render(net), latex.render(net)
-    table.render(net, Console(file=io.StringIO(), width=120))
+    table.show(net, Console(file=io.StringIO(), width=120))
     for layer in net.layers:
         for d in layer.output_shape:
             assert d is None or isinstance(d, sympy.Expr)

@@ -61,8 +61,10 @@ def _run(args: list[str]) -> int:
 
 
 def _fail(message: str) -> int:
+    from ..render.escape import plain   # a message may quote a name, a path or an option as given: no control code
+
     try:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {plain(message)}", file=sys.stderr)
     except (OSError, ValueError, AttributeError):   # no stderr either: the status alone tells
         pass
     return 2

@@ -26,4 +26,4 @@ def bindings(items: list[str] | None) -> dict[str, int]:
 def console():
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    return Console(width=None if sys.stdout.isatty() else 160, emoji=False)   # a name's :smile: stays text

@@ -85,4 +85,5 @@ def derive(
     else:
         from ..fileio import write_atomic
         write_atomic(output, text)
-        typer.echo(f"Wrote {output}.")
+        from ..render.escape import plain
+        typer.echo(f"Wrote {plain(output)}.")

@@ -31,7 +31,8 @@ def explore(
     net = derive_file(spec, bindings, use_defaults=not symbolic)
 
     from ..account import build
+    from ..render.escape import plain
     from ..render.explore import render
     write_atomic(output, render(build(net), fixed=bindings))
     sliders = [n for n in net.unbound.free_symbols if n not in bindings]
-    typer.echo(f"Wrote {output}" + (f": sliders for {', '.join(sliders)}." if sliders else "."))
+    typer.echo(f"Wrote {plain(output)}" + (f": sliders for {', '.join(sliders)}." if sliders else "."))

@@ -34,6 +34,9 @@ def formula(e: Entry) -> str:
 def markdown_entry(e: Entry) -> list[str]:
     kind = e.kind
     lines = [f"## {kind.name}", "", kind.summary[:1].upper() + kind.summary[1:] + ".", ""]
+    if kind.aliases:
+        lines += ["Also written " + ", ".join(f"`{a}`" for a in kind.aliases) + " (Keras exports the class under "
+                  + ("these names" if len(kind.aliases) > 1 else "this name") + " too).", ""]
     if e.symbolic is not None:
         account, layer = e.symbolic, e.symbolic.record
         shapes = ", ".join(_shape(s) for s in layer.input_shapes) or "—"

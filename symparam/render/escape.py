@@ -21,6 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u206
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "_": r"\_",
     "~": r"\textasciitilde{}", "^": r"\^{}", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "[": "{[}", "]": "{]}",   # braced, so that a name after \\ or \item is never read as its [optional argument]
 }
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta", "θ": "theta",
@@ -60,9 +61,12 @@ _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;"}
 
 def markdown(text: str) -> str:
     """Plain words in Markdown: what Markdown or a math extension acts on is escaped (a backslash where CommonMark
-    and Python-Markdown both accept one, else an HTML entity); HTML is inert; newlines become spaces."""
-    line = re.sub(r"\s*[\r\n]+\s*", " ", _visible(text.replace("\n", " ")))
+    and Python-Markdown both accept one, else an HTML entity); HTML is inert; one line, no space around it (after a
+    list marker, indented text would be code)."""
+    line = _visible(text.replace("\n", " ")).strip()
     escaped = re.sub(r"([\\`*_{}\[\]|#$])", r"\\\1", line)
+    # Right after a list marker, the text must not open a block of its own: a list (- + 1. 1)), an admonition (!!!).
+    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", re.sub(r"^([-+!])", r"\\\1", escaped))
     return re.sub(r"[&<>~]", lambda m: _MD_ENTITIES[m.group(0)], escaped)
 
 
@@ -71,12 +75,19 @@ def html(text: str) -> str:
     return _html.escape(_visible(text), quote=True)
 
 
-def terminal(text: str) -> str:
-    """Text for a terminal through rich: control characters shown as escapes (\\x1b), rich markup escaped."""
-    from rich.markup import escape
+_RICH_BRACKET = re.compile(r"(\\*)(\[(?:[a-z#/@][^[]*?\])?)")   # backslashes, then "[" or what rich reads as a tag
 
-    shown = _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
-    return escape(shown)
+
+def terminal(text: str) -> str:
+    """Text for a terminal through rich markup: control characters shown as escapes (\\x1b), every bracket and
+    backslash printed as written (symparam's consoles are made with emoji=False, so :smile: stays text too)."""
+    def bracket(m: re.Match) -> str:
+        slashes, opening = m.groups()
+        if len(opening) > 1:   # a would-be tag: rich reads each pair of backslashes as one, then \[ as [
+            return slashes * 2 + "\\" + opening
+        return slashes + "\\[" if slashes else "["   # elsewhere rich reads \[ as [ (and leaves a lone [ alone)
+
+    return _RICH_BRACKET.sub(bracket, plain(text))
 
 
 def plain(text: str) -> str:

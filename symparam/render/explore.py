@@ -131,16 +131,16 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
         start = int(net.bindings.get(name, START))
         top = max(64, 4 * start)
         symbols.append({"name": name, "start": str(start), "max": top})
-        doc = sym.symbols.info(name).doc
+        doc, shown = sym.symbols.info(name).doc, escape(name)   # names are ASCII identifiers: escaped all the same
         controls.append(
-            f'<div class="symbol"><label for="n-{name}">{name}</label>'
-            f'<input type="range" id="r-{name}" min="1" max="{top}" step="1" value="{min(start, top)}" '
-            f'aria-label="{name} slider">'
-            f'<input type="text" id="n-{name}" inputmode="numeric" value="{start}" size="20" '
-            f'aria-label="{name} value">'
+            f'<div class="symbol"><label for="n-{shown}">{shown}</label>'
+            f'<input type="range" id="r-{shown}" min="1" max="{top}" step="1" value="{min(start, top)}" '
+            f'aria-label="{shown} slider">'
+            f'<input type="text" id="n-{shown}" inputmode="numeric" value="{start}" size="20" '
+            f'aria-label="{shown} value">'
             f'<span class="doc">{escape(doc)}</span></div>')
     for name, value in fixed_values.items():
-        controls.append(f'<div class="symbol fixed"><span class="name">{name}</span> = {value:,} '
+        controls.append(f'<div class="symbol fixed"><span class="name">{escape(name)}</span> = {value:,} '
                         f'<span class="doc">(fixed by --set)</span></div>')
     if not controls:
         controls.append('<p class="doc">The spec has no symbols: every count is a number.</p>')

@@ -129,7 +129,7 @@ def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: i
     if layer.repeat:
         facts.append(f"repeated ${layer.repeat}$ times")
     if layer.window is not None:
-        facts.append(f"{layer.window.words} ${layer.window.math}$")
+        facts.append(f"{text(layer.window.words)} ${layer.window.math}$")
     if facts:
         joined = ", ".join(facts)
         sentence.append(joined[:1].upper() + joined[1:] + ".")

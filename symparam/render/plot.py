@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from ..errors import SymparamError
 from ..sweep import Axis, SweepResult
+from .escape import plain
 
 MAX_LINES = 12
 MAX_POINTS = 1_000_000
@@ -63,6 +66,11 @@ def _floats(column: np.ndarray) -> np.ndarray:
         else column.astype(float)
 
 
+def _words(text: str, width: int) -> str:
+    """A label of plain words (a doc may be long): control characters shown as escapes, lines of `width`."""
+    return "\n".join(textwrap.wrap(plain(text), width)) or plain(text)
+
+
 def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -> bytes:
     """The chart's bytes; `docs` gives a symbol's one-line description for its axis label."""
     docs = docs or {}
@@ -93,19 +101,24 @@ def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -
     shown = totals[drawn]
     if not huge and shown.min() > 0 and shown.max() / shown.min() >= 100:
         ax.set_yscale("log")
-    ax.set_xlabel(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""))
+    # A doc is plain words: matplotlib must not read $...$ in it as mathtext (parse_math=False).
+    ax.set_xlabel(_words(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""), 70),
+                  parse_math=False)
     ax.set_ylabel("log10 of the total parameters" if huge else "total parameters (count)")
     title = "Total parameters vs " + first.name
     if len(result.axes) > 2:
         title += " (" + ", ".join(f"{a.name} = {a.values[0]}" for a in result.axes[2:]) + ")"
-    ax.set_title(title)
+    ax.set_title(title, parse_math=False)
     ax.grid(True, which="both", alpha=0.3)
     if len(result.axes) > 1:
         second = result.axes[1]
-        ax.legend(fontsize="small", title=f"{second.name}: {docs[second.name]}" if docs.get(second.name) else None,
-                  title_fontsize="small")
+        legend = ax.legend(fontsize="small", title_fontsize="small",
+                           title=_words(f"{second.name}: {docs[second.name]}", 40) if docs.get(second.name) else None)
+        legend.get_title().set_parse_math(False)
     buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format=suffix[1:])
+    with warnings.catch_warnings():   # a letter the font lacks (CJK in a doc) is drawn as a box, not told on stderr
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.tight_layout()
+        fig.savefig(buffer, format=suffix[1:])
     plt.close(fig)
     return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..printing import latex as tex, text
 from ..sensitivity import Leading, Report, percent
 from ..totals import readable
-from .escape import latex as tex_text, terminal
+from .escape import latex as tex_text, plain, terminal
 from .json import json_value
 
 
@@ -23,8 +23,8 @@ def table(report: Report, console) -> None:
     console.print(t)
     for name, degree in report.degrees.items():
         grows = ", ".join(report.dominant.get(name, [])) or "none"
-        console.print(f"Degree in {name}: {degree if degree is not None else 'not polynomial'}; "
-                      f"fastest-growing layer(s) in {name}: {grows}", highlight=False, markup=False)
+        console.print(plain(f"Degree in {name}: {degree if degree is not None else 'not polynomial'}; "
+                            f"fastest-growing layer(s) in {name}: {grows}"), highlight=False, markup=False)
     if report.leading is not None:
         console.print(f"Leading term: {text(report.leading)}", highlight=False, markup=False)
 
@@ -51,7 +51,7 @@ def latex(report: Report) -> str:
 
 
 def leading_table(lead: Leading, console) -> None:
-    say = lambda line: console.print(line, highlight=False, markup=False)  # noqa: E731
+    say = lambda line: console.print(plain(line), highlight=False, markup=False)  # noqa: E731
     if lead.term is None:
         say("Leading term: the non-embedding parameters are not a polynomial in the symbols.")
         return

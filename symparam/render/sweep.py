@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..sweep import SweepResult
+from .escape import plain, terminal
 
 TABLE_ROWS = 60   # a terminal table shows the first and last rows of a larger grid
 
@@ -26,7 +27,8 @@ def _counts(result: SweepResult) -> list[str]:
 
 
 def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"\n\r') else name
+    name = plain(name)
+    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"') else name
 
 
 def csv_header(result: SweepResult) -> str:
@@ -117,7 +119,6 @@ class Rows:
 
 def table(result: SweepResult | Iterable[SweepResult], console) -> None:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     rows = Rows()
@@ -125,7 +126,7 @@ def table(result: SweepResult | Iterable[SweepResult], console) -> None:
         rows.add(part)
     t = Table(box=box.SIMPLE_HEAD)
     for n in rows.names:
-        t.add_column(escape(n), justify="right")
+        t.add_column(terminal(n), justify="right")
     for row in rows.shown():
         t.add_row(*(["…"] * len(rows.names) if row is None else row))
     console.print(t)

@@ -90,6 +90,6 @@ def render(a: Account, width: int = 160, **options) -> str:
 
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, emoji=False)
     show(a, console, **options)
     return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..printing import text
 from ..totals import readable
 from ..twins import Translation
-from .escape import terminal
+from .escape import plain, terminal
 from .json import json_value
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
@@ -53,7 +53,7 @@ def table(tr: Translation, console) -> None:
         console.print(f"{other} total: not comparable (a layer has no twin; see below)", highlight=False,
                       markup=False)
     for note in notes:
-        console.print(note, highlight=False, markup=False)
+        console.print(plain(note), highlight=False, markup=False)
 
 
 def document(tr: Translation) -> dict:

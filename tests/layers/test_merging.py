@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oracle.cases import Case, Generated, framework_tests
-from symparam.engine import derive
+from symparam.api import load_dict
 from symparam.errors import SymparamError
 from symparam.spec import from_dict
 
@@ -143,8 +143,8 @@ test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
 
 def test_symbolic_broadcasting_is_a_condition():
     """Where symbols decide it, the shapes must agree or one length must be 1 (an assumption, checked on binding)."""
-    net = derive(from_dict({"network": {"input": {"a": ["n", 4], "b": ["m"]}},
-                            "layers": [{"type": "Add", "inputs": ["a", "b"]}]}))
+    net = load_dict({"network": {"input": {"a": ["n", 4], "b": ["m"]}},
+                            "layers": [{"type": "Add", "inputs": ["a", "b"]}]}, symbolic=True)
     n, m = (sympy.Symbol(s, integer=True, positive=True) for s in "nm")
     assert net.layers[0].output_shape == (n, 4)
     [(where, condition)] = net.assumptions
@@ -152,8 +152,8 @@ def test_symbolic_broadcasting_is_a_condition():
     assert net.subs(m=1).layers[0].output_shape == (n, 4)
     with pytest.raises(SymparamError, match="compatible shapes"):
         net.subs(m=3)
-    both = derive(from_dict({"network": {"input": {"a": ["n"], "b": ["m"]}},
-                             "layers": [{"type": "Add", "inputs": ["a", "b"]}]}))
+    both = load_dict({"network": {"input": {"a": ["n"], "b": ["m"]}},
+                             "layers": [{"type": "Add", "inputs": ["a", "b"]}]}, symbolic=True)
     assert both.layers[0].output_shape == (sympy.Max(n, m),)
     assert both.subs(n=1, m=7).layers[0].output_shape == (7,)
     assert both.subs(n=7, m=7).layers[0].output_shape == (7,)
@@ -185,7 +185,7 @@ def test_any_multi_input_case_derives_or_fails_cleanly(type_name, shapes, picks,
                 "layers": [{"type": type_name, "inputs": [names[p % len(names)] for p in picks],
                             **{k: v for k, v in kwargs.items() if v is not None}}]}
     try:
-        net = derive(from_dict(document, "fuzz.toml"))
+        net = load_dict(document, source="fuzz.toml", symbolic=True)
         net.subs(**{s: 3 for s in ("n", "m") if s in net.symbols.names()})
     except SymparamError as exc:
         assert str(exc) and "\n" not in str(exc)

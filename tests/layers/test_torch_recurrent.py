@@ -125,7 +125,7 @@ def assert_binds_and_renders(net) -> None:
         {net.symbols.get(k): v for k, v in bound.bindings.items()})
     for n in (net, bound):
         json_out.render(n), latex.render(n)
-        table.render(n, Console(file=io.StringIO(), width=120))
+        table.show(n, Console(file=io.StringIO(), width=120))
 
 
 @pytest.mark.parametrize("type_name, kwargs, shapes", [
