@@ -106,7 +106,7 @@ class _Printer(NumPyPrinter):
         return f"(({self._print(e.args[0])}) // {self._print(e.args[1])})"
 
     def _print_Mod(self, e):
-        return f"(({self._print(e.args[0])}) % ({self._print(e.args[1])}))"
+        return f"_mod({self._print(e.args[0])}, {self._print(e.args[1])})"
 
     def _nested(self, fn, args):
         code = self._print(args[0])
@@ -124,9 +124,25 @@ class _Printer(NumPyPrinter):
         return str(int(e))
 
 
+def _mod(a, b):
+    """a % b where b is not zero; where it is (a divisor that is zero at that point) the value is a stand-in and
+    the point is marked invalid by the divisor's own check."""
+    return a % np.where(np.asarray(b) == 0, 1, b)
+
+
 def _compile(symbols: Sequence[sympy.Symbol], expr: sympy.Expr):
-    return sympy.lambdify(list(symbols), expr, modules=[{"numpy": np}, "numpy"], printer=_Printer,
+    """The symbols must be the safe stand-ins of Compiled (no user name reaches the generated code)."""
+    return sympy.lambdify(list(symbols), expr, modules=[{"numpy": np, "_mod": _mod}, "numpy"], printer=_Printer,
                           docstring_limit=0)
+
+
+_SIGNS = {sympy.Ge: "ge0", sympy.Gt: "gt0", sympy.Le: "le0", sympy.Lt: "lt0", sympy.Eq: "eq0", sympy.Ne: "ne0"}
+_TESTS = {
+    "ge0": lambda v, d: v >= 0, "gt0": lambda v, d: v > 0, "le0": lambda v, d: v <= 0, "lt0": lambda v, d: v < 0,
+    "eq0": lambda v, d: v == 0, "ne0": lambda v, d: v != 0,
+    "whole": lambda v, d: v % d == 0, "positive": lambda v, d: v >= d,
+    "length": lambda v, d: (v % d == 0) & (v >= d),
+}
 
 
 @dataclass
@@ -140,26 +156,62 @@ class _Program:
 class Compiled:
     """Expressions (name -> expr) and validity checks, compiled once, evaluated on arrays of points.
 
-    checks: (expr, kind) with kind "ge0" (expr >= 0), "eq0" (expr == 0) or "length" (a positive integer).
+    checks: (expr, kind) with kind "holds" (expr is a relation, possibly And/Or/Not of relations), "ge0"
+    (expr >= 0), "eq0" (expr == 0), "whole" (an integer), "positive" (>= 1) or "length" (a positive integer).
+    A point where any divisor of a remainder (a % b) is zero is invalid. The user's symbol names never reach the
+    generated code: they are replaced by stand-ins first (a symbol may be called numpy, floor or lambda).
     """
 
     def __init__(self, symbols: Sequence[sympy.Symbol], exprs: Mapping[str, sympy.Expr],
                  checks: Sequence[tuple[sympy.Expr, str]] = ()) -> None:
         self.symbols = list(symbols)
+        self._safe = {s: sympy.Symbol(f"_x{i}", **s.assumptions0) for i, s in enumerate(self.symbols)}
+        self._divisors: dict[sympy.Expr, None] = {}
         self.names = list(exprs)
         self.programs = {name: self._program(e) for name, e in exprs.items()}
-        self.checks = [(self._program(e), kind) for e, kind in checks]
+        self.checks = [self._check(e, kind) for e, kind in checks]
+        seen: set = set()
+        while len(seen) < len(self._divisors):   # a divisor's own program may add divisors
+            for divisor in [d for d in self._divisors if d not in seen]:
+                seen.add(divisor)
+                self.checks.append(("test", self._program(divisor, renamed=True), "ne0"))
 
-    def _program(self, e: sympy.Expr) -> _Program:
+    def _program(self, e: sympy.Expr, renamed: bool = False) -> _Program:
         e = as_expr(e)
-        extra = e.free_symbols - set(self.symbols)
-        if extra:
-            raise ValueError(f"expression has unbound symbols {sorted(map(str, extra))}")
-        numerator, denominator = integer_form(e)
+        if not renamed:
+            extra = e.free_symbols - set(self.symbols)
+            if extra:
+                raise ValueError(f"expression has unbound symbols {sorted(map(str, extra))}")
+            try:
+                numerator, denominator = integer_form(e.xreplace(self._safe))
+            except NotExact:
+                integer_form(e)   # the same failure, worded with the user's names
+                raise
+        else:
+            numerator, denominator = integer_form(e)
+        for mod in numerator.atoms(sympy.Mod):
+            if not mod.args[1].is_Integer:
+                self._divisors.setdefault(mod.args[1], None)
         if numerator.is_Integer:
             return _Program(None, None, denominator, int(numerator))
-        return _Program(_compile(self.symbols, numerator),
-                        _compile(self.symbols, sympy.Float(1) * magnitude(numerator)), denominator, None)
+        safe = list(self._safe.values())
+        return _Program(_compile(safe, numerator), _compile(safe, sympy.Float(1) * magnitude(numerator)),
+                        denominator, None)
+
+    def _check(self, e, kind: str):
+        """A check as a small tree: ("test", program, kind), ("all"/"any", [trees]), ("not", tree), ("is", bool)."""
+        if kind != "holds":
+            return ("test", self._program(e), kind)
+        if e is sympy.true or e is True or e is sympy.false or e is False:
+            return ("is", bool(e))
+        if isinstance(e, (sympy.And, sympy.Or)):
+            return ("all" if isinstance(e, sympy.And) else "any", [self._check(a, kind) for a in e.args])
+        if isinstance(e, sympy.Not):
+            return ("not", self._check(e.args[0], kind))
+        for relation, sign in _SIGNS.items():
+            if type(e) is relation:
+                return ("test", self._program(e.lhs - e.rhs), sign)
+        raise NotExact(f"cannot check {e}")
 
     def _run(self, program: _Program, ints, floats, objects_of) -> np.ndarray:
         """The numerator at every point, exact: int64 where safe, Python ints elsewhere."""
@@ -194,16 +246,21 @@ class Compiled:
         def objects_of(mask):
             return [np.array([int(v) for v in c[mask]], dtype=object) for c in columns]
 
-        valid = np.ones(n, dtype=bool)
-        for program, kind in self.checks:
+        def holds(node) -> np.ndarray:
+            if node[0] == "is":
+                return np.full(n, node[1])
+            if node[0] == "not":
+                return ~holds(node[1])
+            if node[0] in ("all", "any"):
+                parts = [holds(child) for child in node[1]]
+                return np.logical_and.reduce(parts) if node[0] == "all" else np.logical_or.reduce(parts)
+            _, program, kind = node
             numerator = self._run(program, ints, floats, objects_of)
-            if kind == "ge0":
-                valid &= np.asarray(numerator >= 0, dtype=bool)
-            elif kind == "eq0":
-                valid &= np.asarray(numerator == 0, dtype=bool)
-            else:  # length: numerator / d is an integer >= 1
-                valid &= np.asarray((numerator % program.denominator == 0) & (numerator >= program.denominator),
-                                    dtype=bool)
+            return np.broadcast_to(np.asarray(_TESTS[kind](numerator, program.denominator), dtype=bool), (n,))
+
+        valid = np.ones(n, dtype=bool)
+        for check in self.checks:
+            valid &= holds(check)
         out = {}
         for name, program in self.programs.items():
             numerator = self._run(program, ints, floats, objects_of)
@@ -212,33 +269,7 @@ class Compiled:
 
 
 def checks_for(net) -> list[tuple[sympy.Expr, str]]:
-    """Validity of a derived network at a point: its conditions hold and every length is a positive integer."""
-    checks: list[tuple[sympy.Expr, str]] = []
-    conditions = list(net.conditions) + [c for layer in net.layers for c in layer.conditions]
-    for condition in conditions:
-        r = condition.relation
-        if r is sympy.true:
-            continue
-        if r is sympy.false:
-            checks.append((sympy.Integer(-1), "ge0"))
-        elif isinstance(r, sympy.Ge):
-            checks.append((r.lhs - r.rhs, "ge0"))
-        elif isinstance(r, sympy.Gt):
-            checks.append((r.lhs - r.rhs - 1, "ge0"))
-        elif isinstance(r, sympy.Le):
-            checks.append((r.rhs - r.lhs, "ge0"))
-        elif isinstance(r, sympy.Lt):
-            checks.append((r.rhs - r.lhs - 1, "ge0"))
-        elif isinstance(r, sympy.Eq):
-            checks.append((r.lhs - r.rhs, "eq0"))
-        else:
-            raise NotExact(f"cannot check {r}")
-    seen = set()
-    for layer in net.layers:
-        dims = [d for d in layer.output_shape if d is not None]
-        dims += [d for v in layer.variables for d in v.shape]
-        for d in dims:
-            if not d.is_number and d not in seen:
-                seen.add(d)
-                checks.append((d, "length"))
-    return checks
+    """Validity of a derived network at a point (symparam.checks): its conditions hold, every length is a positive
+    integer."""
+    from .checks import point_checks
+    return [(check.expr, check.kind) for check in point_checks(net)]

@@ -273,8 +273,8 @@ k = 5
 # ---- imports point one way ---------------------------------------------------------------------------------------
 
 ORDER = ["errors", "expr", "printing", "symbols", "model", "shapes", "torch_shapes", "layers", "spec", "engine",
-         "totals", "account", "twins", "derivation", "diff", "sensitivity", "quiz", "catalogue", "numeric", "sweep",
-         "solve", "fileio", "render", "api", "cli"]
+         "totals", "account", "twins", "derivation", "diff", "sensitivity", "catalogue", "checks", "numeric", "sweep",
+         "solve", "quiz", "fileio", "render", "api", "cli"]
 
 
 def _level(module: str) -> int:

@@ -33,7 +33,7 @@ def quiz(
     """Make K variants of an exercise with different numbers, and an answer key with worked solutions."""
     from ..engine import derive_file
     from ..fileio import check_outputs, write_atomic
-    from ..quiz import make, parse_styles
+    from ..quiz import check_vary, make, parse_styles
     from ..render.quiz import SHEETS
     from ..sweep import parse_over
 
@@ -43,6 +43,7 @@ def quiz(
     if not vary:
         raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")
     axes = [parse_over(item.replace("--vary", "--over")) for item in vary]
+    check_vary(axes)   # before deriving: a grid too large is refused at once
     check_outputs({"--output": output, "--answers": answers}, inputs=[spec])
     given = bindings(set_)
     varied = {a.name for a in axes}

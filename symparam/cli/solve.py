@@ -48,7 +48,7 @@ def solve(
     values = net.bindings
     step = 1
     if multiple_of is not None:
-        if multiple_of.isdigit() and int(multiple_of) >= 1:
+        if multiple_of.isdigit() and len(multiple_of) <= 19 and int(multiple_of) >= 1:
             step = int(multiple_of)
         elif isinstance(values.get(multiple_of), int):
             step = values[multiple_of]
@@ -58,6 +58,8 @@ def solve(
     answer = run_solve(net, for_, limit, per_param=per_param, multiple_of=step, target=target is not None)
     out = console()
     unit = f" bytes ({dtype})" if bytes_ else " parameters"
+    if answer.relation is None:
+        _refuse_nothing_fits(answer, for_, limit, step, unit, per_param, target is not None)
     fixed = ", ".join(f"{k} = {v:,}" if isinstance(v, int) else f"{k} = {v}" for k, v in values.items())
     if fixed:
         out.print(f"With {fixed}.", highlight=False, markup=False)
@@ -67,23 +69,57 @@ def solve(
         for root in answer.solved or []:
             out.print(f"  {for_} = {root}", highlight=False, markup=False)
         return
+    _report(answer, for_, limit, step, unit, per_param, bytes_, target is not None, out)
+
+
+def _refuse_nothing_fits(answer, name, limit, step, unit, cost, target) -> None:
+    """No valid value within a budget is an error (one line, exit 2), naming the smallest valid value."""
+    if answer.value is not None or target:
+        return
+    smallest, total = answer.next_value, answer.next_total
+    if smallest == step:
+        raise SymparamError(f"even {name} = {step} gives {total * cost:,}, over {limit:,}.")
     step_text = f" (multiples of {step})" if step != 1 else ""
-    cost = per_param
-    if target is not None and answer.exact:
-        out.print(f"{for_} = {answer.value:,} gives exactly {answer.total * cost:,}{unit}.", highlight=False,
-                  markup=False)
-        return
-    if target is not None:
-        out.print(f"No value of {for_}{step_text} gives exactly {limit:,}{unit}. Nearest:", highlight=False,
-                  markup=False)
-        out.print(f"  {for_} = {answer.value:,}: {answer.total * cost:,}{unit} (below)", highlight=False,
-                  markup=False)
-        out.print(f"  {for_} = {answer.next_value:,}: {answer.next_total * cost:,}{unit} (above)", highlight=False,
-                  markup=False)
-        return
-    out.print(f"Largest {for_}{step_text} within {limit:,}{unit}: {answer.value:,}", highlight=False, markup=False)
-    params = "" if not bytes_ else f" = {answer.total:,} parameters"
-    next_params = "" if not bytes_ else f" = {answer.next_total:,} parameters"
-    out.print(f"  {for_} = {answer.value:,}: {answer.total * cost:,}{unit}{params}", highlight=False, markup=False)
-    out.print(f"  {for_} = {answer.next_value:,}: {answer.next_total * cost:,}{unit}{next_params} (over)",
-              highlight=False, markup=False)
+    why = f" ({name} below {smallest:,} is not valid: {answer.below[0]})" if answer.below else ""
+    raise SymparamError(f"no valid value of {name}{step_text} fits within {limit:,}{unit}: the smallest valid "
+                        f"value, {name} = {smallest:,}, gives {total * cost:,}{unit}{why}.")
+
+
+def _report(answer, name, limit, step, unit, cost, bytes_, target, out) -> None:
+    """The answer's lines: the value, the next valid one, and why the values in between are not valid."""
+    from ..solve import WALK
+
+    step_text = f" (multiples of {step})" if step != 1 else ""
+
+    def say(text):
+        out.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    def amount(total):
+        return f"{total * cost:,}{unit}" + (f" = {total:,} parameters" if bytes_ else "")
+
+    if target and answer.exact:
+        say(f"{name} = {answer.value:,} gives exactly {answer.total * cost:,}{unit}.")
+    elif target:
+        say(f"No value of {name}{step_text} gives exactly {limit:,}{unit}. Nearest valid:")
+        if answer.value is not None:
+            say(f"  {name} = {answer.value:,}: {amount(answer.total)} (below)")
+        else:
+            say("  none below" + (f" ({name} below {answer.next_value:,} is not valid: {answer.below[0]})"
+                                   if answer.below else ""))
+    else:
+        say(f"Largest {name}{step_text} within {limit:,}{unit}: {answer.value:,}")
+        say(f"  {name} = {answer.value:,}: {amount(answer.total)}")
+    if not (target and answer.exact):
+        label = "above" if target else "over"
+        if answer.next_value is not None:
+            say(f"  {name} = {answer.next_value:,}: {amount(answer.next_total)} ({label})")
+        elif answer.next_known:
+            say("  none above" if target else f"  no larger value of {name} is valid")
+        else:
+            say(f"  no larger valid value of {name} found among the next {WALK:,}")
+    if answer.skipped and answer.value is not None and answer.edge != answer.value and not answer.exact:
+        first = answer.value + step
+        span = f"{name} = {first:,}" if first == answer.edge else f"{name} = {first:,} to {answer.edge:,}"
+        would = "would be within the target" if target else "would fit"
+        say(f"  {span} {would} but {'is' if first == answer.edge else 'are'} not valid: "
+            + "; ".join(answer.skipped[:3]) + ("; ..." if len(answer.skipped) > 3 else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from typing import Annotated, Optional
 
 import typer
@@ -28,8 +29,8 @@ def sweep(
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
-    from ..fileio import check_outputs, write_atomic
-    from ..sweep import parse_over, run
+    from ..fileio import atomic_output, check_outputs, write_atomic
+    from ..sweep import check_size, parse_over, plan
 
     if format_ not in ("table", "csv", "json"):
         raise SymparamError(f"--format must be table, csv or json. Received: --format {format_}.")
@@ -38,39 +39,64 @@ def sweep(
     if max_points < 1:
         raise SymparamError(f"--max-points must be a positive integer. Received: --max-points {max_points}.")
     axes = [parse_over(item) for item in over]
+    check_size(axes, max_points)
     check_outputs({"--output": output, "--plot": plot}, inputs=[spec])
     if plot:
-        if not plot.lower().endswith((".png", ".svg")):
-            raise SymparamError(f"--plot {plot}: the file must end in .png or .svg.")
+        from ..render.plot import check as check_plot
+        check_plot(axes, plot)
     swept = {a.name for a in axes}
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
     net = derive_file(spec, given, free=swept)
-    result = _run_with_progress(run, net, axes, per_layer, max_points)
-    if plot:
-        from ..render.plot import render as render_plot
-        docs = {info.symbol.name: info.doc for info in net.symbols}
-        write_atomic(plot, render_plot(result, plot, docs), "--plot")
-    from ..render import sweep as out
-    if format_ == "table" and not output:
-        out.table(result, console())
+    job = plan(net, axes, per_layer=per_layer, max_points=max_points)
+    docs = {info.symbol.name: info.doc for info in net.symbols}
+    with _progress(job) as parts:
+        if format_ == "table" and not output:
+            from ..render.sweep import table
+            drawn = []
+            table(_kept(parts, drawn, plot), console())
+            _write_plot(plot, drawn, docs, write_atomic)
+            return
+        from ..render.sweep import stream
+        fmt = "json" if format_ == "json" else "csv"
+        drawn = []
+        if output:
+            with atomic_output(output, "--output") as handle:
+                stream(_kept(parts, drawn, plot), fmt, handle.write)
+                _write_plot(plot, drawn, docs, write_atomic)   # a failing chart leaves the old output in place
+        else:
+            stream(_kept(parts, drawn, plot), fmt, sys.stdout.write)
+            _write_plot(plot, drawn, docs, write_atomic)
+
+
+def _kept(parts, drawn: list, plot):
+    """Pass the chunks on, keeping the rows the chart draws (only those) in `drawn`."""
+    from ..render.plot import select
+    for part in parts:
+        if plot:
+            drawn.append(select(part))
+        yield part
+
+
+def _write_plot(plot, drawn, docs, write_atomic) -> None:
+    if not plot:
         return
-    text = out.csv(result) if format_ in ("csv", "table") else out.render_json(result)
-    if output:
-        write_atomic(output, text, "--output")
-    else:
-        sys.stdout.write(text)
+    from ..render.plot import render
+    from ..sweep import join
+    write_atomic(plot, render(join(drawn), plot, docs), "--plot")
 
 
-def _run_with_progress(run, net, axes, per_layer, max_points):
-    from ..sweep import CHUNK, grid_size
+@contextmanager
+def _progress(job):
+    """The chunks, with a progress bar on a terminal for a large grid."""
+    from ..sweep import CHUNK, chunks
 
-    if grid_size(axes) <= CHUNK or not sys.stderr.isatty():
-        return run(net, axes, per_layer=per_layer, max_points=max_points)
+    if job.size <= CHUNK or not sys.stderr.isatty():
+        yield chunks(job)
+        return
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
-        task = progress.add_task("sweeping", total=grid_size(axes))
-        return run(net, axes, per_layer=per_layer, max_points=max_points,
-                   progress=lambda done, total: progress.update(task, completed=done))
+        task = progress.add_task("sweeping", total=job.size)
+        yield chunks(job, lambda done, total: progress.update(task, completed=done))

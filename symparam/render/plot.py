@@ -1,19 +1,69 @@
-"""`sweep --plot`: the total against the first swept symbol, one line per value of a second (matplotlib)."""
+"""`sweep --plot`: the total against the first swept symbol, one line per value of a second (matplotlib).
+
+A chart draws at most MAX_POINTS points (refused before the sweep runs). Totals are exact integers of any size:
+they become floats for drawing, and past FLOAT_TOTAL the chart shows log10 of the total (exact to a float's
+precision, however many digits the total has) instead of the total itself.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 import warnings
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from ..errors import SymparamError
-from ..sweep import SweepResult
+from ..sweep import Axis, SweepResult
 from .escape import plain
 
 MAX_LINES = 12
+MAX_POINTS = 1_000_000
+FLOAT_TOTAL = 10**300
+
+
+def check(axes: Sequence[Axis], path: str) -> None:
+    """Refuse, before any work, a file type the chart cannot be or a chart with too many points."""
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise SymparamError(f"--plot {path}: the file must end in .png or .svg.")
+    points = axes[0].size * (min(axes[1].size, MAX_LINES) if len(axes) > 1 else 1)
+    if points > MAX_POINTS:
+        raise SymparamError(f"--plot draws at most {MAX_POINTS:,} points; this grid puts {points:,} on its lines. "
+                            f"Sweep {axes[0].name} with a STEP (START:STOP:STEP).")
+
+
+def levels(axes: Sequence[Axis]) -> list[int]:
+    """The second axis's values that get a line (at most MAX_LINES, spread evenly)."""
+    second = axes[1]
+    if second.size <= MAX_LINES:
+        return list(second.values)
+    return [second.values[int(i)] for i in np.linspace(0, second.size - 1, MAX_LINES).round().astype(int)]
+
+
+def _groups(result: SweepResult) -> list[tuple[str | None, np.ndarray]]:
+    if len(result.axes) > 1:
+        second = result.axes[1]
+        groups = [(f"{second.name} = {v:,}", result.columns[second.name] == v) for v in levels(result.axes)]
+    else:
+        groups = [(None, np.ones(result.size, dtype=bool))]
+    for a in result.axes[2:]:   # further axes: plot at their first value
+        groups = [(label, mask & (result.columns[a.name] == a.values[0])) for label, mask in groups]
+    return [(label, np.asarray(mask, dtype=bool) & result.valid) for label, mask in groups]
+
+
+def select(part: SweepResult) -> SweepResult:
+    """The rows of a chunk the chart draws (the rest need not be kept)."""
+    keep = np.logical_or.reduce([mask for _, mask in _groups(part)])
+    names = [a.name for a in part.axes] + ["total"]
+    return SweepResult(part.axes, {n: part.columns[n][keep] for n in names}, part.valid[keep])
+
+
+def _floats(column: np.ndarray) -> np.ndarray:
+    return np.array([float(v) for v in column.tolist()], dtype=float) if column.dtype == object \
+        else column.astype(float)
 
 
 def _words(text: str, width: int) -> str:
@@ -24,9 +74,8 @@ def _words(text: str, width: int) -> str:
 def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -> bytes:
     """The chart's bytes; `docs` gives a symbol's one-line description for its axis label."""
     docs = docs or {}
+    check(result.axes, path)
     suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise SymparamError(f"--plot {path}: the file must end in .png or .svg.")
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -34,44 +83,31 @@ def render(result: SweepResult, path: str, docs: dict[str, str] | None = None) -
     except ImportError:
         raise SymparamError("--plot needs matplotlib: pip install 'symparam[plot]'.") from None
     first = result.axes[0]
-    x_all = result.columns[first.name]
-    totals = result.columns["total"]
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
-    if len(result.axes) > 1:
-        second = result.axes[1]
-        levels = list(second.values)
-        if len(levels) > MAX_LINES:
-            levels = [levels[i] for i in np.linspace(0, len(levels) - 1, MAX_LINES).round().astype(int)]
-        groups = [(f"{second.name} = {v:,}", result.columns[second.name] == v) for v in levels]
-    else:
-        groups = [(None, np.ones(result.size, dtype=bool))]
-    fixed = [a for a in result.axes[2:]]
-    if fixed:  # further axes: plot at their first value
-        for a in fixed:
-            groups = [(label, mask & (result.columns[a.name] == a.values[0])) for label, mask in groups]
-    plotted = False
-    for label, mask in groups:
-        mask = mask & result.valid
-        if mask.any():
-            ax.plot(x_all[mask].astype(float), totals[mask].astype(float), marker="." if mask.sum() < 60 else None,
-                    label=label)
-            plotted = True
-    if not plotted:
-        plt.close(fig)
+    groups = [(label, mask) for label, mask in _groups(result) if mask.any()]
+    if not groups:
         raise SymparamError("--plot: no grid point is valid, nothing to plot.")
-    xs = np.array(first.values, dtype=float)
-    if xs.min() > 0 and xs.max() / xs.min() >= 100:
+    drawn = np.logical_or.reduce([mask for _, mask in groups])
+    huge = max(int(v) for v in result.columns["total"][drawn].tolist()) >= FLOAT_TOTAL
+    if huge:
+        totals = np.array([math.log10(v) if v > 0 else -np.inf for v in result.columns["total"].tolist()])
+    else:
+        totals = _floats(result.columns["total"])
+    x_all = _floats(result.columns[first.name])
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for label, mask in groups:
+        ax.plot(x_all[mask], totals[mask], marker="." if mask.sum() < 60 else None, label=label)
+    if first.largest / first.smallest >= 100:
         ax.set_xscale("log")
-    valid_totals = totals[result.valid].astype(float)
-    if valid_totals.min() > 0 and valid_totals.max() / valid_totals.min() >= 100:
+    shown = totals[drawn]
+    if not huge and shown.min() > 0 and shown.max() / shown.min() >= 100:
         ax.set_yscale("log")
     # A doc is plain words: matplotlib must not read $...$ in it as mathtext (parse_math=False).
     ax.set_xlabel(_words(first.name + (f" ({docs[first.name]})" if docs.get(first.name) else ""), 70),
                   parse_math=False)
-    ax.set_ylabel("total parameters (count)")
+    ax.set_ylabel("log10 of the total parameters" if huge else "total parameters (count)")
     title = "Total parameters vs " + first.name
-    if fixed:
-        title += " (" + ", ".join(f"{a.name} = {a.values[0]}" for a in fixed) + ")"
+    if len(result.axes) > 2:
+        title += " (" + ", ".join(f"{a.name} = {a.values[0]}" for a in result.axes[2:]) + ")"
     ax.set_title(title, parse_math=False)
     ax.grid(True, which="both", alpha=0.3)
     if len(result.axes) > 1:

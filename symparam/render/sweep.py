@@ -1,8 +1,14 @@
-"""Sweep results as a table (rich), CSV or JSON: one row per grid point."""
+"""Sweep results as a table (rich), CSV or JSON: one row per grid point.
+
+Each format is written chunk by chunk (`stream`), so a sweep of any size holds one chunk in memory; `csv`,
+`render_json` and `table` take a whole SweepResult (one chunk) for the library and small grids.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import deque
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -20,63 +26,113 @@ def _counts(result: SweepResult) -> list[str]:
     return ["total", "trainable", "non_trainable"] + result.layer_columns
 
 
-def csv(result: SweepResult) -> str:
-    names = _names(result)
-    axes = [a.name for a in result.axes]
-    header = ",".join(_quote(n) for n in names + ["valid"])
-    columns = [result.columns[n].astype(str).tolist() for n in axes]
+def _quote(name: str) -> str:
+    name = plain(name)
+    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"') else name
+
+
+def csv_header(result: SweepResult) -> str:
+    return ",".join(_quote(n) for n in _names(result) + ["valid"]) + "\n"
+
+
+def csv_rows(result: SweepResult) -> str:
+    if not result.size:
+        return ""
+    columns = [result.columns[a.name].astype(str).tolist() for a in result.axes]
     all_valid = bool(result.valid.all())
     for name in _counts(result):
         column = result.columns[name].astype(str)
         columns.append((column if all_valid else np.where(result.valid, column, "")).tolist())
     columns.append(np.where(result.valid, "true", "false").tolist())
-    return header + "\n" + "\n".join(map(",".join, zip(*columns))) + "\n"
+    return "\n".join(map(",".join, zip(*columns))) + "\n"
 
 
-def _quote(name: str) -> str:
-    name = plain(name)
-    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"') else name
+def csv(result: SweepResult) -> str:
+    return csv_header(result) + csv_rows(result)
 
 
 def document(result: SweepResult) -> list[dict]:
     names = _names(result)
     counts = set(_counts(result))
     lists = {n: result.columns[n].tolist() for n in names}
-    valid = result.valid.tolist()
     rows = []
-    for i, ok in enumerate(valid):
+    for i, ok in enumerate(result.valid.tolist()):
         row = {n: (lists[n][i] if ok or n not in counts else None) for n in names}
         row["valid"] = ok
         rows.append(row)
     return rows
 
 
+def _json_rows(result: SweepResult) -> str:
+    """The chunk's rows as JSON objects joined by commas (the inside of the array)."""
+    return json.dumps(document(result), indent=None, separators=(",", ":"))[1:-1]
+
+
 def render_json(result: SweepResult) -> str:
-    return json.dumps(document(result), indent=None, separators=(",", ":")) + "\n"
+    return "[" + _json_rows(result) + "]\n"
 
 
-def table(result: SweepResult, console) -> None:
+def stream(parts: Iterable[SweepResult], fmt: str, write: Callable[[str], object]) -> None:
+    """Write a sweep in `fmt` ("csv" or "json") chunk by chunk."""
+    first = True
+    for part in parts:
+        if fmt == "csv":
+            write((csv_header(part) if first else "") + csv_rows(part))
+        else:
+            rows = _json_rows(part)
+            write(("[" if first else ("," if rows else "")) + rows)
+        first = False
+    if fmt == "json":
+        write("]\n")
+
+
+class Rows:
+    """What a terminal table shows of a sweep fed chunk by chunk: the first and last rows, and the counts."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.head: list[list[str]] = []
+        self.tail: deque[list[str]] = deque(maxlen=TABLE_ROWS)
+        self.size = 0
+        self.invalid = 0
+
+    def add(self, part: SweepResult) -> None:
+        self.names = _names(part)
+        counts = set(_counts(part))
+        wanted = set(range(min(part.size, max(0, TABLE_ROWS - self.size))))
+        wanted |= set(range(max(0, part.size - TABLE_ROWS), part.size))
+        for i in sorted(wanted):
+            ok = bool(part.valid[i])
+            row = [f"{int(part.columns[n][i]):,}" if ok or n not in counts else "invalid" for n in self.names]
+            if self.size + i < TABLE_ROWS:
+                self.head.append(row)
+            self.tail.append(row)
+        self.size += part.size
+        self.invalid += int(part.size - part.valid.sum())
+
+    def shown(self) -> list[list[str] | None]:
+        if self.size <= TABLE_ROWS:
+            return self.head
+        half = TABLE_ROWS // 2
+        return self.head[:half] + [None] + list(self.tail)[-half:]
+
+
+def table(result: SweepResult | Iterable[SweepResult], console) -> None:
     from rich import box
     from rich.table import Table
 
-    names = _names(result)
-    counts = set(_counts(result))
+    rows = Rows()
+    for part in ([result] if isinstance(result, SweepResult) else result):
+        rows.add(part)
     t = Table(box=box.SIMPLE_HEAD)
-    for n in names:
+    for n in rows.names:
         t.add_column(terminal(n), justify="right")
-    size = result.size
-    shown = range(size) if size <= TABLE_ROWS else [*range(TABLE_ROWS // 2), None, *range(size - TABLE_ROWS // 2, size)]
-    for i in shown:
-        if i is None:
-            t.add_row(*(["…"] * len(names)))
-            continue
-        ok = bool(result.valid[i])
-        t.add_row(*(f"{int(result.columns[n][i]):,}" if ok or n not in counts else "invalid" for n in names))
+    for row in rows.shown():
+        t.add_row(*(["…"] * len(rows.names) if row is None else row))
     console.print(t)
-    invalid = int(size - result.valid.sum())
-    line = f"{size:,} points"
-    if size > TABLE_ROWS:
+    line = f"{rows.size:,} points"
+    if rows.size > TABLE_ROWS:
         line += f" (first and last {TABLE_ROWS // 2} shown; --format csv for all)"
-    if invalid:
-        line += f", {invalid:,} invalid (an output length or a condition fails there)"
+    if rows.invalid:
+        line += f", {rows.invalid:,} invalid (an output length or a condition fails there)"
     console.print(line, highlight=False, markup=False)
