@@ -103,7 +103,7 @@ def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_o
         why = _reasons(search.failing(search.checks, first), s) if known else f"none among {WALK:,} candidates"
         raise SymparamError(f"no value of {name} gives a valid network ({why}).")
     reasons_below = [_explain(c, s) for c in search.failing(search.threshold, first - 1)] if first > 1 else []
-    answer = Answer(name, None, None, None, None, next_known=known, skipped=[_explain(c, s) for c in skipped],
+    answer = Answer(name, None, None, None, None, next_known=known, skipped=[_explain(c, s) for c in _distinct(skipped, s)],
                     below=reasons_below, edge=None if edge is None else edge * multiple_of)
     if below is not None:
         answer.value, answer.total = below * multiple_of, search.params(below)
@@ -366,6 +366,19 @@ def _explain(check: Check, s) -> str:
     return f"{rule} ({check.describe()})" if rule else check.describe()
 
 
+def _distinct(checks: list[Check], s) -> list[Check]:
+    """The checks, once per rule: two that both ask for a multiple of 12 are said once (the first)."""
+    rules, kept = set(), []
+    for check in checks:
+        rule = _rule(check, s)
+        if not rule or rule not in rules:
+            rules.add(rule)
+            kept.append(check)
+    return kept
+
+
 def _reasons(checks: list[Check], s, most: int = 3) -> str:
-    texts = [_explain(c, s) for c in checks[:most]]
-    return "; ".join(texts) + (f"; and {len(checks) - most} more" if len(checks) > most else "")
+    """Why values fail (the first `most` distinct rules)."""
+    kept = _distinct(checks, s)
+    texts = [_explain(c, s) for c in kept[:most]]
+    return "; ".join(texts) + (f"; and {len(kept) - most} more" if len(kept) > most else "")

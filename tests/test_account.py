@@ -313,3 +313,14 @@ def test_one_table_of_formats_drives_the_cli_the_api_and_the_quiz():
     with pytest.raises(SymparamError, match="one of table, latex"):
         net.render("pdf")
     assert main(["derive", str(ROOT / "examples" / "cnn.toml"), "--format", "pdf"]) == 2
+
+
+def test_a_size_written_with_a_division_must_be_whole(write_spec, capsys):
+    """strides = n / 2 at n = 3 would be 1.5: Keras refuses it, and so does symparam (a condition at the layer)."""
+    path = write_spec('[network]\ninput = [10, 4]\n[[layers]]\ntype = "Conv1D"\nfilters = 2\nkernel_size = 1\n'
+                      'strides = "n / 2"\n')
+    code, _, err = run(capsys, "derive", str(path), "--set", "n=3")
+    assert code == 2 and "strides must be a whole number; n % 2 == 0 fails at n=3." in err
+    assert run(capsys, "derive", str(path), "--set", "n=4")[0] == 0
+    code, out, _ = run(capsys, "derive", GPT2, "--symbolic")
+    assert "Assumes: d_model % n_head == 0  (h/attn: key_dim)" in out

@@ -45,6 +45,9 @@ class Context:
                                     f"Received: {key} = {show(value)}.")
             if relation is not sympy.true:
                 self.conditions.append(Condition(relation, key, f"{key} must be {expected}"))
+            whole = _whole(expr)
+            if whole is not None:
+                self.conditions.append(Condition(whole, key, f"{key} must be a whole number"))
         return expr
 
     def shape(self, value: Any, key: str) -> tuple:
@@ -53,6 +56,18 @@ class Context:
             raise SymparamError(f"{key} must be a list of at most 16 sizes (\"none\" for an axis of unknown "
                                 f"length), e.g. [\"img_size\", \"img_size\", 3]. Received: {key} = {show(value)}.")
         return tuple(None if _is_none(v) else self.size(v, key) for v in value)
+
+
+def _whole(expr: sympy.Expr):
+    """The condition that a size written with a division is a whole number (d_model / n_head: d_model % n_head == 0),
+    or None when it is one whatever the symbols are (floor, ceil, //, or no division at all)."""
+    if expr.is_integer:
+        return None
+    numerator, denominator = sympy.fraction(sympy.together(expr))
+    if denominator == 1:
+        return None
+    relation = sympy.Eq(sympy.Mod(numerator, denominator), 0)
+    return None if relation is sympy.true else relation
 
 
 class Arg:
