@@ -10,6 +10,7 @@ Nothing here builds layers (that is symparam.engine); this module knows the file
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -99,8 +100,15 @@ def load(path: str | Path) -> Spec:
     return loads(text, source)
 
 
+_LAYER_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*layers[ \t]*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
+
+
 def loads(text: str, source: str = "<spec>") -> Spec:
     import tomllib
+    # Counted before parsing (reading 100,000 tables takes seconds): a line that is only a [[layers]] header is one,
+    # since no value a spec may hold (names, docs, sizes: one line each) can contain such a line.
+    if len(_LAYER_HEADER.findall(text)) > MAX_LAYERS:
+        raise SymparamError(f"the spec has more than {MAX_LAYERS:,} layers (a fixed limit).").in_file(source)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -352,3 +352,16 @@ def test_fuzz_hostile_specs_never_traceback(tmp_path, capsys, network_name, doc,
         assert not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in err.strip()), repr(err)
     elif fmt == "table":
         assert not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in out.replace("\n", "")), repr(out)
+
+
+def test_more_layers_than_the_limit_are_refused_before_the_toml_is_read(monkeypatch):
+    """100,001 [[layers]] tables are counted in the text: tomllib is never asked to read them."""
+    import tomllib
+
+    from symparam.api import load_text
+
+    def refuse(text):
+        raise AssertionError("tomllib read the spec")
+    monkeypatch.setattr(tomllib, "loads", refuse)
+    with pytest.raises(SymparamError, match="more than 100,000 layers"):
+        load_text('[network]\ninput = [8]\n' + '[[layers]]\ntype = "ReLU"\n' * 100_001)
