@@ -177,6 +177,8 @@ def test_gpt2_formulas_carry_the_repeat_everywhere(capsys, tmp_path):
     page = tmp_path / "gpt2.html"
     assert main(["explore", GPT2, "-o", str(page)]) == 0
     html = page.read_text(encoding="utf-8")
+    # d_ff = 4*d_model follows its slider, as it follows d_model in every command: it gets none of its own
+    assert 'id="n-d_model"' in html and 'id="n-d_ff"' not in html
     rows = re.findall(r"<tr><td class=\"num\">\d+</td><td>([^<]+)</td>.*?</tr>", html)
     for layer in a.layers:
         cell = re.search(rf"<td>{re.escape(layer.name)}</td>.*?</tr>", html, re.S).group(0)

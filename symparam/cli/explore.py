@@ -32,7 +32,8 @@ def explore(
 
     from ..account import build
     from ..render.escape import plain
-    from ..render.explore import render
-    write_atomic(output, render(build(net), fixed=bindings))
-    sliders = [n for n in net.unbound.free_symbols if n not in bindings]
+    from ..render.explore import render, sliders as slider_names
+    account = build(net)
+    write_atomic(output, render(account, fixed=bindings))
+    sliders = slider_names(account, fixed=bindings)
     typer.echo(f"Wrote {plain(output)}" + (f": sliders for {', '.join(sliders)}." if sliders else "."))

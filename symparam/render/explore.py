@@ -87,6 +87,20 @@ def _sliders(sym: Network, fixed: set[str]) -> list[str]:
     return [name for name in sym.symbols.names() if name in used and name not in fixed]
 
 
+def _fixed(a: Account, fixed: Iterable[str]) -> dict:
+    """What the page does not give a slider: the --set numbers, and every formula default (d_ff = 4*d_model) put in
+    so that it follows its sliders."""
+    net = a.net
+    numbers = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}
+    return net.unbound.symbols.resolve(numbers, defaults=False)
+
+
+def sliders(a: Account, fixed: Iterable[str] = ()) -> list[str]:
+    """The symbols the page gives a slider, in the spec's order."""
+    a = of(a)
+    return _sliders(a.net.unbound, set(_fixed(a, fixed)))
+
+
 def _function(body: str) -> str:
     return f"v => {body}"
 
@@ -118,12 +132,13 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
     net = a.net
     sym = net.unbound
     fixed_values = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}
-    table = {sym.symbols.get(name): sympy.Integer(v) for name, v in fixed_values.items()}
+    values = _fixed(a, fixed)
+    table = {sym.symbols.get(name): sympy.Integer(v) if isinstance(v, int) else v for name, v in values.items()}
 
     def sub(expr):
         return expr.xreplace(table)
 
-    names = _sliders(sym, set(fixed_values))
+    names = _sliders(sym, set(values))
     index_of = {layer.name: i for i, layer in enumerate(sym.layers)}
 
     symbols, controls = [], []
