@@ -69,7 +69,7 @@ class Term:
 
 @dataclass(frozen=True, repr=False, eq=False)
 class LayerAccount:
-    position: int                    # 1-based, in the network (blocks expanded): as the table numbers it
+    position: int                    # 1-based, in the network (blocks expanded): the record's index
     record: LayerRecord              # at the bound values
     symbolic: LayerRecord            # before binding
     variables: tuple[Term, ...]      # every variable, in the layer's own order
@@ -216,19 +216,20 @@ def build(net: Network) -> Account:
     defaults put in (d_ff = 4*d_model), as `derive --symbolic` shows it."""
     sym = net.unbound
     group = tuple(grouping(net))
-    formulas = {sym.symbols.get(k): v for k, v in sym.symbols.resolve({}, defaults=False).items()}
+    formulas = {sym.symbols.get(k): sympy.Integer(v) if isinstance(v, int) else v
+                for k, v in sym.symbols.resolve({}, defaults=False).items()}
 
     def quantity(value, symbolic) -> Quantity:
         return Quantity(value, symbolic, formulas, group)
 
     layers = []
     categories, buffer_categories = [], []
-    for position, (layer, sym_layer) in enumerate(zip(net.layers, sym.layers), start=1):
+    for layer, sym_layer in zip(net.layers, sym.layers):
         params = _by_category(layer, buffers=False)
         categories.append(params)
         buffer_categories.append(_by_category(layer, buffers=True))
         layers.append(LayerAccount(
-            position, layer, sym_layer, tuple(Term(v, sv.shape) for v, sv in zip(layer.variables, sym_layer.variables)),
+            layer.index, layer, sym_layer, tuple(Term(v, sv.shape) for v, sv in zip(layer.variables, sym_layer.variables)),
             quantity(layer.params, sym_layer.params), quantity(layer.trainable, sym_layer.trainable),
             quantity(layer.non_trainable, sym_layer.non_trainable), quantity(layer.buffers, sym_layer.buffers),
             {c: v for c, v in params.items() if v != 0}))
