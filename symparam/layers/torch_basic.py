@@ -370,6 +370,38 @@ class LayerNorm(LayerKind):
 
 
 @register
+class RMSNorm(LayerKind):
+    name = "nn.RMSNorm"
+    convention = "torch"
+    example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 4096})
+    summary = "divides by the root mean square over the trailing normalized_shape axes: a weight of that shape"
+    args = {"normalized_shape": NormalizedShape(), "eps": Opaque(None), "elementwise_affine": Flag(True), **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        ns = a.normalized_shape
+        received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
+        if len(ns) > len(x):
+            raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
+                                f"Received: {received}.")
+        for want, have in zip(ns, x[len(x) - len(ns):]):
+            if have is not None:
+                b.require(sympy.Eq(want, have), "normalized_shape",
+                          "normalized_shape must match the input's trailing axes", received)
+        if a.elementwise_affine:
+            labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
+            b.weight("weight", ns, role="scales, one per normalized element", labels=labels, category="scale")
+        return x
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        if not a.elementwise_affine:
+            raise NoTwin("Keras's RMSNormalization always has a scale")
+        axis = -1 if len(a.normalized_shape) == 1 else list(range(-len(a.normalized_shape), 0))
+        return Twin("RMSNormalization", {"axis": axis}, list(inputs))
+
+
+@register
 class GroupNorm(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
