@@ -53,7 +53,7 @@ __all__ = ["keras", "keras_case_facts", "keras_layer_facts", "keras_model_facts"
 
 NONE_MEANS_NULL = {"activation", "recurrent_activation", "merge_mode"}
 NONE_IN_SHAPES = {"shape", "batch_shape", "output_shape"}
-POSITIONAL = {"MultiHeadAttention"}   # called as layer(query, value[, key]); other multi-input layers take a list
+POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); others: a list
 # What Keras raises for a configuration it refuses while building: ValueError (its checks), TypeError (a missing or
 # mistyped argument), IndexError and RuntimeError (an axis out of range, met while building), OverflowError (a
 # ConvLSTM's strides = 0).
