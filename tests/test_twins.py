@@ -144,6 +144,10 @@ def test_layer_norm_over_two_trailing_axes():
     check("LayerNormalization", {"axis": [-2, -1]}, (3, 4, 6), nn.LayerNorm((4, 6)))
 
 
+def test_tied_reversible_embedding_twin():
+    check("ReversibleEmbedding", {"input_dim": 10, "output_dim": 3}, (5,), nn.Embedding(10, 3))
+
+
 @pytest.mark.parametrize("axis, shape", [(-1, (4, 6)), ([-2, -1], (3, 4, 6))])
 def test_rms_norm_twins(axis, shape):
     check("RMSNormalization", {"axis": axis}, shape, nn.RMSNorm(shape[len(shape) - (1 if axis == -1 else 2):]))
