@@ -1,6 +1,6 @@
 """Attention kinds: MultiHeadAttention (query, key and value projections per head, an output projection),
-GroupQueryAttention (query heads sharing fewer key and value heads), Attention (dot-product or concat scores, optional scalar scale) and AdditiveAttention (Bahdanau-style, a scale per
-feature).
+GroupQueryAttention (query heads sharing fewer key and value heads), Attention (dot-product or concat scores,
+optional scalar scale) and AdditiveAttention (Bahdanau-style, a scale per feature).
 
 Inputs come from the layer's `inputs = [query, value]` or `[query, value, key]` (Keras's call order; the key is
 the value when left out). Shapes are checked as Keras checks them when the layer is built and when it runs: a

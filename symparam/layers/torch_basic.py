@@ -36,6 +36,19 @@ def _norm_weights(b, affine: bool, bias: bool, shape, labels, what: str) -> None
             b.weight("bias", shape, role=f"offsets, one per {what}", labels=labels, category="offset")
 
 
+def trailing_shape(b, ns, x):
+    """normalized_shape `ns`, which must match the trailing axes of the input `x` (nn.LayerNorm, nn.RMSNorm)."""
+    received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
+    if len(ns) > len(x):
+        raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
+                            f"Received: {received}.")
+    for want, have in zip(ns, x[len(x) - len(ns):]):
+        if have is not None:
+            b.require(sympy.Eq(want, have), "normalized_shape", "normalized_shape must match the input's trailing "
+                      "axes", received)
+    return ns
+
+
 def _running_stats(b, c) -> None:
     b.weight("running_mean", (c,), role="running means", labels=("C",), buffer=True, category="statistic")
     b.weight("running_var", (c,), role="running variances", labels=("C",), buffer=True, category="statistic")
@@ -349,15 +362,7 @@ class LayerNorm(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
-        ns = a.normalized_shape
-        received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
-        if len(ns) > len(x):
-            raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
-                                f"Received: {received}.")
-        for want, have in zip(ns, x[len(x) - len(ns):]):
-            if have is not None:
-                b.require(sympy.Eq(want, have), "normalized_shape",
-                          "normalized_shape must match the input's trailing axes", received)
+        ns = trailing_shape(b, a.normalized_shape, x)
         labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
         _norm_weights(b, a.elementwise_affine, a.bias, ns, labels, "normalized element")
         return x
@@ -379,15 +384,7 @@ class RMSNorm(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
-        ns = a.normalized_shape
-        received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
-        if len(ns) > len(x):
-            raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
-                                f"Received: {received}.")
-        for want, have in zip(ns, x[len(x) - len(ns):]):
-            if have is not None:
-                b.require(sympy.Eq(want, have), "normalized_shape",
-                          "normalized_shape must match the input's trailing axes", received)
+        ns = trailing_shape(b, a.normalized_shape, x)
         if a.elementwise_affine:
             labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
             b.weight("weight", ns, role="scales, one per normalized element", labels=labels, category="scale")

@@ -2,10 +2,11 @@
 AdditiveAttention.
 
 symparam gets a case as a one-layer spec with named inputs; Keras calls MultiHeadAttention on (query, value[,
-key]) and the other two on a list, then on zeros (``called=True``): a layer that builds but fails to run (inputs
-whose broadcast axes stretch the query, MultiHeadAttention on inputs of different ranks), or computes another
-shape than it declared, is refused. MultiHeadAttention's (and GroupQueryAttention's) variables are named by their path inside the layer
-(``query/kernel``, ``attention_output/bias``): ``v.name`` alone would be ``kernel`` / ``bias`` four times over.
+key]) (GroupQueryAttention too) and the other two on a list, then on zeros (``called=True``): a layer that builds
+but fails to run (inputs whose broadcast axes stretch the query, MultiHeadAttention on inputs of different ranks),
+or computes another shape than it declared, is refused. The variables of MultiHeadAttention and
+GroupQueryAttention are named by their path inside the layer (``query/kernel``, ``attention_output/bias``):
+``v.name`` alone would be ``kernel`` / ``bias`` four times over.
 
 trainable=False is applied as Keras's ``trainable`` setter applies it (see tests/oracle/keras_facts.py: Keras
 3.15's constructor argument does not reach the variables of MultiHeadAttention's sublayers); symparam reports
