@@ -50,7 +50,8 @@ def test_every_alias_keras_exports_derives_like_its_canonical_name():
         kind = registered[cls.__name__]
         assert registered.get(exported) is kind, f"keras.layers.{exported} is {cls.__name__}, not registered"
         kwargs, shape, values = kind.example
-        specs = [{"network": {"name": "n", "input": list(shape)}, "layers": [{"type": t, **kwargs}]}
+        inputs = dict(shape) if isinstance(shape, dict) else list(shape)   # named inputs: GroupQueryAttention
+        specs = [{"network": {"name": "n", "input": inputs}, "layers": [{"type": t, **kwargs}]}
                  for t in (cls.__name__, exported)]
         canonical, alias = (load_dict(spec, **values).render("json") for spec in specs)
         assert json.loads(alias) == json.loads(canonical), exported

@@ -144,6 +144,20 @@ def test_layer_norm_over_two_trailing_axes():
     check("LayerNormalization", {"axis": [-2, -1]}, (3, 4, 6), nn.LayerNorm((4, 6)))
 
 
+def test_tied_reversible_embedding_twin():
+    check("ReversibleEmbedding", {"input_dim": 10, "output_dim": 3}, (5,), nn.Embedding(10, 3))
+
+
+@pytest.mark.parametrize("axis, shape", [(-1, (4, 6)), ([-2, -1], (3, 4, 6))])
+def test_rms_norm_twins(axis, shape):
+    check("RMSNormalization", {"axis": axis}, shape, nn.RMSNorm(shape[len(shape) - (1 if axis == -1 else 2):]))
+    normalized = list(shape[1:]) if axis != -1 else shape[-1]
+    net = derive(from_dict({"network": {"input": list(shape), "convention": "torch"},
+                            "layers": [{"type": "nn.RMSNorm", "normalized_shape": normalized}]}))
+    row = translate(net, "keras").rows[0]
+    assert int(row.params) == keras_layer_params(keras_facts.keras.layers.RMSNormalization(axis=axis), shape)
+
+
 def test_conv_transpose_depthwise_and_group_norm_twins():
     check("Conv2DTranspose", {"filters": 5, "kernel_size": 3}, (6, 6, 4), nn.ConvTranspose2d(4, 5, 3))
     check("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}, (7, 7, 4), nn.Conv2d(4, 8, 3, groups=4))

@@ -1,6 +1,6 @@
 """Attention kinds: MultiHeadAttention (query, key and value projections per head, an output projection),
-Attention (dot-product or concat scores, optional scalar scale) and AdditiveAttention (Bahdanau-style, a scale per
-feature).
+GroupQueryAttention (query heads sharing fewer key and value heads), Attention (dot-product or concat scores,
+optional scalar scale) and AdditiveAttention (Bahdanau-style, a scale per feature).
 
 Inputs come from the layer's `inputs = [query, value]` or `[query, value, key]` (Keras's call order; the key is
 the value when left out). Shapes are checked as Keras checks them when the layer is built and when it runs: a
@@ -260,3 +260,65 @@ class AdditiveAttention(ScoreAttention):
             d = last_axis(inputs[0], "AdditiveAttention's query (its scale has a value per query feature)")
             b.weight("scale", (d,), role="scales, one per query feature", labels=("d",), category="scale")
         return shape
+
+
+@register
+class GroupQueryAttention(LayerKind):
+    name = "GroupQueryAttention"
+    # keras.layers exports the class GroupedQueryAttention as GroupQueryAttention only
+    aliases = ("GroupedQueryAttention",)
+    no_twin = "PyTorch has no grouped-query attention module (nn.MultiheadAttention gives every head its own keys)"
+    summary = ("attention with num_query_heads query heads sharing num_key_value_heads key and value heads of "
+               "head_dim, and an output projection")
+    n_inputs = (2, 3)
+    args = {
+        "head_dim": Size(), "num_query_heads": Size(), "num_key_value_heads": Size(),
+        "dropout": Real(0.0, 0.0, 1.0), "use_bias": Flag(True), "sliding_window": PositiveInt(None),
+        "flash_attention": OptionalFlag(None), **KERNEL_ARGS, "use_gate": Flag(False), "seed": Opaque(),
+    }
+    example = ({"head_dim": "d_head", "num_query_heads": "n_q", "num_key_value_heads": "n_kv",
+                "inputs": ["x", "x"]}, {"x": ["seq", "d_model"]},
+               {"d_head": 128, "n_q": 32, "n_kv": 8, "seq": 4096, "d_model": 4096})
+
+    def build(self, a, inputs, b):
+        if a.flash_attention and a.dropout > 0:
+            raise SymparamError(f"dropout is not supported with flash attention; set dropout = 0.0 or "
+                                f"flash_attention = false. Received: dropout = {a.dropout}.")
+        u, v, h = a.num_query_heads, a.num_key_value_heads, a.head_dim
+        b.require(sympy.Eq(sympy.Mod(u, v), 0), "num_query_heads", "num_query_heads must be divisible by "
+                  "num_key_value_heads", f"num_query_heads = {u}, num_key_value_heads = {v}")
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        received = f"query, value, key shapes {shapes_text((query, value, key))}"
+        if any(len(s) != 2 for s in (query, value, key)):
+            raise SymparamError(f"GroupQueryAttention takes query, value and key of shape (sequence, features). "
+                                f"Received: {received}.")
+        d_q = last_axis(query, "GroupQueryAttention's query")
+        d_k = last_axis(key, "GroupQueryAttention's key")
+        d_v = last_axis(value, "GroupQueryAttention's value")
+        b.require(sympy.Eq(d_q, d_v), "inputs", "GroupQueryAttention needs query and value of the same features",
+                  received)
+        if value[0] != key[0] and (value[0] is None or key[0] is None):
+            raise SymparamError(f"GroupQueryAttention needs value and key of the same length. Received: {received}.")
+        if value[0] is not None:
+            b.require(sympy.Eq(value[0], key[0]), "inputs", "GroupQueryAttention needs value and key of the same "
+                      "length", received)
+
+        def projection(name, d_in, label, heads, head_label, what):
+            b.weight(f"{name}/kernel", (d_in, heads, h), role=f"{what} projection weights",
+                     labels=(label, head_label, "d_head"), category="weight")
+            if a.use_bias:
+                b.weight(f"{name}/bias", (heads, h), role=f"{what} projection biases", labels=(head_label, "d_head"),
+                         category="bias")
+
+        projection("query", d_q, "E_q", u, "n_q", "query")
+        projection("key", d_k, "E_k", v, "n_kv", "key")
+        if a.use_gate:
+            projection("gate", d_q, "E_q", u, "n_q", "gate")
+        projection("value", d_v, "E_v", v, "n_kv", "value")
+        b.weight("attention_output/kernel", (u, h, d_q), role="output projection weights",
+                 labels=("n_q", "d_head", "E_q"), category="weight")
+        if a.use_bias:
+            b.weight("attention_output/bias", (d_q,), role="output projection biases", labels=("E_q",),
+                     category="bias")
+        return query

@@ -43,3 +43,33 @@ class Embedding(LayerKind):
         if lora_rank(a.lora_rank):
             raise NoTwin("PyTorch's nn.Embedding has no LoRA weights")
         return Twin("nn.Embedding", {"num_embeddings": a.input_dim, "embedding_dim": a.output_dim}, list(inputs))
+
+
+@register
+class ReversibleEmbedding(LayerKind):
+    name = "ReversibleEmbedding"
+    summary = ("an Embedding that can also project back to input_dim logits: with the same table (tie_weights), "
+               "or an output_dim x input_dim reverse table of its own")
+    example = ({"input_dim": "V", "output_dim": "d", "tie_weights": False}, ["T"], {"V": 32000, "d": 4096, "T": 50})
+    args = {
+        "input_dim": Size(), "output_dim": Size(), "tie_weights": Flag(True),
+        "embeddings_initializer": Opaque("uniform"), "embeddings_regularizer": Opaque(),
+        "embeddings_constraint": Opaque(), "mask_zero": Flag(False), "reverse_dtype": Opaque(),
+        "logit_soft_cap": Opaque(),
+    }
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        b.weight("embeddings", (a.input_dim, a.output_dim), role="embedding vectors, one row per token index",
+                 labels=("V", "d"), category="embedding")
+        if not a.tie_weights:
+            b.weight("reverse_embeddings", (a.output_dim, a.input_dim),
+                     role="reverse projection to token logits (untied)", labels=("d", "V"), category="weight")
+        return (*x, a.output_dim)
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        if not a.tie_weights:
+            raise NoTwin("PyTorch's nn.Embedding has no reverse table; an untied output head is an nn.Linear of "
+                         "its own")
+        return Twin("nn.Embedding", {"num_embeddings": a.input_dim, "embedding_dim": a.output_dim}, list(inputs))

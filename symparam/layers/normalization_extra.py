@@ -166,3 +166,34 @@ class UnitNormalization(LayerKind):
         (x,) = inputs
         distinct_axes(x, (a.axis,) if isinstance(a.axis, int) else a.axis)
         return x
+
+
+@register
+class RMSNormalization(LayerKind):
+    name = "RMSNormalization"
+    example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 4096})
+    summary = "divides each example by its root mean square over the trailing axis: one scale per feature"
+    args = {"axis": Axes(-1), "epsilon": Real(1e-6)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        axes = [a.axis] if isinstance(a.axis, int) else sorted(a.axis)
+        if not axes:
+            raise SymparamError("axis must name at least one axis (Keras cannot normalize over none). "
+                                "Received: axis = [].")
+        found = distinct_axes(x, axes)
+        # Keras multiplies by a scale of the named axes' lengths broadcast against the trailing axes, so only the
+        # trailing axes (in order) normalize as documented; symparam accepts no other.
+        if found != list(range(len(x) + 1 - len(axes), len(x) + 1)):
+            raise SymparamError(f"axis must name the input's trailing axes (Keras's scale multiplies the trailing "
+                                f"axes). Received: axis = {show(a.axis)} for input shape {format_shape(x)}.")
+        shape = tuple(known_length(x, i, "axis", "the scale takes their shape") for i in found)
+        labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
+        b.weight("scale", shape, role="scales", labels=labels, category="scale")
+        return x
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        (x,) = inputs
+        n = 1 if isinstance(a.axis, int) else len(a.axis)
+        return Twin("nn.RMSNorm", {"normalized_shape": tuple(x[len(x) - n:])}, [x])

@@ -36,6 +36,19 @@ def _norm_weights(b, affine: bool, bias: bool, shape, labels, what: str) -> None
             b.weight("bias", shape, role=f"offsets, one per {what}", labels=labels, category="offset")
 
 
+def trailing_shape(b, ns, x):
+    """normalized_shape `ns`, which must match the trailing axes of the input `x` (nn.LayerNorm, nn.RMSNorm)."""
+    received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
+    if len(ns) > len(x):
+        raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
+                            f"Received: {received}.")
+    for want, have in zip(ns, x[len(x) - len(ns):]):
+        if have is not None:
+            b.require(sympy.Eq(want, have), "normalized_shape", "normalized_shape must match the input's trailing "
+                      "axes", received)
+    return ns
+
+
 def _running_stats(b, c) -> None:
     b.weight("running_mean", (c,), role="running means", labels=("C",), buffer=True, category="statistic")
     b.weight("running_var", (c,), role="running variances", labels=("C",), buffer=True, category="statistic")
@@ -349,15 +362,7 @@ class LayerNorm(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
-        ns = a.normalized_shape
-        received = f"normalized_shape = {format_shape(ns)}, input shape {format_shape(x)}"
-        if len(ns) > len(x):
-            raise SymparamError(f"normalized_shape must match the input's trailing axes (not the batch axis). "
-                                f"Received: {received}.")
-        for want, have in zip(ns, x[len(x) - len(ns):]):
-            if have is not None:
-                b.require(sympy.Eq(want, have), "normalized_shape",
-                          "normalized_shape must match the input's trailing axes", received)
+        ns = trailing_shape(b, a.normalized_shape, x)
         labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
         _norm_weights(b, a.elementwise_affine, a.bias, ns, labels, "normalized element")
         return x
@@ -367,6 +372,30 @@ class LayerNorm(LayerKind):
         axis = -1 if len(a.normalized_shape) == 1 else tuple(range(-len(a.normalized_shape), 0))
         return Twin("LayerNormalization", {"axis": axis, "scale": a.elementwise_affine,
                                            "center": a.elementwise_affine and a.bias}, list(inputs))
+
+
+@register
+class RMSNorm(LayerKind):
+    name = "nn.RMSNorm"
+    convention = "torch"
+    example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 4096})
+    summary = "divides by the root mean square over the trailing normalized_shape axes: a weight of that shape"
+    args = {"normalized_shape": NormalizedShape(), "eps": Opaque(None), "elementwise_affine": Flag(True), **DEVICE}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        ns = trailing_shape(b, a.normalized_shape, x)
+        if a.elementwise_affine:
+            labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
+            b.weight("weight", ns, role="scales, one per normalized element", labels=labels, category="scale")
+        return x
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        if not a.elementwise_affine:
+            raise NoTwin("Keras's RMSNormalization always has a scale")
+        axis = -1 if len(a.normalized_shape) == 1 else list(range(-len(a.normalized_shape), 0))
+        return Twin("RMSNormalization", {"axis": axis}, list(inputs))
 
 
 @register

@@ -1,10 +1,12 @@
-"""symparam/layers/attention.py against real Keras: MultiHeadAttention, Attention, AdditiveAttention.
+"""symparam/layers/attention.py against real Keras: MultiHeadAttention, GroupQueryAttention, Attention,
+AdditiveAttention.
 
 symparam gets a case as a one-layer spec with named inputs; Keras calls MultiHeadAttention on (query, value[,
-key]) and the other two on a list, then on zeros (``called=True``): a layer that builds but fails to run (inputs
-whose broadcast axes stretch the query, MultiHeadAttention on inputs of different ranks), or computes another
-shape than it declared, is refused. MultiHeadAttention's variables are named by their path inside the layer
-(``query/kernel``, ``attention_output/bias``): ``v.name`` alone would be ``kernel`` / ``bias`` four times over.
+key]) (GroupQueryAttention too) and the other two on a list, then on zeros (``called=True``): a layer that builds
+but fails to run (inputs whose broadcast axes stretch the query, MultiHeadAttention on inputs of different ranks),
+or computes another shape than it declared, is refused. The variables of MultiHeadAttention and
+GroupQueryAttention are named by their path inside the layer (``query/kernel``, ``attention_output/bias``):
+``v.name`` alone would be ``kernel`` / ``bias`` four times over.
 
 trainable=False is applied as Keras's ``trainable`` setter applies it (see tests/oracle/keras_facts.py: Keras
 3.15's constructor argument does not reach the variables of MultiHeadAttention's sublayers); symparam reports
@@ -79,6 +81,37 @@ def mha_cases(draw):
     return mha(kwargs, shapes)
 
 
+def gqa(kwargs: dict[str, Any], shapes: dict[str, tuple], order: list[str] | None = None) -> Case:
+    """A GroupQueryAttention case, called as MultiHeadAttention is: (query, value[, key])."""
+    return Case("GroupQueryAttention", kwargs, shapes, order=tuple(order or shapes), names="path", called=True)
+
+
+@st.composite
+def gqa_cases(draw):
+    kv = draw(st.integers(1, 3))
+    kwargs: dict[str, Any] = {"head_dim": draw(st.integers(1, 4)), "num_key_value_heads": kv,
+                              "num_query_heads": kv * draw(st.integers(1, 3)) + (draw(st.integers(0, 1))
+                                                                                 if kv > 1 else 0)}
+    for key, strategy in (("use_bias", st.booleans()), ("use_gate", st.booleans()),
+                          ("dropout", st.sampled_from([0.0, 0.1, 1.5])), ("trainable", st.booleans()),
+                          ("sliding_window", st.sampled_from([1, 3, 0]))):
+        if draw(st.integers(0, 2)) == 0:
+            kwargs[key] = draw(strategy)
+    d = draw(st.integers(1, 5))
+    t_q, t_v = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    query = (t_q, d)
+    value = (t_v, d if draw(st.integers(0, 5)) else draw(st.integers(1, 5)))
+    roll = draw(st.integers(0, 6))
+    if roll == 0:      # self-attention: one tensor as query and value
+        return gqa(kwargs, {"query": query}, ["query", "query"])
+    shapes = {"query": query, "value": value}
+    if roll <= 2:      # a key of its own features, mostly with the value's length
+        shapes["key"] = (t_v if draw(st.integers(0, 3)) else t_v + 1, draw(st.integers(1, 5)))
+    elif roll == 3:    # another rank
+        shapes[draw(st.sampled_from(["query", "value"]))] = (2, *shapes["value"])
+    return gqa(kwargs, shapes)
+
+
 @st.composite
 def score_attention_cases(draw, type_name: str):
     rank = draw(st.sampled_from([1, 2, 2, 3]))
@@ -117,11 +150,22 @@ def score_attention_cases(draw, type_name: str):
 
 GENERATED = {
     "MultiHeadAttention": Generated(mha_cases(), 80),
+    "GroupQueryAttention": Generated(gqa_cases(), 80),
     "Attention": Generated(score_attention_cases("Attention"), 80),
     "AdditiveAttention": Generated(score_attention_cases("AdditiveAttention"), 80),
 }
 
 EXAMPLES = [
+    gqa({"head_dim": 4, "num_query_heads": 8, "num_key_value_heads": 2}, on((5, 16), (6, 16))),
+    gqa({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, "use_gate": True, "use_bias": False},
+        on((5, 16), (6, 16), (6, 3))),
+    gqa({"head_dim": 2, "num_query_heads": 3, "num_key_value_heads": 2}, on((5, 4), (6, 4))),   # refused: 3 % 2
+    gqa({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, on((5, 4), (6, 3))),   # refused: 4 vs 3
+    gqa({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, on((5, 4), (6, 4), (7, 2))),  # refused
+    gqa({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, on((None, 4), (None, 4))),
+    gqa({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, on((5, None), (6, None))),  # refused
+    gqa({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1, "dropout": 0.5, "flash_attention": True},
+        on((5, 4), (6, 4))),                                                                  # refused
     mha({"num_heads": 2, "key_dim": 3}, on((5, 4), (6, 7))),
     mha({"num_heads": 2, "key_dim": 3, "value_dim": 5, "use_gate": True, "output_shape": [2, 3]},
         on((5, 4), (6, 7), (6, 8))),

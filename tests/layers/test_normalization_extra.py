@@ -1,5 +1,5 @@
 """symparam/layers/normalization_extra.py against real Keras: LayerNormalization, GroupNormalization,
-UnitNormalization.
+UnitNormalization, RMSNormalization.
 
 These cases are also called on zeros (``called=True``): Keras checks a LayerNormalization axis named twice only
 then. Where Keras's torch backend cannot call what Keras supports (a contiguous block of axes that does not end
@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from oracle.cases import Case, Generated, framework_tests
+from oracle.cases import Case, Generated, assert_matches, assert_refused, framework_tests, note
 from oracle.strategies import axes_argument, axis_values, divisors, maybe, some_shape
 from symparam.api import layer_record
 
@@ -56,10 +56,40 @@ def unitnorm_cases(draw):
     return norm("UnitNormalization", kwargs, input_shape)
 
 
+def trailing(case: Case) -> bool:
+    axis = case.kwargs.get("axis", -1)
+    axes = sorted([axis] if isinstance(axis, int) else axis)
+    rank = len(case.inputs) + 1
+    named = [d % rank for d in axes if -rank <= d < rank]
+    return bool(axes) and len(named) == len(axes) and named == list(range(rank - len(axes), rank))
+
+
+def rms_check(case: Case) -> None:
+    """Keras's scale multiplies the trailing axes: other axes run in Keras only where their lengths happen to
+    broadcast ([1, 3] on (3, 3, 2)), and symparam refuses them whatever the lengths."""
+    if trailing(case):
+        assert_matches(case)
+    else:
+        note("not the trailing axes: symparam refuses")
+        assert_refused(case, "symparam normalizes trailing axes only")
+
+
+@st.composite
+def rmsnorm_cases(draw):
+    input_shape = some_shape(draw)
+    kwargs: dict[str, Any] = {}
+    rank = len(input_shape)
+    tail = st.one_of(st.just(rank), st.integers(1, rank).map(lambda k: list(range(-k, 0))),
+                     st.integers(1, rank).map(lambda k: list(range(rank - k + 1, rank + 1))))
+    maybe(draw, kwargs, "axis", st.one_of(tail, axes_argument(rank)))
+    return norm("RMSNormalization", kwargs, input_shape)
+
+
 GENERATED = {
     "LayerNormalization": Generated(layernorm_cases(), 70),
     "GroupNormalization": Generated(groupnorm_cases(), 70),
     "UnitNormalization": Generated(unitnorm_cases(), 40),
+    "RMSNormalization": Generated(rmsnorm_cases(), 60, check=rms_check),
 }
 
 EXAMPLES = [
@@ -77,6 +107,15 @@ EXAMPLES = [
     norm("GroupNormalization", {"groups": -1, "axis": -2}, (4, 3)),
     norm("GroupNormalization", {"groups": 4}, (8, 6)),              # refused: 4 does not divide 6
     norm("GroupNormalization", {"groups": 3, "axis": 3}, (4, 3)),   # refused: IndexError in build
+    norm("RMSNormalization", {}, (4, 3)),
+    norm("RMSNormalization", {"axis": [-2, -1]}, (4, 3, 2)),
+    norm("RMSNormalization", {"axis": [2, 3]}, (4, 3, 2)),
+    norm("RMSNormalization", {"axis": 2}, (4, 3)),
+    norm("RMSNormalization", {"axis": 1}, (4, 3)),                  # refused by the call: scale (4,) on (4, 3)
+    norm("RMSNormalization", {"axis": [1, 1]}, (4, 3)),             # refused by the call: an axis twice
+    norm("RMSNormalization", {"axis": []}, (4, 3)),                 # refused by the call
+    norm("RMSNormalization", {"axis": 0}, (4, 3)),                  # refused: the batch axis
+    norm("RMSNormalization", {"axis": 3}, (4, 3)),                  # refused: IndexError in build
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)

@@ -78,7 +78,8 @@ def norm_cases(draw, type_name: str):
 
 
 @st.composite
-def layer_norm_cases(draw):
+def layer_norm_cases(draw, type_name: str = "nn.LayerNorm"):
+    """nn.LayerNorm or nn.RMSNorm (no bias) over trailing axes, now and then not matching the input."""
     shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
     k = draw(st.integers(1, len(shape)))
     normalized = list(shape[len(shape) - k:])
@@ -86,8 +87,9 @@ def layer_norm_cases(draw):
         normalized[0] = draw(st.integers(1, 5))
     kwargs: dict[str, Any] = {"normalized_shape": normalized[0] if k == 1 and draw(st.booleans()) else normalized}
     maybe(draw, kwargs, "elementwise_affine", st.booleans())
-    maybe(draw, kwargs, "bias", st.booleans())
-    return Case("nn.LayerNorm", kwargs, shape)
+    if type_name == "nn.LayerNorm":
+        maybe(draw, kwargs, "bias", st.booleans())
+    return Case(type_name, kwargs, shape)
 
 
 @st.composite
@@ -202,6 +204,7 @@ GENERATED = {
     **{f"nn.ConvTranspose{rank}d": Generated(conv_cases(rank, transposed=True), 50) for rank in RANKS},
     **{type_name: Generated(norm_cases(type_name), 40) for type_name in sorted(NORM_RANKS)},
     "nn.LayerNorm": Generated(layer_norm_cases(), 50),
+    "nn.RMSNorm": Generated(layer_norm_cases("nn.RMSNorm"), 40),
     "nn.GroupNorm": Generated(group_norm_cases(), 50),
     "nn.Embedding": Generated(embedding_cases(bag=False), 50),
     "nn.EmbeddingBag": Generated(embedding_cases(bag=True), 40),
@@ -216,6 +219,9 @@ GENERATED = {
 EXAMPLES = [
     Case("nn.Linear", {"in_features": 256, "out_features": 10}, (256,)),
     Case("nn.Linear", {"in_features": 4, "out_features": 3}, (5,)),   # refused: in_features is not the last axis
+    Case("nn.RMSNorm", {"normalized_shape": [3, 8]}, (5, 3, 8)),
+    Case("nn.RMSNorm", {"normalized_shape": 8, "elementwise_affine": False}, (5, 8)),
+    Case("nn.RMSNorm", {"normalized_shape": 5}, (5, 8)),              # refused: not the trailing axis
     Case("nn.Conv2d", {"in_channels": 3, "out_channels": 32, "kernel_size": 3, "padding": 1}, (3, 32, 32)),
     Case("nn.Conv1d", {"out_channels": 2, "kernel_size": 4, "padding": "same", "dilation": 3}, (2, 5)),
     Case("nn.Conv1d", {"out_channels": 2, "kernel_size": 6, "padding": "same", "padding_mode": "reflect"}, (1, 3)),

@@ -52,8 +52,8 @@ from .cases import CALL_BATCH, Case, Facts, Refused, note, tupled  # noqa: E402
 __all__ = ["keras", "keras_case_facts", "keras_layer_facts", "keras_model_facts", "torch_gap"]
 
 NONE_MEANS_NULL = {"activation", "recurrent_activation", "merge_mode"}
-NONE_IN_SHAPES = {"shape", "batch_shape"}
-POSITIONAL = {"MultiHeadAttention"}   # called as layer(query, value[, key]); other multi-input layers take a list
+NONE_IN_SHAPES = {"shape", "batch_shape", "output_shape"}
+POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); others: a list
 # What Keras raises for a configuration it refuses while building: ValueError (its checks), TypeError (a missing or
 # mistyped argument), IndexError and RuntimeError (an axis out of range, met while building), OverflowError (a
 # ConvLSTM's strides = 0).
