@@ -1,4 +1,4 @@
-"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing.
+"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing, CategoryEncoding.
 
 Normalization built without mean and variance keeps non-trainable `mean`, `variance` (the shape of the kept axes)
 and a scalar `count`; given mean and variance it has no variables, and they must broadcast to the kept axes the way
@@ -167,3 +167,45 @@ class Resizing(LayerKind):
         if a.data_format == "channels_first":
             return (x[0], a.height, a.width)
         return (a.height, a.width, x[2])
+
+
+@register
+class CategoryEncoding(LayerKind):
+    name = "CategoryEncoding"
+    example = ({"num_tokens": "tokens"}, ["k"], {"tokens": 100, "k": 8})
+    summary = "encodes integer token ids as num_tokens-long one-hot, multi-hot or count vectors"
+    no_params = "the encoding only counts the token ids it receives"
+    args = {"num_tokens": Size(None),
+            # "binary" is Keras's old name of "multi_hot"
+            "output_mode": Choice("multi_hot", "one_hot", "count", "binary", default="multi_hot", any_case=False),
+            "sparse": Flag(False)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if a.num_tokens is None:
+            raise SymparamError("num_tokens must be set (the number of token ids, 0 to num_tokens - 1).")
+        if a.output_mode != "one_hot":
+            # multi_hot and count turn each example's list of ids (the last axis) into one vector. For more axes
+            # Keras declares the last one replaced, but every backend reduces axis 1: the two agree only when all
+            # the axes have one length
+            if not x:
+                raise SymparamError(f"{a.output_mode} encodes a list of ids per example: the input needs an axis "
+                                    "besides the batch.")
+            if len(x) > 1:
+                if any(d is None for d in x):
+                    raise SymparamError(f"{a.output_mode} on more than one axis needs their lengths known. Received "
+                                        f"input shape {format_shape(x)}.")
+                for d in x[1:]:
+                    b.require(sympy.Eq(d, x[0]), "output_mode",
+                              f"{a.output_mode} on more than one axis reduces axis 1 where Keras declares the last "
+                              "one replaced: the two agree only when every axis has the same length",
+                              f"input shape {format_shape(x)}")
+            return (*x[:-1], a.num_tokens)
+        # one_hot: an id per position, a vector each; a last axis of length 1 is replaced
+        if x and x[-1] is not None and not x[-1].is_number:
+            b.require(sympy.Ne(x[-1], 1), "num_tokens", "one_hot replaces a last input axis of length 1 and "
+                      "appends to any other: symparam needs to know which, so that axis must not be 1")
+            return (*x, a.num_tokens)
+        if x and x[-1] == 1:
+            return (*x[:-1], a.num_tokens)
+        return (*x, a.num_tokens)

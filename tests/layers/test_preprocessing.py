@@ -1,4 +1,4 @@
-"""symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing.
+"""symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing, CategoryEncoding.
 
 These cases are also called on zeros (``called=True``): Keras checks Resizing's interpolation and Rescaling's
 broadcast only then. Where Keras's torch backend cannot call what Keras supports (the Lanczos interpolations),
@@ -78,10 +78,22 @@ def resizing_cases(draw):
     return preprocessing("Resizing", kwargs, tuple(draw(st.lists(st.integers(1, 6), min_size=rank, max_size=rank))))
 
 
+@st.composite
+def category_encoding_cases(draw):
+    kwargs: dict[str, Any] = {}
+    if draw(st.integers(0, 8)):   # sometimes no num_tokens: Keras requires it
+        kwargs["num_tokens"] = draw(st.integers(-1, 8))
+    maybe(draw, kwargs, "output_mode", st.sampled_from(["multi_hot", "one_hot", "count", "binary", "int", "One_hot"]))
+    # one_hot replaces a last axis of length 1: draw it often
+    shape = tuple(draw(st.lists(st.sampled_from([1, 1, 2, 3]), min_size=0, max_size=3)))
+    return preprocessing("CategoryEncoding", kwargs, shape)
+
+
 GENERATED = {
     "Normalization": Generated(normalization_cases(), 70),
     "Rescaling": Generated(rescaling_cases(), 50),
     "Resizing": Generated(resizing_cases(), 50),
+    "CategoryEncoding": Generated(category_encoding_cases(), 60),
 }
 
 EXAMPLES = [
@@ -103,6 +115,14 @@ EXAMPLES = [
     preprocessing("Resizing", {"height": 5, "width": 7, "crop_to_aspect_ratio": True, "pad_to_aspect_ratio": True},
                   (4, 3, 2)),
     preprocessing("Resizing", {"height": 5, "width": 7, "interpolation": "lanczos5"}, (4, 3, 2)),  # backend gap
+    preprocessing("CategoryEncoding", {"num_tokens": 6}, (4,)),                           # multi_hot: (6,)
+    preprocessing("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"}, (4, 1)),  # the 1 is replaced
+    preprocessing("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"}, (4, 3)),  # appended
+    preprocessing("CategoryEncoding", {"num_tokens": 6, "output_mode": "count"}, (4, 3)),  # refused: axis 1 reduced
+    preprocessing("CategoryEncoding", {"num_tokens": 6, "output_mode": "count"}, (3, 3)),  # ... to the same shape
+    preprocessing("CategoryEncoding", {"num_tokens": 6}, ()),                 # refused: the batch would be encoded
+    # sparse=True: the torch backend cannot call it (no sparse tensors); the symbolic build is compared
+    Case("CategoryEncoding", {"num_tokens": 6, "sparse": True}, (4,)),
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
