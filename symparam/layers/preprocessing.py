@@ -1,4 +1,6 @@
-"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing, CategoryEncoding.
+"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing, CategoryEncoding, CenterCrop,
+RandomCrop, and the image augmentations without weights (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+RandomContrast).
 
 Normalization built without mean and variance keeps non-trainable `mean`, `variance` (the shape of the kept axes)
 and a scalar `count`; given mean and variance it has no variables, and they must broadcast to the kept axes the way
@@ -8,6 +10,7 @@ Keras reshapes them. Rescaling's scale and offset must broadcast to the input wi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import sympy
 
@@ -153,21 +156,24 @@ class Resizing(LayerKind):
     }
 
     def build(self, a, inputs, b):
-        (x,) = inputs
         if a.crop_to_aspect_ratio and a.pad_to_aspect_ratio:
             raise SymparamError("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true.")
-        if len(x) == 2 and a.data_format == "channels_first":
-            # Keras calls it as one image whose channels are the batch axis: (height, width) per example
-            return (a.height, a.width)
-        if len(x) != 3:
-            # channels_last: Keras would read the batch axis as the height and resize it
-            layout = "(channels, height, width)" if a.data_format == "channels_first" else "(height, width, channels)"
-            raise SymparamError(f"Resizing expects images {layout} besides the batch axis. Received input shape "
-                                f"{format_shape(x)}.")
-        if a.data_format == "channels_first":
-            return (x[0], a.height, a.width)
-        return (a.height, a.width, x[2])
+        return resized(inputs[0], a, self.name)
 
+
+def resized(x, a, kind: str):
+    """An image of a.height x a.width with x's channels (Resizing, CenterCrop, RandomCrop: Keras's rules)."""
+    if len(x) == 2 and a.data_format == "channels_first":
+        # Keras calls it as one image whose channels are the batch axis: (height, width) per example
+        return (a.height, a.width)
+    if len(x) != 3:
+        # channels_last: Keras would read the batch axis as the height and resize it
+        layout = "(channels, height, width)" if a.data_format == "channels_first" else "(height, width, channels)"
+        raise SymparamError(f"{kind} expects images {layout} besides the batch axis. Received input shape "
+                            f"{format_shape(x)}.")
+    if a.data_format == "channels_first":
+        return (x[0], a.height, a.width)
+    return (a.height, a.width, x[2])
 
 @register
 class CategoryEncoding(LayerKind):
@@ -209,3 +215,134 @@ class CategoryEncoding(LayerKind):
         if x and x[-1] == 1:
             return (*x[:-1], a.num_tokens)
         return (*x, a.num_tokens)
+
+
+_IMAGE_FORMAT = Choice("channels_last", "channels_first", default="channels_last")
+
+
+@register
+class CenterCrop(LayerKind):
+    name = "CenterCrop"
+    example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
+    summary = "crops the centre height x width of each image (resizes an image smaller than that)"
+    no_params = "cropping only keeps some of the values it receives"
+    args = {"height": Size(), "width": Size(), "data_format": _IMAGE_FORMAT}
+
+    def build(self, a, inputs, b):
+        return resized(inputs[0], a, self.name)
+
+
+@register
+class RandomCrop(LayerKind):
+    name = "RandomCrop"
+    example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
+    summary = "crops a random height x width window of each image while training (resizes otherwise)"
+    no_params = "cropping only keeps some of the values it receives"
+    args = {"height": Size(), "width": Size(), "seed": Opaque(), "data_format": _IMAGE_FORMAT}
+
+    def build(self, a, inputs, b):
+        return resized(inputs[0], a, self.name)
+
+
+class Factor(Arg):
+    """An augmentation's strength: a number, or a list [lower, upper], checked as Keras checks it.
+
+    `each`: Keras's RandomZoom and RandomTranslation check each number of a list against the range ((-1, 1] and
+    [-1, 1]: `low_open` for the first); the base image layer (RandomRotation, RandomContrast) checks a number
+    against [low, high] but a list only for overlapping it.
+    """
+
+    def __init__(self, low: float, high: float, each: bool = False, low_open: bool = False,
+                 default: Any = REQUIRED) -> None:
+        super().__init__(default)
+        self.low, self.high, self.each, self.low_open = low, high, each, low_open
+        bounds = f"{'(' if low_open else '['}{low}, {high}]"
+        self.expected = f"a number or a list of two numbers in the range {bounds}"
+
+    def _number(self, value) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and value == value
+
+    def _within(self, value) -> bool:
+        return (self.low < value if self.low_open else self.low <= value) and value <= self.high
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, list):
+            if len(value) != 2 or not all(self._number(v) for v in value):
+                raise self.refuse(value, key)
+            ok = all(self._within(v) for v in value) if self.each else value[0] <= self.high and value[1] >= self.low
+        else:
+            ok = self._number(value) and self._within(value)
+        if not ok:
+            raise self.refuse(value, key)
+        return value
+
+
+_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+_AUGMENT_INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def _fill() -> dict:
+    """The arguments of Keras's geometric augmentations, compared as given."""
+    return {"fill_mode": Choice(*_FILL_MODES, default="reflect", any_case=False),
+            "interpolation": Choice(*_AUGMENT_INTERPOLATIONS, default="bilinear", any_case=False),
+            "seed": Opaque(), "fill_value": Opaque(0.0), "data_format": _IMAGE_FORMAT}
+
+
+class Augmentation(LayerKind):
+    """An image augmentation: the same shape out, on images (height, width, channels) or, as Keras also runs it, a
+    2-axis input read with the batch axis as the image's first one."""
+    example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) not in (2, 3):
+            raise SymparamError(f"{self.name} expects images (height, width, channels) besides the batch axis. "
+                                f"Received input shape {format_shape(x)}.")
+        return x
+
+
+@register
+class RandomFlip(Augmentation):
+    name = "RandomFlip"
+    summary = "flips images horizontally and/or vertically at random while training"
+    no_params = "flipping only reorders the values it receives"
+    # Keras keeps any mode ("horizontal", "vertical", "horizontal_and_vertical"); another one flips nothing
+    args = {"mode": Opaque("horizontal_and_vertical"), "seed": Opaque(), "data_format": _IMAGE_FORMAT}
+
+
+@register
+class RandomRotation(Augmentation):
+    name = "RandomRotation"
+    example = ({"factor": 0.1}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "rotates images by a random fraction of a full turn (within factor) while training"
+    no_params = "rotating only moves the values it receives"
+    args = {"factor": Factor(-1, 1), **_fill()}
+
+
+@register
+class RandomZoom(Augmentation):
+    name = "RandomZoom"
+    example = ({"height_factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "zooms images in or out by a random fraction (within height_factor, width_factor) while training"
+    no_params = "zooming only interpolates the values it receives"
+    args = {"height_factor": Factor(-1, 1, each=True, low_open=True),
+            "width_factor": Factor(-1, 1, each=True, low_open=True, default=None),
+            **_fill()}
+
+
+@register
+class RandomTranslation(Augmentation):
+    name = "RandomTranslation"
+    example = ({"height_factor": 0.1, "width_factor": 0.1}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "shifts images by a random fraction of their height and width while training"
+    no_params = "shifting only moves the values it receives"
+    args = {"height_factor": Factor(-1, 1, each=True), "width_factor": Factor(-1, 1, each=True), **_fill()}
+
+
+@register
+class RandomContrast(Augmentation):
+    name = "RandomContrast"
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "scales each image's contrast by a random factor in [1 - factor, 1 + factor] while training"
+    no_params = "the contrast factor is drawn afresh, not learned"
+    args = {"factor": Factor(0, 1), "value_range": Opaque([0, 255]), "seed": Opaque()}

@@ -1,4 +1,5 @@
-"""symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing, CategoryEncoding.
+"""symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing, CategoryEncoding,
+CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast.
 
 These cases are also called on zeros (``called=True``): Keras checks Resizing's interpolation and Rescaling's
 broadcast only then. Where Keras's torch backend cannot call what Keras supports (the Lanczos interpolations),
@@ -89,11 +90,57 @@ def category_encoding_cases(draw):
     return preprocessing("CategoryEncoding", kwargs, shape)
 
 
+def image_input(draw) -> tuple:
+    """Images, and now and then a rank Keras cannot call (or calls with the batch axis as the height)."""
+    rank = draw(st.sampled_from([3, 3, 3, 3, 2, 2, 1, 4]))
+    return tuple(draw(st.lists(st.integers(1, 6), min_size=rank, max_size=rank)))
+
+
+@st.composite
+def crop_cases(draw, type_name: str):
+    kwargs: dict[str, Any] = {"height": draw(st.integers(0, 8)), "width": draw(st.integers(1, 8))}
+    maybe(draw, kwargs, "data_format", st.sampled_from(DATA_FORMATS))
+    if type_name == "RandomCrop":
+        maybe(draw, kwargs, "seed", st.integers(0, 9))
+    return preprocessing(type_name, kwargs, image_input(draw))
+
+
+numbers = st.one_of(st.floats(-1.5, 1.5, allow_nan=False), st.sampled_from([-1, 0, 1, 2, -1.0, 1.0]))
+factors = st.one_of(numbers, st.lists(numbers, min_size=2, max_size=2), st.lists(numbers, min_size=1, max_size=3))
+geometry = {"fill_mode": st.sampled_from(["reflect", "wrap", "constant", "nearest", "Reflect", "mirror"]),
+            "interpolation": st.sampled_from(["nearest", "bilinear", "bicubic"]),
+            "fill_value": st.sampled_from([0.0, 1, -2.5]), "data_format": st.sampled_from(DATA_FORMATS)}
+
+
+@st.composite
+def augmentation_cases(draw, type_name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()):
+    kwargs: dict[str, Any] = {key: draw(factors) for key in required}
+    for key in optional:
+        maybe(draw, kwargs, key, factors)
+    if type_name == "RandomFlip":
+        maybe(draw, kwargs, "mode", st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical", "flip"]))
+        maybe(draw, kwargs, "data_format", st.sampled_from(DATA_FORMATS))
+    elif type_name == "RandomContrast":
+        maybe(draw, kwargs, "value_range", st.sampled_from([[0, 1], [0, 255]]))
+    else:
+        for key, strategy in geometry.items():
+            maybe(draw, kwargs, key, strategy)
+    maybe(draw, kwargs, "seed", st.integers(0, 9))
+    return preprocessing(type_name, kwargs, image_input(draw))
+
+
 GENERATED = {
     "Normalization": Generated(normalization_cases(), 70),
     "Rescaling": Generated(rescaling_cases(), 50),
     "Resizing": Generated(resizing_cases(), 50),
     "CategoryEncoding": Generated(category_encoding_cases(), 60),
+    "CenterCrop": Generated(crop_cases("CenterCrop"), 40),
+    "RandomCrop": Generated(crop_cases("RandomCrop"), 40),
+    "RandomFlip": Generated(augmentation_cases("RandomFlip", ()), 25),
+    "RandomRotation": Generated(augmentation_cases("RandomRotation", ("factor",)), 40),
+    "RandomZoom": Generated(augmentation_cases("RandomZoom", ("height_factor",), ("width_factor",)), 40),
+    "RandomTranslation": Generated(augmentation_cases("RandomTranslation", ("height_factor", "width_factor")), 40),
+    "RandomContrast": Generated(augmentation_cases("RandomContrast", ("factor",)), 40),
 }
 
 EXAMPLES = [
@@ -121,6 +168,18 @@ EXAMPLES = [
     preprocessing("CategoryEncoding", {"num_tokens": 6, "output_mode": "count"}, (4, 3)),  # refused: axis 1 reduced
     preprocessing("CategoryEncoding", {"num_tokens": 6, "output_mode": "count"}, (3, 3)),  # ... to the same shape
     preprocessing("CategoryEncoding", {"num_tokens": 6}, ()),                 # refused: the batch would be encoded
+    preprocessing("CenterCrop", {"height": 3, "width": 2}, (5, 4, 2)),
+    preprocessing("CenterCrop", {"height": 7, "width": 2, "data_format": "channels_first"}, (2, 5, 4)),  # resized
+    preprocessing("RandomCrop", {"height": 3, "width": 2}, (5, 4)),                      # refused: as Resizing
+    preprocessing("RandomCrop", {"height": 3, "width": 2, "data_format": "channels_first"}, (5, 4)),
+    preprocessing("RandomRotation", {"factor": [-2, 0.5]}, (5, 4, 3)),   # Keras checks a list only for overlap
+    preprocessing("RandomRotation", {"factor": [1.5, 2]}, (5, 4, 3)),    # refused: no overlap with [-1, 1]
+    preprocessing("RandomZoom", {"height_factor": [-0.5, 1.5]}, (5, 4, 3)),   # refused: each in (-1, 1]
+    preprocessing("RandomZoom", {"height_factor": -1}, (5, 4, 3)),           # refused: -1 is out
+    preprocessing("RandomTranslation", {"height_factor": 0.2, "width_factor": 1}, (5, 4)),
+    preprocessing("RandomFlip", {"mode": "diagonal"}, (5, 4, 3)),        # Keras keeps any mode
+    preprocessing("RandomContrast", {"factor": [0.5, 2]}, (5, 4, 3)),
+    preprocessing("RandomContrast", {"factor": 0.2}, (2, 5, 4, 3)),      # refused: not images
     # sparse=True: the torch backend cannot call it (no sparse tensors); the symbolic build is compared
     Case("CategoryEncoding", {"num_tokens": 6, "sparse": True}, (4,)),
 ]
