@@ -17,7 +17,7 @@ import sympy
 from ..errors import SymparamError, show
 from ..model import Dim
 from . import register
-from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Size
+from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Real, Size
 from .core import format_shape
 from .normalization_extra import Axes, batched_axis, known_length
 
@@ -292,13 +292,28 @@ class Augmentation(LayerKind):
     """An image augmentation: the same shape out, on images (height, width, channels) or, as Keras also runs it, a
     2-axis input read with the batch axis as the image's first one."""
     example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    channels: tuple[int, ...] = ()   # the channel counts a colour augmentation works on (any if empty)
 
     def build(self, a, inputs, b):
         (x,) = inputs
         if len(x) not in (2, 3):
             raise SymparamError(f"{self.name} expects images (height, width, channels) besides the batch axis. "
                                 f"Received input shape {format_shape(x)}.")
+        if self.channels:
+            self._check_channels(x, getattr(a, "data_format", "channels_last"), b)
         return x
+
+    def _check_channels(self, x, data_format: str, b) -> None:
+        counts = " or ".join(str(c) for c in self.channels)
+        if data_format == "channels_first" and len(x) == 2:
+            raise SymparamError(f"{self.name} with channels_first needs images (channels, height, width): on 2 axes "
+                                f"Keras reads the batch axis as the channels. Received input shape {format_shape(x)}.")
+        c = x[0] if data_format == "channels_first" else x[-1]
+        if c is None:
+            raise SymparamError(f"{self.name} needs the number of channels known ({counts}). Received input shape "
+                                f"{format_shape(x)}.")
+        b.require(sympy.Or(*(sympy.Eq(c, n) for n in self.channels)), "data_format",
+                  f"{self.name} works on images of {counts} channels", f"{c} channels")
 
 
 @register
@@ -346,3 +361,91 @@ class RandomContrast(Augmentation):
     summary = "scales each image's contrast by a random factor in [1 - factor, 1 + factor] while training"
     no_params = "the contrast factor is drawn afresh, not learned"
     args = {"factor": Factor(0, 1), "value_range": Opaque([0, 255]), "seed": Opaque()}
+
+
+class ValueRange(Arg):
+    """The range of the image's values, [low, high]. `loose`: Keras does not check it and reads its first two
+    numbers (RandomHue, RandomInvert)."""
+
+    def __init__(self, default, loose: bool = False) -> None:
+        super().__init__(default)
+        self.loose = loose
+        self.expected = ("a list [low, high, ...] of at least two numbers" if loose
+                         else "a list of two numbers [low, high]")
+
+    def parse(self, value, key, ctx):
+        if (not isinstance(value, list) or not (len(value) >= 2 if self.loose else len(value) == 2)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[:2])):
+            raise self.refuse(value, key)
+        return value
+
+
+_COLOUR = "the change is drawn afresh for each image, not learned"
+
+
+@register
+class RandomBrightness(Augmentation):
+    name = "RandomBrightness"
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "adds a random brightness (a fraction of value_range, within factor) to each image while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(-1, 1), "value_range": ValueRange([0, 255]), "seed": Opaque()}
+
+
+@register
+class RandomHue(Augmentation):
+    name = "RandomHue"
+    channels = (3,)
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "shifts each image's hue by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(0, 1), "value_range": ValueRange([0, 255], loose=True), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class RandomSaturation(Augmentation):
+    name = "RandomSaturation"
+    channels = (3,)
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "scales each image's saturation by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(-1, 1), "value_range": ValueRange([0, 255]), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class RandomColorDegeneration(Augmentation):
+    name = "RandomColorDegeneration"
+    channels = (3,)
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "blends each image with its grayscale version by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(-1, 1), "value_range": ValueRange([0, 255]), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class RandomGrayscale(Augmentation):
+    name = "RandomGrayscale"
+    channels = (1, 3)
+    summary = "turns each image to grayscale (its channels kept) with probability factor while training"
+    no_params = _COLOUR
+    args = {"factor": Real(0.5, 0.0, 1.0), "data_format": _IMAGE_FORMAT, "seed": Opaque()}
+
+
+@register
+class RandomInvert(Augmentation):
+    name = "RandomInvert"
+    summary = "inverts each image's values within value_range with probability factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(0, 1, default=1.0), "value_range": ValueRange([0, 255], loose=True), "seed": Opaque(),
+            "data_format": _IMAGE_FORMAT}
+
+
+@register
+class AutoContrast(Augmentation):
+    name = "AutoContrast"
+    summary = "stretches each image's values to fill value_range"
+    no_params = "the stretch follows from the values each image holds"
+    args = {"value_range": ValueRange([0, 255])}

@@ -1,5 +1,7 @@
 """symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing, CategoryEncoding,
-CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast.
+CenterCrop, RandomCrop, and the image augmentations (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+RandomContrast, RandomBrightness, RandomHue, RandomSaturation, RandomColorDegeneration, RandomGrayscale,
+RandomInvert, AutoContrast).
 
 These cases are also called on zeros (``called=True``): Keras checks Resizing's interpolation and Rescaling's
 broadcast only then. Where Keras's torch backend cannot call what Keras supports (the Lanczos interpolations),
@@ -129,6 +131,23 @@ def augmentation_cases(draw, type_name: str, required: tuple[str, ...], optional
     return preprocessing(type_name, kwargs, image_input(draw))
 
 
+value_ranges = st.sampled_from([[0, 1], [0, 255], [255, 0], [-1, 1.5], [1], [0, 1, 2], 5])
+
+
+@st.composite
+def colour_cases(draw, type_name: str, factor: str, data_format: bool = True):
+    """factor: "required", "optional" or "none"; value_range sometimes not a pair (Keras checks some)."""
+    kwargs: dict[str, Any] = {}
+    if factor == "required" or (factor == "optional" and draw(st.booleans())):
+        kwargs["factor"] = draw(numbers if type_name == "RandomGrayscale" else factors)
+    maybe(draw, kwargs, "value_range", value_ranges)
+    if data_format:
+        maybe(draw, kwargs, "data_format", st.sampled_from(DATA_FORMATS))
+    if factor != "none":
+        maybe(draw, kwargs, "seed", st.integers(0, 9))
+    return preprocessing(type_name, kwargs, image_input(draw))
+
+
 GENERATED = {
     "Normalization": Generated(normalization_cases(), 70),
     "Rescaling": Generated(rescaling_cases(), 50),
@@ -141,6 +160,13 @@ GENERATED = {
     "RandomZoom": Generated(augmentation_cases("RandomZoom", ("height_factor",), ("width_factor",)), 40),
     "RandomTranslation": Generated(augmentation_cases("RandomTranslation", ("height_factor", "width_factor")), 40),
     "RandomContrast": Generated(augmentation_cases("RandomContrast", ("factor",)), 40),
+    "RandomBrightness": Generated(colour_cases("RandomBrightness", "required", data_format=False), 40),
+    "RandomHue": Generated(colour_cases("RandomHue", "required"), 40),
+    "RandomSaturation": Generated(colour_cases("RandomSaturation", "required"), 40),
+    "RandomColorDegeneration": Generated(colour_cases("RandomColorDegeneration", "required"), 40),
+    "RandomGrayscale": Generated(colour_cases("RandomGrayscale", "optional"), 30),
+    "RandomInvert": Generated(colour_cases("RandomInvert", "optional"), 30),
+    "AutoContrast": Generated(colour_cases("AutoContrast", "none", data_format=False), 25),
 }
 
 EXAMPLES = [
@@ -180,6 +206,12 @@ EXAMPLES = [
     preprocessing("RandomFlip", {"mode": "diagonal"}, (5, 4, 3)),        # Keras keeps any mode
     preprocessing("RandomContrast", {"factor": [0.5, 2]}, (5, 4, 3)),
     preprocessing("RandomContrast", {"factor": 0.2}, (2, 5, 4, 3)),      # refused: not images
+    preprocessing("RandomHue", {"factor": 0.2, "data_format": "channels_first"}, (3, 4, 5)),
+    preprocessing("RandomSaturation", {"factor": 0.2}, (4, 5, 4)),            # refused: RGB only
+    preprocessing("RandomGrayscale", {"data_format": "channels_first"}, (3, 1)),  # refused: the batch as channels
+    preprocessing("RandomGrayscale", {}, (4, 5, 1)),
+    preprocessing("RandomInvert", {"value_range": [0, 1, 2]}, (4, 5, 2)),     # Keras reads the first two
+    preprocessing("RandomBrightness", {"factor": 0.1, "value_range": [0, 1, 2]}, (4, 5, 2)),  # refused: not a pair
     # sparse=True: the torch backend cannot call it (no sparse tensors); the symbolic build is compared
     Case("CategoryEncoding", {"num_tokens": 6, "sparse": True}, (4,)),
 ]
