@@ -449,3 +449,33 @@ class AutoContrast(Augmentation):
     summary = "stretches each image's values to fill value_range"
     no_params = "the stretch follows from the values each image holds"
     args = {"value_range": ValueRange([0, 255])}
+
+
+@register
+class RandomSharpness(Augmentation):
+    name = "RandomSharpness"
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "sharpens or blurs each image by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(0, 1), "value_range": ValueRange([0, 255]), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class Solarization(Augmentation):
+    name = "Solarization"
+    summary = "inverts the values above a random threshold and adds a random amount while training"
+    no_params = _COLOUR
+    args = {"addition_factor": Factor(0, 1, each=True, default=0.0),
+            "threshold_factor": Factor(0, 1, each=True, default=0.0), "value_range": ValueRange([0, 255]),
+            "seed": Opaque()}
+
+
+@register
+class RandomShear(Augmentation):
+    name = "RandomShear"
+    example = ({"x_factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "shears images along x and y by random amounts within x_factor and y_factor while training"
+    no_params = "shearing only moves the values it receives"
+    args = {"x_factor": Factor(0, 1, each=True, default=0.0), "y_factor": Factor(0, 1, each=True, default=0.0),
+            **_fill()}

@@ -1,7 +1,7 @@
 """symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing, CategoryEncoding,
 CenterCrop, RandomCrop, and the image augmentations (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
 RandomContrast, RandomBrightness, RandomHue, RandomSaturation, RandomColorDegeneration, RandomGrayscale,
-RandomInvert, AutoContrast).
+RandomInvert, AutoContrast, RandomSharpness, Solarization, RandomShear).
 
 These cases are also called on zeros (``called=True``): Keras checks Resizing's interpolation and Rescaling's
 broadcast only then. Where Keras's torch backend cannot call what Keras supports (the Lanczos interpolations),
@@ -148,6 +148,15 @@ def colour_cases(draw, type_name: str, factor: str, data_format: bool = True):
     return preprocessing(type_name, kwargs, image_input(draw))
 
 
+@st.composite
+def solarization_cases(draw):
+    kwargs: dict[str, Any] = {}
+    for key in ("addition_factor", "threshold_factor"):
+        maybe(draw, kwargs, key, factors)
+    maybe(draw, kwargs, "value_range", value_ranges)
+    return preprocessing("Solarization", kwargs, image_input(draw))
+
+
 GENERATED = {
     "Normalization": Generated(normalization_cases(), 70),
     "Rescaling": Generated(rescaling_cases(), 50),
@@ -167,6 +176,9 @@ GENERATED = {
     "RandomGrayscale": Generated(colour_cases("RandomGrayscale", "optional"), 30),
     "RandomInvert": Generated(colour_cases("RandomInvert", "optional"), 30),
     "AutoContrast": Generated(colour_cases("AutoContrast", "none", data_format=False), 25),
+    "RandomSharpness": Generated(colour_cases("RandomSharpness", "required"), 30),
+    "Solarization": Generated(solarization_cases(), 30),
+    "RandomShear": Generated(augmentation_cases("RandomShear", (), ("x_factor", "y_factor")), 30),
 }
 
 EXAMPLES = [
