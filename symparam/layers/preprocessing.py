@@ -1,6 +1,9 @@
 """Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing, CategoryEncoding, CenterCrop,
-RandomCrop, and the image augmentations without weights (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
-RandomContrast).
+RandomCrop, and Keras's image augmentations without weights (geometric: RandomFlip, RandomRotation, RandomZoom,
+RandomTranslation, RandomShear; colour: RandomContrast, RandomBrightness, RandomHue, RandomSaturation,
+RandomColorDegeneration, RandomGrayscale, RandomInvert, RandomSharpness, Solarization, AutoContrast, Equalization).
+Each augmentation keeps the shape; its arguments are checked as Keras checks them, and the colour ones that convert
+to HSV or grayscale need 3 (or 1) channels.
 
 Normalization built without mean and variance keeps non-trainable `mean`, `variance` (the shape of the kept axes)
 and a scalar `count`; given mean and variance it has no variables, and they must broadcast to the kept axes the way
@@ -479,3 +482,12 @@ class RandomShear(Augmentation):
     no_params = "shearing only moves the values it receives"
     args = {"x_factor": Factor(0, 1, each=True, default=0.0), "y_factor": Factor(0, 1, each=True, default=0.0),
             **_fill()}
+
+
+@register
+class Equalization(Augmentation):
+    name = "Equalization"
+    summary = "equalizes each image's histogram of values (bins bins over value_range)"
+    no_params = "the equalization follows from the values each image holds"
+    args = {"value_range": ValueRange([0, 255]), "bins": Size(256), "data_format": _IMAGE_FORMAT}
+

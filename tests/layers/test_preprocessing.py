@@ -1,7 +1,7 @@
 """symparam/layers/preprocessing.py against real Keras: Normalization, Rescaling, Resizing, CategoryEncoding,
 CenterCrop, RandomCrop, and the image augmentations (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
 RandomContrast, RandomBrightness, RandomHue, RandomSaturation, RandomColorDegeneration, RandomGrayscale,
-RandomInvert, AutoContrast, RandomSharpness, Solarization, RandomShear).
+RandomInvert, AutoContrast, RandomSharpness, Solarization, RandomShear, Equalization).
 
 These cases are also called on zeros (``called=True``): Keras checks Resizing's interpolation and Rescaling's
 broadcast only then. Where Keras's torch backend cannot call what Keras supports (the Lanczos interpolations),
@@ -157,6 +157,17 @@ def solarization_cases(draw):
     return preprocessing("Solarization", kwargs, image_input(draw))
 
 
+@st.composite
+def equalization_cases(draw):
+    """Only pairs for value_range: Keras 3.15's Equalization raises AttributeError for any other (its message
+    constant is missing), which is no refusal the oracle reads."""
+    kwargs: dict[str, Any] = {}
+    maybe(draw, kwargs, "value_range", st.sampled_from([[0, 1], [0, 255], [255, 0], [-1, 1.5]]))
+    maybe(draw, kwargs, "bins", st.sampled_from([-1, 0, 1, 2, 16, 256]))
+    maybe(draw, kwargs, "data_format", st.sampled_from(DATA_FORMATS))
+    return preprocessing("Equalization", kwargs, image_input(draw))
+
+
 GENERATED = {
     "Normalization": Generated(normalization_cases(), 70),
     "Rescaling": Generated(rescaling_cases(), 50),
@@ -179,6 +190,7 @@ GENERATED = {
     "RandomSharpness": Generated(colour_cases("RandomSharpness", "required"), 30),
     "Solarization": Generated(solarization_cases(), 30),
     "RandomShear": Generated(augmentation_cases("RandomShear", (), ("x_factor", "y_factor")), 30),
+    "Equalization": Generated(equalization_cases(), 30),
 }
 
 EXAMPLES = [
