@@ -1,4 +1,4 @@
-"""Activation layers: PReLU (a learned slope per position, shared along shared_axes), LeakyReLU, ReLU, Softmax."""
+"""Activation layers: PReLU (a learned slope per position, shared along shared_axes), LeakyReLU, ReLU, ELU, Softmax."""
 
 from __future__ import annotations
 
@@ -63,6 +63,15 @@ class OptionalReal(Real):
         return super().parse(value, key, ctx)
 
 
+class AnyReal(Real):
+    """Any number, negative ones too."""
+    expected = "a number"
+
+    def __init__(self, default) -> None:
+        super().__init__(default, float("-inf"))
+        self.expected = AnyReal.expected
+
+
 _NO_PARAMS = "the activation is a fixed function applied to each value"
 
 
@@ -85,6 +94,18 @@ class ReLU(LayerKind):
     summary = "ReLU with an optional cap (max_value), slope below threshold and threshold"
     no_params = _NO_PARAMS
     args = {"max_value": OptionalReal(None, 0.0), "negative_slope": Real(0.0, 0.0), "threshold": Real(0.0, 0.0)}
+
+    def build(self, a, inputs, b):
+        return inputs[0]
+
+
+@register
+class ELU(LayerKind):
+    name = "ELU"
+    example = ({}, ["n"], {"n": 128})
+    summary = "exponential linear unit: x for x > 0, alpha * (exp(x) - 1) below"
+    no_params = _NO_PARAMS
+    args = {"alpha": AnyReal(1.0)}   # Keras takes any number
 
     def build(self, a, inputs, b):
         return inputs[0]

@@ -1,4 +1,5 @@
-"""Pooling: Max/Average pooling 1D-3D (windows) and their global forms. None has parameters."""
+"""Pooling: Max/Average pooling 1D-3D (windows), their global forms and their adaptive forms (an output size). None
+has parameters."""
 
 from __future__ import annotations
 
@@ -175,3 +176,74 @@ class GlobalAveragePooling3D(GlobalPooling):
     example = _example(3, {})
     summary = "the average over all 3D positions, per channel"
     no_params = "global pooling only takes the average of each channel"
+
+
+class AdaptivePooling(LayerKind):
+    """Keras's BaseAdaptivePooling: the window and stride follow from the input, the output is output_size."""
+    rank = 0
+
+    @classmethod
+    def make_args(cls, rank: int) -> dict:
+        return {"output_size": Sizes(rank), **_FORMAT}
+
+    def build(self, a, inputs, b):
+        channels, _ = channels_of(inputs[0], a.data_format, self.name, self.rank)
+        return join_channels(channels, list(a.output_size), a.data_format)
+
+
+def _adaptive_example(rank: int) -> tuple[dict, list, dict]:
+    return _example(rank, {"output_size": 4})
+
+
+@register
+class AdaptiveAveragePooling1D(AdaptivePooling):
+    name = "AdaptiveAveragePooling1D"
+    rank = 1
+    args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
+    summary = "the average over 1D windows sized so that the output has output_size positions, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveAveragePooling2D(AdaptivePooling):
+    name = "AdaptiveAveragePooling2D"
+    rank = 2
+    args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
+    summary = "the average over 2D windows sized so that the output is output_size, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveAveragePooling3D(AdaptivePooling):
+    name = "AdaptiveAveragePooling3D"
+    rank = 3
+    args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
+    summary = "the average over 3D windows sized so that the output is output_size, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveMaxPooling1D(AdaptivePooling):
+    name = "AdaptiveMaxPooling1D"
+    rank = 1
+    args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
+    summary = "the maximum over 1D windows sized so that the output has output_size positions, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveMaxPooling2D(AdaptivePooling):
+    name = "AdaptiveMaxPooling2D"
+    rank = 2
+    args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
+    summary = "the maximum over 2D windows sized so that the output is output_size, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveMaxPooling3D(AdaptivePooling):
+    name = "AdaptiveMaxPooling3D"
+    rank = 3
+    args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
+    summary = "the maximum over 3D windows sized so that the output is output_size, per channel"
+    no_params = "pooling only takes the maximum over each window"

@@ -1,4 +1,9 @@
-"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing.
+"""Preprocessing layers: Normalization (the adapt-able one), Rescaling, Resizing, CategoryEncoding, CenterCrop,
+RandomCrop, and Keras's image augmentations without weights (geometric: RandomFlip, RandomRotation, RandomZoom,
+RandomTranslation, RandomShear; colour: RandomContrast, RandomBrightness, RandomHue, RandomSaturation,
+RandomColorDegeneration, RandomGrayscale, RandomInvert, RandomSharpness, Solarization, AutoContrast, Equalization).
+Each augmentation keeps the shape; its arguments are checked as Keras checks them, and the colour ones that convert
+to HSV or grayscale need 3 (or 1) channels.
 
 Normalization built without mean and variance keeps non-trainable `mean`, `variance` (the shape of the kept axes)
 and a scalar `count`; given mean and variance it has no variables, and they must broadcast to the kept axes the way
@@ -8,13 +13,14 @@ Keras reshapes them. Rescaling's scale and offset must broadcast to the input wi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import sympy
 
 from ..errors import SymparamError, show
 from ..model import Dim
 from . import register
-from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Size
+from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Real, Size
 from .core import format_shape
 from .normalization_extra import Axes, batched_axis, known_length
 
@@ -153,17 +159,335 @@ class Resizing(LayerKind):
     }
 
     def build(self, a, inputs, b):
-        (x,) = inputs
         if a.crop_to_aspect_ratio and a.pad_to_aspect_ratio:
             raise SymparamError("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true.")
-        if len(x) == 2 and a.data_format == "channels_first":
-            # Keras calls it as one image whose channels are the batch axis: (height, width) per example
-            return (a.height, a.width)
-        if len(x) != 3:
-            # channels_last: Keras would read the batch axis as the height and resize it
-            layout = "(channels, height, width)" if a.data_format == "channels_first" else "(height, width, channels)"
-            raise SymparamError(f"Resizing expects images {layout} besides the batch axis. Received input shape "
+        return resized(inputs[0], a, self.name)
+
+
+def resized(x, a, kind: str):
+    """An image of a.height x a.width with x's channels (Resizing, CenterCrop, RandomCrop: Keras's rules)."""
+    if len(x) == 2 and a.data_format == "channels_first":
+        # Keras calls it as one image whose channels are the batch axis: (height, width) per example
+        return (a.height, a.width)
+    if len(x) != 3:
+        # channels_last: Keras would read the batch axis as the height and resize it
+        layout = "(channels, height, width)" if a.data_format == "channels_first" else "(height, width, channels)"
+        raise SymparamError(f"{kind} expects images {layout} besides the batch axis. Received input shape "
+                            f"{format_shape(x)}.")
+    if a.data_format == "channels_first":
+        return (x[0], a.height, a.width)
+    return (a.height, a.width, x[2])
+
+@register
+class CategoryEncoding(LayerKind):
+    name = "CategoryEncoding"
+    example = ({"num_tokens": "tokens"}, ["k"], {"tokens": 100, "k": 8})
+    summary = "encodes integer token ids as num_tokens-long one-hot, multi-hot or count vectors"
+    no_params = "the encoding only counts the token ids it receives"
+    args = {"num_tokens": Size(None),
+            # "binary" is Keras's old name of "multi_hot"
+            "output_mode": Choice("multi_hot", "one_hot", "count", "binary", default="multi_hot", any_case=False),
+            "sparse": Flag(False)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if a.num_tokens is None:
+            raise SymparamError("num_tokens must be set (the number of token ids, 0 to num_tokens - 1).")
+        if a.output_mode != "one_hot":
+            # multi_hot and count turn each example's list of ids (the last axis) into one vector. For more axes
+            # Keras declares the last one replaced, but every backend reduces axis 1: the two agree only when all
+            # the axes have one length
+            if not x:
+                raise SymparamError(f"{a.output_mode} encodes a list of ids per example: the input needs an axis "
+                                    "besides the batch.")
+            if len(x) > 1:
+                if any(d is None for d in x):
+                    raise SymparamError(f"{a.output_mode} on more than one axis needs their lengths known. Received "
+                                        f"input shape {format_shape(x)}.")
+                for d in x[1:]:
+                    b.require(sympy.Eq(d, x[0]), "output_mode",
+                              f"{a.output_mode} on more than one axis reduces axis 1 where Keras declares the last "
+                              "one replaced: the two agree only when every axis has the same length",
+                              f"input shape {format_shape(x)}")
+            return (*x[:-1], a.num_tokens)
+        # one_hot: an id per position, a vector each; a last axis of length 1 is replaced
+        if x and x[-1] is not None and not x[-1].is_number:
+            b.require(sympy.Ne(x[-1], 1), "num_tokens", "one_hot replaces a last input axis of length 1 and "
+                      "appends to any other: symparam needs to know which, so that axis must not be 1")
+            return (*x, a.num_tokens)
+        if x and x[-1] == 1:
+            return (*x[:-1], a.num_tokens)
+        return (*x, a.num_tokens)
+
+
+_IMAGE_FORMAT = Choice("channels_last", "channels_first", default="channels_last")
+
+
+@register
+class CenterCrop(LayerKind):
+    name = "CenterCrop"
+    example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
+    summary = "crops the centre height x width of each image (resizes an image smaller than that)"
+    no_params = "cropping only keeps some of the values it receives"
+    args = {"height": Size(), "width": Size(), "data_format": _IMAGE_FORMAT}
+
+    def build(self, a, inputs, b):
+        return resized(inputs[0], a, self.name)
+
+
+@register
+class RandomCrop(LayerKind):
+    name = "RandomCrop"
+    example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
+    summary = "crops a random height x width window of each image while training (resizes otherwise)"
+    no_params = "cropping only keeps some of the values it receives"
+    args = {"height": Size(), "width": Size(), "seed": Opaque(), "data_format": _IMAGE_FORMAT}
+
+    def build(self, a, inputs, b):
+        return resized(inputs[0], a, self.name)
+
+
+class Factor(Arg):
+    """An augmentation's strength: a number, or a list [lower, upper], checked as Keras checks it.
+
+    `each`: Keras's RandomZoom and RandomTranslation check each number of a list against the range ((-1, 1] and
+    [-1, 1]: `low_open` for the first); the base image layer (RandomRotation, RandomContrast) checks a number
+    against [low, high] but a list only for overlapping it.
+    """
+
+    def __init__(self, low: float, high: float, each: bool = False, low_open: bool = False,
+                 default: Any = REQUIRED) -> None:
+        super().__init__(default)
+        self.low, self.high, self.each, self.low_open = low, high, each, low_open
+        bounds = f"{'(' if low_open else '['}{low}, {high}]"
+        self.expected = f"a number or a list of two numbers in the range {bounds}"
+
+    def _number(self, value) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and value == value
+
+    def _within(self, value) -> bool:
+        return (self.low < value if self.low_open else self.low <= value) and value <= self.high
+
+    def parse(self, value, key, ctx):
+        if isinstance(value, list):
+            if len(value) != 2 or not all(self._number(v) for v in value):
+                raise self.refuse(value, key)
+            ok = all(self._within(v) for v in value) if self.each else value[0] <= self.high and value[1] >= self.low
+        else:
+            ok = self._number(value) and self._within(value)
+        if not ok:
+            raise self.refuse(value, key)
+        return value
+
+
+_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+_AUGMENT_INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def _fill() -> dict:
+    """The arguments of Keras's geometric augmentations, compared as given."""
+    return {"fill_mode": Choice(*_FILL_MODES, default="reflect", any_case=False),
+            "interpolation": Choice(*_AUGMENT_INTERPOLATIONS, default="bilinear", any_case=False),
+            "seed": Opaque(), "fill_value": Opaque(0.0), "data_format": _IMAGE_FORMAT}
+
+
+class Augmentation(LayerKind):
+    """An image augmentation: the same shape out, on images (height, width, channels) or, as Keras also runs it, a
+    2-axis input read with the batch axis as the image's first one."""
+    example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    channels: tuple[int, ...] = ()   # the channel counts a colour augmentation works on (any if empty)
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) not in (2, 3):
+            raise SymparamError(f"{self.name} expects images (height, width, channels) besides the batch axis. "
+                                f"Received input shape {format_shape(x)}.")
+        if self.channels:
+            self._check_channels(x, getattr(a, "data_format", "channels_last"), b)
+        return x
+
+    def _check_channels(self, x, data_format: str, b) -> None:
+        counts = " or ".join(str(c) for c in self.channels)
+        if data_format == "channels_first" and len(x) == 2:
+            raise SymparamError(f"{self.name} with channels_first needs images (channels, height, width): on 2 axes "
+                                f"Keras reads the batch axis as the channels. Received input shape {format_shape(x)}.")
+        c = x[0] if data_format == "channels_first" else x[-1]
+        if c is None:
+            raise SymparamError(f"{self.name} needs the number of channels known ({counts}). Received input shape "
                                 f"{format_shape(x)}.")
-        if a.data_format == "channels_first":
-            return (x[0], a.height, a.width)
-        return (a.height, a.width, x[2])
+        b.require(sympy.Or(*(sympy.Eq(c, n) for n in self.channels)), "data_format",
+                  f"{self.name} works on images of {counts} channels", f"{c} channels")
+
+
+@register
+class RandomFlip(Augmentation):
+    name = "RandomFlip"
+    summary = "flips images horizontally and/or vertically at random while training"
+    no_params = "flipping only reorders the values it receives"
+    # Keras keeps any mode ("horizontal", "vertical", "horizontal_and_vertical"); another one flips nothing
+    args = {"mode": Opaque("horizontal_and_vertical"), "seed": Opaque(), "data_format": _IMAGE_FORMAT}
+
+
+@register
+class RandomRotation(Augmentation):
+    name = "RandomRotation"
+    example = ({"factor": 0.1}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "rotates images by a random fraction of a full turn (within factor) while training"
+    no_params = "rotating only moves the values it receives"
+    args = {"factor": Factor(-1, 1), **_fill()}
+
+
+@register
+class RandomZoom(Augmentation):
+    name = "RandomZoom"
+    example = ({"height_factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "zooms images in or out by a random fraction (within height_factor, width_factor) while training"
+    no_params = "zooming only interpolates the values it receives"
+    args = {"height_factor": Factor(-1, 1, each=True, low_open=True),
+            "width_factor": Factor(-1, 1, each=True, low_open=True, default=None),
+            **_fill()}
+
+
+@register
+class RandomTranslation(Augmentation):
+    name = "RandomTranslation"
+    example = ({"height_factor": 0.1, "width_factor": 0.1}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "shifts images by a random fraction of their height and width while training"
+    no_params = "shifting only moves the values it receives"
+    args = {"height_factor": Factor(-1, 1, each=True), "width_factor": Factor(-1, 1, each=True), **_fill()}
+
+
+@register
+class RandomContrast(Augmentation):
+    name = "RandomContrast"
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "scales each image's contrast by a random factor in [1 - factor, 1 + factor] while training"
+    no_params = "the contrast factor is drawn afresh, not learned"
+    args = {"factor": Factor(0, 1), "value_range": Opaque([0, 255]), "seed": Opaque()}
+
+
+class ValueRange(Arg):
+    """The range of the image's values, [low, high]. `loose`: Keras does not check it and reads its first two
+    numbers (RandomHue, RandomInvert)."""
+
+    def __init__(self, default, loose: bool = False) -> None:
+        super().__init__(default)
+        self.loose = loose
+        self.expected = ("a list [low, high, ...] of at least two numbers" if loose
+                         else "a list of two numbers [low, high]")
+
+    def parse(self, value, key, ctx):
+        if (not isinstance(value, list) or not (len(value) >= 2 if self.loose else len(value) == 2)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[:2])):
+            raise self.refuse(value, key)
+        return value
+
+
+_COLOUR = "the change is drawn afresh for each image, not learned"
+
+
+@register
+class RandomBrightness(Augmentation):
+    name = "RandomBrightness"
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "adds a random brightness (a fraction of value_range, within factor) to each image while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(-1, 1), "value_range": ValueRange([0, 255]), "seed": Opaque()}
+
+
+@register
+class RandomHue(Augmentation):
+    name = "RandomHue"
+    channels = (3,)
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "shifts each image's hue by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(0, 1), "value_range": ValueRange([0, 255], loose=True), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class RandomSaturation(Augmentation):
+    name = "RandomSaturation"
+    channels = (3,)
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "scales each image's saturation by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(-1, 1), "value_range": ValueRange([0, 255]), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class RandomColorDegeneration(Augmentation):
+    name = "RandomColorDegeneration"
+    channels = (3,)
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "blends each image with its grayscale version by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(-1, 1), "value_range": ValueRange([0, 255]), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class RandomGrayscale(Augmentation):
+    name = "RandomGrayscale"
+    channels = (1, 3)
+    summary = "turns each image to grayscale (its channels kept) with probability factor while training"
+    no_params = _COLOUR
+    args = {"factor": Real(0.5, 0.0, 1.0), "data_format": _IMAGE_FORMAT, "seed": Opaque()}
+
+
+@register
+class RandomInvert(Augmentation):
+    name = "RandomInvert"
+    summary = "inverts each image's values within value_range with probability factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(0, 1, default=1.0), "value_range": ValueRange([0, 255], loose=True), "seed": Opaque(),
+            "data_format": _IMAGE_FORMAT}
+
+
+@register
+class AutoContrast(Augmentation):
+    name = "AutoContrast"
+    summary = "stretches each image's values to fill value_range"
+    no_params = "the stretch follows from the values each image holds"
+    args = {"value_range": ValueRange([0, 255])}
+
+
+@register
+class RandomSharpness(Augmentation):
+    name = "RandomSharpness"
+    example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "sharpens or blurs each image by a random amount within factor while training"
+    no_params = _COLOUR
+    args = {"factor": Factor(0, 1), "value_range": ValueRange([0, 255]), "data_format": _IMAGE_FORMAT,
+            "seed": Opaque()}
+
+
+@register
+class Solarization(Augmentation):
+    name = "Solarization"
+    summary = "inverts the values above a random threshold and adds a random amount while training"
+    no_params = _COLOUR
+    args = {"addition_factor": Factor(0, 1, each=True, default=0.0),
+            "threshold_factor": Factor(0, 1, each=True, default=0.0), "value_range": ValueRange([0, 255]),
+            "seed": Opaque()}
+
+
+@register
+class RandomShear(Augmentation):
+    name = "RandomShear"
+    example = ({"x_factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
+    summary = "shears images along x and y by random amounts within x_factor and y_factor while training"
+    no_params = "shearing only moves the values it receives"
+    args = {"x_factor": Factor(0, 1, each=True, default=0.0), "y_factor": Factor(0, 1, each=True, default=0.0),
+            **_fill()}
+
+
+@register
+class Equalization(Augmentation):
+    name = "Equalization"
+    summary = "equalizes each image's histogram of values (bins bins over value_range)"
+    no_params = "the equalization follows from the values each image holds"
+    args = {"value_range": ValueRange([0, 255]), "bins": Size(256), "data_format": _IMAGE_FORMAT}
+

@@ -1,4 +1,5 @@
-"""Reshaping kinds without parameters: ZeroPadding1D-3D, Cropping1D-3D, UpSampling1D-3D, RepeatVector, Permute.
+"""Reshaping kinds without parameters: ZeroPadding1D-3D, Cropping1D-3D, UpSampling1D-3D, RepeatVector, Permute, and
+the two that keep the shape as it is: Identity and Masking.
 
 Each changes only lengths (or their order); the rules are Keras 3's compute_output_shape, and the argument forms
 Keras accepts (an int for every side, a pair per axis, or a (before, after) pair per axis).
@@ -12,7 +13,7 @@ from ..errors import SymparamError, show
 from ..model import Dim
 from ..shapes import join_channels, split_channels
 from . import register
-from .base import Arg, Choice, LayerKind, Size, Sizes
+from .base import Arg, Choice, LayerKind, Opaque, Size, Sizes
 from .core import format_shape
 
 _FORMAT = Choice("channels_last", "channels_first", default="channels_last")
@@ -255,3 +256,26 @@ class Permute(LayerKind):
         (x,) = inputs
         need_rank(x, len(a.dims), self.name, f"(as many as dims = {list(a.dims)})")
         return tuple(x[d - 1] for d in a.dims)
+
+
+@register
+class Identity(LayerKind):
+    name = "Identity"
+    example = ({}, ["n"], {"n": 128})
+    summary = "returns its input unchanged (a placeholder)"
+    no_params = "the layer returns what it receives"
+
+    def build(self, a, inputs, b):
+        return inputs[0]
+
+
+@register
+class Masking(LayerKind):
+    name = "Masking"
+    example = ({}, ["steps", "features"], {"steps": 10, "features": 64})
+    summary = "masks the timesteps whose features all equal mask_value (they become 0 and are skipped downstream)"
+    no_params = "masking only compares the values it receives with mask_value"
+    args = {"mask_value": Opaque(0.0)}
+
+    def build(self, a, inputs, b):
+        return inputs[0]

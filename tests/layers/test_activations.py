@@ -1,4 +1,4 @@
-"""symparam/layers/activations.py against real Keras: PReLU, LeakyReLU, ReLU, Softmax.
+"""symparam/layers/activations.py against real Keras: PReLU, LeakyReLU, ReLU, ELU, Softmax.
 
 These cases are also called on zeros (``called=True``): Keras checks Softmax's axis only then.
 See tests/oracle/cases.py.
@@ -48,6 +48,13 @@ def relu_cases(draw):
 
 
 @st.composite
+def elu_cases(draw):
+    kwargs: dict[str, Any] = {}
+    maybe(draw, kwargs, "alpha", slopes)
+    return activation("ELU", kwargs, some_shape(draw))
+
+
+@st.composite
 def softmax_cases(draw):
     input_shape = some_shape(draw)
     kwargs: dict[str, Any] = {}
@@ -59,6 +66,7 @@ GENERATED = {
     "PReLU": Generated(prelu_cases(), 60),
     "LeakyReLU": Generated(leaky_relu_cases(), 30),
     "ReLU": Generated(relu_cases(), 30),
+    "ELU": Generated(elu_cases(), 20),
     "Softmax": Generated(softmax_cases(), 50),
 }
 

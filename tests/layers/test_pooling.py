@@ -1,5 +1,5 @@
-"""symparam/layers/pooling.py against real Keras: MaxPooling, AveragePooling, GlobalMaxPooling and
-GlobalAveragePooling in 1, 2 and 3 dimensions.
+"""symparam/layers/pooling.py against real Keras: MaxPooling, AveragePooling, GlobalMaxPooling,
+GlobalAveragePooling, AdaptiveMaxPooling and AdaptiveAveragePooling in 1, 2 and 3 dimensions.
 
 symparam must report what Keras builds (no variables, the output shape) and refuse where Keras refuses (a valid
 pooling whose output would be 0, AveragePooling without a pool_size, a padding not written as Keras writes it).
@@ -48,11 +48,26 @@ def global_pooling_cases(draw, kind: str, rank: int):
     return Case(f"{kind}{rank}D", kwargs, image(spatial, channels, data_format))
 
 
+@st.composite
+def adaptive_pooling_cases(draw, kind: str, rank: int):
+    """Keras declares (output_size, channels) whatever the input's rank and checks it only when called."""
+    data_format = draw(st.sampled_from([None, *DATA_FORMATS]))
+    channels = draw(st.integers(1, 6))
+    n_spatial = draw(st.sampled_from([rank, rank, rank, rank, rank - 1, rank + 1]))
+    spatial = draw(st.lists(st.integers(1, 9), min_size=n_spatial, max_size=n_spatial))
+    kwargs: dict[str, Any] = {"output_size": draw(per_axis(rank, 0, 10))}   # larger than the input too
+    if data_format is not None:
+        kwargs["data_format"] = data_format
+    return Case(f"{kind}{rank}D", kwargs, image(spatial, channels, data_format), called=True)
+
+
 GENERATED = {
     **{f"{kind}{rank}D": Generated(pooling_cases(kind, rank), 130)
        for kind in ("MaxPooling", "AveragePooling") for rank in (1, 2, 3)},
     **{f"{kind}{rank}D": Generated(global_pooling_cases(kind, rank), 25)
        for kind in ("GlobalMaxPooling", "GlobalAveragePooling") for rank in (1, 2, 3)},
+    **{f"{kind}{rank}D": Generated(adaptive_pooling_cases(kind, rank), 40)
+       for kind in ("AdaptiveMaxPooling", "AdaptiveAveragePooling") for rank in (1, 2, 3)},
 }
 
 EDGES = [  # kwargs, input shape (the rank from its length: 1 + pooled axes), for both MaxPooling and AveragePooling
@@ -76,6 +91,11 @@ EXAMPLES = [
     Case("GlobalAveragePooling2D", {"keepdims": True, "data_format": "channels_first"}, (3, 5, 7)),
     Case("GlobalMaxPooling1D", {"keepdims": True}, (9, 4)),
     Case("GlobalMaxPooling3D", {"data_format": "channels_first"}, (2, 3, 4, 5)),
+    Case("AdaptiveAveragePooling2D", {"output_size": [7, 5]}, (32, 30, 3), called=True),
+    Case("AdaptiveMaxPooling1D", {"output_size": [4]}, (3, 2), called=True),            # longer than the input
+    Case("AdaptiveMaxPooling3D", {"output_size": 2, "data_format": "channels_first"}, (3, 4, 5, 6), called=True),
+    Case("AdaptiveAveragePooling2D", {"output_size": [2, 2, 2]}, (4, 4, 1), called=True),  # refused: 3 sizes
+    Case("AdaptiveAveragePooling3D", {"output_size": 2}, (4, 4, 1), called=True),  # refused when called
     # where symparam once disagreed with Keras
     Case("AveragePooling2D", {}, (5, 5, 1)),                 # Keras: AveragePooling has no default pool_size
     Case("MaxPooling2D", {"padding": "SAME"}, (5, 5, 1)),    # Keras: pooling padding is case-sensitive

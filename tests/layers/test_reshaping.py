@@ -1,5 +1,5 @@
 """symparam/layers/reshaping.py against real Keras: ZeroPadding, Cropping and UpSampling in 1, 2 and 3
-dimensions, RepeatVector, Permute.
+dimensions, RepeatVector, Permute, Identity, Masking.
 
 These cases are also called on zeros (``called=True``): Keras checks some arguments only then. An output axis of
 length 0 (a negative single padding) Keras builds; symparam refuses it. See tests/oracle/cases.py.
@@ -73,11 +73,21 @@ def permute_cases(draw):
                      tuple(draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank))))
 
 
+@st.composite
+def same_shape_cases(draw, type_name: str):
+    kwargs: dict[str, Any] = {}
+    if type_name == "Masking":
+        maybe(draw, kwargs, "mask_value", st.one_of(st.floats(-2, 2, allow_nan=False), st.integers(-2, 2)))
+    return reshaping(type_name, kwargs, tuple(draw(st.lists(st.integers(1, 5), min_size=0, max_size=4))))
+
+
 GENERATED = {
     **{f"{family}{rank}D": Generated(padding_cases(family, rank), 50 if rank < 3 else 35)
        for family in ("ZeroPadding", "Cropping", "UpSampling") for rank in (1, 2, 3)},
     "RepeatVector": Generated(repeat_vector_cases, 40),
     "Permute": Generated(permute_cases(), 50),
+    "Identity": Generated(same_shape_cases("Identity"), 15),
+    "Masking": Generated(same_shape_cases("Masking"), 20),
 }
 
 EXAMPLES = [
