@@ -37,6 +37,8 @@ def _rounded(x: sympy.Expr, rounding) -> sympy.Expr:
         return rounding(x)
     if x.is_integer:
         return x
+    if x.has(rounding):
+        x = _collapsed(x, rounding)
     terms = sympy.Add.make_args(x)
     whole = sympy.Add(*(t for t in terms if t.is_integer))
     constant = sympy.Add(*(t for t in terms if not t.is_integer and t.is_number))
@@ -46,6 +48,20 @@ def _rounded(x: sympy.Expr, rounding) -> sympy.Expr:
     if constant.is_integer:
         return whole + constant + rounding(rest, evaluate=False)
     return whole + rounding(rest + constant, evaluate=False)
+
+
+def _collapsed(x: sympy.Expr, rounding) -> sympy.Expr:
+    """floor((floor(y) + c) / b) = floor((y + c) / b) for an integer c and a whole b >= 1, and so for ceil: sizes
+    rounded twice, as a stack of poolings makes them, in one step (floor(floor(n/2)/2) = floor(n/4))."""
+    numerator, denominator = sympy.fraction(sympy.together(x))
+    if not (denominator.is_Integer and denominator >= 1):
+        return x
+    terms = sympy.Add.make_args(numerator)
+    inner = [t for t in terms if isinstance(t, rounding)]
+    rest = [t for t in terms if not isinstance(t, rounding)]
+    if len(inner) != 1 or not all(t.is_integer for t in rest):
+        return x
+    return (inner[0].args[0] + sympy.Add(*rest)) / denominator
 
 
 def floor_of(x: sympy.Expr) -> sympy.Expr:

@@ -196,10 +196,10 @@ def test_lenet5_total_depends_on_img_size_through_the_flatten():
     img, f2, u1 = sym("img_size"), sym("filters_2"), sym("units_1")
     fc1 = net.layer("fc1").params
     # Each valid 5x5 convolution takes 4 from a side, each pooling halves it (rounding down): the maps after pool2
-    # are floor(floor(img_size/2)/2) - 3 = floor(img_size/4) - 3 wide (sympy keeps the nested floors).
-    side = sympy.floor(sympy.floor(img / 2) / 2) - 3
+    # are floor((floor((img_size - 4)/2) - 4)/2) = floor(img_size/4) - 3 wide (symparam writes the one floor).
+    side = sympy.floor(img / 4) - 3
     assert sympy.expand(fc1 - (f2 * side**2 * u1 + u1)) == 0
-    assert all(side.subs(img, n) == n // 4 - 3 for n in range(16, 300))
+    assert all(side.subs(img, n) == ((n - 4) // 2 - 4) // 2 for n in range(16, 300))
     # 28x28 (MNIST): 24, 12, 8, 4, so fc1 sees 16*4*4 = 256 features; 36x36: 32, 16, 12, 6, so 16*6*6 = 576.
     assert load(spec("lenet5"), img_size=28).total == 61_706 - (400 - 256) * 120
     assert load(spec("lenet5"), img_size=36).total == 61_706 + (576 - 400) * 120
@@ -252,10 +252,12 @@ def test_vgg16_total_depends_on_img_size():
     net = load(spec("vgg16"), symbolic=True)
     img, classes, fc = sym("img_size"), sym("classes"), sym("fc_units")
     convs = 14_714_688   # the 13 convolutions, whatever the image size
-    side = img
-    for _ in range(5):               # five 2x2 poolings, each rounding down: floor(img_size/32) in the end
-        side = sympy.floor(side / 2)
-    assert all(side.subs(img, n) == n // 32 for n in range(32, 600))
+    side = sympy.floor(img / 32)     # five 2x2 poolings, each rounding down: floor(img_size/32) in the end
+    for n in range(32, 600):
+        halved = n
+        for _ in range(5):
+            halved //= 2
+        assert side.subs(img, n) == halved
     expected = convs + (512 * side**2 * fc + fc) + (fc * fc + fc) + (fc * classes + classes)
     assert sympy.expand(net.total - expected) == 0
     assert load(spec("vgg16"), img_size=32, classes=10).total == convs + 512 * 4096 + 4096 + 4096**2 + 4096 \
