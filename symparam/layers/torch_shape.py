@@ -1,0 +1,239 @@
+"""PyTorch dialect, shape-changing modules without parameters (nn.Unflatten, nn.Upsample, nn.PixelShuffle and
+nn.PixelUnshuffle, nn.ChannelShuffle, the padding modules), nn.LocalResponseNorm, and nn.Bilinear.
+
+Torch's argument names and defaults; shapes without the batch axis, channels first. Where torch would treat the
+batch axis as one of the axes it rearranges or pads (an input with too few axes), symparam refuses: its output
+could not be described without the batch axis.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy
+
+from ..errors import SymparamError, show
+from ..expr import MAX_LITERAL_BITS, floor_of
+from ..shapes import product
+from . import register
+from .base import Arg, Choice, Flag, Int, LayerKind, Opaque, Size, Unsupported
+from .core import format_shape
+from .torch_args import DEVICE, Number, channels_first, given_or_inferred
+
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def _values(rank: int) -> dict:
+    return {"C": 16, **{s: 32 for s in _SPATIAL[rank]}}
+
+
+class _Dims(Arg):
+    """nn.Unflatten's unflattened_size: a list of positive sizes, at most one of them -1 (inferred)."""
+    expected = "a list of positive sizes (one of them may be -1: inferred)"
+
+    def parse(self, value, key, ctx):
+        if not isinstance(value, list) or not 1 <= len(value) <= 16 or \
+                any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in value) or value.count(-1) > 1:
+            raise self.refuse(value, key)
+        return tuple(None if v == -1 else ctx.size(v, key) for v in value)
+
+
+@register
+class Unflatten(LayerKind):
+    name = "nn.Unflatten"
+    convention = "torch"
+    example = ({"dim": 1, "unflattened_size": ["C", "H", "W"]}, ["n"], {"n": 3072, "C": 3, "H": 32, "W": 32})
+    summary = "splits axis dim (counted with the batch axis at 0) into the axes unflattened_size"
+    no_params = "unflattening only rearranges the values it receives"
+    args = {"dim": Int(), "unflattened_size": _Dims()}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        rank = len(x) + 1
+        received = f"dim = {a.dim}, unflattened_size = {format_shape(a.unflattened_size)}, input shape " \
+                   f"{format_shape(x)}"
+        if not -rank <= a.dim < rank:
+            raise SymparamError(f"dim must name an axis of the batched input, from {-rank} to {rank - 1}. "
+                                f"Received: {received}.")
+        axis = a.dim % rank
+        if axis == 0:
+            raise SymparamError(f"unflattening the batch axis (dim 0) is not modelled: the output's batch axis "
+                                f"would change. Received: {received}.")
+        n, sizes = x[axis - 1], a.unflattened_size
+        known = product([s for s in sizes if s is not None])
+        if None in sizes:
+            out = None
+            if n is not None:
+                b.require(sympy.Eq(sympy.Mod(n, known), 0), "unflattened_size", "the axis length must be divisible "
+                          "by the product of the other sizes of unflattened_size", received)
+                out = n / known
+            sizes = tuple(out if s is None else s for s in sizes)
+        elif n is not None:
+            b.require(sympy.Eq(known, n), "unflattened_size", "the sizes of unflattened_size must multiply to the "
+                      "axis length", received)
+        return (*x[:axis - 1], *sizes, *x[axis:])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Upsample
+# ---------------------------------------------------------------------------------------------------------------
+
+class _ScaleFactor(Arg):
+    """A positive number, or a list of them, one per spatial axis; "none" when size is given."""
+    expected = 'a positive number or a list of positive numbers, or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or (isinstance(value, str) and value.lower() == "none"):
+            return None
+        items = value if isinstance(value, list) else [value]
+        if not 1 <= len(items) <= 3 or any(isinstance(v, bool) or not isinstance(v, (int, float)) or
+                                           not math.isfinite(v) or v <= 0 for v in items):
+            raise self.refuse(value, key)
+        if any(type(v) is int and v.bit_length() > MAX_LITERAL_BITS for v in items):
+            raise self.refuse(value, key)
+        return items if isinstance(value, list) else items[0]
+
+
+class _UpsampleSize(Arg):
+    expected = 'a positive size or a list of positive sizes, or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or (isinstance(value, str) and value.lower() == "none"):
+            return None
+        items = value if isinstance(value, list) else [value]
+        if not 1 <= len(items) <= 3 or any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in items):
+            raise self.refuse(value, key)
+        sizes = [ctx.size(v, key) for v in items]
+        return sizes if isinstance(value, list) else sizes[0]
+
+
+_MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}   # the other modes take any rank
+
+
+def scaled_length(n, scale):
+    """torch's interpolate: floor(n * scale_factor), computed as torch does (in double) for a known length; for a
+    symbolic one, exactly, with the float's exact value."""
+    if n is None:
+        return None
+    if n.is_number:
+        return sympy.Integer(math.floor(float(int(n)) * float(scale)))
+    return floor_of(n * sympy.Rational(scale))
+
+
+@register
+class Upsample(LayerKind):
+    name = "nn.Upsample"
+    convention = "torch"
+    example = ({"scale_factor": 2}, ["C", "H", "W"], _values(2))
+    summary = "resizes the spatial axes of (C, L), (C, H, W) or (C, D, H, W) to size, or by scale_factor"
+    no_params = "upsampling only interpolates the values it receives"
+    args = {"size": _UpsampleSize(None), "scale_factor": _ScaleFactor(None),
+            "mode": Choice("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact",
+                           default="nearest", any_case=False),
+            "align_corners": Flag(None), "recompute_scale_factor": Flag(None)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (1, 2, 3), self.name)
+        rank = len(spatial)
+        if (a.size is None) == (a.scale_factor is None):
+            raise SymparamError("exactly one of size and scale_factor must be given. Received: "
+                                f"size = {show(a.size)}, scale_factor = {show(a.scale_factor)}.")
+        want = _MODE_RANK.get(a.mode)
+        if want is not None and want != rank:
+            raise SymparamError(f'mode "{a.mode}" needs an input with {want} spatial axes, ({want + 1} axes besides '
+                                f"the batch). Received input shape {format_shape(x)}.")
+        if a.align_corners is not None and want is None:
+            raise SymparamError(f'align_corners can only be set with the interpolating modes (linear, bilinear, '
+                                f'bicubic, trilinear). Received: mode = "{a.mode}", align_corners = '
+                                f"{show(a.align_corners)}.")
+        if a.recompute_scale_factor and a.size is not None:
+            raise SymparamError("recompute_scale_factor is not meaningful with an explicit size. Received: "
+                                f"size = {show(a.size)}, recompute_scale_factor = true.")
+        given = a.size if a.size is not None else a.scale_factor
+        key = "size" if a.size is not None else "scale_factor"
+        per_axis = given if isinstance(given, list) else [given] * rank
+        if len(per_axis) != rank:
+            raise SymparamError(f"{key} must give one value per spatial axis ({rank}). Received: {key} = "
+                                f"{show(given)}, input shape {format_shape(x)}.")
+        if a.size is not None:
+            return (c, *per_axis)
+        out = []
+        for n, s in zip(spatial, per_axis):
+            length = scaled_length(n, s)
+            if length is not None and s < 1:   # a scale of at least 1 keeps every length >= 1
+                b.require(sympy.Ge(length, 1), "scale_factor", "every output length must be at least 1",
+                          f"input shape {format_shape(x)}, scale_factor = {show(a.scale_factor)}")
+            out.append(length)
+        return (c, *out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pixel and channel shuffles
+# ---------------------------------------------------------------------------------------------------------------
+
+def _last_three(x, kind: str):
+    if len(x) < 3:
+        raise SymparamError(f"{kind} expects an input (..., C, H, W) with at least 3 axes besides the batch. "
+                            f"Received input shape {format_shape(x)}.")
+    return x[:-3], x[-3:]
+
+
+@register
+class PixelShuffle(LayerKind):
+    name = "nn.PixelShuffle"
+    convention = "torch"
+    example = ({"upscale_factor": "r"}, ["C", "H", "W"], {"C": 64, "H": 16, "W": 16, "r": 2})
+    summary = "rearranges (C * r^2, H, W) into (C, H * r, W * r), r = upscale_factor"
+    no_params = "a pixel shuffle only rearranges the values it receives"
+    args = {"upscale_factor": Size()}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        lead, (c, h, w) = _last_three(x, self.name)
+        r = a.upscale_factor
+        if c is not None:
+            b.require(sympy.Eq(sympy.Mod(c, r * r), 0), "upscale_factor", "the channels (third axis from the end) "
+                      "must be divisible by upscale_factor squared",
+                      f"upscale_factor = {r}, input shape {format_shape(x)}")
+        return (*lead, None if c is None else c / (r * r), None if h is None else h * r, None if w is None else w * r)
+
+
+@register
+class PixelUnshuffle(LayerKind):
+    name = "nn.PixelUnshuffle"
+    convention = "torch"
+    example = ({"downscale_factor": "r"}, ["C", "H", "W"], {"C": 16, "H": 32, "W": 32, "r": 2})
+    summary = "rearranges (C, H * r, W * r) into (C * r^2, H, W), r = downscale_factor"
+    no_params = "a pixel unshuffle only rearranges the values it receives"
+    args = {"downscale_factor": Size()}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        lead, (c, h, w) = _last_three(x, self.name)
+        r = a.downscale_factor
+        for n, which in ((h, "height (second axis from the end)"), (w, "width (last axis)")):
+            if n is not None:
+                b.require(sympy.Eq(sympy.Mod(n, r), 0), "downscale_factor", f"the {which} must be divisible by "
+                          "downscale_factor", f"downscale_factor = {r}, input shape {format_shape(x)}")
+        return (*lead, None if c is None else c * r * r, None if h is None else h / r, None if w is None else w / r)
+
+
+@register
+class ChannelShuffle(LayerKind):
+    name = "nn.ChannelShuffle"
+    convention = "torch"
+    example = ({"groups": "g"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32, "g": 4})
+    summary = "interleaves the channels of (C, ...) from groups groups (ShuffleNet)"
+    no_params = "a channel shuffle only reorders the channels it receives"
+    args = {"groups": Size()}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) < 2:
+            raise SymparamError(f"{self.name} expects an input (C, ...) with at least 2 axes besides the batch. "
+                                f"Received input shape {format_shape(x)}.")
+        if x[0] is not None:
+            b.require(sympy.Eq(sympy.Mod(x[0], a.groups), 0), "groups", "the channels (first axis) must be "
+                      "divisible by groups", f"groups = {a.groups}, input shape {format_shape(x)}")
+        return x

@@ -1,0 +1,126 @@
+"""symparam/layers/torch_shape.py against real PyTorch: nn.Unflatten, nn.Upsample, nn.PixelShuffle/Unshuffle,
+nn.ChannelShuffle.
+
+torch runs each case forward on zeros (tests/oracle/torch_facts.py); symparam must report the same output shape
+(none of these kinds has parameters or buffers), or refuse where torch refuses. Deliberate difference, asserted
+rather than skipped: where torch would rearrange the batch axis itself (nn.Unflatten of dim 0), symparam refuses,
+as for nn.Flatten.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from oracle.cases import Case, Generated, framework_tests, symparam_facts
+from oracle.strategies import divisors, maybe
+from symparam.errors import SymparamError
+
+
+@st.composite
+def unflatten_cases(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 12), min_size=1, max_size=3)))
+    rank = len(shape) + 1
+    dim = draw(st.sampled_from([d for d in range(-rank - 1, rank + 1) if d % rank != 0 or not -rank <= d < rank]))
+    n = shape[dim % rank - 1] if -rank <= dim < rank else draw(st.integers(1, 12))
+    if draw(st.booleans()):   # sizes that multiply to n, now and then with -1 for one of them
+        first = draw(st.sampled_from(divisors(n)))
+        second = draw(st.sampled_from(divisors(n // first)))
+        sizes = [first, second, n // (first * second)][:draw(st.integers(1, 3))]
+        sizes[-1] = n // math.prod(sizes[:-1])
+        if draw(st.booleans()):
+            sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    else:
+        sizes = draw(st.lists(st.sampled_from([-1, 1, 2, 3, 4, 5]), min_size=1, max_size=3))
+    return Case("nn.Unflatten", {"dim": dim, "unflattened_size": sizes}, shape)
+
+
+_SCALES = st.sampled_from([0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3])
+_MODES = ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"]
+
+
+@st.composite
+def upsample_cases(draw):
+    rank = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 3)), *draw(st.lists(st.integers(1, 6), min_size=rank, max_size=rank)))
+    if draw(st.integers(0, 5)) == 0:
+        shape = shape[:draw(st.integers(0, 1))]   # too few axes
+    kwargs: dict[str, Any] = {}
+    n_values = draw(st.sampled_from([None, rank, rank, 1, 2, 3]))
+    rare = lambda: draw(st.integers(0, 5)) == 0  # noqa: E731
+    if draw(st.booleans()):
+        kwargs["size"] = draw(st.integers(1, 7)) if n_values is None else draw(
+            st.lists(st.integers(1, 7), min_size=n_values, max_size=n_values))
+        if rare():
+            kwargs["scale_factor"] = draw(_SCALES)
+    else:
+        kwargs["scale_factor"] = draw(_SCALES) if n_values is None else draw(
+            st.lists(_SCALES, min_size=n_values, max_size=n_values))
+    interpolating = {1: "linear", 2: draw(st.sampled_from(["bilinear", "bicubic"])), 3: "trilinear"}[rank]
+    mode = draw(st.sampled_from([interpolating, interpolating, "nearest", "area", "nearest-exact", *_MODES]))
+    if mode != "nearest" or draw(st.booleans()):
+        kwargs["mode"] = mode
+    if rare() or (mode == interpolating and draw(st.booleans())):
+        kwargs["align_corners"] = draw(st.booleans())
+    if rare() or ("scale_factor" in kwargs and draw(st.booleans())):
+        kwargs["recompute_scale_factor"] = draw(st.booleans())
+    return Case("nn.Upsample", kwargs, shape)
+
+
+@st.composite
+def pixel_shuffle_cases(draw, kind: str):
+    r = draw(st.integers(1, 3))
+    lead = tuple(draw(st.lists(st.integers(1, 3), max_size=1)))
+    if kind == "nn.PixelShuffle":
+        c = r * r * draw(st.integers(1, 2)) if draw(st.booleans()) else draw(st.integers(1, 9))
+        shape = (*lead, c, draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+        key = "upscale_factor"
+    else:
+        side = lambda: r * draw(st.integers(1, 3)) if draw(st.booleans()) else draw(st.integers(1, 7))  # noqa: E731
+        shape = (*lead, draw(st.integers(1, 3)), side(), side())
+        key = "downscale_factor"
+    return Case(kind, {key: r}, shape)
+
+
+@st.composite
+def channel_shuffle_cases(draw):
+    shape = (draw(st.integers(1, 8)), *draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    return Case("nn.ChannelShuffle", {"groups": draw(st.sampled_from([*divisors(shape[0]), 2, 3]))}, shape)
+
+
+GENERATED = {
+    "nn.Unflatten": Generated(unflatten_cases(), 60),
+    "nn.Upsample": Generated(upsample_cases(), 120),
+    "nn.PixelShuffle": Generated(pixel_shuffle_cases("nn.PixelShuffle"), 40),
+    "nn.PixelUnshuffle": Generated(pixel_shuffle_cases("nn.PixelUnshuffle"), 40),
+    "nn.ChannelShuffle": Generated(channel_shuffle_cases(), 30),
+}
+
+EXAMPLES = [
+    Case("nn.Unflatten", {"dim": 1, "unflattened_size": [3, 32, 32]}, (3072,)),
+    Case("nn.Unflatten", {"dim": -1, "unflattened_size": [2, -1]}, (5, 6)),
+    Case("nn.Unflatten", {"dim": 1, "unflattened_size": [4, -1]}, (6,)),          # refused: 6 % 4
+    Case("nn.Upsample", {"scale_factor": 2, "mode": "bilinear"}, (3, 5, 7)),
+    Case("nn.Upsample", {"scale_factor": [1.5, 0.5]}, (3, 5, 7)),
+    Case("nn.Upsample", {"scale_factor": 0.25}, (3, 3)),                           # refused: length 0
+    Case("nn.Upsample", {"size": [4, 6], "mode": "bicubic", "align_corners": True}, (3, 5, 7)),
+    Case("nn.Upsample", {"size": 4, "mode": "linear"}, (3, 5, 7)),                 # refused: rank
+    Case("nn.PixelShuffle", {"upscale_factor": 2}, (12, 4, 5)),
+    Case("nn.PixelUnshuffle", {"downscale_factor": 2}, (3, 4, 6)),
+    Case("nn.ChannelShuffle", {"groups": 4}, (8, 2, 2)),
+]
+
+test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
+
+
+@pytest.mark.parametrize("kwargs, shape", [({"dim": 0, "unflattened_size": [2, 1]}, (6,)),
+                                           ({"dim": -3, "unflattened_size": [1, 2]}, (6, 4))])
+def test_unflattening_the_batch_axis_is_refused(torch, kwargs, shape):
+    """torch splits the batch axis itself; the output would have another batch axis: symparam refuses."""
+    y = torch.nn.Unflatten(kwargs["dim"], tuple(kwargs["unflattened_size"]))(torch.zeros((2, *shape)))
+    assert y.dim() == len(shape) + 2
+    with pytest.raises(SymparamError, match="batch axis"):
+        symparam_facts(Case("nn.Unflatten", kwargs, shape))
