@@ -237,3 +237,185 @@ class ChannelShuffle(LayerKind):
             b.require(sympy.Eq(sympy.Mod(x[0], a.groups), 0), "groups", "the channels (first axis) must be "
                       "divisible by groups", f"groups = {a.groups}, input shape {format_shape(x)}")
         return x
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Padding
+# ---------------------------------------------------------------------------------------------------------------
+
+class _Padding(Arg):
+    """A padding module's padding: one size for every side, or 2 * rank sizes, last axis first (left, right, top,
+    bottom, front, back). Sizes >= 0: torch's negative padding (cropping) is not modelled."""
+
+    def __init__(self, rank: int) -> None:
+        super().__init__()
+        self.rank = rank
+        self.expected = f"a size >= 0 or a list of {2 * rank} sizes >= 0 (last axis first: left, right, ...)"
+
+    def parse(self, value, key, ctx):
+        items = value if isinstance(value, list) else [value] * (2 * self.rank)
+        if len(items) != 2 * self.rank or any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in items):
+            raise self.refuse(value, key)
+        if any(type(v) is int and v < 0 for v in items):
+            raise SymparamError(f"{key}: negative padding (cropping) is not modelled by symparam. "
+                                f"Received: {key} = {show(value)}.")
+        return tuple(ctx.size(v, key, 0) for v in items)
+
+
+class TorchPad(LayerKind):
+    """nn.<Mode>Pad<rank>d: pads the last `rank` axes. The constant modes take any input with at least `rank` axes
+    besides the batch; the others (C, spatial...) or (spatial...)."""
+    convention = "torch"
+    rank = 0
+    mode = "constant"            # "constant", "reflect", "replicate" or "circular"
+    no_params = "padding only adds values around the ones it receives"
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        r = self.rank
+        ranks = range(r, 17) if self.mode == "constant" else (r, r + 1)
+        if len(x) not in ranks:
+            which = f"at least {r}" if self.mode == "constant" else f"{r} or {r + 1}"
+            raise SymparamError(f"{self.name} expects an input with {which} axes besides the batch. Received input "
+                                f"shape {format_shape(x)}.")
+        lead, spatial = x[:len(x) - r], x[len(x) - r:]
+        out = []
+        for axis, n in enumerate(spatial):
+            before, after = a.padding[2 * (r - 1 - axis)], a.padding[2 * (r - 1 - axis) + 1]
+            if n is not None and self.mode in ("reflect", "circular"):
+                fits, rule = (sympy.Lt, "less than") if self.mode == "reflect" else (sympy.Le, "at most")
+                b.require(sympy.And(fits(before, n), fits(after, n)), "padding", f"{self.name} needs each padding "
+                          f"{rule} the length of the axis it pads",
+                          f"padding ({before}, {after}) on an axis of length {n}, input shape {format_shape(x)}")
+            out.append(None if n is None else n + before + after)
+        return (*lead, *out)
+
+
+def _pad_example(rank: int, extra: dict | None = None) -> tuple[dict, list, dict]:
+    return {"padding": "p", **(extra or {})}, ["C", *_SPATIAL[rank]], {**_values(rank), "p": 1}
+
+
+def _pad_summary(rank: int, what: str) -> str:
+    axes = {1: "the last axis", 2: "the last 2 axes", 3: "the last 3 axes"}[rank]
+    return f"pads {axes} with {what}; padding: one size, or {2 * rank} (last axis first)"
+
+
+@register
+class ZeroPad1d(TorchPad):
+    name = "nn.ZeroPad1d"
+    rank = 1
+    args, example, summary = {"padding": _Padding(1)}, _pad_example(1), _pad_summary(1, "zeros")
+
+
+@register
+class ZeroPad2d(TorchPad):
+    name = "nn.ZeroPad2d"
+    rank = 2
+    args, example, summary = {"padding": _Padding(2)}, _pad_example(2), _pad_summary(2, "zeros")
+
+
+@register
+class ZeroPad3d(TorchPad):
+    name = "nn.ZeroPad3d"
+    rank = 3
+    args, example, summary = {"padding": _Padding(3)}, _pad_example(3), _pad_summary(3, "zeros")
+
+
+def _constant_args(rank: int) -> dict:
+    return {"padding": _Padding(rank), "value": Number()}
+
+
+@register
+class ConstantPad1d(TorchPad):
+    name = "nn.ConstantPad1d"
+    rank = 1
+    args, example = _constant_args(1), _pad_example(1, {"value": 0.0})
+    summary = _pad_summary(1, "the constant value")
+
+
+@register
+class ConstantPad2d(TorchPad):
+    name = "nn.ConstantPad2d"
+    rank = 2
+    args, example = _constant_args(2), _pad_example(2, {"value": 0.0})
+    summary = _pad_summary(2, "the constant value")
+
+
+@register
+class ConstantPad3d(TorchPad):
+    name = "nn.ConstantPad3d"
+    rank = 3
+    args, example = _constant_args(3), _pad_example(3, {"value": 0.0})
+    summary = _pad_summary(3, "the constant value")
+
+
+@register
+class ReflectionPad1d(TorchPad):
+    name = "nn.ReflectionPad1d"
+    rank, mode = 1, "reflect"
+    args, example = {"padding": _Padding(1)}, _pad_example(1)
+    summary = _pad_summary(1, "the input's reflection (each padding less than the axis length)")
+
+
+@register
+class ReflectionPad2d(TorchPad):
+    name = "nn.ReflectionPad2d"
+    rank, mode = 2, "reflect"
+    args, example = {"padding": _Padding(2)}, _pad_example(2)
+    summary = _pad_summary(2, "the input's reflection (each padding less than the axis length)")
+
+
+@register
+class ReflectionPad3d(TorchPad):
+    name = "nn.ReflectionPad3d"
+    rank, mode = 3, "reflect"
+    args, example = {"padding": _Padding(3)}, _pad_example(3)
+    summary = _pad_summary(3, "the input's reflection (each padding less than the axis length)")
+
+
+@register
+class ReplicationPad1d(TorchPad):
+    name = "nn.ReplicationPad1d"
+    rank, mode = 1, "replicate"
+    args, example = {"padding": _Padding(1)}, _pad_example(1)
+    summary = _pad_summary(1, "copies of the edge values")
+
+
+@register
+class ReplicationPad2d(TorchPad):
+    name = "nn.ReplicationPad2d"
+    rank, mode = 2, "replicate"
+    args, example = {"padding": _Padding(2)}, _pad_example(2)
+    summary = _pad_summary(2, "copies of the edge values")
+
+
+@register
+class ReplicationPad3d(TorchPad):
+    name = "nn.ReplicationPad3d"
+    rank, mode = 3, "replicate"
+    args, example = {"padding": _Padding(3)}, _pad_example(3)
+    summary = _pad_summary(3, "copies of the edge values")
+
+
+@register
+class CircularPad1d(TorchPad):
+    name = "nn.CircularPad1d"
+    rank, mode = 1, "circular"
+    args, example = {"padding": _Padding(1)}, _pad_example(1)
+    summary = _pad_summary(1, "the values from the other end (each padding at most the axis length)")
+
+
+@register
+class CircularPad2d(TorchPad):
+    name = "nn.CircularPad2d"
+    rank, mode = 2, "circular"
+    args, example = {"padding": _Padding(2)}, _pad_example(2)
+    summary = _pad_summary(2, "the values from the other end (each padding at most the axis length)")
+
+
+@register
+class CircularPad3d(TorchPad):
+    name = "nn.CircularPad3d"
+    rank, mode = 3, "circular"
+    args, example = {"padding": _Padding(3)}, _pad_example(3)
+    summary = _pad_summary(3, "the values from the other end (each padding at most the axis length)")

@@ -1,10 +1,10 @@
 """symparam/layers/torch_shape.py against real PyTorch: nn.Unflatten, nn.Upsample, nn.PixelShuffle/Unshuffle,
-nn.ChannelShuffle.
+nn.ChannelShuffle, the padding modules (zero, constant, reflection, replication, circular; 1D to 3D).
 
 torch runs each case forward on zeros (tests/oracle/torch_facts.py); symparam must report the same output shape
 (none of these kinds has parameters or buffers), or refuse where torch refuses. Deliberate difference, asserted
 rather than skipped: where torch would rearrange the batch axis itself (nn.Unflatten of dim 0), symparam refuses,
-as for nn.Flatten.
+as for nn.Flatten; and negative padding (torch crops), which symparam does not model.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import strategies as st
 
 from oracle.cases import Case, Generated, framework_tests, symparam_facts
-from oracle.strategies import divisors, maybe
+from oracle.strategies import divisors, maybe, per_axis
 from symparam.errors import SymparamError
 
 
@@ -91,12 +91,28 @@ def channel_shuffle_cases(draw):
     return Case("nn.ChannelShuffle", {"groups": draw(st.sampled_from([*divisors(shape[0]), 2, 3]))}, shape)
 
 
+PAD_MODES = ("Zero", "Constant", "Reflection", "Replication", "Circular")
+
+
+@st.composite
+def pad_cases(draw, mode: str, rank: int):
+    """Inputs with rank - 1 to rank + 2 axes besides the batch; the constant modes never fewer than rank (torch
+    would pad the batch axis)."""
+    low = rank if mode in ("Zero", "Constant") else rank - 1
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=low, max_size=rank + 2)))
+    kwargs: dict[str, Any] = {"padding": draw(per_axis(2 * rank, 0, 4))}
+    if mode == "Constant":
+        kwargs["value"] = draw(st.sampled_from([0.0, -1.5, 2]))
+    return Case(f"nn.{mode}Pad{rank}d", kwargs, shape)
+
+
 GENERATED = {
     "nn.Unflatten": Generated(unflatten_cases(), 60),
     "nn.Upsample": Generated(upsample_cases(), 120),
     "nn.PixelShuffle": Generated(pixel_shuffle_cases("nn.PixelShuffle"), 40),
     "nn.PixelUnshuffle": Generated(pixel_shuffle_cases("nn.PixelUnshuffle"), 40),
     "nn.ChannelShuffle": Generated(channel_shuffle_cases(), 30),
+    **{f"nn.{mode}Pad{rank}d": Generated(pad_cases(mode, rank), 30) for mode in PAD_MODES for rank in (1, 2, 3)},
 }
 
 EXAMPLES = [
@@ -111,6 +127,11 @@ EXAMPLES = [
     Case("nn.PixelShuffle", {"upscale_factor": 2}, (12, 4, 5)),
     Case("nn.PixelUnshuffle", {"downscale_factor": 2}, (3, 4, 6)),
     Case("nn.ChannelShuffle", {"groups": 4}, (8, 2, 2)),
+    Case("nn.ReflectionPad2d", {"padding": [1, 2, 3, 0]}, (3, 4, 5)),
+    Case("nn.ReflectionPad1d", {"padding": 3}, (2, 3)),                             # refused: 3 is not < 3
+    Case("nn.CircularPad1d", {"padding": 3}, (2, 3)),
+    Case("nn.CircularPad1d", {"padding": [0, 4]}, (2, 3)),                           # refused: 4 > 3
+    Case("nn.ZeroPad2d", {"padding": [1, 0, 2, 0]}, (2, 3, 4, 5)),
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
@@ -124,3 +145,10 @@ def test_unflattening_the_batch_axis_is_refused(torch, kwargs, shape):
     assert y.dim() == len(shape) + 2
     with pytest.raises(SymparamError, match="batch axis"):
         symparam_facts(Case("nn.Unflatten", kwargs, shape))
+
+
+def test_negative_padding_is_refused(torch):
+    """torch crops with a negative padding; symparam does not model it and says so."""
+    assert torch.nn.ConstantPad1d((-1, 0), 0.0)(torch.zeros((2, 3, 4))).shape == (2, 3, 3)
+    with pytest.raises(SymparamError, match="negative padding"):
+        symparam_facts(Case("nn.ConstantPad1d", {"padding": [-1, 0], "value": 0.0}, (3, 4)))
