@@ -419,3 +419,56 @@ class CircularPad3d(TorchPad):
     rank, mode = 3, "circular"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "the values from the other end (each padding at most the axis length)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# LocalResponseNorm, Bilinear
+# ---------------------------------------------------------------------------------------------------------------
+
+@register
+class LocalResponseNorm(LayerKind):
+    name = "nn.LocalResponseNorm"
+    convention = "torch"
+    example = ({"size": 5}, ["C", "H", "W"], _values(2))
+    summary = "divides each value by a power of the sum of squares over `size` neighbouring channels (AlexNet)"
+    no_params = "alpha, beta and k are fixed numbers, not learned"
+    args = {"size": Size(), "alpha": Number(1e-4), "beta": Number(0.75), "k": Number(1.0)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) < 2:
+            raise SymparamError(f"{self.name} expects an input (C, ...) with at least 2 axes besides the batch. "
+                                f"Received input shape {format_shape(x)}.")
+        return x
+
+
+@register
+class Bilinear(LayerKind):
+    no_twin = "Keras has no bilinear layer"
+    name = "nn.Bilinear"
+    convention = "torch"
+    example = ({"out_features": "out", "inputs": ["x1", "x2"]}, {"x1": ["in1"], "x2": ["in2"]},
+               {"out": 10, "in1": 32, "in2": 16})
+    summary = ("the bilinear form x1^T W x2 + b on the last axes of two inputs (..., in1) and (..., in2): out x in1 x in2 weights "
+               "plus out biases")
+    n_inputs = 2
+    args = {"in1_features": Size(None), "in2_features": Size(None), "out_features": Size(), "bias": Flag(True),
+            **DEVICE}
+
+    def build(self, a, inputs, b):
+        x1, x2 = inputs
+        if not x1 or len(x1) != len(x2):
+            raise SymparamError(f"{self.name} needs two inputs with the same number of axes, at least one besides "
+                                f"the batch. Received input shapes {format_shape(x1)} and {format_shape(x2)}.")
+        for n1, n2 in zip(x1[:-1], x2[:-1]):
+            if n1 is not None and n2 is not None:
+                b.require(sympy.Eq(n1, n2), "inputs", "the two inputs must agree on every axis but the last",
+                          f"input shapes {format_shape(x1)} and {format_shape(x2)}")
+        n1 = given_or_inferred(b, a.in1_features, x1[-1], "in1_features", "first input's last axis", x1)
+        n2 = given_or_inferred(b, a.in2_features, x2[-1], "in2_features", "second input's last axis", x2)
+        b.weight("weight", (a.out_features, n1, n2), role="weights", labels=("out", "in1", "in2"),
+                 category="weight")
+        if a.bias:
+            b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
+        lead = tuple(p if p is not None else q for p, q in zip(x1[:-1], x2[:-1]))
+        return (*lead, a.out_features)

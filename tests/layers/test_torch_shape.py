@@ -1,8 +1,9 @@
 """symparam/layers/torch_shape.py against real PyTorch: nn.Unflatten, nn.Upsample, nn.PixelShuffle/Unshuffle,
-nn.ChannelShuffle, the padding modules (zero, constant, reflection, replication, circular; 1D to 3D).
+nn.ChannelShuffle, the padding modules (zero, constant, reflection, replication, circular; 1D to 3D),
+nn.LocalResponseNorm and nn.Bilinear (the one kind here with parameters: weight and bias).
 
 torch runs each case forward on zeros (tests/oracle/torch_facts.py); symparam must report the same output shape
-(none of these kinds has parameters or buffers), or refuse where torch refuses. Deliberate difference, asserted
+and parameters, or refuse where torch refuses. Deliberate difference, asserted
 rather than skipped: where torch would rearrange the batch axis itself (nn.Unflatten of dim 0), symparam refuses,
 as for nn.Flatten; and negative padding (torch crops), which symparam does not model.
 """
@@ -106,12 +107,39 @@ def pad_cases(draw, mode: str, rank: int):
     return Case(f"nn.{mode}Pad{rank}d", kwargs, shape)
 
 
+@st.composite
+def local_response_norm_cases(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 5), max_size=4)))
+    kwargs: dict[str, Any] = {"size": draw(st.integers(0, 6))}
+    for key in ("alpha", "beta", "k"):
+        maybe(draw, kwargs, key, st.sampled_from([0.5, 1.0, 2]))
+    return Case("nn.LocalResponseNorm", kwargs, shape)
+
+
+@st.composite
+def bilinear_cases(draw):
+    """Two inputs (..., in1) and (..., in2); torch needs in1_features and in2_features, now and then wrong."""
+    lead = draw(st.lists(st.integers(1, 4), max_size=2))
+    n1, n2 = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    other = list(lead)
+    if other and draw(st.integers(0, 4)) == 0:
+        other[0] += 1
+    elif draw(st.integers(0, 6)) == 0:
+        other = [*other, 2]
+    kwargs: dict[str, Any] = {"in1_features": n1 if draw(st.integers(0, 5)) else n1 + 1, "in2_features": n2,
+                              "out_features": draw(st.integers(1, 5))}
+    maybe(draw, kwargs, "bias", st.booleans())
+    return Case("nn.Bilinear", kwargs, {"x1": (*lead, n1), "x2": (*other, n2)})
+
+
 GENERATED = {
     "nn.Unflatten": Generated(unflatten_cases(), 60),
     "nn.Upsample": Generated(upsample_cases(), 120),
     "nn.PixelShuffle": Generated(pixel_shuffle_cases("nn.PixelShuffle"), 40),
     "nn.PixelUnshuffle": Generated(pixel_shuffle_cases("nn.PixelUnshuffle"), 40),
     "nn.ChannelShuffle": Generated(channel_shuffle_cases(), 30),
+    "nn.LocalResponseNorm": Generated(local_response_norm_cases(), 30),
+    "nn.Bilinear": Generated(bilinear_cases(), 50),
     **{f"nn.{mode}Pad{rank}d": Generated(pad_cases(mode, rank), 30) for mode in PAD_MODES for rank in (1, 2, 3)},
 }
 
@@ -132,6 +160,11 @@ EXAMPLES = [
     Case("nn.CircularPad1d", {"padding": 3}, (2, 3)),
     Case("nn.CircularPad1d", {"padding": [0, 4]}, (2, 3)),                           # refused: 4 > 3
     Case("nn.ZeroPad2d", {"padding": [1, 0, 2, 0]}, (2, 3, 4, 5)),
+    Case("nn.LocalResponseNorm", {"size": 5}, (96, 55, 55)),
+    Case("nn.Bilinear", {"in1_features": 3, "in2_features": 4, "out_features": 5},
+         {"x1": (6, 3), "x2": (6, 4)}),
+    Case("nn.Bilinear", {"in1_features": 3, "in2_features": 4, "out_features": 5},
+         {"x1": (6, 3), "x2": (1, 4)}),                                              # refused: no broadcasting
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
