@@ -16,9 +16,10 @@ from ..errors import SymparamError, show
 from ..expr import MAX_LITERAL_BITS, floor_of
 from ..shapes import product
 from . import register
-from .base import Arg, Choice, Flag, Int, LayerKind, Opaque, Size, Unsupported
+from .base import Arg, Choice, Flag, Int, LayerKind, Size
 from .core import format_shape
-from .torch_args import DEVICE, Number, channels_first, given_or_inferred
+from ..torch_shapes import conv_length
+from .torch_args import DEVICE, Number, PerAxis, channels_first, given_or_inferred
 
 _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -449,8 +450,8 @@ class Bilinear(LayerKind):
     convention = "torch"
     example = ({"out_features": "out", "inputs": ["x1", "x2"]}, {"x1": ["in1"], "x2": ["in2"]},
                {"out": 10, "in1": 32, "in2": 16})
-    summary = ("the bilinear form x1^T W x2 + b on the last axes of two inputs (..., in1) and (..., in2): out x in1 x in2 weights "
-               "plus out biases")
+    summary = ("the bilinear form x1^T W x2 + b on the last axes of two inputs (..., in1) and (..., in2): "
+               "out x in1 x in2 weights plus out biases")
     n_inputs = 2
     args = {"in1_features": Size(None), "in2_features": Size(None), "out_features": Size(), "bias": Flag(True),
             **DEVICE}
@@ -472,3 +473,73 @@ class Bilinear(LayerKind):
             b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
         lead = tuple(p if p is not None else q for p, q in zip(x1[:-1], x2[:-1]))
         return (*lead, a.out_features)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fold, Unfold
+# ---------------------------------------------------------------------------------------------------------------
+
+_WINDOW = {"dilation": PerAxis(2, 1), "padding": PerAxis(2, 0, minimum=0), "stride": PerAxis(2, 1)}
+
+
+def _blocks(a, b, spatial, shape) -> list:
+    """The number of sliding blocks along each of the two axes `spatial` (torch's im2col), each at least one."""
+    counts = []
+    for axis, n in enumerate(spatial):
+        k, d, p, s = a.kernel_size[axis], a.dilation[axis], a.padding[axis], a.stride[axis]
+        length, condition = conv_length(n, k, s, p, d)
+        if condition is not None:
+            b.require(condition, "kernel_size", f"the padded axis {axis + 1} of the sliding blocks' area must be "
+                      f"at least as long as the dilated kernel, {d * (k - 1) + 1}",
+                      f"length {n}, padding = {p}, input shape {format_shape(shape)}")
+        counts.append(length)
+    return counts
+
+
+@register
+class Unfold(LayerKind):
+    name = "nn.Unfold"
+    convention = "torch"
+    example = ({"kernel_size": ["k_h", "k_w"]}, ["C", "H", "W"], {"C": 3, "H": 32, "W": 32, "k_h": 3, "k_w": 3})
+    summary = "extracts sliding blocks from (C, H, W) as columns: (C * k_h * k_w, L), L the number of blocks"
+    no_params = "unfolding only copies the values it receives into columns"
+    args = {"kernel_size": PerAxis(2), **_WINDOW}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) != 3:
+            raise SymparamError(f"{self.name} expects an input (C, H, W): 3 axes besides the batch. Received input "
+                                f"shape {format_shape(x)}.")
+        counts = _blocks(a, b, x[1:], x)
+        c = x[0]
+        return (None if c is None else c * product(a.kernel_size), product(counts))
+
+
+@register
+class Fold(LayerKind):
+    name = "nn.Fold"
+    convention = "torch"
+    example = ({"output_size": ["H", "W"], "kernel_size": ["k_h", "k_w"]}, ["n", "L"],
+               {"n": 27, "L": 900, "H": 32, "W": 32, "k_h": 3, "k_w": 3})
+    summary = ("sums columns (C * k_h * k_w, L) of sliding blocks back into an image (C, H, W), H, W = "
+               "output_size")
+    no_params = "folding only adds up the values it receives"
+    args = {"output_size": PerAxis(2), "kernel_size": PerAxis(2), **_WINDOW}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        if len(x) != 2:
+            raise SymparamError(f"{self.name} expects an input (C * k_h * k_w, L): 2 axes besides the batch. "
+                                f"Received input shape {format_shape(x)}.")
+        columns, length = x
+        window = product(a.kernel_size)
+        received = f"kernel_size = {format_shape(a.kernel_size)}, output_size = {format_shape(a.output_size)}, " \
+                   f"input shape {format_shape(x)}"
+        if columns is not None:
+            b.require(sympy.Eq(sympy.Mod(columns, window), 0), "kernel_size", "the input's first axis must be "
+                      "divisible by the kernel's size, k_h * k_w", received)
+        blocks = product(_blocks(a, b, a.output_size, x))
+        if length is not None:
+            b.require(sympy.Eq(length, blocks), "output_size", "the input's last axis must be the number of sliding "
+                      "blocks in output_size", received)
+        return (None if columns is None else columns / window, *a.output_size)

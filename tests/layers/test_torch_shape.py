@@ -1,11 +1,12 @@
 """symparam/layers/torch_shape.py against real PyTorch: nn.Unflatten, nn.Upsample, nn.PixelShuffle/Unshuffle,
 nn.ChannelShuffle, the padding modules (zero, constant, reflection, replication, circular; 1D to 3D),
-nn.LocalResponseNorm and nn.Bilinear (the one kind here with parameters: weight and bias).
+nn.LocalResponseNorm, nn.Bilinear (the one kind here with parameters: weight and bias), nn.Fold and nn.Unfold.
 
 torch runs each case forward on zeros (tests/oracle/torch_facts.py); symparam must report the same output shape
 and parameters, or refuse where torch refuses. Deliberate difference, asserted
 rather than skipped: where torch would rearrange the batch axis itself (nn.Unflatten of dim 0), symparam refuses,
-as for nn.Flatten; and negative padding (torch crops), which symparam does not model.
+as for nn.Flatten; nn.Unfold and nn.Fold given one axis too few, which torch reads as an unbatched input
+(the batch axis taken for the channels); and negative padding (torch crops), which symparam does not model.
 """
 
 from __future__ import annotations
@@ -100,8 +101,9 @@ def pad_cases(draw, mode: str, rank: int):
     """Inputs with rank - 1 to rank + 2 axes besides the batch; the constant modes never fewer than rank (torch
     would pad the batch axis)."""
     low = rank if mode in ("Zero", "Constant") else rank - 1
-    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=low, max_size=rank + 2)))
-    kwargs: dict[str, Any] = {"padding": draw(per_axis(2 * rank, 0, 4))}
+    n_axes = draw(st.sampled_from([rank, rank, rank + 1, rank + 1, *range(low, rank + 3)]))
+    shape = tuple(draw(st.lists(st.integers(1, 6), min_size=n_axes, max_size=n_axes)))
+    kwargs: dict[str, Any] = {"padding": draw(st.one_of(*(per_axis(2 * rank, 0, high) for high in (1, 2, 5))))}
     if mode == "Constant":
         kwargs["value"] = draw(st.sampled_from([0.0, -1.5, 2]))
     return Case(f"nn.{mode}Pad{rank}d", kwargs, shape)
@@ -109,8 +111,8 @@ def pad_cases(draw, mode: str, rank: int):
 
 @st.composite
 def local_response_norm_cases(draw):
-    shape = tuple(draw(st.lists(st.integers(1, 5), max_size=4)))
-    kwargs: dict[str, Any] = {"size": draw(st.integers(0, 6))}
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=draw(st.sampled_from([0, 1, 2, 2, 3])), max_size=4)))
+    kwargs: dict[str, Any] = {"size": draw(st.sampled_from([0, 1, 2, 3, 5, 6]))}
     for key in ("alpha", "beta", "k"):
         maybe(draw, kwargs, key, st.sampled_from([0.5, 1.0, 2]))
     return Case("nn.LocalResponseNorm", kwargs, shape)
@@ -132,6 +134,42 @@ def bilinear_cases(draw):
     return Case("nn.Bilinear", kwargs, {"x1": (*lead, n1), "x2": (*other, n2)})
 
 
+def _window(draw) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"kernel_size": draw(per_axis(2, 1, 3))}
+    for key, low, high in (("dilation", 1, 2), ("padding", 0, 2), ("stride", 1, 3)):
+        maybe(draw, kwargs, key, per_axis(2, low, high))
+    return kwargs
+
+
+def _blocks(n: int, k: int, d: int, p: int, s: int) -> int:
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _pair(value) -> tuple[int, int]:
+    return tuple(value) if isinstance(value, list) else (value, value)
+
+
+@st.composite
+def unfold_cases(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 6), min_size=3, max_size=4)))   # fewer: see below
+    return Case("nn.Unfold", _window(draw), shape)
+
+
+@st.composite
+def fold_cases(draw):
+    """Columns (C * k_h * k_w, L), mostly with the right number of blocks L for output_size."""
+    kwargs = {"output_size": draw(per_axis(2, 1, 6)), **_window(draw)}
+    window = [_pair(kwargs.get(key, default)) for key, default in
+              (("kernel_size", 1), ("dilation", 1), ("padding", 0), ("stride", 1))]
+    blocks = [_blocks(n, *(w[axis] for w in window)) for axis, n in enumerate(_pair(kwargs["output_size"]))]
+    columns = window[0][0] * window[0][1] * draw(st.integers(1, 2))
+    length = max(blocks[0], 0) * max(blocks[1], 0)
+    shape = (columns if draw(st.integers(0, 4)) else columns + 1, length if draw(st.integers(0, 4)) else length + 1)
+    if draw(st.integers(0, 8)) == 0:
+        shape = (*shape, 2)   # too many axes
+    return Case("nn.Fold", kwargs, shape)
+
+
 GENERATED = {
     "nn.Unflatten": Generated(unflatten_cases(), 60),
     "nn.Upsample": Generated(upsample_cases(), 120),
@@ -140,7 +178,9 @@ GENERATED = {
     "nn.ChannelShuffle": Generated(channel_shuffle_cases(), 30),
     "nn.LocalResponseNorm": Generated(local_response_norm_cases(), 30),
     "nn.Bilinear": Generated(bilinear_cases(), 50),
-    **{f"nn.{mode}Pad{rank}d": Generated(pad_cases(mode, rank), 30) for mode in PAD_MODES for rank in (1, 2, 3)},
+    "nn.Unfold": Generated(unfold_cases(), 50),
+    "nn.Fold": Generated(fold_cases(), 60),
+    **{f"nn.{mode}Pad{rank}d": Generated(pad_cases(mode, rank), 40) for mode in PAD_MODES for rank in (1, 2, 3)},
 }
 
 EXAMPLES = [
@@ -165,6 +205,9 @@ EXAMPLES = [
          {"x1": (6, 3), "x2": (6, 4)}),
     Case("nn.Bilinear", {"in1_features": 3, "in2_features": 4, "out_features": 5},
          {"x1": (6, 3), "x2": (1, 4)}),                                              # refused: no broadcasting
+    Case("nn.Unfold", {"kernel_size": [2, 3], "padding": 1, "stride": 2}, (3, 8, 9)),
+    Case("nn.Fold", {"output_size": [4, 5], "kernel_size": 2}, (8, 12)),
+    Case("nn.Fold", {"output_size": [4, 5], "kernel_size": 2}, (8, 13)),            # refused: 12 blocks
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
@@ -185,3 +228,15 @@ def test_negative_padding_is_refused(torch):
     assert torch.nn.ConstantPad1d((-1, 0), 0.0)(torch.zeros((2, 3, 4))).shape == (2, 3, 3)
     with pytest.raises(SymparamError, match="negative padding"):
         symparam_facts(Case("nn.ConstantPad1d", {"padding": [-1, 0], "value": 0.0}, (3, 4)))
+
+
+@pytest.mark.parametrize("type_name, kwargs, shape", [("nn.Unfold", {"kernel_size": 1}, (3, 4)),
+                                                      ("nn.Fold", {"output_size": 2, "kernel_size": 1}, (4,))])
+def test_an_input_torch_would_read_as_unbatched_is_refused(torch, type_name, kwargs, shape):
+    """Given one axis too few, torch takes the batch axis for the channels (an unbatched input): the output has no
+    batch axis left, and symparam refuses."""
+    module = getattr(torch.nn, type_name.removeprefix("nn."))(**kwargs)
+    x = torch.zeros((2, *shape))
+    assert module(x).shape == module(x.unsqueeze(0)).shape[1:]   # torch read x as one unbatched input
+    with pytest.raises(SymparamError, match="besides the batch"):
+        symparam_facts(Case(type_name, kwargs, shape))
