@@ -108,6 +108,18 @@ class _UpsampleSize(Arg):
         return sizes if isinstance(value, list) else sizes[0]
 
 
+class _MaybeFlag(Arg):
+    """true, false, or "none" (torch's None: TOML has no null)."""
+    expected = 'true, false or "none"'
+
+    def parse(self, value, key, ctx):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() == "none":
+            return None
+        raise self.refuse(value, key)
+
+
 _MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}   # the other modes take any rank
 
 
@@ -131,7 +143,7 @@ class Upsample(LayerKind):
     args = {"size": _UpsampleSize(None), "scale_factor": _ScaleFactor(None),
             "mode": Choice("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact",
                            default="nearest", any_case=False),
-            "align_corners": Flag(None), "recompute_scale_factor": Flag(None)}
+            "align_corners": _MaybeFlag(None), "recompute_scale_factor": _MaybeFlag(None)}
 
     def build(self, a, inputs, b):
         (x,) = inputs

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from oracle.cases import Case, Generated, framework_tests, symparam_facts
+from oracle.cases import Case, Generated, framework_facts, framework_tests, symparam_facts
 from oracle.strategies import divisors, maybe, per_axis
 from symparam.errors import SymparamError
 
@@ -240,3 +240,12 @@ def test_an_input_torch_would_read_as_unbatched_is_refused(torch, type_name, kwa
     assert module(x).shape == module(x.unsqueeze(0)).shape[1:]   # torch read x as one unbatched input
     with pytest.raises(SymparamError, match="besides the batch"):
         symparam_facts(Case(type_name, kwargs, shape))
+
+
+@pytest.mark.parametrize("kwargs", [{"size": "none", "scale_factor": 2, "align_corners": "none"},
+                                    {"size": [3, 4], "scale_factor": "none", "recompute_scale_factor": "none"}])
+def test_none_written_as_a_string_is_torchs_none(torch, kwargs):
+    """TOML has no null: a spec writes "none" where torch takes None."""
+    as_none = {k: None if v == "none" else v for k, v in kwargs.items()}
+    assert symparam_facts(Case("nn.Upsample", kwargs, (2, 5, 6))) == framework_facts(Case("nn.Upsample", as_none,
+                                                                                          (2, 5, 6)))
