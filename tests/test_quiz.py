@@ -38,7 +38,7 @@ def run(capsys, *argv):
 
 def test_same_seed_same_sheet(capsys):
     argv = ["quiz", "examples/cnn.toml", "--vary", "img_size=8,16,32,64,128", "--count", "3", "--seed", "11",
-            "--questions", "total,layer,shape,largest"]
+            "--questions", "shape,shape"]
     first, second = run(capsys, *argv), run(capsys, *argv)
     assert first[0] == 0 and first[1] == second[1]
 
@@ -68,25 +68,76 @@ def test_latex_sheet_and_key_compile(capsys, tmp_path):
         pytest.skip("pdflatex is not installed (CI installs texlive)")
     sheet, key = tmp_path / "sheet.tex", tmp_path / "key.tex"
     code, _, err = run(capsys, "quiz", "examples/cnn.toml", "--vary", "img_size=16,32", "--count", "2",
-                       "--format", "latex", "--output", sheet, "--answers", key)
+                       "--format", "latex", "--questions", "shape", "--output", sheet, "--answers", key)
     assert code == 0, err
     for doc in (sheet, key):
         proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
                               capture_output=True, text=True, timeout=180)
         assert proc.returncode == 0, proc.stdout[-1500:]
-    assert "128,952" in key.read_text()
+    assert "128{,}952" in key.read_text()
 
 
 def test_html_key_is_offline(capsys, tmp_path):
     pytest.importorskip("latex2mathml", reason="latex2mathml is not installed")
     key = tmp_path / "key.html"
     code, sheet, err = run(capsys, "quiz", "examples/cnn.toml", "--vary", "img_size=16,32", "--count", "2",
-                           "--format", "html", "--answers", key)
+                           "--format", "html", "--questions", "shape", "--answers", key)
     assert code == 0, err
     page = key.read_text()
     assert "<math" in page and "128,952" in page
     assert "http://" not in page.replace("http://www.w3.org/1998/Math/MathML", "") and "https://" not in page
     assert sheet.startswith("<!DOCTYPE html>")
+
+
+README_QUIZ = ["quiz", "examples/cnn.toml", "--vary", "img_size=32,64,128", "--count", "3", "--seed", "1"]
+
+
+def test_a_vary_that_changes_no_asked_count_is_refused(capsys):
+    """cnn.toml's total does not depend on img_size (global average pooling): three variants would share it."""
+    for styles in ("total,layer", "total", "layer", "largest"):
+        code, out, err = run(capsys, *README_QUIZ, "--questions", styles)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (styles, err)
+        assert re.search(r"depends? on img_size", err) and "--questions shape" in err
+
+
+def _variants(sheet: str) -> list[list[str]]:
+    return [re.findall(r"^\d+\. (.*)$", part, flags=re.M) for part in sheet.split("## Variant ")[1:]]
+
+
+def _answers(key: str) -> list[tuple[str, ...]]:
+    return [tuple(re.findall(r"^\d+\. .*\*\*(.*)\*\*$", part, flags=re.M)) for part in key.split("\n## Variant ")[1:]]
+
+
+def test_the_readme_quiz_gives_variants_whose_answers_differ(capsys, tmp_path):
+    key = tmp_path / "key.md"
+    code, sheet, err = run(capsys, *README_QUIZ, "--questions", "shape,shape", "--answers", key)
+    assert code == 0, err
+    answers = _answers(key.read_text())
+    assert len(answers) == 3 and len(set(answers)) == 3, answers
+    for questions in _variants(sheet):
+        assert len(questions) == 2 and len(set(questions)) == 2, "the same question twice on one variant"
+
+
+MAX_UNITS = """
+[network]
+input = [4]
+[[layers]]
+type = "Dense"
+name = "d"
+units = "max(n, 4)"
+"""
+
+
+def test_variants_with_equal_answers_are_not_drawn(capsys, write_spec, tmp_path):
+    """units = max(n, 4) depends on n, but n = 2 and n = 3 both give 4 units: one of them is never drawn."""
+    path, key = write_spec(MAX_UNITS), tmp_path / "key.md"
+    code, _, err = run(capsys, "quiz", path, "--vary", "n=2,3,5", "--count", "3", "--questions", "total")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "more than the 2 variant(s) with different" in err
+    for seed in range(6):
+        code, _, err = run(capsys, "quiz", path, "--vary", "n=2,3,5", "--count", "2", "--seed", seed,
+                           "--questions", "total", "--answers", key)
+        assert code == 0, err
+        assert sorted(_answers(key.read_text())) == [("20",), ("25",)]   # by hand: 4*4+4 and 4*5+5
 
 
 @pytest.mark.parametrize("argv, fragment", [
