@@ -39,6 +39,7 @@ class Variant:
     values: dict[str, int]
     account: Account                 # the variant's network, added up
     questions: list[Question] = field(default_factory=list)
+    seed: int = 0                    # the --seed the sheet was drawn with
 
     @property
     def net(self) -> Network:
@@ -168,7 +169,7 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
         if answers in seen:
             continue   # a variant whose answers all equal another's teaches nothing new
         seen.add(answers)
-        variants.append(Variant(len(variants) + 1, values, a, questions))
+        variants.append(Variant(len(variants) + 1, values, a, questions, seed))
     if len(variants) < count:
         raise SymparamError(f"--count {count} is more than the {len(variants)} variant(s) with different answers "
                             f"the --vary values give (of {tried} tried).")

@@ -152,3 +152,29 @@ def test_variants_with_equal_answers_are_not_drawn(capsys, write_spec, tmp_path)
 def test_bad_quiz(capsys, write_spec, argv, fragment):
     code, _, err = run(capsys, "quiz", write_spec(VALID5), *argv)
     assert code == 2 and len(err.strip().splitlines()) == 1 and fragment in err
+
+
+def test_the_json_key_parses_and_its_answers_are_the_accounts_numbers(capsys, tmp_path):
+    import json
+
+    from symparam.account import build
+    from symparam.engine import derive_file
+
+    key = tmp_path / "key.json"
+    code, sheet, err = run(capsys, "quiz", "examples/lenet5.toml", "--vary", "img_size=28,32,36,40", "--count", "3",
+                           "--seed", "4", "--questions", "total,layer,shape,largest", "--format", "json",
+                           "--answers", key)
+    assert code == 0, err
+    sheet, key = json.loads(sheet), json.loads(key.read_text())
+    assert len(key["variants"]) == 3 and all("answers" not in v for v in sheet["variants"])
+    for v, stated in zip(key["variants"], sheet["variants"]):
+        assert {k: v[k] for k in stated} == stated and v["seed"] == 4
+        a = build(derive_file("examples/lenet5.toml", v["values"]))
+        total, count, shape, largest = v["answers"]
+        assert type(total) is int and total == a.total.value
+        assert type(count) is int and count == a.layer(v["questions"][1]["layer"]).params.value
+        assert shape == [int(d) for d in a.layer(v["questions"][2]["layer"]).record.output_shape]
+        most = max(layer.params.value for layer in a.layers)
+        assert largest == {"layers": [layer.name for layer in a.layers if layer.params.value == most],
+                           "parameters": most}
+    assert len({tuple(map(json.dumps, v["answers"])) for v in key["variants"]}) == 3

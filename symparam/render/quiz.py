@@ -120,5 +120,34 @@ def html_key(name: str, variants: list[Variant]) -> str:
     return _page(f"Answer key: {name}", head_extra, body)
 
 
+# ---- JSON (for a course platform that grades) -----------------------------------------------------------------
+
+def _json_variant(v: Variant, answers: bool) -> dict:
+    out = {"number": v.number, "seed": v.seed, "values": dict(v.values), "network": describe(v.net),
+           "questions": [{"style": q.style, "text": q.text, **({"layer": q.layer} if q.layer else {})}
+                         for q in v.questions]}
+    if answers:
+        out["answers"] = [q.value for q in v.questions]
+    return out
+
+
+def _json(name: str, variants: list[Variant], answers: bool) -> str:
+    import json
+    return json.dumps({"network": name, "variants": [_json_variant(v, answers) for v in variants]}, indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def json_sheet(name: str, variants: list[Variant]) -> str:
+    """The sheet as JSON: per variant its number, seed, values, the network as stated, and the questions."""
+    return _json(name, variants, answers=False)
+
+
+def json_key(name: str, variants: list[Variant]) -> str:
+    """The sheet's JSON with each variant's answers, in question order: a count as an integer, a shape as a list
+    of integers, the largest layer as {"layers": [...], "parameters": N}."""
+    return _json(name, variants, answers=True)
+
+
 # One (sheet, key) pair per format that render.FORMATS marks `sheet`.
-SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key), "html": (html_sheet, html_key)}
+SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key),
+          "html": (html_sheet, html_key), "json": (json_sheet, json_key)}
