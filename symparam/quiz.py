@@ -149,7 +149,8 @@ def make(net: Network, vary: list, count: int, seed: int, styles=("total",)) -> 
     if count > len(valid):
         raise SymparamError(f"--count {count} is more than the {len(valid)} distinct valid variant(s) the --vary "
                             f"values give.")
-    askable = _askable(net, styles, set(names))
+    from .engine import resolved
+    askable = _askable(resolved(net.unbound, fixed, free=names), styles, set(names))   # the varied ones free
     rng = random.Random(seed)
     order = rng.sample(valid, len(valid)) if len(valid) <= MAX_DERIVED else rng.sample(valid, MAX_DERIVED)
     variants, seen, tried = [], set(), 0
@@ -217,25 +218,57 @@ def _valid_combinations(net: Network, axes: list[Axis], fixed: dict) -> list[dic
 
 
 def describe(net: Network) -> list[str]:
-    """The network as an exercise states it: the input and each layer's type and arguments (no answers)."""
+    """The network as an exercise states it, in Keras's call notation: the input, then each layer's kind with every
+    argument a student needs, defaults included (see `_shown`). No answers."""
     table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
-    lines = [f"Input: {', '.join(f'{name} {shape_text(s)}' for name, s in net.inputs.items()) or '-'}"]
+    lines = [f"{name}: Input(shape={_value(tuple(s), table)})" for name, s in net.inputs.items()]
     previous = next(iter(net.inputs), None)
     for layer in net.layers:
-        args = [f"{key} = {_value(layer.args[key], table)}" for key in layer.given
-                if key in layer.args and layer.args[key] is not None]
+        call = _call(layer.type, layer.args, layer.given, table)
         if layer.inputs and layer.inputs != (previous,):
-            args.append(f"inputs = {', '.join(layer.inputs)}")
+            inputs = "[" + ", ".join(_value(name, table) for name in layer.inputs) + "]"
+            call = call[:-1] + (", " if not call.endswith("()") else "") + f"inputs={inputs})"
         previous = layer.name
-        lines.append(f"{layer.name}: {layer.type}" + (f" ({', '.join(args)})" if args else ""))
+        lines.append(f"{layer.name}: {call}")
     return lines
 
 
+def _shown(kind, key: str, value, given) -> bool:
+    """Whether an argument is stated: every argument the spec wrote, and every other argument of the kind at its
+    resolved value, except those the count and the shapes never depend on (initializers, regularizers, dtype,
+    rates, activations: Opaque, Real, ActivationName, Unsupported) and the base Layer's. An unset optional size
+    (a pooling's strides) is stated as None, as Keras documents it; other unset options are left out."""
+    from .layers.base import BASE_ARGS, ActivationName, Opaque, Real, Size, Sizes, Unsupported
+
+    if key in given:
+        return True
+    arg = getattr(kind, "args", {}).get(key)
+    if arg is None or key in BASE_ARGS or isinstance(arg, (Opaque, Real, ActivationName, Unsupported)):
+        return False
+    return value is not None or isinstance(arg, (Size, Sizes))
+
+
+def _call(type_name: str, args, given, table) -> str:
+    from .layers import lookup
+
+    try:
+        kind = lookup(type_name)
+    except SymparamError:
+        kind = None
+    order = [*getattr(kind, "args", {}), *args]   # the kind's own order (Keras's signature), then any other
+    keys = [key for key in dict.fromkeys(order) if key in args and _shown(kind, key, args[key], given)]
+    shown = [f"{key}={_value(args[key], table)}" for key in keys]
+    return f"{type_name}({', '.join(shown)})"
+
+
 def _value(value, table) -> str:
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_value(v, table) for v in value) + ")"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], type) and hasattr(value[1], "__dict__"):
+        inner = value[0]   # a wrapped layer: (its kind, its resolved arguments)
+        return _call(getattr(inner, "name", inner.__name__), vars(value[1]), (), table)
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_value(v, table) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, sympy.Basic):
         return spec_text(value.xreplace(table))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return '"' + value + '"'
+    return str(value)   # True, False, None, numbers: as Keras's call notation writes them

@@ -146,6 +146,7 @@ def test_variants_with_equal_answers_are_not_drawn(capsys, write_spec, tmp_path)
     (["--vary", "n=5,6", "--questions", "total,essay"], "--questions takes"),
     (["--vary", "m=5,6"], "no symbol 'm'"),
     (["--vary", "n=5,6", "--format", "docx"], "--format must be"),
+    (["--vary", "n=5,6", "--format", "latex", "--paper", "a5"], "--paper must be one of a4, letter"),
     ([], "at least one --vary"),
     (["--vary", "n=5,6", "--answers", "/nonexistent/key.md"], "does not exist"),
 ])
@@ -178,3 +179,57 @@ def test_the_json_key_parses_and_its_answers_are_the_accounts_numbers(capsys, tm
         assert largest == {"layers": [layer.name for layer in a.layers if layer.params.value == most],
                            "parameters": most}
     assert len({tuple(map(json.dumps, v["answers"])) for v in key["variants"]}) == 3
+
+
+# Sheets and keys made from the gallery compile with no overfull box. lenet5's key holds the derivation renderer's
+# symbolic total (symparam/render/latex.py, issue 10's "long totals broken at +"), 86 pt too wide: marked so that
+# the test says when that is fixed.
+GALLERY = [("cnn", "img_size=16,32,64", "shape,shape"),
+           ("lenet5", "img_size=28,32,36", "total,layer,shape,largest"),
+           ("lstm_classifier", "units=32,64,128", "total,layer,shape,largest")]
+KEY_OVERFULL = pytest.mark.xfail(strict=True, reason="render/latex.py's symbolic total of lenet5 is too wide")
+
+
+def _pdflatex(path):
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", path.name], cwd=path.parent,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout[-1500:]
+    return path.with_suffix(".log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize("example, vary, styles", GALLERY)
+@pytest.mark.parametrize("which", ["sheet", pytest.param("key", id="key")])
+def test_gallery_sheets_and_keys_compile_without_overfull_boxes(capsys, tmp_path, request, example, vary, styles,
+                                                                which):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed (CI installs texlive)")
+    if which == "key" and example == "lenet5":
+        request.applymarker(KEY_OVERFULL)
+    out = tmp_path / f"{which}.tex"
+    option = "--output" if which == "sheet" else "--answers"
+    code, _, err = run(capsys, "quiz", f"examples/{example}.toml", "--vary", vary, "--count", "3", "--seed", "2",
+                       "--questions", styles, "--format", "latex", option, out)
+    assert code == 0, err
+    log = _pdflatex(out)
+    pages = int(re.search(r"Output written on \S+ \((\d+) pages?", log).group(1))
+    assert pages == 3 if which == "sheet" else pages >= 3   # one variant per page; a key's may take more
+    assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
+
+
+def test_the_latex_sheet_gives_answer_space_defaults_and_the_paper(capsys, tmp_path):
+    sheet = tmp_path / "sheet.tex"
+    argv = ["quiz", "examples/cnn.toml", "--vary", "img_size=16,32,64", "--count", "3", "--questions", "shape,shape",
+            "--format", "latex"]
+    code, _, err = run(capsys, *argv, "--output", sheet)
+    assert code == 0, err
+    text = sheet.read_text()
+    assert text.count(r"\clearpage") == 2 and "a4paper" in text
+    assert text.count(r"\vspace{4\baselineskip}") == 6   # after each of the 2 questions of 3 variants
+    # Conv1 writes no strides and Max1 no padding: a student needs Keras's defaults, so the sheet states them
+    text = re.sub(r"\\penalty\d+\\relax\{\}", "", text)   # the line-break points
+    conv1 = next(line for line in text.splitlines() if "Conv1:" in line)
+    assert "strides=(1, 1)" in conv1 and "dilation\\_rate=(1, 1)" in conv1 and "use\\_bias=True" in conv1
+    max1 = next(line for line in text.splitlines() if "Max1:" in line)
+    assert 'padding="valid"' in max1 and "strides=None" in max1
+    code, _, err = run(capsys, *argv, "--paper", "letter", "--output", sheet)
+    assert code == 0 and "letterpaper" in sheet.read_text() and "a4paper" not in sheet.read_text()
