@@ -21,7 +21,8 @@ PAPERS = {"a4": "a4paper", "letter": "letterpaper"}   # --paper; A4 by default, 
 
 def _preamble(paper: str) -> str:
     return ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n"
-            f"\\usepackage[{PAPERS[paper]},margin=2.2cm]{{geometry}}\n\\setlength{{\\parindent}}{{0pt}}\n\\frenchspacing\n")
+            f"\\usepackage[{PAPERS[paper]},margin=2.2cm]{{geometry}}\n"
+            "\\setlength{\\parindent}{0pt}\n\\frenchspacing\n")
 
 
 # Where a layer's line may break, and how reluctantly: after an argument's comma, else after '(' or '=', and only
