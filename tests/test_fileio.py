@@ -171,8 +171,8 @@ def test_two_outputs_are_two_files(capsys, tmp_path, argv, same):
 
 
 def test_quiz_sheet_and_key_both_written(capsys, tmp_path):
-    code, out, err = run(capsys, "quiz", CNN, "--vary", "img_size=32,64", "-o", tmp_path / "sheet.md",
-                         "--answers", tmp_path / "key.md")
+    code, out, err = run(capsys, "quiz", CNN, "--vary", "img_size=32,64", "--questions", "shape",
+                         "-o", tmp_path / "sheet.md", "--answers", tmp_path / "key.md")
     assert code == 0, err
     assert (tmp_path / "sheet.md").read_text() != (tmp_path / "key.md").read_text()
 

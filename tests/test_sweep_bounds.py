@@ -206,7 +206,7 @@ def test_quiz_derives_only_the_variants_it_draws(capsys, monkeypatch):
 
     monkeypatch.setattr(engine, "bind", counting)
     code, out, err = run(capsys, "quiz", "examples/cnn.toml", "--vary", "img_size=1:400", "--count", "2",
-                         "--seed", "4")
+                         "--seed", "4", "--questions", "shape")
     assert code == 0, err
     assert len([c for c in calls if "img_size" in c]) <= 4       # not one per combination (400)
     sizes = [int(v.replace(",", "")) for v in re.findall(r"## Variant \d+: img\\?_size = ([\d,]+)", out)]

@@ -24,6 +24,8 @@ def quiz(
     = "markdown",
     questions: Annotated[str, typer.Option(
         "--questions", help="Question styles: total, layer, shape, largest (comma-separated).")] = "total,layer",
+    paper: Annotated[str, typer.Option("--paper", help="The LaTeX sheet's and key's paper: a4 or letter.",
+                                       metavar="PAPER")] = "a4",
     set_: SetOption = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the sheet to FILE.",
                                                   metavar="SHEET")] = None,
@@ -34,11 +36,13 @@ def quiz(
     from ..engine import derive_file
     from ..fileio import check_outputs, write_atomic
     from ..quiz import check_vary, make, parse_styles
-    from ..render.quiz import SHEETS
+    from ..render.quiz import PAPERS, SHEETS
     from ..sweep import parse_over
 
     if format_ not in SHEET_FORMATS:
         raise SymparamError(f"--format must be one of {', '.join(SHEET_FORMATS)}. Received: --format {format_}.")
+    if paper not in PAPERS:
+        raise SymparamError(f"--paper must be one of {', '.join(PAPERS)}. Received: --paper {paper}.")
     styles = parse_styles(questions)
     if not vary:
         raise SymparamError("quiz needs at least one --vary NAME=v1,v2,...")
@@ -52,10 +56,11 @@ def quiz(
     net = derive_file(spec, given, free=varied)
     variants = make(net, axes, count, seed, styles)
     sheet, key = SHEETS[format_]
-    text = sheet(net.name, variants)
+    options = {"paper": paper} if format_ == "latex" else {}   # the paper is LaTeX's alone
+    text = sheet(net.name, variants, **options)
     if output:
         write_atomic(output, text, "--output")
     else:
         typer.echo(text, nl=False)
     if answers:
-        write_atomic(answers, key(net.name, variants), "--answers")
+        write_atomic(answers, key(net.name, variants, **options), "--answers")

@@ -26,7 +26,8 @@ FORMATS = (
     Format("latex-document", "latex_document", "the worked derivation as a standalone LaTeX document", ".tex"),
     Format("markdown", "markdown", "the table and worked derivation in Markdown with $...$ math", ".md", sheet=True),
     Format("html", "html", "one offline HTML page with MathML formulas", ".html", sheet=True),
-    Format("json", "json", "every layer's variables, formula, counts and shapes, and the totals, as JSON", ".json"),
+    Format("json", "json", "every layer's variables, formula, counts and shapes, and the totals, as JSON", ".json",
+           sheet=True),
 )
 NAMES = tuple(f.name for f in FORMATS)
 

@@ -16,32 +16,58 @@ def _values(v: Variant) -> str:
 
 # ---- LaTeX ----------------------------------------------------------------------------------------------------
 
-_PREAMBLE = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n"
-             "\\usepackage[margin=2.2cm]{geometry}\n\\setlength{\\parindent}{0pt}\n")
+PAPERS = {"a4": "a4paper", "letter": "letterpaper"}   # --paper; A4 by default, as latex-document
 
 
-def latex_sheet(name: str, variants: list[Variant]) -> str:
-    out = [_PREAMBLE, r"\begin{document}", rf"\section*{{Exercise sheet: {_tex(name)}}}",
-           "Count the parameters by hand. Each variant is the same network with other numbers."]
+def _preamble(paper: str) -> str:
+    return ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n"
+            f"\\usepackage[{PAPERS[paper]},margin=2.2cm]{{geometry}}\n"
+            "\\setlength{\\parindent}{0pt}\n\\frenchspacing\n")
+
+
+# Where a layer's line may break, and how reluctantly: after an argument's comma, else after '(' or '=', and only
+# when nothing else fits after an underscore (so that a name of any length still wraps inside the text width).
+_BREAKS = ((", ", 0), ("(", 1000), ("=", 1000), (r"\_", 5000))
+
+
+_PREAMBLE = _preamble("a4")   # the default preamble (tests/test_hostile_corpus.py compiles hostile text with it)
+
+
+def _code(line: str) -> str:
+    """A layer's line in typewriter type, breakable as _BREAKS says."""
+    text = _tex(line)
+    for mark, penalty in _BREAKS:
+        text = text.replace(mark, mark + rf"\penalty{penalty}\relax{{}}")
+    return rf"\texttt{{{text}}}"
+
+
+def _network(v: Variant) -> list[str]:
+    return [r"\begin{itemize}\raggedright", *(rf"\item {_code(line)}" for line in describe(v.net)), r"\end{itemize}"]
+
+
+def latex_sheet(name: str, variants: list[Variant], paper: str = "a4") -> str:
+    out = [_preamble(paper), r"\begin{document}"]
     for v in variants:
-        out.append(rf"\subsection*{{Variant {v.number}: {_tex(_values(v))}}}")
-        out.append(r"\begin{itemize}")
-        out += [rf"\item \texttt{{{_tex(line)}}}" for line in describe(v.net)]
-        out.append(r"\end{itemize}")
+        out.append(r"\clearpage" if v.number > 1 else "")
+        out.append(rf"\section*{{Exercise sheet: {_tex(name)}, variant {v.number}}}")
+        out.append(rf"{{\raggedright Count by hand. This variant has {_tex(_values(v))}. Every argument of every "
+                   r"layer is given, defaults included.\par}")
+        out += _network(v)
         out.append(r"\begin{enumerate}")
-        out += [rf"\item {_tex(q.text)}" for q in v.questions]
+        out += [rf"\item {_tex(q.text)}\par\vspace{{4\baselineskip}}" for q in v.questions]
         out.append(r"\end{enumerate}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
 
-def latex_key(name: str, variants: list[Variant]) -> str:
+def latex_key(name: str, variants: list[Variant], paper: str = "a4") -> str:
     from .latex import render as fragment
 
-    out = [_PREAMBLE, r"\begin{document}", rf"\section*{{Answer key: {_tex(name)}}}"]
+    out = [_preamble(paper), r"\begin{document}"]
     for v in variants:
         out.append(r"\clearpage" if v.number > 1 else "")
-        out.append(rf"\section*{{Variant {v.number}: {_tex(_values(v))}}}")
+        out.append(rf"\section*{{Answer key: {_tex(name)}, variant {v.number}}}")
+        out.append(rf"{{\raggedright {_tex(_values(v))}\par}}")
         out.append(r"\begin{enumerate}")
         out += [rf"\item {_tex(q.text)} \textbf{{{_tex(q.answer)}}}" for q in v.questions]
         out.append(r"\end{enumerate}")
@@ -120,5 +146,34 @@ def html_key(name: str, variants: list[Variant]) -> str:
     return _page(f"Answer key: {name}", head_extra, body)
 
 
+# ---- JSON (for a course platform that grades) -----------------------------------------------------------------
+
+def _json_variant(v: Variant, answers: bool) -> dict:
+    out = {"number": v.number, "seed": v.seed, "values": dict(v.values), "network": describe(v.net),
+           "questions": [{"style": q.style, "text": q.text, **({"layer": q.layer} if q.layer else {})}
+                         for q in v.questions]}
+    if answers:
+        out["answers"] = [q.value for q in v.questions]
+    return out
+
+
+def _json(name: str, variants: list[Variant], answers: bool) -> str:
+    import json
+    # ASCII only, as `derive --format json`: every other character as \uXXXX, so none reaches a terminal raw
+    return json.dumps({"network": name, "variants": [_json_variant(v, answers) for v in variants]}, indent=2) + "\n"
+
+
+def json_sheet(name: str, variants: list[Variant]) -> str:
+    """The sheet as JSON: per variant its number, seed, values, the network as stated, and the questions."""
+    return _json(name, variants, answers=False)
+
+
+def json_key(name: str, variants: list[Variant]) -> str:
+    """The sheet's JSON with each variant's answers, in question order: a count as an integer, a shape as a list
+    of integers, the largest layer as {"layers": [...], "parameters": N}."""
+    return _json(name, variants, answers=True)
+
+
 # One (sheet, key) pair per format that render.FORMATS marks `sheet`.
-SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key), "html": (html_sheet, html_key)}
+SHEETS = {"latex": (latex_sheet, latex_key), "markdown": (markdown_sheet, markdown_key),
+          "html": (html_sheet, html_key), "json": (json_sheet, json_key)}
