@@ -310,10 +310,16 @@ class LayerKind:
     def build(self, a: SimpleNamespace, inputs: Sequence[Shape], b: Build) -> Shape:
         raise NotImplementedError
 
+    # The kernel or pooling window a derivation shows: (its words, the argument holding one size per axis).
+    window_arg: ClassVar[tuple[str, str] | None] = None
+
     @classmethod
     def window(cls, a: SimpleNamespace) -> tuple[str, Sequence[Any]] | None:
-        """The kernel or pooling window a derivation shows, as (words, one size per axis); None without one."""
-        return None
+        """The window as (words, one size per axis); None for a kind without one."""
+        if cls.window_arg is None:
+            return None
+        words, key = cls.window_arg
+        return words, getattr(a, key)
 
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
 

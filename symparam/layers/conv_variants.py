@@ -89,9 +89,7 @@ def _shown(values) -> str:
 class ConvTranspose(LayerKind):
     rank = 0
 
-    @classmethod
-    def window(cls, a):
-        return "kernel size", a.kernel_size
+    window_arg = ("kernel size", "kernel_size")
 
     @classmethod
     def make_args(cls, rank: int) -> dict:
@@ -189,9 +187,7 @@ def _depthwise_args(rank: int) -> dict:
 class DepthwiseConv(LayerKind):
     rank = 0
 
-    @classmethod
-    def window(cls, a):
-        return "kernel size", a.kernel_size
+    window_arg = ("kernel size", "kernel_size")
 
     def build(self, a, inputs, b):
         channels, spatial = _input_channels(self, a, inputs)
@@ -246,9 +242,7 @@ def _separable_args(rank: int) -> dict:
 class SeparableConv(LayerKind):
     rank = 0
 
-    @classmethod
-    def window(cls, a):
-        return "kernel size", a.kernel_size
+    window_arg = ("kernel size", "kernel_size")
 
     @classmethod
     def twin(cls, a, inputs, convention):

@@ -16,9 +16,7 @@ _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 class Conv(LayerKind):
     rank = 0
 
-    @classmethod
-    def window(cls, a):
-        return "kernel size", a.kernel_size
+    window_arg = ("kernel size", "kernel_size")
 
     @classmethod
     def conv_args(cls, rank: int) -> dict:

@@ -16,9 +16,7 @@ _FORMAT = {"data_format": Choice("channels_last", "channels_first", default="cha
 class Pooling(LayerKind):
     rank = 0
 
-    @classmethod
-    def window(cls, a):
-        return "window", a.pool_size
+    window_arg = ("window", "pool_size")
 
     @classmethod
     def make_args(cls, rank: int, pool_default) -> dict:

@@ -171,9 +171,7 @@ class ConvLSTM(LayerKind):
     """An LSTM whose input and recurrent products are convolutions of `rank` spatial axes."""
     rank = 0
 
-    @classmethod
-    def window(cls, a):
-        return "kernel size", a.kernel_size
+    window_arg = ("kernel size", "kernel_size")
 
     @classmethod
     def conv_args(cls, rank: int) -> dict:

@@ -91,9 +91,7 @@ class TorchConv(LayerKind):
     rank = 0
     transposed = False
 
-    @classmethod
-    def window(cls, a):
-        return "kernel size", a.kernel_size
+    window_arg = ("kernel size", "kernel_size")
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -523,9 +521,7 @@ class TorchPool(LayerKind):
     rank = 0
     unpadded_fits = False   # nn.AvgPool3d alone also wants the input itself, before padding, to fit the kernel
 
-    @classmethod
-    def window(cls, a):
-        return "window", a.kernel_size
+    window_arg = ("window", "kernel_size")
 
     def build(self, a, inputs, b):
         (x,) = inputs
