@@ -45,12 +45,6 @@ def check_outputs(outputs: dict[str, str | os.PathLike | None], inputs: Iterable
         taken[key] = f"the same file as {option} {path}; give each output its own file."
 
 
-def check_writable(path: str | os.PathLike, option: str = "--output") -> Path:
-    """`check_outputs` for one output and no inputs."""
-    check_outputs({option: path})
-    return Path(path)
-
-
 @contextmanager
 def atomic_output(path: str | os.PathLike, option: str = "--output", binary: bool = False) -> Iterator[IO]:
     """A handle (text, UTF-8, or binary) on a temporary file beside `path`; committed when the block ends normally,
