@@ -18,7 +18,6 @@ import stat
 import tempfile
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import Interrupted, SymparamError
