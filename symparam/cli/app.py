@@ -7,10 +7,11 @@ signature when it builds the app, and start-up is the cost users feel.
 from __future__ import annotations
 
 import importlib
+import keyword
 
 import typer
 
-COMMANDS = ("derive", "sweep", "solve", "diff", "explore", "layers", "quiz")
+COMMANDS = ("derive", "sweep", "solve", "diff", "explore", "layers", "quiz", "import")
 
 
 def _root() -> None:
@@ -28,8 +29,9 @@ def build(only: str | None = None) -> typer.Typer:
     )
     app.callback()(_root)
     for name in COMMANDS if only not in COMMANDS else (only,):
-        module = importlib.import_module(f"{__package__}.{name}")
-        app.command(name)(getattr(module, name))
+        attribute = name + "_" if keyword.iskeyword(name) else name   # `import` lives in import_.py as import_()
+        module = importlib.import_module(f"{__package__}.{attribute}")
+        app.command(name)(getattr(module, attribute))
     return app
 
 
