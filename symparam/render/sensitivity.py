@@ -60,9 +60,14 @@ def leading_table(lead: Leading, console) -> None:
     say(f"  it leaves out the lower-order terms: {text(readable(lead.lower))}")
     if lead.embedding_layers:
         say(f"  and the embeddings ({', '.join(lead.embedding_layers)}): {text(readable(lead.embeddings))}")
+    if lead.active is not None:
+        say(f"Active per token: {text(readable(lead.active))}; the total less what the routers leave unused in "
+            f"{', '.join(lead.sparse_layers)}: {text(readable(lead.unused))}")
 
 
 def leading_document(lead: Leading) -> dict:
     return {"term": json_value(lead.term),
             "non_embedding": json_value(readable(lead.non_embedding)), "lower_order": json_value(readable(lead.lower)),
-            "embeddings": json_value(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers}
+            "embeddings": json_value(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers,
+            **({"active": json_value(readable(lead.active)), "unused": json_value(readable(lead.unused)),
+                "sparse_layers": lead.sparse_layers} if lead.active is not None else {})}
