@@ -161,7 +161,7 @@ FAMILIES: dict[str, Family] = {
         {"tie_word_embeddings": True, "enable_bias": True}, {"activation_function": "relu"},
         fixed={"do_layer_norm_before": True, "_remove_final_layer_norm": False,
                "layer_norm_elementwise_affine": True},
-        ignored=frozenset({"dropout", "attention_dropout", "layerdrop", "init_std"}),
+        ignored=frozenset({"dropout", "attention_dropout", "activation_dropout", "layerdrop", "init_std"}),
         heads={"OPTModel": ("", "none"), "OPTForCausalLM": ("model.", "causal_lm")}, base="OPTModel",
         layout={"norm": "nn.LayerNorm", "attn_norm": "self_attn_layer_norm", "mlp_norm": "final_layer_norm",
                 "qkv": ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), "o": "self_attn.out_proj",
@@ -321,8 +321,10 @@ class Doc:
     def document(self, comment: str) -> dict:
         network = {"name": self.config["model_type"], "convention": "torch", "input": self.inputs}
         notes = "\n".join(f"- {n}" for n in self.notes)
+        order = list(self.config)   # the config's order, then the symbols it does not have
+        symbols = dict(sorted(self.symbols.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
         return {"__comment__": comment + ("\n" + notes if notes else ""), "network": network,
-                "symbols": self.symbols, "blocks": self.blocks, "layers": self.layers}
+                "symbols": symbols, "blocks": self.blocks, "layers": self.layers}
 
 
 def _table(kind: str, name: str, inputs: list[str] | None, args: dict) -> dict:
@@ -371,19 +373,27 @@ def _attention(b: Block, d: Doc, lay: dict, dims: Dims, x: str) -> str:
     """q, k, v projections of `x` (or one fused qkv), the attention, the output projection; returns the last name."""
     qkv_bias, o_bias = d.flag(lay["qkv_bias"]), d.flag(lay["o_bias"])
     hd = dims.head_dim
-    heads_width, kv_width = f"{dims.heads} * ({hd})", f"{dims.kv} * ({hd})"
+    heads_width, kv_width = _heads_times(dims, dims.heads), _heads_times(dims, dims.kv)
     sdpa = lay["o"].rpartition(".")[0] + ".sdpa" if "." in lay["o"] else "sdpa"
     args = {"num_heads": dims.heads, "num_kv_heads": dims.kv if dims.kv != dims.heads else None, "head_dim": hd}
     if len(lay["qkv"]) == 1:
         (fused,) = lay["qkv"]
         b.layer("nn.Linear", fused, [x], in_features=dims.hidden,
-                out_features=f"({dims.heads} + 2 * {dims.kv}) * ({hd})", bias=qkv_bias)
+                out_features=_heads_times(dims, f"({dims.heads} + 2 * {dims.kv})"), bias=qkv_bias)
         b.layer("ScaledDotProductAttention", sdpa, [fused], **args)
     else:
         for name, width in zip(lay["qkv"], (heads_width, kv_width, kv_width)):
             b.layer("nn.Linear", name, [x], in_features=dims.hidden, out_features=width, bias=qkv_bias)
         b.layer("ScaledDotProductAttention", sdpa, list(lay["qkv"]), **args)
     return b.layer("nn.Linear", lay["o"], [sdpa], in_features=heads_width, out_features=dims.hidden, bias=o_bias)
+
+
+def _heads_times(dims: Dims, count: str) -> str:
+    """count x head_dim, written as the spec's reader would: hidden_size itself for all the query heads when head_dim
+    is hidden_size / num_attention_heads."""
+    if dims.head_dim == f"{dims.hidden} / {dims.heads}":
+        return dims.hidden if count == dims.heads else f"{count} * {dims.hidden} / {dims.heads}"
+    return f"{count} * {dims.head_dim}"
 
 
 def _mlp(b: Block, d: Doc, lay: dict, dims: Dims, x: str, act: dict) -> str:
