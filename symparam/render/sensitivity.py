@@ -52,6 +52,9 @@ def latex(report: Report) -> str:
 
 def leading_table(lead: Leading, console) -> None:
     say = lambda line: console.print(plain(line), highlight=False, markup=False)  # noqa: E731
+    if lead.active is not None:
+        say(f"Active per token: {text(readable(lead.active))}; the total less what the routers leave unused in "
+            f"{', '.join(lead.sparse_layers)}: {text(readable(lead.unused))}")
     if lead.term is None:
         say("Leading term: the non-embedding parameters are not a polynomial in the symbols.")
         return
@@ -60,9 +63,6 @@ def leading_table(lead: Leading, console) -> None:
     say(f"  it leaves out the lower-order terms: {text(readable(lead.lower))}")
     if lead.embedding_layers:
         say(f"  and the embeddings ({', '.join(lead.embedding_layers)}): {text(readable(lead.embeddings))}")
-    if lead.active is not None:
-        say(f"Active per token: {text(readable(lead.active))}; the total less what the routers leave unused in "
-            f"{', '.join(lead.sparse_layers)}: {text(readable(lead.unused))}")
 
 
 def leading_document(lead: Leading) -> dict:
