@@ -299,6 +299,9 @@ class LayerKind:
     # Parameter-free kinds whose meaning does not depend on the layout (element-wise merges) may also be used in
     # specs of the other convention: PyTorch has no module for a residual addition, its forward() just adds.
     any_convention: ClassVar[bool] = False
+    # What a kind stands for when neither framework has a class of its name (transformers' MixtralSparseMoeBlock):
+    # its arguments are then its own, not a framework constructor's.
+    modelled_on: ClassVar[str] = ""
     # For the catalogue: arguments, an input shape (sizes may be symbol names) and numbers for those symbols,
     # e.g. ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256}).
     example: ClassVar[tuple[dict, list, dict] | None] = None

@@ -22,6 +22,7 @@ from .torch_args import given_or_inferred
 @register
 class MixtureOfExperts(LayerKind):
     name = "MixtureOfExperts"
+    modelled_on = "transformers' MixtralSparseMoeBlock"
     any_convention = True   # features last in either layout
     summary = ("a router (num_experts x hidden) and num_experts SwiGLU MLP experts (3 x hidden x intermediate "
                "each), top_k used per token")

@@ -23,6 +23,7 @@ from .merging import require_same
 @register
 class ScaledDotProductAttention(LayerKind):
     name = "ScaledDotProductAttention"
+    modelled_on = "torch's scaled_dot_product_attention (inside transformers' attention modules)"
     any_convention = True   # the same computation in either layout: features last
     summary = ("attention of num_heads query heads over num_kv_heads key and value heads of head_dim; inputs q, k, v "
                "(or one fused qkv); output (..., num_heads x head_dim)")

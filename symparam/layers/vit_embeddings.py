@@ -21,6 +21,7 @@ from .torch_args import given_or_inferred
 @register
 class ViTEmbeddings(LayerKind):
     name = "ViTEmbeddings"
+    modelled_on = "transformers' ViTEmbeddings"
     convention = "torch"
     summary = ("patches of patch_size x patch_size projected to hidden_size, a class token and a learned position "
                "per token; output (patches + 1, hidden_size)")
