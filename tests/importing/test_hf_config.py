@@ -27,12 +27,12 @@ FAMILIES = ("gpt2", "llama", "mistral", "mixtral", "qwen2", "gemma", "phi3", "be
             "vit", "opt")
 
 
-@pytest.fixture(scope="session")
-def transformers():
+def transformers_module():
+    """transformers, or a skip with the reason (the oracle extra installs it)."""
     torch = pytest.importorskip("torch", reason="the transformers oracle needs torch (pip install '.[oracle]')")
     # torchvision 0.28 (the registry's CUDA-built wheel) imports beside the CPU torch once these two schemas exist;
     # transformers imports torchvision for its image utilities.
-    if not hasattr(torch.ops, "torchvision") or not hasattr(torch.ops.torchvision, "nms"):
+    if not _KEEP and not hasattr(torch.ops.torchvision, "nms"):
         lib = torch.library.Library("torchvision", "DEF")
         lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
         lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
@@ -40,7 +40,12 @@ def transformers():
     return pytest.importorskip("transformers", reason="the oracle extra installs transformers")
 
 
-_KEEP: list = []   # the torchvision schema library must outlive the fixture
+_KEEP: list = []   # the torchvision schema library must outlive the call
+
+
+@pytest.fixture(scope="session")
+def transformers():
+    return transformers_module()
 
 
 def imported(path: Path, **bindings):
