@@ -64,9 +64,9 @@ def convert(path: Path, options: Options) -> dict:
     model_type = config.get("model_type")
     if model_type not in FAMILIES:
         known = ", ".join(FAMILIES)
-        raise SymparamError(f"{show(str(path))}: model_type {show(model_type)} is not a family symparam imports; it "
-                            f"imports {known}.")
+        raise SymparamError(f"model_type {show(model_type)} is not a family symparam imports; it imports "
+                            f"{known}.").in_file(str(path))
     try:
         return build(FAMILIES[model_type], config, path.name)
     except SymparamError as exc:
-        raise SymparamError(f"{show(str(path))}: {exc.message}") from None
+        raise exc.in_file(str(path)) from None

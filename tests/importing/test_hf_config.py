@@ -75,10 +75,9 @@ def per_layer(model, net) -> dict[str, int]:
     left = dict(names)
     for layer in net.layers:
         if "/" in layer.name:
-            stack, _, rest = layer.name.partition("/")
-            index = r"\d+" if layer.repeat != 1 else None
-            pattern = rf"{re.escape(stack)}\.{index}\.{re.escape(rest)}" if index else \
-                re.escape(f"{stack}.{rest}")
+            stack, _, rest = layer.name.partition("/")   # a stack (model.layers), or one block of it (block.0)
+            index = "" if stack.rpartition(".")[2].isdigit() else r"\d+\."
+            pattern = rf"{re.escape(stack)}\.{index}{re.escape(rest)}"
         else:
             pattern = re.escape(layer.name)
         module = re.compile(rf"^{pattern}(\.|$)")
@@ -97,6 +96,33 @@ def test_the_import_counts_what_transformers_builds(path, transformers):
     assert int(net.total) == sum(p.numel() for p in model.parameters())
     expected = per_layer(model, net)
     assert {layer.name: int(layer.params) for layer in net.layers} == expected
+
+
+OTHER_CLASSES = [   # (config, architecture, smaller sizes for speed)
+    ("llama-2-7b", "LlamaForSequenceClassification", {"num_hidden_layers": 2, "num_labels": 3}),
+    ("llama-2-7b", "LlamaModel", {"num_hidden_layers": 2}),
+    ("mixtral-8x7b", "MixtralModel", {"num_hidden_layers": 2}),
+    ("bert-base", "BertForSequenceClassification", {"num_hidden_layers": 2}),
+    ("roberta-base", "RobertaModel", {"num_hidden_layers": 2}),
+    ("distilbert-base", "DistilBertModel", {"n_layers": 2}),
+    ("gpt2", "GPT2Model", {"n_layer": 2}),
+    ("t5-small", "T5Model", {"num_layers": 3, "num_decoder_layers": 2, "feed_forward_proj": "gated-gelu"}),
+    ("opt-125m", "OPTModel", {"num_hidden_layers": 2}),
+    ("gemma-2b", "GemmaModel", {"num_hidden_layers": 2}),
+]
+
+
+@pytest.mark.parametrize("name, architecture, sizes", OTHER_CLASSES, ids=lambda v: v if isinstance(v, str) else "")
+def test_other_model_classes(name, architecture, sizes, transformers, tmp_path):
+    """The base models and the classification heads of the same configs (T5 v1.1's gated MLP and a decoder of
+    another depth too), layer by layer."""
+    config = {**json.loads((CONFIGS / f"{name}.json").read_text()), **sizes, "architectures": [architecture]}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    _, net = imported(path)
+    model = hf_model(transformers, config)
+    assert int(net.total) == sum(p.numel() for p in model.parameters())
+    assert {layer.name: int(layer.params) for layer in net.layers} == per_layer(model, net)
 
 
 def test_mixtral_reports_the_parameters_active_per_token():
