@@ -237,11 +237,12 @@ class Doc:
     """The spec being written: the config's values read through the family's table, and the symbols, blocks and
     layers so far."""
 
-    def __init__(self, family: Family, config: dict, source: str) -> None:
-        self.family, self.config, self.source = family, config, source
+    def __init__(self, family: Family, config: dict) -> None:
+        self.family, self.config = family, config
         self.symbols: dict[str, dict] = {}
         self.blocks: dict[str, dict] = {}
-        self.layers: list[dict] = []
+        self.network = Block()                # the [[layers]]
+        self.layer = self.network.layer
         self.inputs: dict[str, list] = {}
         self.notes: list[str] = []
         for key, value in config.items():
@@ -314,17 +315,14 @@ class Doc:
         kind, args = ACTIVATIONS[value.removeprefix("gated-")]
         return {"type": kind, **args}
 
-    def layer(self, kind: str, name: str, inputs: list[str] | None = None, **args) -> str:
-        self.layers.append(_table(kind, name, inputs, args))
-        return name
-
     def document(self, comment: str) -> dict:
         network = {"name": self.config["model_type"], "convention": "torch", "input": self.inputs}
         notes = "\n".join(f"- {n}" for n in self.notes)
         order = list(self.config)   # the config's order, then the symbols it does not have
-        symbols = dict(sorted(self.symbols.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+        place = lambda item: order.index(item[0]) if item[0] in order else len(order)  # noqa: E731
+        symbols = dict(sorted(self.symbols.items(), key=place))
         return {"__comment__": comment + ("\n" + notes if notes else ""), "network": network,
-                "symbols": symbols, "blocks": self.blocks, "layers": self.layers}
+                "symbols": symbols, "blocks": self.blocks, "layers": self.network.layers}
 
 
 def _table(kind: str, name: str, inputs: list[str] | None, args: dict) -> dict:
@@ -336,7 +334,7 @@ def _table(kind: str, name: str, inputs: list[str] | None, args: dict) -> dict:
 
 
 class Block:
-    """A block's layers, by their names inside it."""
+    """Layers being written, a block's or the network's, as tables (names are the block's own inside one)."""
 
     def __init__(self) -> None:
         self.layers: list[dict] = []
@@ -347,7 +345,7 @@ class Block:
 
 
 def build(family: Family, config: dict, source: str) -> dict:
-    doc = Doc(family, config, source)
+    doc = Doc(family, config)
     BUILDERS[family.builder](doc)
     comment = (f"{doc.architecture} from {source} (model_type {config['model_type']!r}), imported by symparam: one "
                f"layer per module of the model,\nnamed as transformers names them; `/` in a name stands for every "
@@ -556,9 +554,8 @@ def bert(d: Doc) -> None:
 
 
 def _pooler(d: Doc, x: str, hidden: str, act_type: str) -> None:
-    p = d.prefix if d.head == "classifier" else ""
-    d.layer("nn.Linear", p + "pooler.dense", [x], in_features=hidden, out_features=hidden)
-    d.layer(act_type, p + "pooler.activation")
+    d.layer("nn.Linear", d.prefix + "pooler.dense", [x], in_features=hidden, out_features=hidden)
+    d.layer(act_type, d.prefix + "pooler.activation")
     d.notes.append("The pooler's dense layer is shown on every position; the model applies it to the first token "
                    "only (the count is the same).")
 

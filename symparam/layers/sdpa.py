@@ -1,5 +1,5 @@
-"""ScaledDotProductAttention: the attention computation between a transformer's projections, softmax(q·kᵀ/√d)·v per
-head, with groups of query heads sharing a key and value head (grouped-query attention when num_kv_heads is
+"""ScaledDotProductAttention: the attention computation between a transformer's projections, softmax(q·kᵀ/√d)·v
+per head, with groups of query heads sharing a key and value head (grouped-query attention when num_kv_heads is
 smaller than num_heads; multi-query when it is 1).
 
 It has no parameters: the projections around it are layers of their own (q_proj, k_proj and v_proj before it, o_proj
@@ -43,7 +43,8 @@ class ScaledDotProductAttention(LayerKind):
         if any(not s for s in inputs):
             raise SymparamError(f"every input needs a feature axis. Received: {received}.")
         b.require(sympy.Eq(sympy.Mod(heads, kv), 0), "num_kv_heads", "num_heads must be a multiple of num_kv_heads "
-                  "(each key and value head serves a group of query heads)", f"num_heads = {heads}, num_kv_heads = {kv}")
+                  "(each key and value head serves a group of query heads)",
+                  f"num_heads = {heads}, num_kv_heads = {kv}")
         if len(inputs) == 1:
             (x,) = inputs
             width, parts = x[-1], heads + 2 * kv

@@ -17,30 +17,15 @@ import pytest
 
 from symparam.account import build as account
 from symparam.engine import derive, resolved
-from symparam.errors import SymparamError
 from symparam.importing import convert
 from symparam.render.json import document
 from symparam.spec import loads
 
+from .hf_oracle import transformers_module
+
 CONFIGS = Path(__file__).resolve().parent / "configs"
 FAMILIES = ("gpt2", "llama", "mistral", "mixtral", "qwen2", "gemma", "phi3", "bert", "roberta", "distilbert", "t5",
             "vit", "opt")
-
-
-def transformers_module():
-    """transformers, or a skip with the reason (the oracle extra installs it)."""
-    torch = pytest.importorskip("torch", reason="the transformers oracle needs torch (pip install '.[oracle]')")
-    # torchvision 0.28 (the registry's CUDA-built wheel) imports beside the CPU torch once these two schemas exist;
-    # transformers imports torchvision for its image utilities.
-    if not _KEEP and not hasattr(torch.ops.torchvision, "nms"):
-        lib = torch.library.Library("torchvision", "DEF")
-        lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        _KEEP.append(lib)
-    return pytest.importorskip("transformers", reason="the oracle extra installs transformers")
-
-
-_KEEP: list = []   # the torchvision schema library must outlive the call
 
 
 @pytest.fixture(scope="session")
@@ -174,7 +159,8 @@ def test_config_fields_are_the_spec_symbols():
         assert net.symbols.info(name).default == config[name] and net.symbols.info(name).doc
         assert f"\n{name} = {{ default = {config[name]}, doc = " in text
     assert "head_dim" not in net.symbols.names()   # hidden_size / num_attention_heads: no symbol of its own
-    h, f, v, kv = config["hidden_size"], config["intermediate_size"], config["vocab_size"], config["num_key_value_heads"]
+    h, f, v = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
+    kv = config["num_key_value_heads"]
     block = 2 * h * h + 2 * h * (kv * h // config["num_attention_heads"]) + 3 * h * f + 2 * h
     assert int(net.total) == 2 * v * h + h + 16 * block
 

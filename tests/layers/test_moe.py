@@ -9,18 +9,14 @@ import math
 import pytest
 from hypothesis import strategies as st
 
+from importing.hf_oracle import transformers_module
 from oracle.cases import Case, Generated, framework_tests, require, symparam_facts
 from symparam.api import layer_record
 
 
 def transformers_facts(case: Case):
     torch = require("torch")
-    if not hasattr(torch.ops.torchvision, "nms"):
-        lib = torch.library.Library("torchvision", "DEF")
-        lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        _KEEP.append(lib)
-    transformers = pytest.importorskip("transformers", reason="the oracle extra installs transformers")
+    transformers = transformers_module()
     from transformers.models.mixtral.modeling_mixtral import MixtralSparseMoeBlock
     a = case.kwargs
     config = transformers.MixtralConfig(hidden_size=case.inputs[-1], intermediate_size=a["intermediate_size"],
@@ -30,7 +26,6 @@ def transformers_facts(case: Case):
     return tuple((n, tuple(p.shape), p.requires_grad) for n, p in block.named_parameters())
 
 
-_KEEP: list = []
 
 
 def check(case: Case) -> None:

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import math
 
-import pytest
 from hypothesis import strategies as st
 
+from importing.hf_oracle import transformers_module
 from oracle.cases import Case, Generated, assert_refused, framework_tests, require, symparam_facts
 
 
-_KEEP: list = []
 
 
 def transformers_facts(case: Case):
     torch = require("torch")
-    if not hasattr(torch.ops.torchvision, "nms"):
-        lib = torch.library.Library("torchvision", "DEF")
-        lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        _KEEP.append(lib)
-    transformers = pytest.importorskip("transformers", reason="the oracle extra installs transformers")
+    transformers = transformers_module()
     from transformers.models.vit.modeling_vit import ViTEmbeddings
     c, side, _ = case.inputs
     a = case.kwargs
