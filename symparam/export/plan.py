@@ -16,6 +16,7 @@ import sympy
 from ..account import Account, LayerAccount
 from ..errors import SymparamError
 from ..render.escape import python_name
+from ..twins import bound_value
 
 FRAMEWORKS = ("keras", "torch")
 
@@ -120,19 +121,6 @@ def _expand(pair: tuple[str, str], label, count: int) -> list[str]:
     return [pair[0]] if label is None else [f"{pair[0]}{k}{pair[1]}" for k in range(count)]
 
 
-def bound(value: Any, table) -> Any:
-    """A parsed argument with the network's numbers put in (arguments keep the spec's symbols)."""
-    if isinstance(value, sympy.Basic):
-        return value.xreplace(table)
-    if isinstance(value, SimpleNamespace):
-        return SimpleNamespace(**{k: bound(v, table) for k, v in vars(value).items()})
-    if isinstance(value, (tuple, list)):
-        return type(value)(bound(v, table) for v in value)
-    if isinstance(value, dict):
-        return {k: bound(v, table) for k, v in value.items()}
-    return value
-
-
 def expected(layer: LayerAccount, record, repeat: int = 1) -> Expected:
     what = f"{layer.where}: the count"
 
@@ -223,7 +211,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
                 share, ties = ties[0][1], []
             obj = python_name(ident + "_layer", taken)
             made = Node(layer, ident, obj, ins, framework_name(layer.name, label, count), expected(layer, layer.record, count),
-                        None, bound(SimpleNamespace(**layer.record.args), table), share, tuple(ties))
+                        None, bound_value(SimpleNamespace(**layer.record.args), table), share, tuple(ties))
             how, there = recipe(made)
             return replace(made, recipe=how, expected=there or made.expected)
         except SymparamError as exc:
