@@ -27,10 +27,13 @@ def plan_for(account, target: str) -> Plan:
     """The plan of a bound account for `target` ("keras" or "torch")."""
     module = framework_module(target)
     translation = None
-    if account.convention != target:
-        from ..twins import translate
-        translation = translate(account.net, target)
-    return plan(account, target, module.recipe_for(translation))
+    try:
+        if account.convention != target:
+            from ..twins import translate
+            translation = translate(account.net, target)
+        return plan(account, target, module.recipe_for(translation))
+    except SymparamError as exc:
+        raise exc.in_file(account.net.source)
 
 
 def export(account, target: str) -> str:

@@ -20,7 +20,7 @@ from ..errors import SymparamError
 from ..layers import lookup
 from ..layers.base import REQUIRED
 from .plan import Expected, Node, Plan, Unit, expected, integer
-from .source import Call, literal, value
+from .source import Call, literal, number, value, written
 
 POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); merges: a list
 TIED = Path(__file__).with_name("keras_tied.py")
@@ -38,6 +38,8 @@ def _nondefault(kind, args: SimpleNamespace) -> tuple[tuple[str, Any], ...]:
     for key, arg in kind.all_args().items():
         given = getattr(args, key, None)
         default = None if arg.default in (None, REQUIRED) else arg.default
+        if not written(arg, given):
+            continue
         if arg.default is REQUIRED or (given is not None and given != default and str(given) != str(default)):
             out.append((key, given))
     return tuple(out)
@@ -63,7 +65,9 @@ def _call(kind) -> str:
 def _same(node: Node) -> Recipe:
     record = node.layer.record
     kind = lookup(record.type)
-    kwargs = tuple((k, _pairs(kind.name, k, value(getattr(node.args, k), k, _layer))) for k in record.given)
+    accepted = kind.all_args()
+    kwargs = tuple((k, _pairs(kind.name, k, value(getattr(node.args, k), k, _layer))) for k in record.given
+                   if written(accepted[k], getattr(node.args, k)))
     if node.ties:
         if record.type != "Dense" or [t[0] for t in node.ties] != ["kernel"]:
             raise SymparamError(f"cannot be exported to Keras: only a Dense kernel can be tied to another layer's "
@@ -128,7 +132,7 @@ def _from_torch(node: Node) -> list:
         return _conv(a, int(name[-2]))
     if name.startswith("nn.BatchNorm") and name[-2:] in ("1d", "2d", "3d"):
         return [(Call("keras.layers.BatchNormalization", (
-            ("axis", 1), ("epsilon", float(a.eps)), ("momentum", 1 - float(a.momentum)), ("center", a.affine),
+            ("axis", 1), ("epsilon", number(a.eps, "eps")), ("momentum", 1 - number(a.momentum, "momentum")), ("center", a.affine),
             ("scale", a.affine))), "")]
     if name in ("nn.MaxPool2d", "nn.MaxPool3d", "nn.AvgPool2d", "nn.AvgPool3d"):
         return _pool(a, int(name[-2]), "MaxPooling" if "Max" in name else "AveragePooling")
@@ -143,7 +147,7 @@ def _from_torch(node: Node) -> list:
         return [(Call("keras.layers.Flatten"), "")]
     simple = {"nn.ReLU": "ReLU", "nn.Identity": "Identity", "nn.Dropout": "Dropout"}
     if name in simple:
-        return [(Call(f"keras.layers.{simple[name]}", (("rate", float(a.p)),) if name == "nn.Dropout" else ()), "")]
+        return [(Call(f"keras.layers.{simple[name]}", (("rate", number(a.p, "p")),) if name == "nn.Dropout" else ()), "")]
     if lookup(name).any_convention:
         return [(Call(f"keras.layers.{name}"), "")]
     raise SymparamError(f"cannot be exported to Keras: symparam has no Keras translation of {name} yet.")

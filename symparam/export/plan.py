@@ -7,6 +7,7 @@ verify builds the same layers live from it (symparam never runs the text it writ
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +22,7 @@ from ..twins import bound_value
 FRAMEWORKS = ("keras", "torch")
 
 # Names the generated files use for themselves (modules, helpers, the loop variable): no layer takes them.
-RESERVED = frozenset({"keras", "torch", "nn", "F", "self", "build", "main", "model", "Net", "first", "k", "x", "y",
+RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "F", "self", "build", "main", "model", "Net", "first", "k", "x", "y",
                       "inputs", "outputs", "range", "str", "len", "print", "super", "sum", "max", "min", "list",
                       "tuple", "dict", "int", "float", "bool", "type", "object", "isinstance", "NAME", "LAYERS",
                       "Tied", "TiedDense", "np"})
@@ -121,6 +122,13 @@ def _expand(pair: tuple[str, str], label, count: int) -> list[str]:
     return [pair[0]] if label is None else [f"{pair[0]}{k}{pair[1]}" for k in range(count)]
 
 
+def _input_shape(shape, name: str) -> tuple[int | None, ...]:
+    try:
+        return shape_of(shape, f"input {name!r}")
+    except SymparamError as exc:
+        raise exc.within("[network]")
+
+
 def expected(layer: LayerAccount, record, repeat: int = 1) -> Expected:
     what = f"{layer.where}: the count"
 
@@ -179,7 +187,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
     for name, shape in net.inputs.items():
         ident = python_name(name, taken)
         idents[name] = ident
-        inputs.append(Input(ident, name, _flat(name), shape_of(shape, f"[network] input {name}"), name in indices))
+        inputs.append(Input(ident, name, _flat(name), _input_shape(shape, name), name in indices))
     result = Plan(account.name, net.source, target, net.convention, tuple(inputs))
     table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
     names: set = {i.framework_name for i in inputs}

@@ -14,6 +14,7 @@ from typing import Any
 import sympy
 
 from ..render.escape import python
+from ..errors import SymparamError, show
 from .plan import integer
 
 
@@ -53,6 +54,21 @@ def value(v: Any, what: str, layer=None) -> Any:
     if isinstance(v, dict):
         return {str(k): value(x, what, layer) for k, x in v.items()}
     raise ValueError(f"{what}: cannot write {type(v).__name__} values")
+
+
+def number(v: Any, what: str) -> float:
+    """A real-valued argument (an epsilon, a momentum) as a float."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, sympy.Number)):
+        raise SymparamError(f"{what} must be a number to be exported. Received: {what} = {show(v)}.")
+    return float(v)
+
+
+def written(arg, v: Any) -> bool:
+    """Whether an argument goes into the generated code: not one the count ignores and symparam does not check
+    (an initializer's, regularizer's or constraint's name or table, a dtype, a device) unless it is a plain number or
+    boolean. The file then builds with the framework's defaults for those."""
+    from ..layers.base import Opaque
+    return not isinstance(arg, Opaque) or v is None or isinstance(v, (bool, int, float))
 
 
 def literal(v: Any) -> str:

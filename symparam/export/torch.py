@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import SymparamError
 from ..layers import lookup
 from .plan import Expected, Node, Plan, Unit, integer
-from .source import Call, literal
+from .source import Call, literal, number, written
 
 # What symparam reads from the input when a spec leaves it out: argument -> (input, axis)
 INFERRED = {"in_features": (0, -1), "in_channels": (0, 0), "num_features": (0, 0), "num_channels": (0, 0),
@@ -96,10 +96,10 @@ def _same(node: Node) -> Recipe:
     if record.type in COMBINE:
         return Recipe(combine=record.type)
     kwargs = {}
-    for key in kind.all_args():
-        if key in SKIPPED:
-            continue
+    for key, arg in kind.all_args().items():
         v = getattr(node.args, key)
+        if key in SKIPPED or not written(arg, v):
+            continue
         if key in record.given:
             kwargs[key] = _plain(v, key)
         elif key in INFERRED and v is None:
@@ -199,13 +199,13 @@ def _keras_norm(a, x, record) -> Recipe:
     if record.type == "LayerNormalization":
         if a.center and not a.scale:
             raise SymparamError("cannot be exported to torch: nn.LayerNorm has no offset without a scale.")
-        return Recipe((Call("nn.LayerNorm", (("normalized_shape", c), ("eps", float(a.epsilon)),
+        return Recipe((Call("nn.LayerNorm", (("normalized_shape", c), ("eps", number(a.epsilon, "epsilon")),
                                              ("elementwise_affine", a.scale), ("bias", a.center))),))
     if a.center != a.scale:
         raise SymparamError("cannot be exported to torch: nn.BatchNorm has both offsets and scales, or neither.")
     rank = max(len(x) - 1, 1)
-    norm = Call(f"nn.BatchNorm{rank}d", (("num_features", c), ("eps", float(a.epsilon)),
-                                          ("momentum", 1 - float(a.momentum)), ("affine", a.center)))
+    norm = Call(f"nn.BatchNorm{rank}d", (("num_features", c), ("eps", number(a.epsilon, "epsilon")),
+                                          ("momentum", 1 - number(a.momentum, "momentum")), ("affine", a.center)))
     return Recipe((norm,)) if len(x) == 1 else _channels_last((norm,))
 
 
@@ -229,7 +229,7 @@ def _keras_attention(a, shapes) -> Recipe:
     query, value = shapes[0], shapes[1]
     key = shapes[2] if len(shapes) > 2 else value
     e = integer(query[-1], "the query's features")
-    kwargs = [("embed_dim", e), ("num_heads", integer(a.num_heads, "num_heads")), ("dropout", float(a.dropout)),
+    kwargs = [("embed_dim", e), ("num_heads", integer(a.num_heads, "num_heads")), ("dropout", number(a.dropout, "dropout")),
               ("bias", a.use_bias), ("batch_first", True)]
     for name, shape in (("kdim", key), ("vdim", value)):
         if integer(shape[-1], name) != e:
@@ -277,14 +277,14 @@ def _from_keras(node: Node) -> Recipe:
         if a.max_value is not None:
             if a.negative_slope:
                 raise SymparamError("cannot be exported to torch: a bounded leaky ReLU has no torch module.")
-            return Recipe((Call("nn.Hardtanh", (("min_val", 0.0), ("max_val", float(a.max_value)))),))
+            return Recipe((Call("nn.Hardtanh", (("min_val", 0.0), ("max_val", number(a.max_value, "max_value")))),))
         if a.negative_slope:
-            return Recipe((Call("nn.LeakyReLU", (("negative_slope", float(a.negative_slope)),)),))
+            return Recipe((Call("nn.LeakyReLU", (("negative_slope", number(a.negative_slope, "negative_slope")),)),))
         return Recipe((Call("nn.ReLU"),))
     if name == "Activation":
         return Recipe(_activation(a.activation) or (Call("nn.Identity"),))
     if name == "Dropout":
-        return Recipe((Call("nn.Dropout", (("p", float(a.rate)),)),))
+        return Recipe((Call("nn.Dropout", (("p", number(a.rate, "rate")),)),))
     if name == "ZeroPadding2D":
         (top, bottom), (left, right) = (tuple(integer(v, "padding") for v in pair) for pair in a.padding)
         return _channels_last((Call("nn.ZeroPad2d", (("padding", (left, right, top, bottom)),)),))
