@@ -25,7 +25,7 @@ FRAMEWORKS = ("keras", "torch")
 RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "F", "self", "build", "main", "model", "Net", "first", "k", "x", "y",
                       "inputs", "outputs", "range", "str", "len", "print", "super", "sum", "max", "min", "list",
                       "tuple", "dict", "int", "float", "bool", "type", "object", "isinstance", "NAME", "LAYERS",
-                      "Tied", "TiedDense", "np"})
+                      "Tied", "TiedDense", "np", "os", "block", "_"})
 
 
 @dataclass(frozen=True)
