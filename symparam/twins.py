@@ -72,7 +72,8 @@ def bound_value(value, table):
     if isinstance(value, SimpleNamespace):
         return SimpleNamespace(**{k: bound_value(v, table) for k, v in vars(value).items()})
     if isinstance(value, (tuple, list)):
-        return type(value)(bound_value(v, table) for v in value)
+        items = [bound_value(v, table) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)   # a NamedTuple, or not
     if isinstance(value, dict):
         return {k: bound_value(v, table) for k, v in value.items()}
     return value

@@ -16,7 +16,8 @@ def verify(
     to: ToOption = None,
     set_: SetOption = None,
 ) -> None:
-    """Build the network in Keras or PyTorch and check every layer's counts and output shape against symparam."""
+    """Build the network in Keras or PyTorch and check every layer's counts and output shape against symparam (exit
+    status 1 at the first disagreement)."""
     from ..errors import SymparamError
     from ..export import FRAMEWORKS
     from ..verify import require, verify as check

@@ -53,7 +53,17 @@ ONE_AXIS_PAIRS = {("Cropping1D", "cropping"), ("ZeroPadding1D", "padding")}   # 
 
 
 def _pairs(kind: str, key: str, v):
-    return v[0] if (kind, key) in ONE_AXIS_PAIRS and isinstance(v, tuple) and len(v) == 1 else v
+    """A parsed value in the form Keras takes, where symparam holds it otherwise."""
+    if (kind, key) in ONE_AXIS_PAIRS and isinstance(v, tuple) and len(v) == 1:
+        return v[0]
+    if kind == "EinsumDense" and key == "equation":
+        x, w, out, ellipsis = v
+        if ellipsis == "left":
+            x, out = "..." + x, "..." + out
+        elif ellipsis == "right":
+            x, out = x + "...", out + "..."
+        return f"{x},{w}->{out}"
+    return v
 
 
 def _call(kind) -> str:
@@ -66,7 +76,7 @@ def _same(node: Node) -> Recipe:
     record = node.layer.record
     kind = lookup(record.type)
     accepted = kind.all_args()
-    kwargs = tuple((k, _pairs(kind.name, k, value(getattr(node.args, k), k, _layer))) for k in record.given
+    kwargs = tuple((k, value(_pairs(kind.name, k, getattr(node.args, k)), k, _layer)) for k in record.given
                    if written(accepted[k], getattr(node.args, k)))
     if node.ties:
         if record.type != "Dense" or [t[0] for t in node.ties] != ["kernel"]:
@@ -343,7 +353,11 @@ def _size(variables) -> int:
 def facts(plan: Plan) -> list:
     """[(node, copy, Expected as Keras has it)] for every layer built: each variable counted at the first layer
     that holds it (by identity: a shared layer's or a tie's are counted where they live)."""
-    _, built = build(plan)
+    try:
+        _, built = build(plan)
+    except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as exc:
+        raise SymparamError(f"Keras refused to build the network: {type(exc).__name__}: "
+                            f"{str(exc).strip().splitlines()[0][:300]}") from None
     seen: set[int] = set()
     out = []
     for node, copy, layers, outs in built:

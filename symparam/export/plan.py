@@ -257,5 +257,5 @@ def plan(account: Account, target: str, recipe) -> Plan:
                 sinks.append(item.ident)
         elif full not in read:
             sinks.append(item.ident)
-    result.outputs = tuple(sinks)
+    result.outputs = tuple(sinks) or tuple(i.ident for i in inputs)   # only an InputLayer: the input itself
     return result
