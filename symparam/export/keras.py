@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import SymparamError
 from ..layers import lookup
 from ..layers.base import REQUIRED
-from .plan import Expected, Node, Plan, Unit, expected, integer
+from .plan import Expected, Node, Plan, Unit, integer
 from .source import Call, literal, number, value, written
 
 POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); merges: a list
@@ -142,8 +142,8 @@ def _from_torch(node: Node) -> list:
         return _conv(a, int(name[-2]))
     if name.startswith("nn.BatchNorm") and name[-2:] in ("1d", "2d", "3d"):
         return [(Call("keras.layers.BatchNormalization", (
-            ("axis", 1), ("epsilon", number(a.eps, "eps")), ("momentum", 1 - number(a.momentum, "momentum")), ("center", a.affine),
-            ("scale", a.affine))), "")]
+            ("axis", 1), ("epsilon", number(a.eps, "eps")), ("momentum", 1 - number(a.momentum, "momentum")),
+            ("center", a.affine), ("scale", a.affine))), "")]
     if name in ("nn.MaxPool2d", "nn.MaxPool3d", "nn.AvgPool2d", "nn.AvgPool3d"):
         return _pool(a, int(name[-2]), "MaxPooling" if "Max" in name else "AveragePooling")
     if name in ("nn.AdaptiveAvgPool2d", "nn.AdaptiveAvgPool3d"):
@@ -157,7 +157,8 @@ def _from_torch(node: Node) -> list:
         return [(Call("keras.layers.Flatten"), "")]
     simple = {"nn.ReLU": "ReLU", "nn.Identity": "Identity", "nn.Dropout": "Dropout"}
     if name in simple:
-        return [(Call(f"keras.layers.{simple[name]}", (("rate", number(a.p, "p")),) if name == "nn.Dropout" else ()), "")]
+        rate = (("rate", number(a.p, "p")),) if name == "nn.Dropout" else ()
+        return [(Call(f"keras.layers.{simple[name]}", rate), "")]
     if lookup(name).any_convention:
         return [(Call(f"keras.layers.{name}"), "")]
     raise SymparamError(f"cannot be exported to Keras: symparam has no Keras translation of {name} yet.")

@@ -22,10 +22,8 @@ from ..twins import bound_value
 FRAMEWORKS = ("keras", "torch")
 
 # Names the generated files use for themselves (modules, helpers, the loop variable): no layer takes them.
-RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "F", "self", "build", "main", "model", "Net", "first", "k", "x", "y",
-                      "inputs", "outputs", "range", "str", "len", "print", "super", "sum", "max", "min", "list",
-                      "tuple", "dict", "int", "float", "bool", "type", "object", "isinstance", "NAME", "LAYERS",
-                      "Tied", "TiedDense", "np", "os", "block", "_"})
+RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "os", "self", "build", "Net", "NAME",
+                                                 "TiedDense", "k", "block", "_"})
 
 
 @dataclass(frozen=True)
@@ -218,7 +216,8 @@ def plan(account: Account, target: str, recipe) -> Plan:
                     and all(v == w for v, _, w in ties)):
                 share, ties = ties[0][1], []
             obj = python_name(ident + "_layer", taken)
-            made = Node(layer, ident, obj, ins, framework_name(layer.name, label, count), expected(layer, layer.record, count),
+            made = Node(layer, ident, obj, ins, framework_name(layer.name, label, count),
+                        expected(layer, layer.record, count),
                         None, bound_value(SimpleNamespace(**layer.record.args), table), share, tuple(ties))
             how, there = recipe(made)
             return replace(made, recipe=how, expected=there or made.expected)

@@ -229,8 +229,8 @@ def _keras_attention(a, shapes) -> Recipe:
     query, value = shapes[0], shapes[1]
     key = shapes[2] if len(shapes) > 2 else value
     e = integer(query[-1], "the query's features")
-    kwargs = [("embed_dim", e), ("num_heads", integer(a.num_heads, "num_heads")), ("dropout", number(a.dropout, "dropout")),
-              ("bias", a.use_bias), ("batch_first", True)]
+    kwargs = [("embed_dim", e), ("num_heads", integer(a.num_heads, "num_heads")),
+              ("dropout", number(a.dropout, "dropout")), ("bias", a.use_bias), ("batch_first", True)]
     for name, shape in (("kdim", key), ("vdim", value)):
         if integer(shape[-1], name) != e:
             kwargs.append((name, integer(shape[-1], name)))
@@ -389,7 +389,8 @@ def write(plan: Plan) -> str:
     out += ["", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()"]
     for item in plan.body:
         if isinstance(item, Unit):
-            out.append(f"        self.{item.ident} = nn.ModuleList([Block_{item.ident}() for _ in range({item.count})])")
+            stack = f"nn.ModuleList([Block_{item.ident}() for _ in range({item.count})])"
+            out.append(f"        self.{item.ident} = {stack}")
         else:
             out += _init_lines([item], "        ")
     out += ["", f"    def forward(self, {', '.join(i.ident for i in plan.inputs)}):"]
