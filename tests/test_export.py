@@ -252,21 +252,12 @@ GENERATED = settings(max_examples=12, deadline=None, suppress_health_check=[Heal
 
 
 @pytest.mark.parametrize("target", FRAMEWORKS)
+@pytest.mark.parametrize("convention", ["keras", "torch"])
 @GENERATED
-@given(document=keras_specs())
-def test_generated_keras_networks_verify(target, document):
+@given(data=st.data())
+def test_generated_networks_verify(convention, target, data):
     require(target)
-    account = _derived(document)
-    _exported_or_refused(account, target)
-    report = verify(account, target)
-    assert report.verified, (document, report.text())
-
-
-@pytest.mark.parametrize("target", FRAMEWORKS)
-@GENERATED
-@given(document=torch_specs())
-def test_generated_torch_networks_verify(target, document):
-    require(target)
+    document = data.draw(keras_specs() if convention == "keras" else torch_specs())
     account = _derived(document)
     _exported_or_refused(account, target)
     report = verify(account, target)

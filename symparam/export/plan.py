@@ -7,8 +7,10 @@ verify builds the same layers live from it (symparam never runs the text it writ
 
 from __future__ import annotations
 
+import ast
 import builtins
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,6 +26,16 @@ FRAMEWORKS = ("keras", "torch")
 # Names the generated files use for themselves (modules, helpers, the loop variable): no layer takes them.
 RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "os", "self", "build", "Net", "NAME",
                                                  "TiedDense", "k", "block", "_"})
+
+
+def _names_in(path: Path) -> frozenset[str]:
+    """Every identifier a file copied into generated code uses (keras_tied.py: a layer named `x` stays apart)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return frozenset(getattr(node, f) for node in ast.walk(tree) for f in ("id", "arg", "attr", "name")
+                     if isinstance(getattr(node, f, None), str))
+
+
+RESERVED |= _names_in(Path(__file__).with_name("keras_tied.py"))
 
 
 @dataclass(frozen=True)
