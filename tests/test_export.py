@@ -497,3 +497,31 @@ def test_verify_cli(capsys):
     assert (code, err) == (0, "")
     assert out.strip() == "verified: 8 layers, 61,706 parameters, the same in torch " + \
         __import__("torch").__version__.split("+")[0]
+
+
+FROZEN = """[network]
+input = { q = [4, 8], v = [5, 8] }
+[[layers]]
+type = "MultiHeadAttention"
+name = "mha"
+inputs = ["q", "v"]
+num_heads = 2
+key_dim = 4
+trainable = false
+[[layers]]
+type = "Bidirectional"
+name = "bi"
+layer = { type = "LSTM", units = 3 }
+trainable = false
+inputs = ["mha"]
+"""
+
+
+def test_frozen_layers_made_of_layers_are_frozen_whole(write_spec, tmp_path):
+    """trainable = false reaches a MultiHeadAttention's projections and a wrapper's layer (Keras's setter, applied
+    once the layer is built, in the written file and in verify's build alike)."""
+    account = account_of(derive_file(write_spec(FROZEN)))
+    assert int(account.trainable.value) == 0
+    _, facts, totals, _, _ = run_written(tmp_path, account, "keras")
+    assert totals[:2] == (int(account.total.value), 0)
+    assert verify(account, "keras").verified

@@ -230,6 +230,8 @@ def _node_lines(node: Node, plan: Plan, objects: dict[str, str], in_loop: bool) 
             made = objects[node.ident]
         lines.append(f"{node.ident} = {made}({tensor if i == 0 else node.ident})" + ("[0]" if many and not suffix
                                                                                      else ""))
+        if _frozen(call) and suffix == "":   # once built: the setter reaches the layers it made inside
+            lines.append(f"{objects[node.ident]}.trainable = False")
     return lines
 
 
@@ -237,6 +239,7 @@ def write(plan: Plan) -> str:
     """The generated file: build() returns the keras.Model, its layers named after the spec's."""
     from ..render.escape import python
     targets = {n.share for n, _ in plan.nodes() if n.share} | {o for n, _ in plan.nodes() for _, o, _ in n.ties}
+    targets |= {n.ident for n, _ in plan.nodes() if not n.share and any(_frozen(c) for c, _ in n.recipe.layers)}
     objects = {n.ident: n.obj for n, _ in plan.nodes() if n.ident in targets}
     tied = any(n.ties for n, _ in plan.nodes())
     out = ['"""A network written by symparam (symparam export --to keras): build() returns the Keras model."""', "",
@@ -261,6 +264,12 @@ def write(plan: Plan) -> str:
     out.append(f"    return keras.Model(inputs=[{ins}], outputs=[{outs}], name={python(_model_name(plan))})")
     out += ["", "", "if __name__ == \"__main__\":", "    build().summary()", ""]
     return "\n".join(out)
+
+
+def _frozen(call: Call) -> bool:
+    """trainable = False, which Keras 3.15's constructor argument does not pass to the layers inside a layer (a
+    MultiHeadAttention's projections, a wrapper's layer): the trainable setter does, as symparam counts it."""
+    return call.get("trainable") is False
 
 
 def _model_name(plan: Plan) -> str:
@@ -322,6 +331,8 @@ def build(plan: Plan):
                     y = layer(*ins) if how == "positional" else layer(ins[0] if how == "one" else ins)
                 else:
                     y = layer(y)
+                if _frozen(call):
+                    layer.trainable = False
                 if suffix == "":
                     objects[node.ident] = layer
         outs = list(y) if isinstance(y, (list, tuple)) else [y]
