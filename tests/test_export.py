@@ -525,3 +525,14 @@ def test_frozen_layers_made_of_layers_are_frozen_whole(write_spec, tmp_path):
     _, facts, totals, _, _ = run_written(tmp_path, account, "keras")
     assert totals[:2] == (int(account.total.value), 0)
     assert verify(account, "keras").verified
+
+
+def test_the_api_exports_and_verifies_as_the_commands_do():
+    require("torch")
+    from symparam.api import load
+    net = load(ROOT / "examples" / "lenet5.toml", units_1=100)
+    assert net.export("torch") == export(account_of(derive_file(ROOT / "examples" / "lenet5.toml",
+                                                                {"units_1": 100})), "torch")
+    assert "out_features=100" in net.export("torch")
+    report = net.verify("torch")
+    assert report.verified and report.total == int(net.account.total.value)
