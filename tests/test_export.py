@@ -536,3 +536,39 @@ def test_the_api_exports_and_verifies_as_the_commands_do():
     assert "out_features=100" in net.export("torch")
     report = net.verify("torch")
     assert report.verified and report.total == int(net.account.total.value)
+
+
+REPEATED_AND_SHARED = """[network]
+input = [6, 8]
+[[layers]]
+type = "Dense"
+name = "base"
+units = 8
+[[layers]]
+type = "Dense"
+name = "mix"
+units = 8
+repeat = 3
+[[layers]]
+type = "Dense"
+name = "again"
+units = 8
+share = "base"
+[[layers]]
+type = "LayerNormalization"
+name = "norm"
+"""
+
+
+@pytest.mark.parametrize("target", FRAMEWORKS)
+def test_a_repeated_layer_is_a_loop_and_a_shared_one_is_called_again(target, write_spec, tmp_path):
+    account = account_of(derive_file(write_spec(REPEATED_AND_SHARED)))
+    plan, facts, totals, model, _ = run_written(tmp_path, account, target)
+    assert facts == _expected(plan)
+    assert [f[:2] for f in facts] == [("base", None), ("mix", 0), ("mix", 1), ("mix", 2), ("again", None),
+                                      ("norm", None)]
+    assert facts[4][2] == (0, 0, 0, 0)   # the shared layer's weights are base's
+    assert totals[0] == int(account.total.value) == 4 * (8 * 8 + 8) + 2 * 8
+    if target == "keras":
+        assert [layer.name for layer in model.layers if layer.name.startswith("mix")] == ["mix_0", "mix_1", "mix_2"]
+    assert verify(account, target).verified

@@ -205,7 +205,8 @@ def plan(account: Account, target: str, recipe) -> Plan:
 
     def framework_name(full: str, label: str | None, count: int) -> tuple[str, str]:
         """Keras names a layer's weights after it, and the torch backend refuses "." and "/" in them."""
-        head, tail = (_flat(full), "") if label is None else (_flat(label) + "_", "_" + _flat(full[len(label) + 1:]))
+        rest = full[len(label) + 1:] if label is not None else ""
+        head, tail = (_flat(full), "") if label is None else (_flat(label) + "_", "_" + _flat(rest) if rest else "")
         pair, n = (head, tail), 1
         while any(name in names for name in _expand(pair, label, count)):
             n += 1
