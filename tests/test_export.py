@@ -572,3 +572,12 @@ def test_a_repeated_layer_is_a_loop_and_a_shared_one_is_called_again(target, wri
     if target == "keras":
         assert [layer.name for layer in model.layers if layer.name.startswith("mix")] == ["mix_0", "mix_1", "mix_2"]
     assert verify(account, target).verified
+
+
+def test_twins_read_a_bound_layers_arguments_at_its_numbers(accounts):
+    """translate() sees the input shapes bound, so it must see the arguments bound too: GPT-2's attention
+    (num_heads * key_dim = n_head * (d_model / n_head) = 768, the query's width) has a torch twin at the defaults."""
+    from symparam.twins import translate
+    row = next(r for r in translate(accounts["gpt2"].net, "torch").rows if r.layer.name == "h/attn")
+    assert row.reason == "" and row.record is not None
+    assert int(row.record.params) == 4 * (768 * 768 + 768)
