@@ -53,6 +53,18 @@ class Network(model.Network):
         """The summary table as plain text, `width` columns at most, as `symparam derive SPEC`."""
         return self.render("table", width=width)
 
+    def export(self, to: str | None = None) -> str:
+        """Python source that builds the network in "keras" or "torch" (default: its convention), as
+        `symparam export SPEC --to TO`."""
+        from .export import export
+        return export(self.account, to or self.convention)
+
+    def verify(self, to: str | None = None):
+        """Build the network in the installed framework and compare every layer (a symparam.verify.Report: .verified,
+        .text()), as `symparam verify SPEC --to TO`."""
+        from .verify import verify
+        return verify(self.account, to)
+
     def _repr_latex_(self) -> str:
         from .render.latex import summary
         return summary(self.account)
