@@ -23,7 +23,7 @@ from typing import Any
 
 from ..engine import derive
 from ..errors import SymparamError
-from ..layers import index, lookup
+from ..layers import default_name, index, lookup
 from ..layers.base import Opaque, Unsupported
 from ..layers.torch_args import OutputSize, PerAxis
 from ..spec import from_dict
@@ -193,7 +193,7 @@ def choose(root, recording: Recording) -> list[Layer]:
 
     def add(path: str, module, table: dict, shapes: list, call: Call | None, k: int, claims: bool, own: bool):
         kind_name = table["type"]
-        name = path or kind_name.removeprefix("nn.").lower()
+        name = path or default_name(type(module).__name__)
         name = name if k == 0 else f"{name}#{k + 1}"
         tensors = ({**dict(module.named_parameters(recurse=not own)), **dict(module.named_buffers(recurse=not own))}
                    if k == 0 else {})
