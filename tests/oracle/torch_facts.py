@@ -71,12 +71,31 @@ def complete_kwargs(type_name: str, kwargs: Mapping[str, Any], input_shape: Sequ
     return out
 
 
+class Listed(torch.nn.Module):
+    """The nn.Module case (symparam's kind for a module it has no rules for): a module holding exactly the listed
+    parameters and buffers, returning zeros of output_shape (or its first input)."""
+
+    def __init__(self, module: str = "", parameters=None, buffers=None, frozen=(), output_shape=None):
+        super().__init__()
+        parameters, buffers = dict(parameters or {}), dict(buffers or {})
+        if not set(frozen) <= set(parameters):
+            raise ValueError(f"frozen names tensors that are not parameters: {sorted(set(frozen) - set(parameters))}")
+        for name, shape in parameters.items():
+            self.register_parameter(name, torch.nn.Parameter(torch.zeros(shape), requires_grad=name not in frozen))
+        for name, shape in buffers.items():
+            self.register_buffer(name, torch.zeros(shape))
+        self.output_shape = None if output_shape in (None, "none") else tuple(output_shape)
+
+    def forward(self, *xs):
+        return xs[0] if self.output_shape is None else torch.zeros((xs[0].shape[0], *self.output_shape))
+
+
 def torch_case_facts(case: Case) -> Facts:
     """Run the case's module on zeros and return its facts, or raise Refused."""
     shapes = case.call_shapes()
     if any(d is None for s in shapes for d in s):
         raise AssertionError(f"{case}: torch needs every input length")
-    cls = getattr(torch.nn, case.type_name.removeprefix("nn."))
+    cls = Listed if case.type_name == "nn.Module" else getattr(torch.nn, case.type_name.removeprefix("nn."))
     kwargs = {k: tupled(v) for k, v in complete_kwargs(case.type_name, case.kwargs, shapes[0]).items()}
     batch_axis = 1 if case.type_name in _SEQUENCE_FIRST and not kwargs.get("batch_first") else 0
     dtype = torch.long if case.type_name in _INDEX_INPUTS else torch.float32
