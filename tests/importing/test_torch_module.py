@@ -225,3 +225,12 @@ def test_as_a_subprocess(torch):
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert 'tie = { weight = "wte/weight" }' in result.stdout
+
+
+def test_an_embedding_bag_called_with_offsets_and_weights_is_an_embedding_bag(torch, fixtures):
+    import symparam
+    module = fixtures.Bags()
+    net = symparam.from_torch(module, torch.zeros(2, 5, dtype=torch.long))
+    assert_counted_exactly(net, module)
+    bag = net.layer("bag")
+    assert (bag.type, len(bag.inputs), tuple(bag.output_shape)) == ("nn.EmbeddingBag", 3, (4,))

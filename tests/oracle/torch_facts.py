@@ -90,6 +90,21 @@ class Listed(torch.nn.Module):
         return xs[0] if self.output_shape is None else torch.zeros((xs[0].shape[0], *self.output_shape))
 
 
+def _bag_call(case: Case, kwargs) -> dict:
+    """nn.EmbeddingBag's call by the case's input names (input, offsets, per_sample_weights; as its forward()
+    names them): indices and offsets int64 zeros (every bag starts at 0: all but the last are empty; one offset
+    more with include_last_offset, so that the batch stays BATCH bags), per_sample_weights float32."""
+    names = list(case.call if case.call is not None else case.spec_order())
+    call = {}
+    for name, shape in zip(names, case.call_shapes()):
+        if name == "offsets":
+            call[name] = torch.zeros((BATCH + bool(kwargs.get("include_last_offset")), *shape), dtype=torch.long)
+        else:
+            dtype = torch.float32 if name == "per_sample_weights" else torch.long
+            call[name] = torch.zeros((BATCH, *shape), dtype=dtype)
+    return call
+
+
 def torch_case_facts(case: Case) -> Facts:
     """Run the case's module on zeros and return its facts, or raise Refused."""
     shapes = case.call_shapes()
@@ -106,8 +121,9 @@ def torch_case_facts(case: Case) -> Facts:
             module = cls(**kwargs)
             module.eval()
             xs = [torch.zeros((*s[:batch_axis], BATCH, *s[batch_axis:]), dtype=dtype) for s in shapes]
+            by_name = _bag_call(case, kwargs) if case.type_name == "nn.EmbeddingBag" and case.named else {}
             with torch.no_grad():
-                y = module(*xs)
+                y = module(*xs) if not by_name else module(**by_name)
     except REFUSALS as exc:
         raise Refused(f"{described}: {type(exc).__name__}: {exc}") from exc
     if isinstance(y, tuple):
