@@ -122,7 +122,7 @@ def test_argument_names_are_torchs_own():
     """Every nn.* kind accepts exactly the torch module constructor's arguments."""
     torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[oracle]')")
     for name, kind in kinds().items():
-        if kind.convention != "torch":
+        if kind.convention != "torch" or name == "nn.Module":   # nn.Module stands for any module: it lists tensors
             continue
         cls = getattr(torch.nn, name.removeprefix("nn."))
         own = {p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")}

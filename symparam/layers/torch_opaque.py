@@ -5,12 +5,12 @@ or relative position table), so that no parameter is dropped: its parameters and
 shape, exactly as the module holds them (its own tensors, not its children's: those are layers of their own), and
 its output shape as forward() returned it. Nothing is derived: the count is the sum of the listed shapes.
 
-    [[layers]]
-    type = "nn.Module"
-    name = "encoder"
-    module = "torchvision.models.vision_transformer.Encoder"
-    parameters = { pos_embedding = [1, 197, 768] }
-    output_shape = [197, 768]
+  [[layers]]
+  type = "nn.Module"
+  name = "encoder"
+  module = "torchvision.models.vision_transformer.Encoder"
+  parameters = { pos_embedding = [1, 197, 768] }
+  output_shape = [197, 768]
 """
 
 from __future__ import annotations
