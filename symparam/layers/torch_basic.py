@@ -871,3 +871,17 @@ class Softplus(TorchActivation):
     name = "nn.Softplus"
     summary = "log(1 + exp(beta * x)) / beta, element by element"
     args = {"beta": Number(1.0), "threshold": Number(20.0)}
+
+
+@register
+class Hardswish(TorchActivation):
+    name = "nn.Hardswish"
+    summary = "x * relu6(x + 3) / 6, element by element (MobileNet v3)"
+    args = _INPLACE
+
+
+@register
+class Hardsigmoid(TorchActivation):
+    name = "nn.Hardsigmoid"
+    summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
+    args = _INPLACE

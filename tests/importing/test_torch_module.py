@@ -80,7 +80,7 @@ def import_model(torch, models, name: str, **kwargs):
 MODELS = [
     ("resnet18", {}, True), ("resnet50", {}, True), ("resnext50_32x4d", {}, True), ("wide_resnet50_2", {}, True),
     ("vgg11", {}, True), ("vgg11_bn", {}, True), ("alexnet", {}, True), ("mobilenet_v2", {}, True),
-    ("mobilenet_v3_small", {}, False), ("efficientnet_b0", {}, False), ("densenet121", {}, True),
+    ("mobilenet_v3_small", {}, True), ("efficientnet_b0", {}, False), ("densenet121", {}, True),
     ("inception_v3", {}, True), ("inception_v3", {"aux_logits": False, "init_weights": False}, True),
     ("googlenet", {"init_weights": False}, True), ("googlenet", {"aux_logits": False, "init_weights": False}, True),
     ("squeezenet1_0", {}, True), ("shufflenet_v2_x1_0", {}, True), ("convnext_tiny", {}, False),

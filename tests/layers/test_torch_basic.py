@@ -203,7 +203,8 @@ def flatten_check(case: Case) -> None:
 _REAL = st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2])
 ACTIVATION_ARGS = {   # the elementwise kinds and their arguments
     "nn.ReLU": {"inplace": st.booleans()}, "nn.SiLU": {"inplace": st.booleans()}, "nn.Mish": {"inplace": st.booleans()},
-    "nn.ReLU6": {"inplace": st.booleans()}, "nn.GELU": {"approximate": st.sampled_from(["none", "tanh"])},
+    "nn.ReLU6": {"inplace": st.booleans()}, "nn.Hardswish": {"inplace": st.booleans()},
+    "nn.Hardsigmoid": {"inplace": st.booleans()}, "nn.GELU": {"approximate": st.sampled_from(["none", "tanh"])},
     "nn.LeakyReLU": {"negative_slope": _REAL}, "nn.ELU": {"alpha": _REAL},
     "nn.Softmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
     "nn.LogSoftmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
