@@ -250,21 +250,35 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
     extra_of: dict[int, str] = {}
     owner: dict[int, str] = {}
     tables: list[dict] = []
-    previous = None
 
-    def source(tensor, before: int, shape: list) -> str | None:
+    def source(tensor, before: int, any_shape: bool = False) -> tuple[str, list] | None:
+        """(the layer or input a tensor comes from, its shape): through tensors of the same shape, or any."""
         tid, time = id(tensor), before
         while True:
             makers = [l for l in by_tensor.get(tid, ()) if l.call.end < time]
             if makers:
                 last = max(makers, key=lambda l: l.call.end)
-                return last.name if last.output == shape else None
+                return last.name, last.output
             if tid in given:
-                return given[tid] if shapes_of[given[tid]] == shape else None
+                return given[tid], shapes_of[given[tid]]
             made = recording.made.get(tid)
-            if made is None or made[1] is None:
+            if made is None or made[2 if any_shape else 1] is None:
                 return None
-            time, tid = made
+            time, tid = made[0], made[2 if any_shape else 1]
+
+    def flattened(tensor, before: int, shape: list, consumer: str) -> str | None:
+        """A torch.flatten(x, k) (or x.view(len(x), -1)) of a layer's output, written as an nn.Flatten layer."""
+        found = source(tensor, before, any_shape=True)
+        if found is None or found[1] is None:
+            return None
+        origin, dims = found
+        for axis in range(len(dims)):
+            if dims[:axis] + [math.prod(dims[axis:])] == shape and dims != shape:
+                name = f"{consumer}.flatten"
+                tables.append({"type": "nn.Flatten", "name": name, "inputs": [origin],
+                               **({"start_dim": axis + 1} if axis else {})})
+                return name
+        return None
 
     for layer in layers:
         names = []
@@ -273,7 +287,10 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
             names = [input_names[0]]
         else:
             for k, (tensor, shape) in enumerate(zip(call.inputs, layer.shapes)):
-                name = source(tensor, call.start, shape)
+                found = source(tensor, call.start)
+                name = found[0] if found is not None and found[1] == shape else None
+                if name is None:
+                    name = flattened(tensor, call.start, shape, layer.name)
                 if name is None:
                     name = extra_of.get(id(tensor))
                     if name is None or extra[name] != shape:
@@ -283,7 +300,7 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
             if not names:   # called with no tensor (a constant head): read from the first input
                 names = [input_names[0]]
         table = {"type": layer.table["type"], "name": layer.name}
-        if names != [previous]:
+        if names != [tables[-1]["name"] if tables else None]:
             table["inputs"] = names
         tie = {}
         for var, t in layer.tensors.items():
@@ -295,5 +312,4 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
         if tie and "share" not in table:
             table["tie"] = tie
         tables.append(table)
-        previous = layer.name
     return tables, extra

@@ -30,7 +30,8 @@ class Call:
 @dataclass
 class Recording:
     calls: list[Call]                       # in completion order (a module's children before it)
-    made: dict[int, tuple[int, int | None]]  # id(tensor) -> (tick, id of the same-shape input it came from)
+    made: dict[int, tuple[int, int | None, int | None]]   # id(tensor) -> (tick, id of the same-shape input it came
+    #                                                       from, id of its first input whatever its shape)
     inputs: list                            # the example inputs (meta tensors)
     keep: list                              # every tensor seen, kept alive so that no id is reused
 
@@ -52,7 +53,7 @@ def record(torch, module, inputs: list, where: str) -> Recording:
     calls: list[Call] = []
     open_calls: dict[int, list[Call]] = {}
     running: list[Call] = []
-    made: dict[int, tuple[int, int | None]] = {}
+    made: dict[int, tuple[int, int | None, int | None]] = {}
     keep: list = list(inputs)
     paths = {id(m): name for name, m in module.named_modules(remove_duplicate=False)}
     owned: set[int] = set()
@@ -80,10 +81,10 @@ def record(torch, module, inputs: list, where: str) -> Recording:
                 if id(t) in made or any(t is i for i in ins):
                     continue
                 parent = next((i for i in ins if tuple(i.shape) == tuple(t.shape)), None)
-                made[id(t)] = (next(clock), None if parent is None else id(parent))
+                first = ins[0] if ins else None
+                made[id(t)] = (next(clock), None if parent is None else id(parent), None if first is None else id(first))
                 keep.append(t)
-                if parent is not None:
-                    keep.append(parent)
+                keep.extend(ins)
             return result
 
     handles = []

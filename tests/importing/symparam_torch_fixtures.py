@@ -75,6 +75,19 @@ class Bags(nn.Module):
         return self.bag(flat, offsets, per_sample_weights=torch.ones(flat.shape, device=ids.device))
 
 
+class Cat(nn.Module):
+    """Two branches concatenated (a tensor no module returns), then one more convolution."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 1)
+        self.b = nn.Conv2d(3, 5, 1)
+        self.c = nn.Conv2d(9, 2, 3)
+
+    def forward(self, x):
+        return self.c(torch.cat([self.a(x), self.b(x)], 1))
+
+
 class NeedsData(nn.Module):
     """forward() reads a value: impossible on meta tensors."""
 

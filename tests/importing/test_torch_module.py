@@ -152,6 +152,18 @@ def test_custom_module_uncalled_head_module_called_twice(torch, fixtures):
                                                                                           ("count", True)]
     assert net.layer("unused").params == 8 * 3 + 3
     assert net.layer("relu#2").type == "nn.ReLU"
+    # torch.flatten(x, 1) in forward() is an nn.Flatten layer between the pooling and the head: nothing unread
+    assert net.layer("fc").inputs == ("fc.flatten",) and net.layer("fc.flatten").inputs == ("pool",)
+    assert list(net.inputs) == ["input"]
+
+
+def test_a_tensor_no_module_returned_is_an_input_of_its_recorded_shape(torch, fixtures):
+    import symparam
+    module = fixtures.Cat()
+    net = symparam.from_torch(module, torch.zeros(2, 3, 8, 8))
+    assert_counted_exactly(net, module)
+    assert net.layer("c").inputs == ("c.in",) and tuple(net.inputs["c.in"]) == (9, 8, 8)
+    assert net.layer("b").inputs == ("input",)
 
 
 def test_a_module_called_twice_shares_and_a_frozen_weight_stays_frozen(torch, fixtures):
