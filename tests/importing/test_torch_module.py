@@ -246,3 +246,18 @@ def test_an_embedding_bag_called_with_offsets_and_weights_is_an_embedding_bag(to
     assert_counted_exactly(net, module)
     bag = net.layer("bag")
     assert (bag.type, len(bag.inputs), tuple(bag.output_shape)) == ("nn.EmbeddingBag", 3, (4,))
+
+
+def test_gpt2_from_transformers_counts_its_tied_head_once(torch, models):
+    """transformers' GPT-2 built on meta: lm_head.weight is wte.weight (one Parameter), counted once."""
+    import symparam
+    transformers = pytest.importorskip("transformers", reason="the GPT-2 case needs transformers (pip install "
+                                                               "'.[oracle]')")
+    config = transformers.GPT2Config(n_layer=2, n_embd=64, n_head=4, vocab_size=500, n_positions=32)
+    with torch.device("meta"):
+        module = transformers.GPT2LMHeadModel(config)
+    net = symparam.from_torch(module, torch.zeros(2, 16, dtype=torch.long))
+    assert_counted_exactly(net, module)
+    assert [v.shared_with for v in net.layer("lm_head").variables] == ["transformer.wte/weight"]
+    assert int(net.total) == sum(p.numel() for p in module.parameters()) < sum(
+        p.numel() for _, p in module.named_parameters(remove_duplicate=False))
