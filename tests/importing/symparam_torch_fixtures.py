@@ -99,6 +99,41 @@ class NeedsData(nn.Module):
         return self.fc(x) * float(x.sum())
 
 
+class Reads(nn.Module):
+    def forward(self, x):
+        return x * x.max().item()   # a value: there is none on the meta device
+
+
+class FailsInside(nn.Module):
+    """A submodule whose forward() needs data: the error names it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.inner = Reads()
+
+    def forward(self, x):
+        return self.inner(self.fc(x))
+
+
+class TwoInputs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(3, 5)
+        self.b = nn.Linear(2, 5)
+
+    def forward(self, image, extra):
+        return self.a(image) + self.b(extra)
+
+
+def fails_inside():
+    return FailsInside()
+
+
+def two_inputs():
+    return TwoInputs()
+
+
 def net():
     return Net()
 

@@ -205,6 +205,15 @@ def test_the_command_writes_a_spec_that_derives_to_the_modules_count(torch, fixt
     assert int(symparam.load(out).total) == _counts(fixtures.Net())[0]
 
 
+def test_several_inputs_are_named_as_forward_names_them(torch, monkeypatch, capsys):
+    import symparam
+    code, out, err = _run(["symparam_torch_fixtures:two_inputs", "--input", "3", "--input", "2"], monkeypatch, capsys)
+    assert code == 0, err
+    net = symparam.load_text(out)
+    assert {k: tuple(v) for k, v in net.inputs.items()} == {"image": (3,), "extra": (2,)}
+    assert (net.layer("a").inputs, net.layer("b").inputs, int(net.total)) == (("image",), ("extra",), 20 + 15)
+
+
 @pytest.mark.parametrize("args, message", [
     (["symparam_torch_fixtures:raises", "--input", "3"], "the factory raised ValueError: no such width"),
     (["no_such_module_here:net", "--input", "3"], "no Python module named 'no_such_module_here'"),
@@ -212,6 +221,7 @@ def test_the_command_writes_a_spec_that_derives_to_the_modules_count(torch, fixt
     (["symparam_torch_fixtures:not_a_module", "--input", "3"], "returned int, not a torch.nn.Module"),
     (["symparam_torch_fixtures:needs_data", "--input", "4"], "forward() on meta tensors failed"),
     (["symparam_torch_fixtures:net", "--input", "3,16,16", "--input", "4"], "forward() on meta tensors failed"),
+    (["symparam_torch_fixtures:fails_inside", "--input", "4"], "failed in 'inner' (Reads)"),
     (["symparam_torch_fixtures:net"], "give the example input's shape"),
     (["symparam_torch_fixtures:net", "--input", "3,x"], "--input must be a batch-less shape"),
     (["symparam_torch_fixtures:net()", "--input", "3"], "must be MODULE:FACTORY"),
