@@ -255,9 +255,9 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
         """(the layer or input a tensor comes from, its shape): through tensors of the same shape, or any."""
         tid, time = id(tensor), before
         while True:
-            makers = [l for l in by_tensor.get(tid, ()) if l.call.end < time]
+            makers = [m for m in by_tensor.get(tid, ()) if m.call.end < time]
             if makers:
-                last = max(makers, key=lambda l: l.call.end)
+                last = max(makers, key=lambda m: m.call.end)
                 return last.name, last.output
             if tid in given:
                 return given[tid], shapes_of[given[tid]]
