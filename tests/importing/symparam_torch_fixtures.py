@@ -1,5 +1,5 @@
-"""Small PyTorch modules that tests/importing/test_torch_module.py imports as MODULE:FACTORY (each factory takes no
-arguments). torch is imported on use: this module is imported only where torch is."""
+"""Small PyTorch modules that tests/importing/test_torch_module.py imports as MODULE:FACTORY (a class, or a function
+taking no arguments). Imported only where torch is."""
 
 import torch
 from torch import nn
@@ -126,32 +126,11 @@ class TwoInputs(nn.Module):
         return self.a(image) + self.b(extra)
 
 
-def fails_inside():
-    return FailsInside()
 
 
-def two_inputs():
-    return TwoInputs()
 
 
-def net():
-    return Net()
 
-
-def tiny_lm():
-    return TinyLM()
-
-
-def twice():
-    return Twice()
-
-
-def bags():
-    return Bags()
-
-
-def needs_data():
-    return NeedsData()
 
 
 def raises():

@@ -198,7 +198,7 @@ def _run(args, monkeypatch, capsys):
 def test_the_command_writes_a_spec_that_derives_to_the_modules_count(torch, fixtures, monkeypatch, capsys, tmp_path):
     import symparam
     out = tmp_path / "net.toml"
-    code, _, err = _run(["symparam_torch_fixtures:net", "--input", "3,16,16", "-o", str(out)], monkeypatch, capsys)
+    code, _, err = _run(["symparam_torch_fixtures:Net", "--input", "3,16,16", "-o", str(out)], monkeypatch, capsys)
     assert code == 0, err
     text = out.read_text()
     assert 'type = "nn.Module"' in text and "module = \"symparam_torch_fixtures.Scale\"" in text
@@ -207,7 +207,7 @@ def test_the_command_writes_a_spec_that_derives_to_the_modules_count(torch, fixt
 
 def test_several_inputs_are_named_as_forward_names_them(torch, monkeypatch, capsys):
     import symparam
-    code, out, err = _run(["symparam_torch_fixtures:two_inputs", "--input", "3", "--input", "2"], monkeypatch, capsys)
+    code, out, err = _run(["symparam_torch_fixtures:TwoInputs", "--input", "3", "--input", "2"], monkeypatch, capsys)
     assert code == 0, err
     net = symparam.load_text(out)
     assert {k: tuple(v) for k, v in net.inputs.items()} == {"image": (3,), "extra": (2,)}
@@ -219,13 +219,13 @@ def test_several_inputs_are_named_as_forward_names_them(torch, monkeypatch, caps
     (["no_such_module_here:net", "--input", "3"], "no Python module named 'no_such_module_here'"),
     (["symparam_torch_fixtures:nothing", "--input", "3"], "has no attribute 'nothing'"),
     (["symparam_torch_fixtures:not_a_module", "--input", "3"], "returned int, not a torch.nn.Module"),
-    (["symparam_torch_fixtures:needs_data", "--input", "4"], "forward() on meta tensors failed"),
-    (["symparam_torch_fixtures:net", "--input", "3,16,16", "--input", "4"], "forward() on meta tensors failed"),
-    (["symparam_torch_fixtures:fails_inside", "--input", "4"], "failed in 'inner' (Reads)"),
-    (["symparam_torch_fixtures:net"], "give the example input's shape"),
-    (["symparam_torch_fixtures:net", "--input", "3,x"], "--input must be a batch-less shape"),
-    (["symparam_torch_fixtures:net()", "--input", "3"], "must be MODULE:FACTORY"),
-    (["symparam_torch_fixtures:net", "--input", "3,16,16", "--symbol", "c=3"], "--symbol is not supported"),
+    (["symparam_torch_fixtures:NeedsData", "--input", "4"], "forward() on meta tensors failed"),
+    (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--input", "4"], "forward() on meta tensors failed"),
+    (["symparam_torch_fixtures:FailsInside", "--input", "4"], "failed in 'inner' (Reads)"),
+    (["symparam_torch_fixtures:Net"], "give the example input's shape"),
+    (["symparam_torch_fixtures:Net", "--input", "3,x"], "--input must be a batch-less shape"),
+    (["symparam_torch_fixtures:Net()", "--input", "3"], "must be MODULE:FACTORY"),
+    (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--symbol", "c=3"], "--symbol is not supported"),
 ])
 def test_bad_input_is_one_line_and_exit_2(torch, monkeypatch, capsys, args, message):
     code, out, err = _run(args, monkeypatch, capsys)
@@ -237,12 +237,12 @@ def test_without_torch_the_command_says_how_to_install_it(monkeypatch, capsys):
     import importlib.util
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
-    code, _, err = _run(["symparam_torch_fixtures:net", "--input", "3"], monkeypatch, capsys)
+    code, _, err = _run(["symparam_torch_fixtures:Net", "--input", "3"], monkeypatch, capsys)
     assert code == 2 and "pip install torch" in err and len(err.strip().splitlines()) == 1
 
 
 def test_as_a_subprocess(torch):
-    result = subprocess.run([sys.executable, "-m", "symparam", "import", "symparam_torch_fixtures:tiny_lm",
+    result = subprocess.run([sys.executable, "-m", "symparam", "import", "symparam_torch_fixtures:TinyLM",
                              "--input", "7:long"], cwd=HERE, capture_output=True, text=True,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
