@@ -16,7 +16,7 @@ from .engine import bind, derive, resolved
 from .model import LayerRecord
 from .spec import from_dict, load as load_spec, loads
 
-__all__ = ["load", "load_text", "load_dict", "layer_record", "derive_spec_file", "Network", "LayerRecord"]
+__all__ = ["load", "load_text", "load_dict", "layer_record", "derive_spec_file", "from_torch", "Network", "LayerRecord"]
 
 
 class Network(model.Network):
@@ -95,6 +95,16 @@ def load_text(text: str, *, source: str = "<spec>", symbolic: bool = False, **bi
 def load_dict(document: dict, *, source: str = "<spec>", symbolic: bool = False, **bindings: int) -> Network:
     """Derive a spec already read into Python values (as TOML gives them), exactly as `load` does a file."""
     return _wrap(resolved(derive(from_dict(document, source)), bindings, defaults=not symbolic))
+
+
+def from_torch(module, example_inputs, *, name: str | None = None) -> Network:
+    """A PyTorch nn.Module, run once on meta tensors shaped like `example_inputs` (a tensor or a tuple of tensors
+    with the batch axis, as the module is called), derived as `symparam import MODULE:FACTORY` writes it
+    (symparam.importing.torch_module). The module itself is not changed."""
+    from .importing.torch_module import from_torch as document
+
+    spec = document(module, example_inputs, name=name)
+    return load_dict({k: v for k, v in spec.items() if k != "__comment__"}, source=spec["network"]["name"])
 
 
 def derive_spec_file(path: str | Path) -> Network:
