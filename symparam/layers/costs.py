@@ -1,0 +1,52 @@
+"""Shared pieces of the cost declarations (Build.cost): products that stay None over an axis of unknown length, and
+the costs many kinds declare alike (a bias added to every output value, an activation applied to each).
+
+The operation counts of the non-matmul kinds are conventions stated once here and in docs/compute.md."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..shapes import product
+
+# Operations per value of the kinds symparam.compute counts only under the "all" convention:
+ACTIVATION_OPS = 1        # any activation function, applied to one value
+SOFTMAX_OPS = 3           # exp, add into the sum, divide (the max subtracted for stability is not counted)
+BN_OPS = 2                # inference: (x - mean) / sqrt(var + eps) * gamma + beta folds into one multiply and one add
+STATS_OPS = 4             # mean and variance computed from the values: add; subtract, square, add
+NORMALIZE_OPS = 2         # subtract the mean, divide by the deviation
+AFFINE_OPS = 1            # per applied scale or offset
+
+
+def times(*factors):
+    """The product of the factors; None when one of them is (an axis of unknown length)."""
+    if any(f is None for f in factors):
+        return None
+    return sympy.Mul(*factors)
+
+
+def size(shape):
+    """The number of values of a shape without the batch axis; None when an axis is unknown."""
+    return product(shape)
+
+
+def activation(b, name, shape) -> None:
+    """An activation applied to each output value (none: "linear" or no activation)."""
+    if name is not None and name != "linear":
+        b.cost("activation", times(ACTIVATION_OPS, size(shape)), words=f"{name}: one operation per output value")
+
+
+def bias(b, use: bool, shape) -> None:
+    """A bias added to every output value."""
+    if use:
+        b.cost("bias", size(shape), words="one add per output value")
+
+
+def moves(b) -> None:
+    """The layer only moves, copies or selects values."""
+    b.free("moves or selects values: no arithmetic")
+
+
+def identity(b) -> None:
+    """The layer passes its input through unchanged at inference (dropout, noise, augmentation)."""
+    b.free("the identity at inference: no arithmetic")
