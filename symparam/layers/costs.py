@@ -50,3 +50,41 @@ def moves(b) -> None:
 def identity(b) -> None:
     """The layer passes its input through unchanged at inference (dropout, noise, augmentation)."""
     b.free("the identity at inference: no arithmetic")
+
+
+def convolution(b, positions, kernel, c_in, filters, words: str = "") -> None:
+    """A convolution's multiply-accumulates: each of `positions` (output positions; input positions for a transposed
+    one) meets every kernel tap of `c_in` channels (per group) for each of `filters` outputs."""
+    b.cost("matmul", times(size(positions), *kernel, c_in, filters),
+           words=words or "output positions x kernel taps x input channels (per group) x filters")
+
+
+def normalization(b, shape, ops: int, words: str) -> None:
+    """A normalization of `ops` operations per value (BN_OPS; or STATS_OPS + NORMALIZE_OPS + AFFINE_OPS each)."""
+    b.cost("normalization", times(ops, size(shape)), words=words)
+
+
+def statistics_ops(scale: bool, center: bool) -> int:
+    """Per value, for a norm that computes its mean and variance: the statistics, normalizing, the affine parts."""
+    return STATS_OPS + NORMALIZE_OPS + AFFINE_OPS * (int(scale) + int(center))
+
+
+def pooling(b, out, window, average: bool) -> None:
+    """One compare (max) or add (average) per window value per output value; an average also divides once each."""
+    count = times(size(out), *window)
+    if average and count is not None:
+        count = count + size(out)
+    b.cost("pooling", count, words="output values x window" + (" (+ one divide each)" if average else ""))
+
+
+def reads(b, values, outputs=0) -> None:
+    """Pooling over the whole input, or adaptive windows: one compare or add per input value (windows that overlap,
+    when the output does not divide the input, read a few values twice: not counted), and `outputs` divides for a
+    mean (the output values; 0 for a max)."""
+    count = None if values is None or outputs is None else values + outputs
+    b.cost("pooling", count, words="one compare or add per input value" + (", one divide per output" if outputs
+                                                                            else ""))
+
+
+def softmax(b, shape, words: str = "exp, sum and divide per value") -> None:
+    b.cost("softmax", times(SOFTMAX_OPS, size(shape)), words=words)
