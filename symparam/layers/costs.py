@@ -88,3 +88,22 @@ def reads(b, values, outputs=0) -> None:
 
 def softmax(b, shape, words: str = "exp, sum and divide per value") -> None:
     b.cost("softmax", times(SOFTMAX_OPS, size(shape)), words=words)
+
+
+def attention(b, rows, q_len, k_len, d_k, d_v, *, of_input: bool = False, scores: bool = True) -> None:
+    """Attention's two products over `rows` independent sets (heads, and the axes attention does not run over):
+    QK^T (q_len x k_len scores of d_k products each) and the scores applied to the values (d_v wide), with the
+    softmax over the scores and the query's scaling by 1/sqrt(d_k). Under a causal mask (q_len = k_len = T) only the
+    T(T + 1)/2 kept pairs are counted. `of_input`: the products read the layer's inputs, not its own projections;
+    `scores` False: the caller declares its own scores (additive attention) and only the values' product here."""
+    pairs = times(rows, q_len, k_len)
+    causal = None
+    if q_len is not None and k_len is not None and sympy.simplify(q_len - k_len) == 0:
+        causal = times(rows, q_len * (q_len + 1) / 2)
+    if scores:
+        b.cost("attention", times(pairs, d_k), words="QK^T: query positions x key positions x d_k, per head",
+               of_input=of_input, causal=times(causal, d_k))
+        b.cost("elementwise", times(rows, q_len, d_k), words="scaling the query by 1/sqrt(d_k)")
+    b.cost("softmax", times(SOFTMAX_OPS, pairs), words="softmax over the key positions: exp, sum, divide per score")
+    b.cost("attention", times(pairs, d_v), words="scores x values: query positions x key positions x d_v, per head",
+           of_input=of_input, causal=times(causal, d_v))
