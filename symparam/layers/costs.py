@@ -16,6 +16,8 @@ BN_OPS = 2                # inference: (x - mean) / sqrt(var + eps) * gamma + be
 STATS_OPS = 4             # mean and variance computed from the values: add; subtract, square, add
 NORMALIZE_OPS = 2         # subtract the mean, divide by the deviation
 AFFINE_OPS = 1            # per applied scale or offset
+# Per output value of an interpolation: nearest copies; every other method is counted as bilinear (4 products, 3 adds)
+INTERPOLATION_OPS = {"nearest": 0, "bilinear": 7}
 
 
 def times(*factors):
