@@ -1,0 +1,223 @@
+"""MACs and FLOPs of a network, from the costs each layer kind declares (Build.cost), under a named convention.
+
+A layer's costs are per example, one kind each from model.COST_KINDS: multiply-accumulates (MACs) for "matmul" (a
+product with the layer's weights: dense, convolution, recurrent gates, projections) and "attention" (a product of
+two activations: QK^T, attention x values, Dot); operations for the rest. A convention says what a FLOP is:
+
+- "torch" (the default) counts as torch.utils.flop_counter.FlopCounterMode does: 2 FLOPs per MAC of matmuls,
+  convolutions and attention's two products in full; bias adds, normalizations, activations, softmax, element-wise
+  operations and pooling are not counted. symparam and PyTorch's own counter agree out of the box.
+- "all" adds every other operation the layers declare (one FLOP each, at the rates layers/costs.py states).
+- "macs" counts one per MAC and nothing else (what fvcore and thop print as "flops").
+
+The backward pass, exactly per layer: a matmul's gradient is two products of its size, one for its weights (when
+they are trainable) and one for its other operand (when that needs a gradient: the layer's input needs none when
+nothing before it is trainable, e.g. the first layer reading the data); attention's two products each need both
+operands' gradients (2x, when they need any); every other operation is counted once more (1x: its local derivative
+times the incoming gradient). Training = forward + backward (the optimizer's update is not counted).
+
+Everything is per example, times the batch (the symbol `batch`, 1 unless set; a spec that declares its own `batch`
+keeps it, and the batch is then called `compute_batch`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import sympy
+
+from .account import Account, LayerAccount, Quantity, of
+from .errors import SymparamError
+from .model import COST_KINDS, Cost, LayerRecord
+
+MAC_KINDS = ("matmul", "attention")
+OPERATION_KINDS = tuple(k for k in COST_KINDS if k not in MAC_KINDS)
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    per_mac: int                       # FLOPs per multiply-accumulate of the MAC kinds
+    counted: tuple[str, ...]           # the operation kinds counted, one FLOP per operation
+    summary: str
+
+
+CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
+    Convention("torch", 2, (), "as PyTorch's FlopCounterMode: 2 FLOPs per multiply-accumulate of matmuls, "
+               "convolutions and attention's two products; bias, normalization, activation, softmax, element-wise "
+               "and pooling operations not counted"),
+    Convention("all", 2, OPERATION_KINDS, "2 FLOPs per multiply-accumulate, and one per operation of bias adds, "
+               "normalizations, activations, softmax, element-wise operations and pooling"),
+    Convention("macs", 1, (), "one per multiply-accumulate of matmuls, convolutions and attention (what fvcore and "
+               "thop call FLOPs); nothing else"),
+)}
+DEFAULT = "torch"
+BATCH_NAMES = ("batch", "compute_batch")
+
+
+def convention(name: str) -> Convention:
+    if name not in CONVENTIONS:
+        raise SymparamError(f"--flops-convention must be one of {', '.join(CONVENTIONS)}. Received: "
+                            f"--flops-convention {name}.")
+    return CONVENTIONS[name]
+
+
+def batch_name(symbols) -> str:
+    """The batch's name for a network: `batch`, unless the spec declares a symbol of that name."""
+    return next(n for n in BATCH_NAMES if n not in symbols)
+
+
+def batch_symbol(symbols) -> sympy.Symbol:
+    return sympy.Symbol(batch_name(symbols), integer=True, positive=True)
+
+
+def take_batch(values: Mapping[str, int], symbols) -> tuple[int | None, dict[str, int]]:
+    """Split --set bindings into the batch (None when not given) and the spec's own."""
+    name = batch_name(symbols)
+    rest = dict(values)
+    return rest.pop(name, None), rest
+
+
+@dataclass(frozen=True)
+class Options:
+    convention: str = DEFAULT
+    batch: int | None = 1              # None: the batch stays a symbol
+    causal: bool = False               # attention under a causal mask: only the kept query-key pairs
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class LayerCompute:
+    layer: LayerAccount
+    macs: Quantity | None              # None: an axis of unknown length makes it unknown
+    flops: Quantity | None
+    backward: Quantity | None
+    training: Quantity | None
+    input_grad: bool                   # whether the layer's input needs a gradient (see the module's docstring)
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Report:
+    account: Account
+    options: Options
+    convention: Convention
+    batch: sympy.Expr
+    layers: tuple[LayerCompute, ...]
+    macs: Quantity | None
+    flops: Quantity | None
+    backward: Quantity | None
+    training: Quantity | None
+
+    def layer(self, name: str) -> LayerCompute:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+
+def _count(cost: Cost, causal: bool):
+    return cost.causal if causal and cost.causal is not None else cost.count
+
+
+def _sum(parts):
+    parts = list(parts)
+    return None if any(p is None for p in parts) else sympy.Add(*parts)
+
+
+def forward_parts(record: LayerRecord, causal: bool = False) -> dict[str, sympy.Expr | None]:
+    """One copy's forward costs by kind (every kind of COST_KINDS; 0 when not declared)."""
+    return {kind: _sum(_count(c, causal) for c in record.costs if c.kind == kind) for kind in COST_KINDS}
+
+
+def trainable_weights(record: LayerRecord) -> bool:
+    """Whether the layer has weights that take gradients (its own or ones it shares with another layer)."""
+    return any(v.trainable and not v.buffer for v in record.variables)
+
+
+def backward_parts(record: LayerRecord, input_grad: bool, causal: bool = False) -> dict[str, sympy.Expr | None]:
+    """One copy's backward costs by kind, given whether its input needs a gradient."""
+    weights = trainable_weights(record)
+    inner = input_grad or weights           # the layer's own intermediate values need gradients
+    out: dict[str, list] = {kind: [] for kind in COST_KINDS}
+    for c in record.costs:
+        count = _count(c, causal)
+        operand = input_grad if c.of_input else inner
+        if c.kind == "matmul":
+            factor = int(weights) + int(operand)
+        elif c.kind == "attention":
+            factor = 2 * int(operand)
+        else:
+            factor = int(operand or weights)
+        out[c.kind].append(None if count is None else factor * count)
+    return {kind: _sum(parts) for kind, parts in out.items()}
+
+
+def flops_of(parts: Mapping[str, sympy.Expr | None], conv: Convention):
+    return _sum([conv.per_mac * p if p is not None else None for k, p in parts.items() if k in MAC_KINDS]
+                + [p for k, p in parts.items() if k in conv.counted])
+
+
+def macs_of(parts: Mapping[str, sympy.Expr | None]):
+    return _sum(p for k, p in parts.items() if k in MAC_KINDS)
+
+
+def _times(factor, expr):
+    return None if expr is None else factor * expr
+
+
+def gradients(records) -> list[bool]:
+    """For each layer, whether its input needs a gradient: some layer it reads (directly or not) has trainable
+    weights. The network's inputs need none."""
+    produced: dict[str, bool] = {}
+    found = []
+    for record in records:
+        needs = any(produced.get(name, False) for name in record.inputs)
+        found.append(needs)
+        produced[record.name] = needs or trainable_weights(record)
+    return found
+
+
+def _layer_counts(record: LayerRecord, input_grad: bool, conv: Convention, causal: bool):
+    """(MACs, FLOPs, backward FLOPs) of a layer, all its copies: copies after the first read the previous copy's
+    output, which needs a gradient when the layer has trainable weights."""
+    forward = forward_parts(record, causal)
+    first = backward_parts(record, input_grad, causal)
+    later = backward_parts(record, input_grad or trainable_weights(record), causal)
+    n = record.repeat
+    backward = _sum([flops_of(first, conv), _times(n - 1, flops_of(later, conv))])
+    return _times(n, macs_of(forward)), _times(n, flops_of(forward, conv)), backward
+
+
+def report(account, options: Options = Options()) -> Report:
+    """The compute account of a network (or its parameter account): per layer and in total."""
+    a = of(account)
+    conv = convention(options.convention)
+    symbol = batch_symbol(a.net.unbound.symbols)
+    batch = symbol if options.batch is None else sympy.Integer(options.batch)
+    formulas = {a.net.unbound.symbols.get(k): sympy.Integer(v) if isinstance(v, int) else v
+                for k, v in a.net.unbound.symbols.resolve({}, defaults=False).items()}
+
+    def quantity(value, symbolic):
+        if value is None or symbolic is None:
+            return None
+        return Quantity(batch * value, batch * symbolic, formulas, a.grouping)
+
+    bound_grads = gradients(layer.record for layer in a.layers)
+    symbolic_grads = gradients(layer.symbolic for layer in a.layers)
+    layers = []
+    sums = {key: ([], []) for key in ("macs", "flops", "backward", "training")}
+    for layer, grad, sym_grad in zip(a.layers, bound_grads, symbolic_grads):
+        value = _layer_counts(layer.record, grad, conv, options.causal)
+        symbolic = _layer_counts(layer.symbolic, sym_grad, conv, options.causal)
+        value = (*value, _sum(value[1:]))
+        symbolic = (*symbolic, _sum(symbolic[1:]))
+        for key, v, s in zip(sums, value, symbolic):
+            sums[key][0].append(v)
+            sums[key][1].append(s)
+        layers.append(LayerCompute(layer, *(quantity(v, s) for v, s in zip(value, symbolic)), grad))
+    total = [quantity(_sum(v), _sum(s)) for v, s in sums.values()]
+    return Report(a, options, conv, batch, tuple(layers), *total)
