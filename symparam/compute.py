@@ -99,6 +99,10 @@ class LayerCompute:
     def name(self) -> str:
         return self.layer.name
 
+    @property
+    def type(self) -> str:
+        return self.layer.type
+
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Report:
