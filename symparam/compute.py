@@ -202,13 +202,14 @@ def report(account, options: Options = Options()) -> Report:
     conv = convention(options.convention)
     symbol = batch_symbol(a.net.unbound.symbols)
     batch = symbol if options.batch is None else sympy.Integer(options.batch)
+    group = (symbol, *a.grouping) if options.batch is None else a.grouping
     formulas = {a.net.unbound.symbols.get(k): sympy.Integer(v) if isinstance(v, int) else v
                 for k, v in a.net.unbound.symbols.resolve({}, defaults=False).items()}
 
     def quantity(value, symbolic):
         if value is None or symbolic is None:
             return None
-        return Quantity(batch * value, batch * symbolic, formulas, a.grouping)
+        return Quantity(batch * value, batch * symbolic, formulas, group)
 
     bound_grads = gradients(layer.record for layer in a.layers)
     symbolic_grads = gradients(layer.symbolic for layer in a.layers)
