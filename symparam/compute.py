@@ -226,3 +226,27 @@ def report(account, options: Options = Options()) -> Report:
         layers.append(LayerCompute(layer, *(quantity(v, s) for v, s in zip(value, symbolic)), grad))
     total = [quantity(_sum(v), _sum(s)) for v, s in sums.values()]
     return Report(a, options, conv, batch, tuple(layers), *total)
+
+
+TOKENS_PER_PARAMETER = 20    # Hoffmann et al. 2022 (Chinchilla): about 20 training tokens per parameter
+TRAINING_PER_PARAMETER_TOKEN = 6   # training FLOPs = 6 * N * D (2 forward + 4 backward per parameter and token)
+
+
+def optimal_split(budget: int, ratio: int = TOKENS_PER_PARAMETER) -> tuple[int, int]:
+    """A training compute budget C split by Chinchilla's convention, C = 6*N*D with D = ratio*N: the largest whole
+    N with 6*ratio*N^2 <= C (N = floor(sqrt(C / (6*ratio)))), and D = ratio*N tokens. Exact integers."""
+    from math import isqrt
+    if ratio < 1:
+        raise SymparamError(f"--tokens-per-param must be a positive integer. Received: --tokens-per-param {ratio}.")
+    n = isqrt(budget // (TRAINING_PER_PARAMETER_TOKEN * ratio))
+    return n, ratio * n
+
+
+def sequence_length(net):
+    """The sequence length of a network that reads token sequences: the first axis of its first input when that
+    input is a sequence, (L,) or (L, features); None for any other network."""
+    for shape in net.inputs.values():
+        if 1 <= len(shape) <= 2 and shape[0] is not None:
+            return shape[0]
+        return None
+    return None
