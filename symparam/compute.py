@@ -250,3 +250,93 @@ def sequence_length(net):
             return shape[0]
         return None
     return None
+
+
+@dataclass(frozen=True)
+class ClosedForms:
+    """The per-token closed forms of a sequence model, read off symparam's exact counts (torch convention, no
+    batch): Kaplan et al. (2020), forward C ≈ 2N + 2·n_layer·n_ctx·d_attn, and PaLM (Chowdhery et al. 2022, app.
+    B), training 6N + 12·L·H·Q·T; N the non-embedding parameters. Each form and what it leaves out."""
+    length: sympy.Expr                 # T, the sequence length
+    parameters: sympy.Expr             # N
+    forward: sympy.Expr                # exact forward FLOPs per token
+    weights: sympy.Expr                # ... of which the products with weights (matmul)
+    attention: sympy.Expr              # ... and attention's two products, in full
+    causal: sympy.Expr                 # attention's products under a causal mask, per token
+    training: sympy.Expr               # exact training FLOPs per token (full attention)
+    training_weights: sympy.Expr
+    training_attention: sympy.Expr
+    kaplan: sympy.Expr                 # 2N + the leading part of the causal attention
+    palm: sympy.Expr                   # 6N + the training attention in full
+
+    @property
+    def kaplan_leaves_out(self) -> dict[str, sympy.Expr]:
+        return {"weight products beyond 2N (the output projection on tied or embedding weights, minus biases and "
+                "norm parameters, which are no matmul weights)": sympy.expand(self.weights - 2 * self.parameters),
+                "attention: full minus Kaplan's term (the causal mask keeps about half the pairs)":
+                    sympy.expand(self.attention - (self.kaplan - 2 * self.parameters)),
+                "attention under the causal mask minus Kaplan's term (the mask's diagonal)":
+                    sympy.expand(self.causal - (self.kaplan - 2 * self.parameters))}
+
+    @property
+    def palm_leaves_out(self) -> dict[str, sympy.Expr]:
+        return {"weight products beyond 6N": sympy.expand(self.training_weights - 6 * self.parameters),
+                "attention beyond 12·L·H·Q·T": sympy.expand(self.training_attention
+                                                            - (self.palm - 6 * self.parameters))}
+
+
+def _by_kind(net, causal: bool, training: bool) -> dict[str, sympy.Expr]:
+    """The MAC kinds' FLOPs (torch convention) over a network's records, forward or forward + backward."""
+    conv = CONVENTIONS["torch"]
+    out = {kind: sympy.Integer(0) for kind in MAC_KINDS}
+    for record, grad in zip(net.layers, gradients(net.layers)):
+        n = record.repeat
+        parts = [(n, forward_parts(record, causal))]
+        if training:
+            later = grad or trainable_weights(record)
+            parts += [(1, backward_parts(record, grad, causal)), (n - 1, backward_parts(record, later, causal))]
+        for factor, counts in parts:
+            for kind in MAC_KINDS:
+                if counts[kind] is None:
+                    raise SymparamError("the closed forms need every length known; an axis has unknown length.")
+                out[kind] += factor * conv.per_mac * counts[kind]
+    return out
+
+
+def closed_forms(account) -> ClosedForms | None:
+    """Kaplan's and PaLM's forms derived from the unbound network; None for a network without a sequence length or
+    whose counts are not polynomials."""
+    a = of(account)
+    net = a.net.unbound
+    formulas = {net.symbols.get(k): sympy.Integer(v) if isinstance(v, int) else v
+                for k, v in net.symbols.resolve({}, defaults=False).items()}
+    length = sequence_length(net)
+    if length is None or length.is_number:
+        return None
+    embeddings = sympy.Add(*(layer.repeat * v.size for layer in net.layers for v in layer.variables
+                             if v.counted and not v.buffer and v.category == "embedding"))
+    parameters = sympy.expand((net.total - embeddings).xreplace(formulas))
+    per_token = lambda expr: sympy.expand(expr.xreplace(formulas) / length)   # noqa: E731
+    forward, causal = _by_kind(net, False, False), _by_kind(net, True, False)
+    training = _by_kind(net, False, True)
+    attention_causal = per_token(causal["attention"])
+    top = _highest(attention_causal)
+    if top is None:
+        return None
+    forms = ClosedForms(length, parameters, per_token(sum(forward.values())), per_token(forward["matmul"]),
+                        per_token(forward["attention"]), attention_causal, per_token(sum(training.values())),
+                        per_token(training["matmul"]), per_token(training["attention"]),
+                        sympy.expand(2 * parameters + top), sympy.expand(6 * parameters
+                                                                          + per_token(training["attention"])))
+    return forms
+
+
+def _highest(expr: sympy.Expr) -> sympy.Expr | None:
+    """The highest-degree part of a polynomial (None when it is not one)."""
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    poly = expr.as_poly(*symbols) if symbols else None
+    if poly is None:
+        return None
+    top = max(sum(m) for m in poly.monoms())
+    return sympy.Add(*(c * sympy.Mul(*(x ** e for x, e in zip(symbols, m))) for m, c in poly.terms()
+                       if sum(m) == top))

@@ -73,6 +73,7 @@ class Leading:
     lower: sympy.Expr                # what the leading term leaves out of the non-embedding parameters
     embeddings: sympy.Expr           # the embedding layers' parameters (left out too, as in Kaplan et al.)
     embedding_layers: list[str]      # the layers holding them (variables of category "embedding")
+    flops: object = None             # symparam.compute.ClosedForms: Kaplan's and PaLM's forms, for a sequence model
 
 
 def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
@@ -95,7 +96,9 @@ def leading(a: Account) -> Leading:
     non_embedding = sympy.expand(a.total.value - embeddings)
     term = highest_degree_part(non_embedding)
     lower = sympy.expand(non_embedding - term) if term is not None else sympy.Integer(0)
-    return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers])
+    from .compute import closed_forms
+    return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers],
+                   closed_forms(a))
 
 
 def percent(share: Fraction) -> str:
