@@ -86,14 +86,25 @@ class Options:
     causal: bool = False               # attention under a causal mask: only the kept query-key pairs
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LayerCompute:
-    layer: LayerAccount
-    macs: Quantity | None              # None: an axis of unknown length makes it unknown
-    flops: Quantity | None
-    backward: Quantity | None
-    training: Quantity | None
-    input_grad: bool                   # whether the layer's input needs a gradient (see the module's docstring)
+    """One layer's MACs, FLOPs, backward and training FLOPs, all its copies, times the batch: Quantities (None when
+    an axis of unknown length makes a count unknown), made when first read."""
+
+    __slots__ = ("layer", "input_grad", "_values", "_symbolic", "_make", "_made")
+
+    def __init__(self, layer: LayerAccount, values, symbolic, make, input_grad: bool) -> None:
+        self.layer, self.input_grad = layer, input_grad   # input_grad: whether its input needs a gradient
+        self._values, self._symbolic, self._make, self._made = values, symbolic, make, {}
+
+    def _quantity(self, i: int) -> Quantity | None:
+        if i not in self._made:
+            self._made[i] = self._make(self._values[i], lambda: self._symbolic()[i])
+        return self._made[i]
+
+    macs = property(lambda self: self._quantity(0))
+    flops = property(lambda self: self._quantity(1))
+    backward = property(lambda self: self._quantity(2))
+    training = property(lambda self: self._quantity(3))
 
     @property
     def name(self) -> str:
@@ -124,17 +135,25 @@ class Report:
 
 
 def _count(cost: Cost, causal: bool):
-    return cost.causal if causal and cost.causal is not None else cost.count
+    count = cost.causal if causal and cost.causal is not None else cost.count
+    return int(count) if isinstance(count, sympy.Integer) else count   # numbers add up fast as Python integers
 
 
 def _sum(parts):
     parts = list(parts)
-    return None if any(p is None for p in parts) else sympy.Add(*parts)
+    if any(p is None for p in parts):
+        return None
+    if all(isinstance(p, int) for p in parts):
+        return sum(parts)
+    return sympy.Add(*parts)
 
 
 def forward_parts(record: LayerRecord, causal: bool = False) -> dict[str, sympy.Expr | None]:
     """One copy's forward costs by kind (every kind of COST_KINDS; 0 when not declared)."""
-    return {kind: _sum(_count(c, causal) for c in record.costs if c.kind == kind) for kind in COST_KINDS}
+    out: dict[str, list] = {kind: [] for kind in COST_KINDS}
+    for c in record.costs:
+        out[c.kind].append(_count(c, causal))
+    return {kind: _sum(parts) for kind, parts in out.items()}
 
 
 def trainable_weights(record: LayerRecord) -> bool:
@@ -142,35 +161,31 @@ def trainable_weights(record: LayerRecord) -> bool:
     return any(v.trainable and not v.buffer for v in record.variables)
 
 
+def backward_factor(cost: Cost, input_grad: bool, weights: bool) -> int:
+    """How many times a forward cost recurs in the backward pass (see the module's docstring): a matmul once for its
+    weights' gradient (when they are trainable) and once for its other operand's (when that needs one); attention's
+    products twice (both operands); any other operation once, when anything needs a gradient."""
+    operand = input_grad if cost.of_input else input_grad or weights   # the layer's own values need gradients
+    if cost.kind == "matmul":
+        return int(weights) + int(operand)
+    if cost.kind == "attention":
+        return 2 * int(operand)
+    return int(operand or weights)
+
+
 def backward_parts(record: LayerRecord, input_grad: bool, causal: bool = False) -> dict[str, sympy.Expr | None]:
     """One copy's backward costs by kind, given whether its input needs a gradient."""
     weights = trainable_weights(record)
-    inner = input_grad or weights           # the layer's own intermediate values need gradients
     out: dict[str, list] = {kind: [] for kind in COST_KINDS}
     for c in record.costs:
         count = _count(c, causal)
-        operand = input_grad if c.of_input else inner
-        if c.kind == "matmul":
-            factor = int(weights) + int(operand)
-        elif c.kind == "attention":
-            factor = 2 * int(operand)
-        else:
-            factor = int(operand or weights)
-        out[c.kind].append(None if count is None else factor * count)
+        out[c.kind].append(None if count is None else backward_factor(c, input_grad, weights) * count)
     return {kind: _sum(parts) for kind, parts in out.items()}
 
 
-def flops_of(parts: Mapping[str, sympy.Expr | None], conv: Convention):
-    return _sum([conv.per_mac * p if p is not None else None for k, p in parts.items() if k in MAC_KINDS]
-                + [p for k, p in parts.items() if k in conv.counted])
-
-
-def macs_of(parts: Mapping[str, sympy.Expr | None]):
-    return _sum(p for k, p in parts.items() if k in MAC_KINDS)
-
-
-def _times(factor, expr):
-    return None if expr is None else factor * expr
+def rate(conv: Convention, kind: str) -> int:
+    """FLOPs per unit of a cost kind under a convention: per MAC, 1 per counted operation, else 0."""
+    return conv.per_mac if kind in MAC_KINDS else int(kind in conv.counted)
 
 
 def gradients(records) -> list[bool]:
@@ -186,14 +201,55 @@ def gradients(records) -> list[bool]:
 
 
 def _layer_counts(record: LayerRecord, input_grad: bool, conv: Convention, causal: bool):
-    """(MACs, FLOPs, backward FLOPs) of a layer, all its copies: copies after the first read the previous copy's
-    output, which needs a gradient when the layer has trainable weights."""
-    forward = forward_parts(record, causal)
-    first = backward_parts(record, input_grad, causal)
-    later = backward_parts(record, input_grad or trainable_weights(record), causal)
+    """(MACs, FLOPs, backward FLOPs) of a layer, all its copies (None when a count is unknown): copies after the
+    first read the previous copy's output, which needs a gradient when the layer has trainable weights. Numbers
+    stay Python integers (fast); expressions become sympy sums."""
+    weights = trainable_weights(record)
     n = record.repeat
-    backward = _sum([flops_of(first, conv), _times(n - 1, flops_of(later, conv))])
-    return _times(n, macs_of(forward)), _times(n, flops_of(forward, conv)), backward
+    later_grad = input_grad or weights
+    macs = flops = first = later = 0
+    for c in record.costs:
+        count = _count(c, causal)
+        if count is None:
+            return None, None, None
+        if c.kind in MAC_KINDS:
+            macs += count
+        per = rate(conv, c.kind)
+        if per:
+            flops += per * count
+            first += per * backward_factor(c, input_grad, weights) * count
+            if n != 1:
+                later += per * backward_factor(c, later_grad, weights) * count
+    if n == 1:
+        return macs, flops, first
+    return n * macs, n * flops, first + (n - 1) * later
+
+
+class _Later(Quantity):
+    """A Quantity whose symbolic side is worked out only when read (a derive shows the bound numbers)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, value, make, formulas, group) -> None:
+        super().__init__(value, None, formulas, group)
+        self._make = make
+
+    @property
+    def symbolic(self) -> sympy.Expr:
+        if self._symbolic_raw is None:
+            self._symbolic_raw = self._make()
+        return Quantity.symbolic.fget(self)
+
+
+def _once(make):
+    """`make()` worked out at most once."""
+    kept = []
+
+    def get():
+        if not kept:
+            kept.append(make())
+        return kept[0]
+    return get
 
 
 def report(account, options: Options = Options()) -> Report:
@@ -207,24 +263,28 @@ def report(account, options: Options = Options()) -> Report:
                 for k, v in a.net.unbound.symbols.resolve({}, defaults=False).items()}
 
     def quantity(value, symbolic):
-        if value is None or symbolic is None:
+        if value is None:
             return None
-        return Quantity(batch * value, batch * symbolic, formulas, group)
+        value = sympy.Integer(value) if isinstance(value, int) else value
+        return _Later(value if batch == 1 else batch * value, lambda: batch * symbolic(), formulas, group)
 
-    bound_grads = gradients(layer.record for layer in a.layers)
+    def counts(record, grad):
+        found = _layer_counts(record, grad, conv, options.causal)
+        return (*found, _sum(found[1:]))
+
     symbolic_grads = gradients(layer.symbolic for layer in a.layers)
     layers = []
-    sums = {key: ([], []) for key in ("macs", "flops", "backward", "training")}
-    for layer, grad, sym_grad in zip(a.layers, bound_grads, symbolic_grads):
-        value = _layer_counts(layer.record, grad, conv, options.causal)
-        symbolic = _layer_counts(layer.symbolic, sym_grad, conv, options.causal)
-        value = (*value, _sum(value[1:]))
-        symbolic = (*symbolic, _sum(symbolic[1:]))
-        for key, v, s in zip(sums, value, symbolic):
-            sums[key][0].append(v)
-            sums[key][1].append(s)
-        layers.append(LayerCompute(layer, *(quantity(v, s) for v, s in zip(value, symbolic)), grad))
-    total = [quantity(_sum(v), _sum(s)) for v, s in sums.values()]
+    sums = [[] for _ in range(4)]
+    symbolic_sides = []
+    for layer, grad, sym_grad in zip(a.layers, gradients(layer.record for layer in a.layers), symbolic_grads):
+        value = counts(layer.record, grad)
+        symbolic = _once(lambda record=layer.symbolic, grad=sym_grad: counts(record, grad))
+        symbolic_sides.append(symbolic)
+        for column, v in zip(sums, value):
+            column.append(v)
+        layers.append(LayerCompute(layer, value, symbolic, quantity, grad))
+    total = [quantity(_sum(column), lambda i=i: _sum(side()[i] for side in symbolic_sides))
+             for i, column in enumerate(sums)]
     return Report(a, options, conv, batch, tuple(layers), *total)
 
 
@@ -299,7 +359,7 @@ def _by_kind(net, causal: bool, training: bool) -> dict[str, sympy.Expr]:
             for kind in MAC_KINDS:
                 if counts[kind] is None:
                     raise SymparamError("the closed forms need every length known; an axis has unknown length.")
-                out[kind] += factor * conv.per_mac * counts[kind]
+                out[kind] += factor * rate(conv, kind) * counts[kind]
     return out
 
 
