@@ -4,7 +4,7 @@ report (MACs, FLOPs forward and training, per layer and in total). The goal: at 
 
 Two ratios: with FLOPs / without them in this tree (the cost declarations are made while layers are built, so they
 are in both), and with `--baseline DIR` (a symparam tree before the compute work, e.g. the main branch) with FLOPs
-here / that tree's plain derive, which counts the declarations too. Best of --repeat runs, caches cleared before
+here / that tree's plain derive, which counts the declarations too. CPU time (process_time: other processes on the machine do not count), best of --repeat runs, caches cleared before
 each. A benchmark prints; it does not assert.
 
     python benchmarks/compute.py [--layers 2000] [--repeat 3] [--baseline /work/main]
@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def cases(layers: int) -> dict:
+    """The gallery's specs and the unrolled network, by name: (how to read it, the path or the text)."""
     sys.path.insert(0, str(HERE))
     from layers import unrolled
     found = {path.name: ("file", str(path)) for path in sorted((ROOT / "examples").glob("*.toml"))}
@@ -50,7 +51,7 @@ def timings(layers: int, repeat: int, flops: bool) -> dict[str, float]:
         for _ in range(repeat):
             totals._readable.cache_clear()
             clear_cache()
-            start = time.perf_counter()
+            start = time.process_time()
             account = build(resolved(derive(load(what) if how == "file" else loads(what)), {}))
             for layer in account.layers:
                 layer.params.value, layer.trainable.value, layer.formula_text()
@@ -61,37 +62,44 @@ def timings(layers: int, repeat: int, flops: bool) -> dict[str, float]:
                     q is None or q.value
                 for layer in counts.layers:
                     layer.macs is None or (layer.macs.value, layer.flops.value)
-            took = time.perf_counter() - start
+            took = time.process_time() - start
             best = took if best is None else min(best, took)
         out[name] = best
     return out
+
+
+def _measure(tree: Path, mode: str, layers: int, repeat: int) -> dict[str, float]:
+    """One mode's timings in a fresh interpreter with `tree` on the path (the same start for every side)."""
+    env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+    run = subprocess.run([sys.executable, __file__, "--mode", mode, "--layers", str(layers), "--repeat", str(repeat)],
+                         env=env, capture_output=True, text=True, check=True)
+    return json.loads(run.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--baseline", help="a symparam tree without the compute work (timed in a subprocess)")
-    parser.add_argument("--plain-json", action="store_true", help=argparse.SUPPRESS)   # the baseline's side
+    parser.add_argument("--baseline", help="a symparam tree without the compute work (e.g. the main branch)")
+    parser.add_argument("--mode", choices=("plain", "flops"), help=argparse.SUPPRESS)   # one side, as JSON
     args = parser.parse_args()
-    if args.plain_json:
-        print(json.dumps(timings(args.layers, args.repeat, flops=False)))
+    if args.mode:
+        print(json.dumps(timings(args.layers, args.repeat, flops=args.mode == "flops")))
         return
-    sys.path.insert(0, str(ROOT))
-    plain = timings(args.layers, args.repeat, flops=False)
-    with_flops = timings(args.layers, args.repeat, flops=True)
-    baseline = None
-    if args.baseline:
-        env = {**os.environ, "PYTHONPATH": str(Path(args.baseline).resolve())}
-        run = subprocess.run([sys.executable, __file__, "--plain-json", "--layers", str(args.layers), "--repeat",
-                              str(args.repeat)], env=env, capture_output=True, text=True, check=True)
-        baseline = json.loads(run.stdout)
+    plain = _measure(ROOT, "plain", args.layers, args.repeat)
+    with_flops = _measure(ROOT, "flops", args.layers, args.repeat)
+    baseline = _measure(Path(args.baseline), "plain", args.layers, args.repeat) if args.baseline else None
     for name in plain:
         line = (f"{name:28} derive {plain[name]:7.3f} s   with FLOPs {with_flops[name]:7.3f} s   "
                 f"ratio {with_flops[name] / plain[name]:5.2f}")
         if baseline is not None:
             line += f"   baseline {baseline[name]:7.3f} s   ratio to baseline {with_flops[name] / baseline[name]:5.2f}"
         print(line)
+    totals = [sum(side.values()) for side in (plain, with_flops, *([baseline] if baseline else []))]
+    line = f"{'all cases':28} derive {totals[0]:7.3f} s   with FLOPs {totals[1]:7.3f} s   ratio {totals[1] / totals[0]:5.2f}"
+    if baseline is not None:
+        line += f"   baseline {totals[2]:7.3f} s   ratio to baseline {totals[1] / totals[2]:5.2f}"
+    print(line)
 
 
 if __name__ == "__main__":
