@@ -77,11 +77,9 @@ def derive(
     from ..account import build
     account = build(net)
     options = {}
-    if fmt in ("table", "json"):
+    if compute or fmt == "json":
         batch = batch if batch is not None or symbolic else 1
-        report_ = report(account, Options(flops_convention, batch, causal))
-        if compute or fmt == "json":
-            options["compute"] = report_
+        options["compute"] = report(account, Options(flops_convention, batch, causal))
     if convention is not None and convention != net.convention:
         from ..twins import translate
         options["translation"] = translate(net, convention)
