@@ -298,3 +298,12 @@ def test_a_symbolic_count_is_a_polynomial_that_binds_to_the_numbers():
     bound = report(build(derive_file(str(EXAMPLES / "gpt2.toml"))))
     values = {s: bound.account.net.symbols.resolve({})[s.name] for s in ours.flops.value.free_symbols}
     assert ours.flops.value.xreplace(values) == bound.flops.value
+
+
+def test_the_api_reports_and_renders_compute():
+    from symparam.api import load
+    net = load(str(EXAMPLES / "cnn.toml"))
+    counts = net.compute(batch=2)
+    assert value(counts.flops) == 2 * value(compute_of(EXAMPLES / "cnn.toml").flops)
+    assert f"FLOPs (forward): {value(counts.flops):,}" in net.render("table", compute=counts)
+    assert "Multiply-accumulates (MACs):" in net.render("markdown", compute=counts)
