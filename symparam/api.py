@@ -41,6 +41,13 @@ class Network(model.Network):
         from .render import render
         return render(self.account, fmt, **options)
 
+    def compute(self, convention: str = "torch", batch: int | None = 1, causal: bool = False):
+        """MACs and FLOPs (forward, backward, training) per layer and in total: a symparam.compute.Report, as
+        `symparam derive SPEC --compute` (batch None: the symbol `batch`). Render it with
+        `render(fmt, compute=...)` in the table, JSON, LaTeX, Markdown and HTML formats."""
+        from .compute import Options, report
+        return report(self.account, Options(convention, batch, causal))
+
     def latex(self) -> str:
         """The worked derivation as a LaTeX fragment (amsmath), as `symparam derive SPEC --format latex`."""
         return self.render("latex")

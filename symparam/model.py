@@ -13,6 +13,21 @@ Shape = tuple[Dim, ...]
 # What a variable is, from a closed set every layer kind must choose from (words for display are `role`'s):
 CATEGORIES = ("weight", "bias", "scale", "offset", "embedding", "statistic")
 
+# What a layer's arithmetic is, from a closed set every layer kind declares its forward cost in (symparam.compute
+# says which kinds a FLOP convention counts): "matmul" and "attention" count multiply-accumulates (MACs), the rest
+# operations. "attention" is the product of two activations (QK^T, attention.V); "matmul" has a weight operand.
+COST_KINDS = ("matmul", "attention", "bias", "normalization", "activation", "elementwise", "pooling", "softmax")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One part of a layer's forward arithmetic per example (no batch axis), e.g. ("matmul", H*W*9*C*F, "...")."""
+    kind: str                       # one of COST_KINDS
+    count: sympy.Expr | None        # MACs (matmul, attention) or operations; None: an axis of unknown length
+    words: str                      # what is counted: "kernel x input windows: out positions x k_h x k_w x C_in x F"
+    of_input: bool = True           # a matmul with the layer's input as operand (its grad is skipped if none is needed)
+    causal: sympy.Expr | None = None   # attention under a causal mask: only the products that are kept
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -59,6 +74,7 @@ class LayerRecord:
     outputs: tuple[Shape, ...] = ()  # every output's shape, for a layer with several (else empty)
     repeat: sympy.Expr = sympy.Integer(1)   # how many copies of this layer the network holds (a repeated block)
     given: tuple[str, ...] = ()              # the argument keys the spec wrote (the rest are defaults)
+    costs: tuple[Cost, ...] = ()             # the forward arithmetic of one copy, per example (symparam.compute)
 
     def _sum(self, keep) -> sympy.Expr:
         return self.repeat * sympy.Add(*(v.size for v in self.variables if v.counted and keep(v)))

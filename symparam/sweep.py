@@ -130,8 +130,10 @@ class Plan:
         return max(1, min(CHUNK, CELLS // self.columns))
 
 
-def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_points: int = MAX_POINTS) -> Plan:
-    """Check the grid (names, values, size) and compile the formulas; refuse a grid over `max_points` first."""
+def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_points: int = MAX_POINTS,
+         extra: dict | None = None) -> Plan:
+    """Check the grid (names, values, size) and compile the formulas; refuse a grid over `max_points` first.
+    `extra`: more columns, name -> expression (FLOPs, symparam.compute), after the totals."""
     from .numeric import Compiled, NotExact, checks_for
 
     names = [a.name for a in axes]
@@ -150,7 +152,8 @@ def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_poi
         raise SymparamError(f"symbol {missing[0]!r} has no value: give it with --set {missing[0]}=VALUE, sweep it "
                             f"with --over, or declare a default in [symbols].")
     exprs = {"total": net.total, "trainable": net.trainable, "non_trainable": net.non_trainable}
-    layer_columns = []
+    layer_columns = list(extra or {})
+    exprs.update(extra or {})
     if per_layer:
         for layer in net.layers:
             exprs[layer.name] = layer.params

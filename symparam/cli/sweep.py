@@ -26,6 +26,10 @@ def sweep(
                                                 metavar="FILE")] = None,
     max_points: Annotated[int, typer.Option("--max-points", help="Allow grids larger than 10,000,000 points.")]
     = 10_000_000,
+    flops: Annotated[bool, typer.Option("--flops", help="Add columns flops (forward) and flops_training (forward + "
+                                                        "backward), for a batch of --set batch=N (1).")] = False,
+    flops_convention: Annotated[str, typer.Option(
+        "--flops-convention", metavar="NAME", help="With --flops: torch, all or macs (see derive).")] = "torch",
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
@@ -48,8 +52,13 @@ def sweep(
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    net = derive_file(spec, given, free=swept)
-    job = plan(net, axes, per_layer=per_layer, max_points=max_points)
+    extra = None
+    if flops:
+        from .sweep_compute import flops_columns
+        net, extra = flops_columns(spec, given, swept, flops_convention)
+    else:
+        net = derive_file(spec, given, free=swept)
+    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra)
     docs = {info.symbol.name: info.doc for info in net.symbols}
     with _progress(job) as parts:
         if format_ == "table" and not output:

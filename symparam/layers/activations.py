@@ -8,6 +8,7 @@ from ..errors import SymparamError, show
 from . import register
 from .base import Arg, LayerKind, Opaque, Real, _is_none
 from .core import format_shape
+from .costs import activation, softmax
 from .normalization_extra import Axes, distinct_axes
 
 
@@ -51,6 +52,7 @@ class PReLU(LayerKind):
         alpha = tuple(sympy.Integer(1) if j in shared else d for j, d in enumerate(shape))
         labels = tuple("1" if j in shared else f"n_{j + 1}" for j in range(len(shape)))
         b.weight("alpha", alpha, role="slopes", labels=labels, category="weight")
+        activation(b, "prelu", x)
         return x
 
 
@@ -84,6 +86,7 @@ class LeakyReLU(LayerKind):
     args = {"negative_slope": Real(0.3, 0.0)}
 
     def build(self, a, inputs, b):
+        activation(b, self.name, inputs[0])
         return inputs[0]
 
 
@@ -96,6 +99,7 @@ class ReLU(LayerKind):
     args = {"max_value": OptionalReal(None, 0.0), "negative_slope": Real(0.0, 0.0), "threshold": Real(0.0, 0.0)}
 
     def build(self, a, inputs, b):
+        activation(b, self.name, inputs[0])
         return inputs[0]
 
 
@@ -108,6 +112,7 @@ class ELU(LayerKind):
     args = {"alpha": AnyReal(1.0)}   # Keras takes any number
 
     def build(self, a, inputs, b):
+        activation(b, self.name, inputs[0])
         return inputs[0]
 
 
@@ -125,4 +130,5 @@ class Softmax(LayerKind):
         if not axes:
             raise SymparamError("axis must name at least one axis. Received: axis = [].")
         distinct_axes(x, axes)
+        softmax(b, x)
         return x

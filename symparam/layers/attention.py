@@ -16,6 +16,7 @@ from ..model import Shape
 from . import register
 from .base import Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Real, Size, Twin, _is_none
 from .core import KERNEL_ARGS, format_shape, last_axis
+from .costs import attention, size, times
 from .merging import broadcast_length, require_same, shapes_text
 
 
@@ -158,6 +159,13 @@ class MultiHeadAttention(LayerKind):
                  labels=("h", "d_v", *out_labels), category="weight")
         if a.use_bias:
             b.weight("attention_output/bias", out, role="output projection biases", labels=out_labels, category="bias")
+        other = [i for i in range(rank - 1) if i not in attended]
+        q_len = size([query[i] for i in sorted(attended)])
+        k_len = size([key[i] for i in sorted(attended)])
+        projections(b, size(query[:-1]), size(key[:-1]), ((d_q, heads * key_dim), (d_k, heads * key_dim),
+                    (d_v, heads * value_dim)), heads * value_dim, size(out), a.use_bias,
+                    gate=(d_q, heads * value_dim) if a.use_gate else None)
+        attention(b, times(heads, size([query[i] for i in other])), q_len, k_len, key_dim, value_dim)
         return (*query[:-1], *out)
 
     @classmethod
@@ -200,6 +208,24 @@ class ScoreAttention(LayerKind):
     """Keras's Attention base: scores of query against key, softmax over the key's positions, applied to value."""
     n_inputs = (2, 3)
 
+    @staticmethod
+    def sizes(inputs):
+        """(independent rows, query positions, key positions, query features, value features)."""
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        k_len = key[-2] if len(key) >= 2 else sympy.Integer(1)
+        q_len = query[-2] if len(query) >= 2 else sympy.Integer(1)
+        return size(query[:-2]), q_len, k_len, query[-1], value[-1]
+
+    @staticmethod
+    def additive(b, rows, q_len, k_len, d, d_v, ops: int) -> None:
+        """Scores as sums over d of (scale *) tanh(query + key): an add, the tanh, (a multiply,) an add per term."""
+        pairs = times(rows, q_len, k_len, d)
+        b.cost("elementwise", times(ops - 1, pairs), words="query + key, (times the scale,) summed, per pair and "
+               "feature")
+        b.cost("activation", pairs, words="tanh per pair and feature")
+        attention(b, rows, q_len, k_len, d, d_v, of_input=True, scores=False)
+
     def check(self, inputs, b, additive: bool) -> Shape:
         """Keras checks none of this when it builds the layer; its kernels need it when the layer runs. A length
         that is unknown here is left to the run."""
@@ -218,6 +244,25 @@ class ScoreAttention(LayerKind):
             into_query(query, key, range(rank - 2), b, self.name, received)
             into_query(query, value, range(rank - 2), b, self.name, received)
         return (*query[:-1], value[-1])
+
+
+def projections(b, q_rows, k_rows, widths, attended, d_out, use_bias: bool, gate=None) -> None:
+    """The query, key and value projections (`widths`: (input, output) of each; the key's and value's over the key
+    positions), an optional gate on the query, and the output projection from `attended` values back to d_out."""
+    for (d_in, d_proj), rows, what in zip(widths, (q_rows, k_rows, k_rows), ("query", "key", "value")):
+        b.cost("matmul", times(rows, d_in, d_proj), words=f"{what} projection: positions x features x heads·head size")
+        if use_bias:
+            b.cost("bias", times(rows, d_proj), words=f"{what} projection biases")
+    if gate is not None:
+        b.cost("matmul", times(q_rows, *gate), words="gate projection: positions x features x heads·value size")
+        b.cost("activation", times(q_rows, gate[1]), words="the gate's sigmoid")
+        b.cost("elementwise", times(q_rows, gate[1]), words="the gate's product with the attended values")
+        if use_bias:
+            b.cost("bias", times(q_rows, gate[1]), words="gate projection biases")
+    b.cost("matmul", times(q_rows, attended, d_out), words="output projection: positions x heads·value size x d_out",
+           of_input=False)
+    if use_bias:
+        b.cost("bias", times(q_rows, d_out), words="output projection biases")
 
 
 def if_known(x, y, b, why: str, received: str) -> None:
@@ -242,6 +287,15 @@ class Attention(ScoreAttention):
             b.weight("scale", (), role="score scale", labels=(), category="scale")
         if a.score_mode == "concat":
             b.weight("concat_score_weight", (), role="concat score weight", labels=(), category="scale")
+        rows, q_len, k_len, d, d_v = self.sizes(inputs)
+        if a.score_mode == "concat":
+            self.additive(b, rows, q_len, k_len, d, d_v, 3 + a.use_scale)
+        else:
+            b.cost("attention", times(rows, q_len, k_len, d), words="QK^T: query positions x key positions x d",
+                   of_input=True)
+            if a.use_scale:
+                b.cost("elementwise", times(rows, q_len, k_len), words="the scores times the scale")
+            attention(b, rows, q_len, k_len, d, d_v, of_input=True, scores=False)
         return shape
 
 
@@ -259,6 +313,8 @@ class AdditiveAttention(ScoreAttention):
         if a.use_scale:
             d = last_axis(inputs[0], "AdditiveAttention's query (its scale has a value per query feature)")
             b.weight("scale", (d,), role="scales, one per query feature", labels=("d",), category="scale")
+        rows, q_len, k_len, d, d_v = self.sizes(inputs)
+        self.additive(b, rows, q_len, k_len, d, d_v, 2 + a.use_scale)
         return shape
 
 
@@ -321,4 +377,7 @@ class GroupQueryAttention(LayerKind):
         if a.use_bias:
             b.weight("attention_output/bias", (d_q,), role="output projection biases", labels=("E_q",),
                      category="bias")
+        projections(b, query[0], key[0], ((d_q, u * h), (d_k, v * h), (d_v, v * h)), u * h, d_q, a.use_bias,
+                    gate=(d_q, u * h) if a.use_gate else None)
+        attention(b, u, query[0], key[0], h, h)
         return query

@@ -15,7 +15,7 @@ import sympy
 
 from ..errors import SymparamError, show
 from ..expr import MAX_LITERAL_BITS
-from ..model import CATEGORIES, Condition, Shape, Variable
+from ..model import CATEGORIES, COST_KINDS, Condition, Cost, Shape, Variable
 
 REQUIRED = object()
 
@@ -241,6 +241,7 @@ class Build:
     def __init__(self, trainable: bool = True) -> None:
         self.variables: list[Variable] = []
         self.conditions: list[Condition] = []
+        self.costs: list[Cost] = []
         self.layer_trainable = trainable
 
     def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str], category: str,
@@ -254,13 +255,28 @@ class Build:
                                        role, tuple(labels), buffer, category=category, active=active))
 
     def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
-              trainable: bool = True) -> Shape:
-        """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`."""
+              trainable: bool = True, times: Any = 1) -> Shape:
+        """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`; its costs join
+        this layer's `times` over (a layer applied at every time step)."""
         sub = Build(trainable=self.layer_trainable and trainable and getattr(args, "trainable", True))
         shape = kind().build(args, inputs, sub)
         self.variables.extend(replace(v, name=prefix + v.name) for v in sub.variables)
         self.conditions.extend(sub.conditions)
+        self.costs.extend(replace(c, count=_times(times, c.count), causal=_times(times, c.causal))
+                          for c in sub.costs)
         return shape
+
+    def cost(self, kind: str, count: Any, *, words: str, of_input: bool = True, causal: Any = None) -> None:
+        """Declare part of the layer's forward arithmetic per example: `count` MACs for "matmul" and "attention",
+        operations for the other kinds of model.COST_KINDS (0 is a declaration too: a layer that only moves
+        values); None when an axis of unknown length makes it unknown. `words` say what is counted."""
+        if kind not in COST_KINDS:
+            raise ValueError(f"cost kind must be one of {COST_KINDS}, not {kind!r}")
+        self.costs.append(Cost(kind, _expr(count), words, of_input, _expr(causal)))
+
+    def free(self, words: str) -> None:
+        """Declare that the layer does no arithmetic (it moves, copies or passes values): a cost of 0."""
+        self.cost("elementwise", 0, words=words)
 
     def require(self, relation: Any, key: str, why: str, received: str = "") -> None:
         """Record a condition; one that is already false is an error (`why`, then what was received)."""
@@ -269,6 +285,14 @@ class Build:
         if relation is sympy.false or relation is False:
             raise SymparamError(f"{why}. Received: {received}." if received else f"{why}.")
         self.conditions.append(Condition(relation, key, why))
+
+
+def _expr(count):
+    return None if count is None else sympy.Integer(count) if isinstance(count, int) else count
+
+
+def _times(times, count):
+    return None if count is None or times is None else times * count
 
 
 class NoTwin(Exception):

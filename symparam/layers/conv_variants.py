@@ -16,6 +16,7 @@ from . import register
 from .base import (ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin,
                    _is_none)
 from .core import KERNEL_ARGS, channels_of
+from .costs import activation, bias, convolution
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 _FORMAT = Choice("channels_last", "channels_first", default="channels_last")
@@ -125,7 +126,12 @@ class ConvTranspose(LayerKind):
         b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels, category="weight")
         if a.use_bias:
             b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
-        return join_channels(a.filters, out, a.data_format)
+        shape = join_channels(a.filters, out, a.data_format)
+        convolution(b, spatial, a.kernel_size, channels, a.filters,
+                    words="input positions x kernel taps x C_in x F (each input value is spread over a window)")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -197,7 +203,11 @@ class DepthwiseConv(LayerKind):
                  labels=(*_AXES[self.rank], "C_in", "m"), category="weight")
         if a.use_bias:
             b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",), category="bias")
-        return join_channels(m * channels, out, a.data_format)
+        shape = join_channels(m * channels, out, a.data_format)
+        convolution(b, out, a.kernel_size, 1, m * channels, words="output positions x kernel taps x m·C_in outputs")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -259,7 +269,12 @@ class SeparableConv(LayerKind):
                  role="pointwise weights", labels=(*("1",) * self.rank, "m*C_in", "F"), category="weight")
         if a.use_bias:
             b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
-        return join_channels(a.filters, out, a.data_format)
+        shape = join_channels(a.filters, out, a.data_format)
+        convolution(b, out, a.kernel_size, 1, m * channels, words="depthwise: output positions x kernel taps x m·C_in")
+        convolution(b, out, (), m * channels, a.filters, words="pointwise: output positions x m·C_in x F")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
 
 @register

@@ -9,6 +9,7 @@ from ..shapes import product, split_channels
 from . import register
 from .base import (REQUIRED, ActivationName, Arg, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin,
                    Unsupported)
+from .costs import activation, bias, identity, moves, size, times
 
 KERNEL_ARGS = {
     "kernel_initializer": Opaque(), "bias_initializer": Opaque(), "kernel_regularizer": Opaque(),
@@ -74,6 +75,7 @@ class InputLayer(LayerKind):
             raise SymparamError("give shape or batch_shape, not both")
         if a.shape is None and a.batch_shape is None:
             raise SymparamError("shape is required (the input shape without the batch axis)")
+        b.free("names the input: no arithmetic")
         return a.shape if a.shape is not None else a.batch_shape
 
 
@@ -99,7 +101,15 @@ class Dense(LayerKind):
             r = sympy.Integer(lora)
             b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"), category="weight")
             b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"), category="weight")
-        return (*x[:-1], a.units)
+        out = (*x[:-1], a.units)
+        rows = size(x[:-1])
+        b.cost("matmul", times(rows, n_in, a.units), words="input rows x n_in x units")
+        if lora:
+            b.cost("matmul", times(rows, r, n_in + a.units), words="LoRA: input rows x r x (n_in + units)")
+            b.cost("elementwise", times(2, size(out)), words="LoRA: scale and add its product, per output value")
+        bias(b, a.use_bias, out)
+        activation(b, a.activation, out)
+        return out
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -119,6 +129,7 @@ class Flatten(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         return (product(x),)
 
 
@@ -144,6 +155,7 @@ class Reshape(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         total = product(x)
         dims = a.target_shape
         known = sympy.Mul(*(d for d in dims if d is not None))
@@ -168,6 +180,7 @@ class Dropout(LayerKind):
     args = {"rate": Real(REQUIRED, 0.0, 1.0), "noise_shape": Opaque(), "seed": Opaque()}
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
@@ -180,6 +193,9 @@ class Activation(LayerKind):
     args = {"activation": ActivationName()}
 
     def build(self, a, inputs, b):
+        if a.activation in (None, "linear"):
+            identity(b)
+        activation(b, a.activation, inputs[0])
         return inputs[0]
 
 

@@ -36,6 +36,10 @@ class Embedding(LayerKind):
             r = sympy.Integer(lora)
             b.weight("lora_embeddings_a", (a.input_dim, r), role="LoRA down-projection", labels=("V", "r"), category="embedding")
             b.weight("lora_embeddings_b", (r, a.output_dim), role="LoRA up-projection", labels=("r", "d"), category="embedding")
+            b.cost("matmul", a.input_dim * r * a.output_dim, words="LoRA: the table's update V x r x d, once per call",
+                   of_input=False)
+        else:
+            b.free("a lookup: no arithmetic")
         return (*x, a.output_dim)
 
     @classmethod
@@ -65,6 +69,7 @@ class ReversibleEmbedding(LayerKind):
         if not a.tie_weights:
             b.weight("reverse_embeddings", (a.output_dim, a.input_dim),
                      role="reverse projection to token logits (untied)", labels=("d", "V"), category="weight")
+        b.free("a lookup (called forward): no arithmetic")
         return (*x, a.output_dim)
 
     @classmethod

@@ -19,6 +19,7 @@ from ..model import Dim, Shape
 from . import register
 from .base import REQUIRED, Arg, Build, Flag, Int, LayerKind
 from .core import format_shape
+from .costs import moves, size, times
 
 NO_PARAMS = "merging only combines the values it receives"
 
@@ -88,7 +89,11 @@ class ElementwiseMerge(LayerKind):
     args: dict[str, Arg] = {}
 
     def build(self, a, inputs, b):
-        return broadcast_shapes(inputs, b)
+        out = broadcast_shapes(inputs, b)
+        ops = len(inputs) - 1 + (self.name == "Average")
+        b.cost("elementwise", times(ops, size(out)), words="one operation per output value per input beyond the first"
+               + (", and a divide" if self.name == "Average" else ""))
+        return out
 
 
 def _merge_example() -> tuple[dict, dict, dict]:
@@ -169,6 +174,7 @@ class Concatenate(LayerKind):
             known = [s[i] for s in inputs if s[i] is not None]   # Keras skips unknown lengths here
             for other in known[1:]:
                 b.require(equal(known[0], other), "axis", why, received)
+        moves(b)
         if axis == 0:   # along the batch axis: the batch grows, the rest is the first input's
             return tuple(first)
         along = [s[axis - 1] for s in inputs]
@@ -218,4 +224,10 @@ class Dot(LayerKind):
                                 f"{received}.")
         require_same(s1[a1 - 1], s2[a2 - 1], b, "axes", "Dot needs the two axes to have the same length", received)
         out = (*s1[:a1 - 1], *s1[a1:], *s2[:a2 - 1], *s2[a2:])
-        return out if out else (sympy.Integer(1),)
+        out = out if out else (sympy.Integer(1),)
+        if a.normalize:
+            b.cost("normalization", times(3, sympy.Add(size(s1), size(s2)) if None not in (size(s1), size(s2)) else None),
+                   words="l2-normalizing both inputs: square, add, divide per value")
+        b.cost("attention", times(size(out), s1[a1 - 1]), words="a product of two inputs: output values x the axis summed",
+               of_input=True)
+        return out

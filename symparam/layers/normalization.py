@@ -6,6 +6,7 @@ from ..errors import SymparamError
 from . import register
 from .base import Flag, Int, LayerKind, NoTwin, Opaque, Real, Twin
 from .core import format_shape
+from .costs import BN_OPS, normalization
 
 
 @register
@@ -38,6 +39,7 @@ class BatchNormalization(LayerKind):
             for name, role in (("moving_stddev", "moving standard deviations"), ("renorm_mean", "renorm means"),
                                ("renorm_stddev", "renorm standard deviations")):
                 b.weight(name, shape, role=role, labels=labels, trainable=False, category="statistic")
+        normalization(b, x, BN_OPS, "inference: a multiply and an add per value (statistics and affine folded)")
         return x
 
 

@@ -12,6 +12,7 @@ from ..errors import SymparamError, show
 from . import register
 from .base import Arg, Flag, LayerKind, NoTwin, Opaque, Real, Twin
 from .core import format_shape
+from .costs import normalization, statistics_ops
 
 
 class Axes(Arg):
@@ -78,6 +79,7 @@ class LayerNormalization(LayerKind):
             raise SymparamError("axis must name at least one axis (Keras cannot normalize over none). "
                                 "Received: axis = [].")
         distinct_axes(x, axes)
+        normalization(b, x, statistics_ops(a.scale, a.center), "per value: mean and variance, normalize, the affine parts")
         # Keras: the weights' shape follows sorted(axis), the raw values (negative ones first)
         if not (a.scale or a.center):
             return x
@@ -151,6 +153,7 @@ class GroupNormalization(LayerKind):
             b.weight("gamma", (channels,), role="scales", labels=("C",), category="scale")
         if a.center:
             b.weight("beta", (channels,), role="offsets", labels=("C",), category="offset")
+        normalization(b, x, statistics_ops(a.scale, a.center), "per value: mean and variance, normalize, the affine parts")
         return x
 
 
@@ -165,6 +168,7 @@ class UnitNormalization(LayerKind):
     def build(self, a, inputs, b):
         (x,) = inputs
         distinct_axes(x, (a.axis,) if isinstance(a.axis, int) else a.axis)
+        normalization(b, x, 3, "per value: square and add, then divide by the norm")
         return x
 
 
@@ -190,6 +194,7 @@ class RMSNormalization(LayerKind):
         shape = tuple(known_length(x, i, "axis", "the scale takes their shape") for i in found)
         labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
         b.weight("scale", shape, role="scales", labels=labels, category="scale")
+        normalization(b, x, 4, "per value: square and add, multiply by 1/rms, scale")
         return x
 
     @classmethod

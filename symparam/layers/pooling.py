@@ -9,6 +9,7 @@ from ..shapes import join_channels, pool_length
 from . import register
 from .base import REQUIRED, Choice, Flag, LayerKind, Sizes
 from .core import channels_of
+from .costs import pooling, reads, size
 
 _FORMAT = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
 
@@ -35,7 +36,9 @@ class Pooling(LayerKind):
                           f"pool_size: a 'valid' window of {p} needs input axis {axis + 1} to be at least {p}",
                           f"input length {n}")
             out.append(length)
-        return join_channels(channels, out, a.data_format)
+        shape = join_channels(channels, out, a.data_format)
+        pooling(b, shape, a.pool_size, average="Average" in self.name)
+        return shape
 
 
 class GlobalPooling(LayerKind):
@@ -44,6 +47,7 @@ class GlobalPooling(LayerKind):
 
     def build(self, a, inputs, b):
         channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)
+        reads(b, size(inputs[0]), channels if "Average" in self.name else 0)
         if a.keepdims:
             return join_channels(channels, [sympy.Integer(1)] * self.rank, a.data_format)
         return (channels,)
@@ -186,7 +190,9 @@ class AdaptivePooling(LayerKind):
 
     def build(self, a, inputs, b):
         channels, _ = channels_of(inputs[0], a.data_format, self.name, self.rank)
-        return join_channels(channels, list(a.output_size), a.data_format)
+        shape = join_channels(channels, list(a.output_size), a.data_format)
+        reads(b, size(inputs[0]), size(shape) if "Average" in self.name else 0)
+        return shape
 
 
 def _adaptive_example(rank: int) -> tuple[dict, list, dict]:

@@ -23,6 +23,7 @@ from . import register
 from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Real, Size
 from .core import format_shape
 from .normalization_extra import Axes, batched_axis, known_length
+from .costs import INTERPOLATION_OPS, identity, moves, size as values_of, times
 
 
 class ArrayLike(Arg):
@@ -69,6 +70,7 @@ class Normalization(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("normalization", times(2, values_of(x)), words="subtract the mean, divide by the deviation, per value")
         if (a.mean is None) != (a.variance is None):
             raise SymparamError("give both mean and variance, or neither. Received: "
                                 f"{'mean' if a.variance is None else 'variance'} only.")
@@ -123,6 +125,7 @@ class Rescaling(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("elementwise", times(2, values_of(x)), words="a multiply and an add per value")
         batched = (None, *x)
         for key, shape in (("scale", a.scale), ("offset", a.offset)):
             if len(shape) > len(batched):
@@ -161,7 +164,10 @@ class Resizing(LayerKind):
     def build(self, a, inputs, b):
         if a.crop_to_aspect_ratio and a.pad_to_aspect_ratio:
             raise SymparamError("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true.")
-        return resized(inputs[0], a, self.name)
+        out = resized(inputs[0], a, self.name)
+        b.cost("elementwise", times(INTERPOLATION_OPS.get(a.interpolation, INTERPOLATION_OPS["bilinear"]), values_of(out)),
+               words=f"{a.interpolation} interpolation: operations per output value")
+        return out
 
 
 def resized(x, a, kind: str):
@@ -191,6 +197,7 @@ class CategoryEncoding(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("elementwise", values_of(x), words="one count (or set) per token id")
         if a.num_tokens is None:
             raise SymparamError("num_tokens must be set (the number of token ids, 0 to num_tokens - 1).")
         if a.output_mode != "one_hot":
@@ -232,6 +239,7 @@ class CenterCrop(LayerKind):
     args = {"height": Size(), "width": Size(), "data_format": _IMAGE_FORMAT}
 
     def build(self, a, inputs, b):
+        moves(b)
         return resized(inputs[0], a, self.name)
 
 
@@ -244,6 +252,7 @@ class RandomCrop(LayerKind):
     args = {"height": Size(), "width": Size(), "seed": Opaque(), "data_format": _IMAGE_FORMAT}
 
     def build(self, a, inputs, b):
+        moves(b)
         return resized(inputs[0], a, self.name)
 
 
@@ -296,9 +305,16 @@ class Augmentation(LayerKind):
     2-axis input read with the batch axis as the image's first one."""
     example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     channels: tuple[int, ...] = ()   # the channel counts a colour augmentation works on (any if empty)
+    # Random augmentations are the identity at inference (0); the deterministic ones declare operations per value.
+    ops = 0
+    ops_words = ""
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        if self.ops:
+            b.cost("elementwise", times(self.ops, values_of(x)), words=self.ops_words)
+        else:
+            identity(b)
         if len(x) not in (2, 3):
             raise SymparamError(f"{self.name} expects images (height, width, channels) besides the batch axis. "
                                 f"Received input shape {format_shape(x)}.")
@@ -451,6 +467,7 @@ class AutoContrast(Augmentation):
     name = "AutoContrast"
     summary = "stretches each image's values to fill value_range"
     no_params = "the stretch follows from the values each image holds"
+    ops, ops_words = 4, "per value: into the image's min and max (2), subtract and scale (2)"
     args = {"value_range": ValueRange([0, 255])}
 
 
@@ -468,6 +485,7 @@ class RandomSharpness(Augmentation):
 class Solarization(Augmentation):
     name = "Solarization"
     summary = "inverts the values above a random threshold and adds a random amount while training"
+    ops, ops_words = 2, "per value: compare with the threshold, invert or keep (applied at inference too)"
     no_params = _COLOUR
     args = {"addition_factor": Factor(0, 1, each=True, default=0.0),
             "threshold_factor": Factor(0, 1, each=True, default=0.0), "value_range": ValueRange([0, 255]),
@@ -489,5 +507,6 @@ class Equalization(Augmentation):
     name = "Equalization"
     summary = "equalizes each image's histogram of values (bins bins over value_range)"
     no_params = "the equalization follows from the values each image holds"
+    ops, ops_words = 2, "per value: into the histogram, then looked up in its cumulative table"
     args = {"value_range": ValueRange([0, 255]), "bins": Size(256), "data_format": _IMAGE_FORMAT}
 

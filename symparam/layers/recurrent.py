@@ -15,6 +15,7 @@ from ..shapes import conv_length, join_channels
 from . import register
 from .base import ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
 from .core import format_shape
+from .costs import ACTIVATION_OPS, size, times
 
 _U = sympy.Integer
 
@@ -64,10 +65,38 @@ def sequence_outputs(a, timesteps, step_shape: tuple, n_states: int):
     return out
 
 
+# Per unit and time step, beyond the gate products and biases: the element-wise operations of the cell update and
+# the activations applied (what each cell computes, Keras's and PyTorch's alike).
+CELL_OPS = {
+    "rnn": (0, 1),      # h = act(x W + h U + b): the activation
+    "lstm": (4, 5),     # c = f*c + i*g (3), h = o*tanh(c) (1); sigmoid on i, f, o, tanh on g and c
+    "gru": (5, 3),      # r*(h U_h + b) (1), h = z*h + (1 - z)*h~ (4); sigmoid on z, r, tanh on h~
+}
+
+
+def step_costs(b, timesteps, n_in, u, gates: int, cell: str, biases: int, *, state_in=None, ordinal: str = "",
+               first: bool = True) -> None:
+    """One recurrent layer's costs: each of `timesteps` steps multiplies the input (n_in wide) and the state
+    (`state_in` wide, units by default) by every gate's weights, adds the two products and `biases` bias vectors
+    of gates x u, and updates the cell (CELL_OPS). `first`: the input is the layer's own (not a lower level's)."""
+    g = gates * u
+    state_in = u if state_in is None else state_in
+    words = f"{ordinal}: timesteps x " if ordinal else "timesteps x "
+    b.cost("matmul", times(timesteps, n_in, g), words=words + "input width x gates·units", of_input=first)
+    b.cost("matmul", times(timesteps, state_in, g), words=words + "state width x gates·units (the recurrent product)",
+           of_input=False)
+    elementwise, activations = CELL_OPS[cell]
+    b.cost("bias", times(timesteps, biases * g), words=words + f"{biases} bias vector(s) of gates·units")
+    b.cost("elementwise", times(timesteps, g + elementwise * u),
+           words=words + "adding the input and recurrent products, and the cell's update")
+    b.cost("activation", times(timesteps, ACTIVATION_OPS * activations, u), words=words + "the gates' activations")
+
+
 class Recurrent(LayerKind):
     """SimpleRNN, LSTM, GRU: `gates` stacked blocks of units in each kernel; `n_states` states."""
     gates = 1
     n_states = 1
+    cell = "rnn"
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -86,7 +115,11 @@ class Recurrent(LayerKind):
         b.weight("recurrent_kernel", (u, g * u), role="recurrent weights" + gates, labels=("u", wide), category="weight")
         if a.use_bias:
             self.bias(a, b, g * u, wide)
+        step_costs(b, timesteps, n_in, u, self.gates, self.cell, self.biases(a))
         return sequence_outputs(a, timesteps, (u,), self.n_states)
+
+    def biases(self, a) -> int:
+        return 1 if a.use_bias else 0
 
     def bias(self, a, b, width, wide):
         b.weight("bias", (width,), role="biases", labels=(wide,), category="bias")
@@ -136,6 +169,7 @@ class LSTM(Recurrent):
     args = {**_GATED, "unit_forget_bias": Opaque(True)}
     gates = 4
     n_states = 2     # the hidden state and the cell state
+    cell = "lstm"
     torch_twin = "nn.LSTM"
     twin_note = "PyTorch's nn.LSTM keeps two bias vectors per gate (bias_ih and bias_hh), Keras's LSTM one"
 
@@ -147,7 +181,11 @@ class GRU(Recurrent):
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "reset_after": Flag(True)}
     gates = 3
+    cell = "gru"
     torch_twin = "nn.GRU"
+
+    def biases(self, a) -> int:
+        return (2 if a.reset_after else 1) if a.use_bias else 0
 
     @classmethod
     def twin_args(cls, a) -> dict:
@@ -218,6 +256,16 @@ class ConvLSTM(LayerKind):
         if a.use_bias:
             b.weight("bias", (4 * f,), role="biases", labels=("4F",), category="bias")
         state = join_channels(f, out, a.data_format)
+        b.cost("matmul", times(timesteps, size(out), *a.kernel_size, channels, 4 * f),
+               words="timesteps x output positions x kernel taps x C_in x 4F (the input convolution)")
+        b.cost("matmul", times(timesteps, size(out), *a.kernel_size, f, 4 * f),
+               words="timesteps x output positions x kernel taps x F x 4F (the state's 'same' convolution)",
+               of_input=False)
+        cells = times(timesteps, size(state))
+        b.cost("bias", times(4, cells) if a.use_bias else 0, words="timesteps x positions x 4F biases")
+        b.cost("elementwise", times(CELL_OPS["lstm"][0] + 4, cells),
+               words="timesteps x positions x F: adding the two products (4 gates) and the cell's update (4)")
+        b.cost("activation", times(ACTIVATION_OPS * CELL_OPS["lstm"][1], cells), words="the gates' activations")
         return sequence_outputs(a, timesteps, state, 2)
 
 

@@ -10,6 +10,7 @@ import math
 from . import register
 from .base import REQUIRED, Choice, LayerKind, Opaque, Real
 from .core import channels_of
+from .costs import identity
 
 _RATE = Real(REQUIRED, 0.0, 1.0)
 _FORMAT = Choice("channels_last", "channels_first", default="channels_last")
@@ -37,6 +38,7 @@ class SpatialDropout(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        identity(b)
         channels_of(x, getattr(a, "data_format", "channels_last"), self.name, self.rank)
         return x
 
@@ -74,6 +76,7 @@ class SpatialDropout3D(SpatialDropout):
 
 class SameShape(LayerKind):
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 

@@ -15,6 +15,7 @@ from ..shapes import join_channels, split_channels
 from . import register
 from .base import Arg, Choice, LayerKind, Opaque, Size, Sizes
 from .core import format_shape
+from .costs import INTERPOLATION_OPS, identity, moves, size, times
 
 _FORMAT = Choice("channels_last", "channels_first", default="channels_last")
 _SPATIAL = {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}
@@ -109,7 +110,14 @@ class SpatialEdit(LayerKind):
         need_rank(x, self.rank + 1, self.name, _layout(self.rank, data_format))
         channels, spatial = split_channels(x, data_format)
         out = [self.new_length(a, b, n, axis) for axis, n in enumerate(spatial)]
-        return join_channels(channels, out, data_format)
+        shape = join_channels(channels, out, data_format)
+        interpolation = getattr(a, "interpolation", "nearest")
+        if interpolation == "nearest":
+            moves(b)
+        else:
+            b.cost("elementwise", times(INTERPOLATION_OPS.get(interpolation, INTERPOLATION_OPS["bilinear"]),
+                                        size(shape)), words=f"{interpolation} interpolation: operations per output value")
+        return shape
 
 
 class ZeroPadding(SpatialEdit):
@@ -227,6 +235,7 @@ class RepeatVector(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         need_rank(x, 1, self.name, "(features,)")
         return (a.n, x[0])
 
@@ -254,6 +263,7 @@ class Permute(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         need_rank(x, len(a.dims), self.name, f"(as many as dims = {list(a.dims)})")
         return tuple(x[d - 1] for d in a.dims)
 
@@ -266,6 +276,7 @@ class Identity(LayerKind):
     no_params = "the layer returns what it receives"
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
@@ -278,4 +289,5 @@ class Masking(LayerKind):
     args = {"mask_value": Opaque(0.0)}
 
     def build(self, a, inputs, b):
+        b.cost("elementwise", times(2, size(inputs[0])), words="per value: compare with mask_value, then zero or keep")
         return inputs[0]

@@ -13,6 +13,7 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import Build, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
+from .costs import attention as attention_products, bias as add_bias, normalization, statistics_ops, times
 from .torch_recurrent import features, layer_count, sequence
 
 
@@ -49,6 +50,33 @@ def layer_norm(b: Build, prefix: str, e: sympy.Expr, bias: bool, role: str) -> N
     b.weight(f"{prefix}weight", (e,), role=f"{role} scales", labels=("E",), category="scale")
     if bias:
         b.weight(f"{prefix}bias", (e,), role=f"{role} offsets", labels=("E",), category="offset")
+
+
+def attention_costs(b: Build, heads, e, kdim, vdim, length, s_key, *, bias: bool, extra_keys: int = 0) -> None:
+    """nn.MultiheadAttention's arithmetic: the projections of the query (length L) and of the keys and values
+    (length S), each head's QK^T and scores x values over S + extra_keys keys (bias_k/bias_v and the zero
+    attention each append one), the output projection."""
+    b.cost("matmul", times(length, e, e), words="query projection: L x E x E")
+    b.cost("matmul", times(s_key, kdim + vdim, e), words="key and value projections: S x (kdim + vdim) x E")
+    if bias:
+        b.cost("bias", times(length + 2 * s_key, e) if None not in (length, s_key) else None,
+               words="projection biases: (L + 2S) x E")
+    keys = None if s_key is None else s_key + extra_keys
+    attention_products(b, heads, length, keys, e / heads, e / heads)
+    b.cost("matmul", times(length, e, e), words="output projection: L x E x E", of_input=False)
+    add_bias(b, bias, (length, e))
+
+
+def block_costs(b: Build, length, e, a, attentions: int) -> None:
+    """A transformer layer's feed-forward block, its layer norms and residual additions (one per sub-block)."""
+    b.cost("matmul", times(length, e, a.dim_feedforward), words="feed-forward in: L x E x d_ff", of_input=False)
+    add_bias(b, a.bias, (length, a.dim_feedforward))
+    b.cost("activation", times(length, a.dim_feedforward), words=f"{a.activation} per feed-forward value")
+    b.cost("matmul", times(length, a.dim_feedforward, e), words="feed-forward out: L x d_ff x E", of_input=False)
+    add_bias(b, a.bias, (length, e))
+    normalization(b, (length, e * (attentions + 1)), statistics_ops(True, a.bias),
+                  f"{attentions + 1} layer norms: mean and variance, normalize, the affine parts")
+    b.cost("elementwise", times(attentions + 1, length, e), words="the residual additions, one per sub-block")
 
 
 def heads_divide(b: Build, e: sympy.Expr, heads: sympy.Expr, width: str = "embed_dim",
@@ -108,6 +136,8 @@ class MultiheadAttention(LayerKind):
             b.require(sympy.Eq(s_key, s_value), "inputs", "the key and the value must have the same length",
                       f"key length {s_key}, value length {s_value}")
         attention(b, "", e, kdim, vdim, bias=a.bias, add_bias_kv=a.add_bias_kv)
+        attention_costs(b, a.num_heads, e, kdim, vdim, length, s_key, bias=a.bias,
+                        extra_keys=int(a.add_bias_kv) + int(a.add_zero_attn))
         return (length, e)
 
 
@@ -149,6 +179,17 @@ def decoder_layer(b: Build, prefix: str, e, a) -> None:
         layer_norm(b, f"{prefix}norm{i}.", e, a.bias, f"layer norm {i}")
 
 
+def encoder_costs(b: Build, e, length, a) -> None:
+    attention_costs(b, a.nhead, e, e, e, length, length, bias=a.bias)
+    block_costs(b, length, e, a, 1)
+
+
+def decoder_costs(b: Build, e, length, memory, a) -> None:
+    attention_costs(b, a.nhead, e, e, e, length, length, bias=a.bias)
+    attention_costs(b, a.nhead, e, e, e, length, memory, bias=a.bias)
+    block_costs(b, length, e, a, 2)
+
+
 def feed_forward(b: Build, prefix: str, e, a) -> None:
     linear(b, f"{prefix}linear1.", e, a.dim_feedforward, a.bias, "feed-forward in", ("d_ff", "E"))
     linear(b, f"{prefix}linear2.", a.dim_feedforward, e, a.bias, "feed-forward out", ("E", "d_ff"))
@@ -168,6 +209,7 @@ class TransformerEncoderLayer(LayerKind):
     def build(self, a, inputs, b):
         e, length = model_width(a, inputs, ("input",), self.name, b)
         encoder_layer(b, "", e, a)
+        encoder_costs(b, e, length, a)
         return (length, e)
 
 
@@ -185,8 +227,9 @@ class TransformerDecoderLayer(LayerKind):
     args = LAYER_ARGS
 
     def build(self, a, inputs, b):
-        e, length, _ = model_width(a, inputs, ("tgt", "memory"), self.name, b)
+        e, length, memory = model_width(a, inputs, ("tgt", "memory"), self.name, b)
         decoder_layer(b, "", e, a)
+        decoder_costs(b, e, length, memory, a)
         return (length, e)
 
 
@@ -219,11 +262,15 @@ class Transformer(LayerKind):
         # torch's forward indexes layers[0]: a stack of 0 layers builds but cannot run.
         n_enc = layer_count(a.num_encoder_layers, "num_encoder_layers")
         n_dec = layer_count(a.num_decoder_layers, "num_decoder_layers")
-        e, _, length = model_width(a, inputs, ("src", "tgt"), self.name, b)
+        e, source, length = model_width(a, inputs, ("src", "tgt"), self.name, b)
         for i in range(n_enc):
             encoder_layer(b, f"encoder.layers.{i}.", e, a)
+            encoder_costs(b, e, source, a)
         layer_norm(b, "encoder.norm.", e, a.bias, "encoder's final layer norm")
         for i in range(n_dec):
             decoder_layer(b, f"decoder.layers.{i}.", e, a)
+            decoder_costs(b, e, length, source, a)
         layer_norm(b, "decoder.norm.", e, a.bias, "decoder's final layer norm")
+        normalization(b, (source, e), statistics_ops(True, a.bias), "the encoder's final layer norm")
+        normalization(b, (length, e), statistics_ops(True, a.bias), "the decoder's final layer norm")
         return (length, e)

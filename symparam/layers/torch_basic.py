@@ -17,6 +17,8 @@ from ..torch_shapes import conv_length, flatten_axes, pool_length, same_padding,
 from . import register
 from .base import Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
 from .core import format_shape
+from .costs import (BN_OPS, activation, bias, convolution, identity, moves, normalization, pooling, reads,
+                    size, softmax, statistics_ops, times)
 from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
                          given_or_inferred)
 
@@ -76,7 +78,10 @@ class Linear(LayerKind):
         b.weight("weight", (a.out_features, n_in), role="weights", labels=("out", "in"), category="weight")
         if a.bias:
             b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
-        return (*x[:-1], a.out_features)
+        out = (*x[:-1], a.out_features)
+        b.cost("matmul", times(size(x[:-1]), n_in, a.out_features), words="input rows x in x out")
+        bias(b, a.bias, out)
+        return out
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -137,6 +142,12 @@ class TorchConv(LayerKind):
         b.weight("weight", shape, role="weights", labels=(*labels, *_KERNEL[self.rank]), category="weight")
         if a.bias:
             b.weight("bias", (c_out,), role="biases", labels=("C_out",), category="bias")
+        if self.transposed:
+            convolution(b, spatial, kernel, c_in, c_out / g,
+                        words="input positions x kernel taps x C_in x C_out/g (each input value spread over a window)")
+        else:
+            convolution(b, out, kernel, c_in / g, c_out)
+        bias(b, a.bias, (c_out, *out))
         return (c_out, *out)
 
     def _length(self, a, b, axis: int, n):
@@ -262,6 +273,7 @@ class BatchNorm(LayerKind):
         _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
         if a.track_running_stats:
             _running_stats(b, c)
+        normalization(b, x, BN_OPS, "inference: a multiply and an add per value (statistics and affine folded)")
         return x
 
     @classmethod
@@ -298,6 +310,8 @@ class InstanceNorm(LayerKind):
         _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
         if a.track_running_stats:
             _running_stats(b, c)
+        normalization(b, x, statistics_ops(a.affine, a.affine and a.bias),
+                      "per value: mean and variance, normalize, the affine parts")
         return x
 
 
@@ -363,6 +377,8 @@ class LayerNorm(LayerKind):
         ns = trailing_shape(b, a.normalized_shape, x)
         labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
         _norm_weights(b, a.elementwise_affine, a.bias, ns, labels, "normalized element")
+        normalization(b, x, statistics_ops(a.elementwise_affine, a.elementwise_affine and a.bias),
+                      "per value: mean and variance, normalize, the affine parts")
         return x
 
     @classmethod
@@ -386,6 +402,7 @@ class RMSNorm(LayerKind):
         if a.elementwise_affine:
             labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
             b.weight("weight", ns, role="scales, one per normalized element", labels=labels, category="scale")
+        normalization(b, x, 2 + 1 + int(a.elementwise_affine), "per value: square and add, multiply by 1/rms, scale")
         return x
 
     @classmethod
@@ -427,6 +444,8 @@ class GroupNorm(LayerKind):
             b.require(sympy.Eq(sympy.Mod(c, g), 0), "num_groups", "the input's channels must be divisible by "
                       "num_groups", f"input shape {format_shape(x)}, num_groups = {g}")
         _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
+        normalization(b, x, statistics_ops(a.affine, a.affine and a.bias),
+                      "per value: mean and variance, normalize, the affine parts")
         return x
 
 
@@ -460,6 +479,7 @@ class Embedding(LayerKind):
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  trainable=not a._freeze, category="embedding")
+        b.free("a lookup: no arithmetic")
         return (*x, a.embedding_dim)
 
     @classmethod
@@ -515,6 +535,7 @@ class EmbeddingBag(LayerKind):
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  category="embedding")
+        b.cost("elementwise", times(x[0], a.embedding_dim), words="the bag: one add (or compare) per looked-up value")
         return (a.embedding_dim,)
 
 
@@ -536,6 +557,7 @@ class PReLU(LayerKind):
                       "num_parameters must be 1 or the input's channels (its first axis)",
                       f"num_parameters = {n}, input shape {format_shape(x)}")
         b.weight("weight", (n,), role="slopes", labels=("n",), category="weight")
+        activation(b, "prelu", x)
         return x
 
 
@@ -571,6 +593,7 @@ class TorchPool(LayerKind):
                 b.require(condition, "kernel_size", f"the pooling's output on input axis {axis + 2} (of the batch) "
                           f"must have at least one position", f"input length {n}, kernel_size = {k}, padding = {p}")
             out.append(length)
+        pooling(b, (c, *out), a.kernel_size, average=self.name.startswith("nn.Avg"))
         return (c, *out)
 
 
@@ -581,7 +604,9 @@ class AdaptivePool(LayerKind):
     def build(self, a, inputs, b):
         (x,) = inputs
         c, spatial = channels_first(x, (self.rank,), self.name)
-        return (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
+        out = (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
+        reads(b, size(x), size(out) if "Avg" in self.name else 0)
+        return out
 
 
 def _pool_args(rank: int, op: str) -> dict:
@@ -729,6 +754,7 @@ class Flatten(LayerKind):
         if start == 0 and end > 0:
             raise SymparamError(f"flattening the batch axis into others (start_dim 0) is not modelled: the output "
                                 f"would have no batch axis. Received: {received}.")
+        moves(b)
         if start == 0:
             return x
         return (*x[:start - 1], product(x[start - 1:end]), *x[end:])
@@ -744,6 +770,7 @@ class Dropout(LayerKind):
     args = {"p": Real(0.5, 0.0, 1.0), "inplace": Opaque(False)}
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
@@ -756,6 +783,7 @@ class Identity(LayerKind):
     no_params = "the identity only passes on what it receives"
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
@@ -776,6 +804,10 @@ class TorchActivation(LayerKind):
             if not high > low:
                 raise SymparamError(f"max_val must be greater than min_val. Received: min_val = {show(low)}, "
                                     f"max_val = {show(high)}.")
+        if self.name in ("nn.Softmax", "nn.LogSoftmax"):
+            softmax(b, x)
+        else:
+            activation(b, self.name, x)
         return x
 
 

@@ -22,6 +22,8 @@ from . import register
 from .base import Arg, Build, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin
 from .twin import wrapped
 from .core import format_shape
+from .costs import times
+from .recurrent import step_costs
 
 MAX_LAYERS = 1000   # layer counts name parameters one by one; a bound keeps a typo from building millions
 
@@ -117,6 +119,11 @@ class TorchRNN(LayerKind):
                 if proj != 0:
                     b.weight(f"weight_hr_l{layer}{suffix}", (proj, hidden), role=f"projection weights ({where})",
                              labels=("P", "H"), category="weight")
+                step_costs(b, length, width, hidden, g, self.cell, 2 if a.bias else 0, state_in=out, ordinal=where,
+                           first=layer == 0)
+                if proj != 0:
+                    b.cost("matmul", times(length, hidden, proj), words=f"{where}: timesteps x H x P (the projection)",
+                           of_input=False)
         return (length, directions * out)
 
     keras_twin = ""
@@ -140,6 +147,7 @@ class TorchRNN(LayerKind):
 class RNN(TorchRNN):
     name = "nn.RNN"
     gates = 1
+    cell = "rnn"
     summary = "Elman RNN over a sequence (L, H_in): per layer and direction H x H_in and H x H weights, 2H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 64, "L": 50, "H_in": 32})
     args = rnn_args(nonlinearity=True)
@@ -151,6 +159,7 @@ class RNN(TorchRNN):
 class LSTM(TorchRNN):
     name = "nn.LSTM"
     gates = 4
+    cell = "lstm"
     summary = ("LSTM over a sequence (L, H_in): per layer and direction 4H x H_in and 4H x H_out weights, 8H "
                "biases, and P x H projection weights when proj_size P > 0")
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
@@ -163,6 +172,7 @@ class LSTM(TorchRNN):
 class GRU(TorchRNN):
     name = "nn.GRU"
     gates = 3
+    cell = "gru"
     summary = "GRU over a sequence (L, H_in): per layer and direction 3H x H_in and 3H x H weights, 6H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
     args = rnn_args()

@@ -20,6 +20,7 @@ from .base import Arg, Choice, Flag, Int, LayerKind, Size
 from .core import format_shape
 from ..torch_shapes import conv_length
 from .torch_args import DEVICE, Number, PerAxis, channels_first, given_or_inferred
+from .costs import INTERPOLATION_OPS, moves, size, times
 
 _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -49,6 +50,7 @@ class Unflatten(LayerKind):
     args = {"dim": Int(), "unflattened_size": _Dims()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         rank = len(x) + 1
         received = f"dim = {a.dim}, unflattened_size = {format_shape(a.unflattened_size)}, input shape " \
@@ -169,6 +171,12 @@ class Upsample(LayerKind):
         if len(per_axis) != rank:
             raise SymparamError(f"{key} must give one value per spatial axis ({rank}). Received: {key} = "
                                 f"{show(given)}, input shape {format_shape(x)}.")
+        if a.mode in ("nearest", "nearest-exact"):
+            moves(b)
+        else:
+            b.cost("elementwise", times(INTERPOLATION_OPS["bilinear"], size((c, *spatial))) if a.size is None else
+                   times(INTERPOLATION_OPS["bilinear"], size((c, *per_axis))),
+                   words=f"{a.mode} interpolation: operations per output value (counted as bilinear)")
         if a.size is not None:
             return (c, *per_axis)
         out = []
@@ -202,6 +210,7 @@ class PixelShuffle(LayerKind):
     args = {"upscale_factor": Size()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         lead, (c, h, w) = _last_three(x, self.name)
         r = a.upscale_factor
@@ -222,6 +231,7 @@ class PixelUnshuffle(LayerKind):
     args = {"downscale_factor": Size()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         lead, (c, h, w) = _last_three(x, self.name)
         r = a.downscale_factor
@@ -242,6 +252,7 @@ class ChannelShuffle(LayerKind):
     args = {"groups": Size()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         if len(x) < 2:
             raise SymparamError(f"{self.name} expects an input (C, ...) with at least 2 axes besides the batch. "
@@ -285,6 +296,7 @@ class TorchPad(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         r = self.rank
         ranks = range(r, 17) if self.mode == "constant" else (r, r + 1)
         if len(x) not in ranks:
@@ -452,6 +464,8 @@ class LocalResponseNorm(LayerKind):
         if len(x) < 2:
             raise SymparamError(f"{self.name} expects an input (C, ...) with at least 2 axes besides the batch. "
                                 f"Received input shape {format_shape(x)}.")
+        b.cost("normalization", times(2 * a.size + 3, size(x)),
+               words="per value: square and add over size channels, scale, add k, the power, divide")
         return x
 
 
@@ -484,6 +498,10 @@ class Bilinear(LayerKind):
         if a.bias:
             b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
         lead = tuple(p if p is not None else q for p, q in zip(x1[:-1], x2[:-1]))
+        b.cost("matmul", times(size(lead), a.out_features, n2, n1 + 1),
+               words="rows x out x in2 x (in1 + 1): x1^T W_k (in1 x in2), then times x2 (in2)")
+        if a.bias:
+            b.cost("bias", times(size(lead), a.out_features), words="one add per output value")
         return (*lead, a.out_features)
 
 
@@ -518,6 +536,7 @@ class Unfold(LayerKind):
     args = {"kernel_size": PerAxis(2), **_WINDOW}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         if len(x) != 3:
             raise SymparamError(f"{self.name} expects an input (C, H, W): 3 axes besides the batch. Received input "
@@ -540,6 +559,7 @@ class Fold(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("elementwise", size(x), words="one add per input value (overlapping blocks summed)")
         if len(x) != 2:
             raise SymparamError(f"{self.name} expects an input (C * k_h * k_w, L): 2 axes besides the batch. "
                                 f"Received input shape {format_shape(x)}.")

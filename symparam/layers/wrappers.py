@@ -11,6 +11,7 @@ from . import register
 from .base import Arg, LayerKind, NoTwin, Unsupported, _is_none
 from .core import format_shape
 from .parsing import LayerArg
+from .costs import size, times
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
@@ -60,6 +61,9 @@ class Bidirectional(LayerKind):
         if a.merge_mode == "concat":
             out = (*out[:-1], 2 * out[-1])
         merged = [out, out] if a.merge_mode is None else [out]
+        if a.merge_mode in ("sum", "mul", "ave"):
+            b.cost("elementwise", times(1 + (a.merge_mode == "ave"), size(out)),
+                   words=f"merging the two directions ({a.merge_mode}) per output value")
         if states:
             return merged + states + states
         return merged if a.merge_mode is None else out
@@ -95,7 +99,7 @@ class TimeDistributed(LayerKind):
         if len(x) < 2:
             raise SymparamError("TimeDistributed expects an input with at least 2 axes (timesteps, ...) besides the "
                                 f"batch. Received input shape {format_shape(x)}.")
-        out = b.inner(kind, args, [tuple(x[1:])])
+        out = b.inner(kind, args, [tuple(x[1:])], times=x[0])
         if isinstance(out, list):
             raise SymparamError(f"TimeDistributed cannot wrap a layer with several outputs (Keras refuses it). "
                                 f"Received: layer.type = {kind.name!r} with {len(out)} outputs.")

@@ -54,6 +54,8 @@ def layer_block(layer: LayerDerivation) -> list[str]:
     out += [_item(line) for line in items] + [""]
     if layer.buffers:
         out += ["Buffers (not parameters):", ""] + [_item(line) for line in layer.buffers] + [""]
+    if layer.macs:
+        out += ["Multiply-accumulates (MACs):", ""] + [_item(line) for line in layer.macs] + [""]
     return out
 
 
@@ -104,5 +106,5 @@ def document(d: Derivation, share=None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render(a: Account, share=None) -> str:
-    return document(derive(of(a)), share)
+def render(a: Account, share=None, compute=None) -> str:
+    return document(derive(of(a), compute), share)
