@@ -11,6 +11,7 @@ gate's product), get names that no module of the model has.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -317,7 +318,7 @@ class Doc:
 
     def document(self, comment: str) -> dict:
         network = {"name": self.config["model_type"], "convention": "torch", "input": self.inputs}
-        notes = "\n".join(f"- {n}" for n in self.notes)
+        notes = "\n".join(textwrap.fill(n, 116, initial_indent="- ", subsequent_indent="  ") for n in self.notes)
         order = list(self.config)   # the config's order, then the symbols it does not have
         place = lambda item: order.index(item[0]) if item[0] in order else len(order)  # noqa: E731
         symbols = dict(sorted(self.symbols.items(), key=place))
@@ -347,10 +348,11 @@ class Block:
 def build(family: Family, config: dict, source: str) -> dict:
     doc = Doc(family, config)
     BUILDERS[family.builder](doc)
-    comment = (f"{doc.architecture} from {source} (model_type {config['model_type']!r}), imported by symparam: one "
-               f"layer per module of the model,\nnamed as transformers names them; `/` in a name stands for every "
-               f"block of the stack (model.layers/self_attn.q_proj is\nmodel.layers.N.self_attn.q_proj for each N). "
-               f"The config's size fields are the symbols.")
+    comment = textwrap.fill(
+        f"{doc.architecture} from {source} (model_type {config['model_type']!r}), imported by symparam: one layer per "
+        f"module of the model, named as transformers names them; `/` in a name stands for every block of the stack "
+        f"(model.layers/self_attn.q_proj is model.layers.N.self_attn.q_proj for each N). The config's size fields are "
+        f"the symbols.", 116)
     return doc.document(comment)
 
 

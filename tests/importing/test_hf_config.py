@@ -220,6 +220,14 @@ def test_a_bad_config_is_one_line_from_the_real_command(tmp_path):
     assert "num_local_experts" in done.stderr
 
 
+def test_a_repeat_of_several_terms_reads_as_one_count():
+    """T5's repeated blocks are num_layers - 1 copies: the formula says (num_layers - 1) x (...), not
+    num_layers - 1 x (...)."""
+    _, net = imported(CONFIGS / "t5-small.json")
+    layer = next(x for x in document(account(net))["layers"] if x["name"] == "encoder.block/layer.0.layer_norm")
+    assert layer["formula"] == "(num_layers - 1) × (d_model)"
+
+
 def test_every_family_is_covered_by_a_config():
     types = {json.loads(p.read_text())["model_type"] for p in CONFIGS.glob("*.json")}
     assert types == set(FAMILIES)
