@@ -249,7 +249,8 @@ class Doc:
         for key, value in config.items():
             self._check(key, value)
         architectures = config.get("architectures") or [family.base]
-        if not isinstance(architectures, list) or len(architectures) != 1 or architectures[0] not in family.heads:
+        if not isinstance(architectures, list) or len(architectures) != 1 or not isinstance(architectures[0], str) \
+                or architectures[0] not in family.heads:
             known = ", ".join(family.heads)
             raise SymparamError(f"field 'architectures' must name one model class symparam knows for model_type "
                                 f"{config['model_type']!r} ({known}). Received: architectures = {show(architectures)}.")
@@ -269,11 +270,8 @@ class Doc:
             if not isinstance(value, bool):
                 raise SymparamError(f"field {key!r} must be true or false. Received: {key} = {show(value)}.")
         elif key in f.choices:
-            if key == "feed_forward_proj":
-                act = value.removeprefix("gated-") if isinstance(value, str) else value
-            else:
-                act = value
-            if act not in ACTIVATIONS:
+            act = value.removeprefix("gated-") if key == "feed_forward_proj" and isinstance(value, str) else value
+            if not isinstance(act, str) or act not in ACTIVATIONS:
                 raise SymparamError(f"field {key!r}: symparam knows the activations {', '.join(ACTIVATIONS)}. "
                                     f"Received: {key} = {show(value)}.")
         elif key in f.fixed:
