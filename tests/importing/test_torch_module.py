@@ -18,6 +18,7 @@ import pytest
 
 from oracle.cases import require
 
+pytestmark = pytest.mark.filterwarnings("ignore:The default weight initialization:FutureWarning")   # inception_v3
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
