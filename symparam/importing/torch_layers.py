@@ -43,6 +43,12 @@ _READERS = {
         "dim_feedforward": lambda m: m.linear1.out_features, "batch_first": lambda m: m.self_attn.batch_first,
         "bias": lambda m: m.linear1.bias is not None,
         "activation": lambda m: getattr(m.activation, "__name__", _MISSING)}.items()},
+    **{("nn.Transformer", key): reader for key, reader in {
+        "num_encoder_layers": lambda m: len(m.encoder.layers), "num_decoder_layers": lambda m: len(m.decoder.layers),
+        "dim_feedforward": lambda m: m.encoder.layers[0].linear1.out_features,
+        "norm_first": lambda m: m.encoder.layers[0].norm_first,
+        "bias": lambda m: m.encoder.layers[0].linear1.bias is not None,
+        "activation": lambda m: getattr(m.encoder.layers[0].activation, "__name__", _MISSING)}.items()},
 }
 
 
