@@ -317,3 +317,12 @@ def test_every_torch_kind_is_read_back_from_its_module(torch, kind):
         assert tuple(int(d) for d in net.layers[0].output_shape) == expected.output_shape
 
     check()
+
+
+def test_a_sequence_first_input_drops_its_batch_axis_where_torch_has_it(torch):
+    """nn.LSTM without batch_first is called on (L, N, H_in): the spec's input is (L, H_in), read by the LSTM."""
+    import symparam
+    module = torch.nn.LSTM(4, 8, num_layers=2)
+    net = symparam.from_torch(module, torch.zeros(5, 2, 4))
+    assert {k: tuple(v) for k, v in net.inputs.items()} == {"input": (5, 4)}
+    assert net.layers[0].inputs == ("input",) and tuple(net.layers[0].output_shape) == (5, 8)
