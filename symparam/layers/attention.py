@@ -13,6 +13,7 @@ import sympy
 
 from ..errors import SymparamError, show
 from ..model import Shape
+from ..shapes import product
 from . import register
 from .base import Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Real, Size, Twin, _is_none
 from .core import KERNEL_ARGS, format_shape, last_axis
@@ -104,6 +105,7 @@ def into_query(q: Shape, other: Shape, axes, b, kind: str, received: str) -> Non
 @register
 class MultiHeadAttention(LayerKind):
     name = "MultiHeadAttention"
+    saves = ("input", "internal")
     summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
                "and an output projection")
     n_inputs = (2, 3)
@@ -116,6 +118,25 @@ class MultiHeadAttention(LayerKind):
     example = ({"num_heads": "h", "key_dim": "d_k", "inputs": ["query", "value"]},
                {"query": ["t_q", "d_model"], "value": ["t_v", "d_model"]},
                {"h": 8, "d_k": 64, "t_q": 10, "t_v": 12, "d_model": 512})
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The projected query, key and value (what the two attention matmuls read), the attention probabilities
+        (h per query and key position) and the heads' merged output (what the output projection reads)."""
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        h, d_k = a.num_heads, a.key_dim
+        d_v = a.value_dim if a.value_dim is not None else d_k
+        attended = cls.attention_axes(a.attention_axes, len(query), query)
+        others = sympy.Mul(*(d for i, d in enumerate(query[:-1]) if i not in attended))
+        t_q, t_k = product(query[:-1]), product(key[:-1])
+        probabilities = h * others * sympy.Mul(*(query[i] for i in attended)) * sympy.Mul(*(key[i] for i in attended))
+        return t_q * h * d_k + t_k * h * (d_k + d_v) + probabilities + t_q * h * d_v
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        key = inputs[2] if len(inputs) > 2 else inputs[1]
+        return product(key[:-1]) * a.num_heads * (a.key_dim + (a.value_dim if a.value_dim is not None else a.key_dim))
 
     def build(self, a, inputs, b):
         if a.flash_attention and a.dropout > 0:
@@ -229,10 +250,17 @@ def if_known(x, y, b, why: str, received: str) -> None:
 class Attention(ScoreAttention):
     no_twin = "PyTorch has no module for this scored attention; its forward() would compute it"
     name = "Attention"
+    saves = ("input", "internal")
     summary = ("dot-product attention of query over value (Luong-style); use_scale adds a scalar scale, "
                "score_mode \"concat\" a scalar weight")
     args = {"use_scale": Flag(False), "score_mode": Choice("dot", "concat", default="dot", any_case=False),
             "dropout": Opaque(0.0), "seed": Opaque()}
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
+        return t_q * t_k * (2 if a.use_scale else 1)    # the probabilities (and the unscaled scores)
+
     example = ({"use_scale": True, "inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
                {"t_q": 10, "t_v": 12, "d": 64})
 
@@ -249,6 +277,13 @@ class Attention(ScoreAttention):
 class AdditiveAttention(ScoreAttention):
     no_twin = "PyTorch has no additive (Bahdanau) attention module"
     name = "AdditiveAttention"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """tanh(query + key) per query and key position and feature, and the probabilities."""
+        t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
+        return t_q * t_k * inputs[0][-1] + t_q * t_k
     summary = "additive attention of query over value (Bahdanau-style); use_scale adds a scale per query feature"
     args = {"use_scale": Flag(True), "dropout": Opaque(0.0)}
     example = ({"inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
@@ -265,6 +300,7 @@ class AdditiveAttention(ScoreAttention):
 @register
 class GroupQueryAttention(LayerKind):
     name = "GroupQueryAttention"
+    saves = ("input", "internal")
     # keras.layers exports the class GroupedQueryAttention as GroupQueryAttention only
     aliases = ("GroupedQueryAttention",)
     no_twin = "PyTorch has no grouped-query attention module (nn.MultiheadAttention gives every head its own keys)"
@@ -276,6 +312,17 @@ class GroupQueryAttention(LayerKind):
         "dropout": Real(0.0, 0.0, 1.0), "use_bias": Flag(True), "sliding_window": PositiveInt(None),
         "flash_attention": OptionalFlag(None), **KERNEL_ARGS, "use_gate": Flag(False), "seed": Opaque(),
     }
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """As MultiHeadAttention's, with the key and value repeated to the query heads (what the matmuls read)."""
+        t_q, t_k, u, d = inputs[0][0], inputs[1][0], a.num_query_heads, a.head_dim
+        return t_q * u * d + 2 * t_k * u * d + u * t_q * t_k + t_q * u * d
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        return inputs[1][0] * a.num_key_value_heads * 2 * a.head_dim   # the cache holds the shared heads only
+
     example = ({"head_dim": "d_head", "num_query_heads": "n_q", "num_key_value_heads": "n_kv",
                 "inputs": ["x", "x"]}, {"x": ["seq", "d_model"]},
                {"d_head": 128, "n_q": 32, "n_kv": 8, "seq": 4096, "d_model": 4096})

@@ -11,6 +11,11 @@ from .core import format_shape
 @register
 class BatchNormalization(LayerKind):
     name = "BatchNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * feature_axis(inputs[0], a.axis)     # the batch's mean and inverse deviation per feature
     example = ({}, ["h", "w", "c"], {"h": 32, "w": 32, "c": 64})
     summary = "normalizes each feature: gamma and beta (trainable), moving mean and variance (not trainable)"
     args = {

@@ -59,6 +59,7 @@ def _example(rank: int, args: dict) -> tuple[dict, list, dict]:
 @register
 class MaxPooling1D(Pooling):
     name = "MaxPooling1D"
+    saves = ("input", "argmax")
     aliases = ("MaxPool1D",)
     rank = 1
     args, example = Pooling.make_args(1, 2), _example(1, {})
@@ -69,6 +70,7 @@ class MaxPooling1D(Pooling):
 @register
 class MaxPooling2D(Pooling):
     name = "MaxPooling2D"
+    saves = ("input", "argmax")
     aliases = ("MaxPool2D",)
     rank = 2
     args, example = Pooling.make_args(2, 2), _example(2, {})
@@ -79,6 +81,7 @@ class MaxPooling2D(Pooling):
 @register
 class MaxPooling3D(Pooling):
     name = "MaxPooling3D"
+    saves = ("input", "argmax")
     aliases = ("MaxPool3D",)
     rank = 3
     args, example = Pooling.make_args(3, 2), _example(3, {})
@@ -89,6 +92,7 @@ class MaxPooling3D(Pooling):
 @register
 class AveragePooling1D(Pooling):
     name = "AveragePooling1D"
+    saves = ("input",)
     aliases = ("AvgPool1D",)
     rank = 1
     args, example = Pooling.make_args(1, REQUIRED), _example(1, {"pool_size": 2})
@@ -99,6 +103,7 @@ class AveragePooling1D(Pooling):
 @register
 class AveragePooling2D(Pooling):
     name = "AveragePooling2D"
+    saves = ("input",)
     aliases = ("AvgPool2D",)
     rank = 2
     args, example = Pooling.make_args(2, REQUIRED), _example(2, {"pool_size": 2})
@@ -109,6 +114,7 @@ class AveragePooling2D(Pooling):
 @register
 class AveragePooling3D(Pooling):
     name = "AveragePooling3D"
+    saves = ("input",)
     aliases = ("AvgPool3D",)
     rank = 3
     args, example = Pooling.make_args(3, REQUIRED), _example(3, {"pool_size": 2})
@@ -119,6 +125,7 @@ class AveragePooling3D(Pooling):
 @register
 class GlobalMaxPooling1D(GlobalPooling):
     name = "GlobalMaxPooling1D"
+    saves = ("input", "output")
     aliases = ("GlobalMaxPool1D",)
     rank = 1
     example = _example(1, {})
@@ -129,6 +136,7 @@ class GlobalMaxPooling1D(GlobalPooling):
 @register
 class GlobalMaxPooling2D(GlobalPooling):
     name = "GlobalMaxPooling2D"
+    saves = ("input", "output")
     aliases = ("GlobalMaxPool2D",)
     rank = 2
     example = _example(2, {})
@@ -139,6 +147,7 @@ class GlobalMaxPooling2D(GlobalPooling):
 @register
 class GlobalMaxPooling3D(GlobalPooling):
     name = "GlobalMaxPooling3D"
+    saves = ("input", "output")
     aliases = ("GlobalMaxPool3D",)
     rank = 3
     example = _example(3, {})
@@ -149,6 +158,7 @@ class GlobalMaxPooling3D(GlobalPooling):
 @register
 class GlobalAveragePooling1D(GlobalPooling):
     name = "GlobalAveragePooling1D"
+    saves = ("none",)
     aliases = ("GlobalAvgPool1D",)
     rank = 1
     example = _example(1, {})
@@ -159,6 +169,7 @@ class GlobalAveragePooling1D(GlobalPooling):
 @register
 class GlobalAveragePooling2D(GlobalPooling):
     name = "GlobalAveragePooling2D"
+    saves = ("none",)
     aliases = ("GlobalAvgPool2D",)
     rank = 2
     example = _example(2, {})
@@ -169,6 +180,7 @@ class GlobalAveragePooling2D(GlobalPooling):
 @register
 class GlobalAveragePooling3D(GlobalPooling):
     name = "GlobalAveragePooling3D"
+    saves = ("none",)
     aliases = ("GlobalAvgPool3D",)
     rank = 3
     example = _example(3, {})
@@ -196,6 +208,7 @@ def _adaptive_example(rank: int) -> tuple[dict, list, dict]:
 @register
 class AdaptiveAveragePooling1D(AdaptivePooling):
     name = "AdaptiveAveragePooling1D"
+    saves = ("input",)
     rank = 1
     args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
     summary = "the average over 1D windows sized so that the output has output_size positions, per channel"
@@ -205,6 +218,7 @@ class AdaptiveAveragePooling1D(AdaptivePooling):
 @register
 class AdaptiveAveragePooling2D(AdaptivePooling):
     name = "AdaptiveAveragePooling2D"
+    saves = ("input",)
     rank = 2
     args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
     summary = "the average over 2D windows sized so that the output is output_size, per channel"
@@ -214,6 +228,7 @@ class AdaptiveAveragePooling2D(AdaptivePooling):
 @register
 class AdaptiveAveragePooling3D(AdaptivePooling):
     name = "AdaptiveAveragePooling3D"
+    saves = ("input",)
     rank = 3
     args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
     summary = "the average over 3D windows sized so that the output is output_size, per channel"
@@ -223,6 +238,7 @@ class AdaptiveAveragePooling3D(AdaptivePooling):
 @register
 class AdaptiveMaxPooling1D(AdaptivePooling):
     name = "AdaptiveMaxPooling1D"
+    saves = ("input", "argmax")
     rank = 1
     args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
     summary = "the maximum over 1D windows sized so that the output has output_size positions, per channel"
@@ -232,6 +248,7 @@ class AdaptiveMaxPooling1D(AdaptivePooling):
 @register
 class AdaptiveMaxPooling2D(AdaptivePooling):
     name = "AdaptiveMaxPooling2D"
+    saves = ("input", "argmax")
     rank = 2
     args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
     summary = "the maximum over 2D windows sized so that the output is output_size, per channel"
@@ -241,6 +258,7 @@ class AdaptiveMaxPooling2D(AdaptivePooling):
 @register
 class AdaptiveMaxPooling3D(AdaptivePooling):
     name = "AdaptiveMaxPooling3D"
+    saves = ("input", "argmax")
     rank = 3
     args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
     summary = "the maximum over 3D windows sized so that the output is output_size, per channel"

@@ -48,6 +48,7 @@ def _example(rank: int) -> tuple[dict, list, dict]:
 @register
 class SpatialDropout1D(SpatialDropout):
     name = "SpatialDropout1D"
+    saves = ("mask",)
     rank = 1
     example = _example(1)
     summary = "randomly zeroes whole channels (each over all its steps) with probability rate while training"
@@ -57,6 +58,7 @@ class SpatialDropout1D(SpatialDropout):
 @register
 class SpatialDropout2D(SpatialDropout):
     name = "SpatialDropout2D"
+    saves = ("mask",)
     rank = 2
     example = _example(2)
     summary = "randomly zeroes whole 2D feature maps with probability rate while training"
@@ -66,6 +68,7 @@ class SpatialDropout2D(SpatialDropout):
 @register
 class SpatialDropout3D(SpatialDropout):
     name = "SpatialDropout3D"
+    saves = ("mask",)
     rank = 3
     example = _example(3)
     summary = "randomly zeroes whole 3D feature maps with probability rate while training"
@@ -80,6 +83,7 @@ class SameShape(LayerKind):
 @register
 class GaussianNoise(SameShape):
     name = "GaussianNoise"
+    saves = ("none",)
     example = ({"stddev": 0.1}, ["n"], {"n": 128})
     summary = "adds zero-mean Gaussian noise of standard deviation stddev while training"
     no_params = "the noise is drawn afresh, not learned"
@@ -89,6 +93,7 @@ class GaussianNoise(SameShape):
 @register
 class GaussianDropout(SameShape):
     name = "GaussianDropout"
+    saves = ("mask",)
     example = ({"rate": 0.5}, ["n"], {"n": 128})
     summary = "multiplies by Gaussian noise of mean 1 and standard deviation sqrt(rate / (1 - rate)) while training"
     no_params = "the noise is drawn afresh, not learned"
@@ -98,6 +103,7 @@ class GaussianDropout(SameShape):
 @register
 class AlphaDropout(SameShape):
     name = "AlphaDropout"
+    saves = ("mask",)
     example = ({"rate": 0.1}, ["n"], {"n": 128})
     summary = "dropout that keeps the mean and variance of its inputs (for SELU networks) while training"
     no_params = "dropout only replaces some of the values it receives"
@@ -107,6 +113,7 @@ class AlphaDropout(SameShape):
 @register
 class ActivityRegularization(SameShape):
     name = "ActivityRegularization"
+    saves = ("input",)
     example = ({"l1": 0.01}, ["n"], {"n": 128})
     summary = "passes its input on and adds l1 * sum|x| + l2 * sum x^2 of it to the loss"
     no_params = "the penalty is computed from the values it receives"

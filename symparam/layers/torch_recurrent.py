@@ -83,6 +83,17 @@ def rnn_args(nonlinearity: bool = False, proj_size: bool = False) -> dict:
 class TorchRNN(LayerKind):
     convention = "torch"
     gates = 1
+    per_step, once = 1, 1     # as the Keras kinds (symparam.layers.recurrent.Recurrent): unit vectors kept
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """Per layer and direction the cell's vectors; from the second layer on, that layer's input sequence
+        (both directions read the same one)."""
+        length = inputs[0][0]
+        directions = 2 if a.bidirectional else 1
+        out = a.hidden_size if getattr(a, "proj_size", 0) == 0 else a.proj_size
+        cells = a.num_layers * directions * (cls.per_step * length + cls.once) * a.hidden_size
+        return cells + (a.num_layers - 1) * length * directions * out
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -139,6 +150,7 @@ class TorchRNN(LayerKind):
 @register
 class RNN(TorchRNN):
     name = "nn.RNN"
+    saves = ("input", "internal")
     gates = 1
     summary = "Elman RNN over a sequence (L, H_in): per layer and direction H x H_in and H x H weights, 2H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 64, "L": 50, "H_in": 32})
@@ -150,6 +162,8 @@ class RNN(TorchRNN):
 @register
 class LSTM(TorchRNN):
     name = "nn.LSTM"
+    saves = ("input", "internal")
+    per_step, once = 7, 0
     gates = 4
     summary = ("LSTM over a sequence (L, H_in): per layer and direction 4H x H_in and 4H x H_out weights, 8H "
                "biases, and P x H projection weights when proj_size P > 0")
@@ -162,6 +176,8 @@ class LSTM(TorchRNN):
 @register
 class GRU(TorchRNN):
     name = "nn.GRU"
+    saves = ("input", "internal")
+    per_step, once = 7, 0
     gates = 3
     summary = "GRU over a sequence (L, H_in): per layer and direction 3H x H_in and 3H x H weights, 6H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
