@@ -46,6 +46,17 @@ def derive(
         "--leading", help="The dominant term of the non-embedding parameters, and what it leaves out.")] = False,
     convention: Annotated[Optional[str], typer.Option(
         "--convention", help="Also count under the other framework's rules: keras or torch.")] = None,
+    memory: Annotated[bool, typer.Option(
+        "--memory", help="Add the memory in bytes: weights at --dtype; with --optimizer the training parts and the "
+                         "activations saved for backward (--set batch=N examples, 1 by default).")] = False,
+    dtype: Annotated[Optional[str], typer.Option(
+        "--dtype", metavar="DTYPE", show_default=False,
+        help="Bytes per value for --memory: fp32 (default), fp16, bf16, fp8, int8, int4.")] = None,
+    optimizer: Annotated[Optional[str], typer.Option(
+        "--optimizer", metavar="NAME", show_default=False,
+        help="Training memory for --memory under sgd, momentum, adam, adamw, adam8bit or adafactor.")] = None,
+    recompute: Annotated[bool, typer.Option(
+        "--recompute", help="Activations with recomputation: each repeated block copy keeps only its input.")] = False,
 ) -> None:
     """Derive each layer's parameters and output shape, and the network's totals."""
     fmt = _format(format_, {"--latex": latex, "--json": json, "--document": document})
@@ -58,12 +69,24 @@ def derive(
     if output is not None:
         from ..fileio import check_outputs
         check_outputs({"--output": output}, inputs=[spec])
-    from ..engine import derive_file
+    memory = memory or dtype is not None or optimizer is not None or recompute
+    if memory and fmt not in ("table", "json", "markdown"):
+        raise SymparamError(f"--memory is shown in the table, JSON and Markdown formats only. Received: --memory "
+                            f"with --format {fmt}.")
+    values = bindings(set_)
+    from ..engine import derive as derive_network, resolved
+    from ..spec import load
 
-    net = derive_file(spec, bindings(set_), use_defaults=not symbolic)
+    unbound = derive_network(load(spec))
+    batch = values.pop("batch") if "batch" in values and "batch" not in unbound.symbols else None
+    net = resolved(unbound, values, defaults=not symbolic)
     from ..account import build
     account = build(net)
     options = {}
+    if memory:
+        from ..memory import estimate
+        options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute,
+                                     batch=batch if batch is not None or symbolic else 1)
     if convention is not None and convention != net.convention:
         from ..twins import translate
         options["translation"] = translate(net, convention)

@@ -10,7 +10,7 @@ from .escape import plain, terminal
 LARGE = 500   # rows beyond which the table is laid out plainly (rich's layout costs milliseconds a row)
 
 
-def show(a: Account, console, share=None, translation=None, leading=None) -> None:
+def show(a: Account, console, share=None, translation=None, leading=None, memory=None) -> None:
     """Print the table (and the --share, --convention and --leading sections asked for) to a rich console."""
     a = of(a)
     net = a.net
@@ -54,6 +54,9 @@ def show(a: Account, console, share=None, translation=None, leading=None) -> Non
     if leading is not None:
         from .sensitivity import leading_table
         leading_table(leading, console)
+    if memory is not None:
+        from .memory import table as memory_table
+        memory_table(memory, console)
 
 
 def _rich(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
