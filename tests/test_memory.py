@@ -1,0 +1,302 @@
+"""Memory (symparam.memory): bytes by dtype, training parts, optimizer states against torch.optim's own state, the
+activations saved for backward against what PyTorch saves (torch.autograd.graph.saved_tensors_hooks on CPU), the
+KV cache by hand, sizes with units, and every kind's `saves` declaration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sympy
+
+from symparam import memory
+from symparam.account import build
+from symparam.engine import derive, derive_file, resolved
+from symparam.errors import SymparamError
+from symparam.layers import kinds
+from symparam.layers.base import LayerKind
+from symparam.model import SAVES
+from symparam.spec import loads
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+# The lesson's CNN by hand: 3·3·3·32 + 32, 3·3·32·64 + 64, 3·3·64·128 + 128, 1·1·128·256 + 256, 256·10 + 10, 10·10 + 10
+CNN_PARAMS = 896 + 18_496 + 73_856 + 33_024 + 2_570 + 110
+GPT2_PARAMS = 124_439_808     # GPT-2 small as published (the lm_head tied to wte)
+
+
+def account_of(path_or_text, values=None, symbolic=False):
+    if isinstance(path_or_text, Path):
+        return build(derive_file(path_or_text, values, use_defaults=not symbolic))
+    return build(resolved(derive(loads(path_or_text, "test.toml")), values, defaults=not symbolic))
+
+
+# --- declarations -----------------------------------------------------------------------------------------------
+
+def test_every_kind_declares_what_it_saves():
+    """A kind with no `saves` (or a token outside the closed set) fails here; a kind that saves statistics or
+    internal tensors must count them itself."""
+    for name, kind in kinds().items():
+        assert kind.saves, f"{name} declares no `saves`"
+        assert set(kind.saves) <= set(SAVES), f"{name}: {kind.saves} not in {SAVES}"
+        assert "none" not in kind.saves or kind.saves == ("none",), name
+        for token, method in (("statistics", "saved_statistics"), ("internal", "saved_inside")):
+            if token in kind.saves:
+                assert getattr(kind, method).__func__ is not getattr(LayerKind, method).__func__, (name, token)
+
+
+def test_a_kind_without_a_declaration_is_caught():
+    class Undeclared(LayerKind):
+        name = "Undeclared"
+    assert not Undeclared.saves        # the base declares nothing: the registry test above would fail for it
+
+
+# --- weights, training parts ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype, per_value", [("fp32", 4), ("fp16", 2), ("bf16", 2), ("fp8", 1), ("int8", 1),
+                                              ("int4", sympy.Rational(1, 2))])
+def test_weights_are_parameters_times_bytes_per_dtype(dtype, per_value):
+    for path, params in ((EXAMPLES / "cnn.toml", CNN_PARAMS), (EXAMPLES / "gpt2.toml", GPT2_PARAMS)):
+        m = memory.estimate(account_of(path), dtype)
+        assert m.part("weights").bytes == params * per_value
+        assert isinstance(m.part("weights").bytes, (sympy.Integer, sympy.Rational))
+
+
+def test_int4_weights_of_an_odd_count_are_an_exact_half_byte():
+    spec = '[network]\ninput = [3]\n[[layers]]\ntype = "Dense"\nunits = 1\n'   # 3 + 1 = 4 parameters
+    assert memory.estimate(account_of(spec), "int4").part("weights").bytes == 2
+    spec = spec.replace("units = 1", "units = 1\nuse_bias = false")            # 3 parameters
+    assert memory.estimate(account_of(spec), "int4").part("weights").bytes == sympy.Rational(3, 2)
+
+
+@pytest.mark.parametrize("dtype", ["fp16", "bf16"])
+def test_adamw_mixed_precision_is_16_bytes_per_parameter_plus_activations(dtype):
+    """ZeRO (Rajbhandari et al. 2020, section 3.1): 2 (fp16 weights) + 2 (fp16 gradients) + 4 (fp32 master) + 4 + 4
+    (fp32 momentum and variance) = 16 bytes per parameter, plus the activations."""
+    for path, params in ((EXAMPLES / "cnn.toml", CNN_PARAMS), (EXAMPLES / "gpt2.toml", GPT2_PARAMS)):
+        m = memory.estimate(account_of(path), dtype, "adamw", batch=4)
+        parts = {p.name: p.bytes for p in m.parts}
+        assert (parts["weights"], parts["gradients"], parts["master"], parts["optimizer"]) == \
+            (2 * params, 2 * params, 4 * params, 8 * params)
+        assert m.training == 16 * params + parts["activations"]
+        assert parts["activations"] > 0
+
+
+def test_fp32_training_has_no_master_copy_and_symbolic_counts_stay_symbolic():
+    m = memory.estimate(account_of(EXAMPLES / "gpt2.toml", symbolic=True), "fp32", "adam")
+    assert m.part("master") is None
+    n_layer, d_model = sympy.symbols("n_layer d_model", integer=True, positive=True)
+    assert m.part("weights").bytes.coeff(d_model**2 * n_layer) == 4 * 12     # 12·d_model² per block, 4 bytes
+    assert memory.BATCH in m.part("activations").bytes.free_symbols
+
+
+def test_training_at_an_inference_dtype_is_refused():
+    with pytest.raises(SymparamError, match="int8 is for inference"):
+        memory.estimate(account_of(EXAMPLES / "cnn.toml"), "int8", "adamw")
+    with pytest.raises(SymparamError, match="--optimizer must be one of"):
+        memory.estimate(account_of(EXAMPLES / "cnn.toml"), "fp32", "lion")
+
+
+# --- sizes with units -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, value", [("24GiB", 24 * 2**30), ("1.5GB", 1_500_000_000), ("800 MB", 800 * 10**6),
+                                         ("512", 512), ("0.5KiB", 512), ("2TiB", 2 * 2**40)])
+def test_sizes_with_units_are_exact(text, value):
+    assert memory.parse_bytes(text) == value
+
+
+@pytest.mark.parametrize("text", ["24 GiBs", "1e9", "-3GB", "0.3B", "0GB", "nan", "1.5", "x" * 200, "24GiB; rm"])
+def test_sizes_that_are_not_whole_bytes_are_refused(text):
+    with pytest.raises(SymparamError):
+        memory.parse_bytes(text)
+
+
+# --- KV cache ---------------------------------------------------------------------------------------------------
+
+def test_gpt2_kv_cache_by_hand():
+    """2 (keys and values) × n_layer × n_ctx × n_head × head_dim × bytes: 2·12·1024·12·64·2 = 37,748,736 bytes per
+    fp16 sequence; symbolically 2·n_layer·n_ctx·d_model values (head_dim = d_model / n_head)."""
+    m = memory.estimate(account_of(EXAMPLES / "gpt2.toml"), "fp16", batch=1)
+    assert m.part("kv_cache").bytes == 2 * 12 * 1024 * 12 * 64 * 2 == 37_748_736
+    sym = memory.estimate(account_of(EXAMPLES / "gpt2.toml", symbolic=True), "fp16")
+    n_layer, n_ctx, d_model = sympy.symbols("n_layer n_ctx d_model", integer=True, positive=True)
+    assert sympy.expand(sym.part("kv_cache").bytes - 2 * n_layer * n_ctx * d_model * 2 * memory.BATCH) == 0
+
+
+def test_grouped_query_attention_caches_only_the_shared_heads():
+    spec = """[network]\ninput = { x = ["seq", 512] }\n[symbols]\nseq = { default = 100 }
+[[layers]]\ntype = "GroupQueryAttention"\nhead_dim = 64\nnum_query_heads = 8\nnum_key_value_heads = 2
+inputs = ["x", "x"]\n"""
+    m = memory.estimate(account_of(spec), "bf16", batch=3)
+    assert m.part("kv_cache").bytes == 2 * 100 * 2 * 64 * 2 * 3        # K and V, seq, kv heads, head_dim, bytes, batch
+
+
+# --- against PyTorch --------------------------------------------------------------------------------------------
+
+torch = pytest.importorskip("torch")
+nn, F = torch.nn, torch.nn.functional
+
+
+def torch_saved(forward, params) -> dict:
+    """Bytes PyTorch saves for backward while `forward()` runs: every tensor autograd packs, once per storage (torch
+    saves the same tensor twice where two ops read it: a ReLU's output and the next layer's input), parameters
+    left out (they are the weights); by dtype."""
+    skip = {p.untyped_storage().data_ptr() for p in params}
+    seen: dict = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in skip:
+            seen[storage.data_ptr()] = (storage.nbytes(), t.dtype)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        forward()
+    out: dict = {}
+    for nbytes, dtype in seen.values():
+        out[dtype] = out.get(dtype, 0) + nbytes
+    return out
+
+
+def activations(account, batch):
+    return memory.estimate(account, "fp32", "sgd", batch=batch).part("activations").bytes
+
+
+@pytest.mark.parametrize("img, batch", [(32, 1), (32, 2), (20, 3)])
+def test_cnn_activations_equal_what_torch_saves(img, batch):
+    """examples/cnn.toml in plain torch (NCHW). Each convolution and dense layer saves its input, each ReLU its
+    output (the next layer's input: one tensor), max pooling its input and int64 indices, softmax its output; the
+    global average pooling (a mean) saves nothing."""
+    torch.manual_seed(0)
+    convs = [nn.Conv2d(3, 32, 3, padding=1), nn.Conv2d(32, 64, 3, padding=1), nn.Conv2d(64, 128, 3, padding=1),
+             nn.Conv2d(128, 256, 1)]
+    dense1, output = nn.Linear(256, 10), nn.Linear(10, 10)
+    params = [p for m in (*convs, dense1, output) for p in m.parameters()]
+    x = torch.randn(batch, 3, img, img)
+
+    def forward():
+        h = F.relu(convs[1](F.relu(convs[0](x))))
+        h = F.max_pool2d(h, 2)
+        h = F.relu(convs[3](F.relu(convs[2](h))))
+        h = h.mean(dim=(2, 3))
+        return torch.softmax(output(F.relu(dense1(h))), dim=-1)
+
+    saved = torch_saved(forward, params)
+    account = account_of(EXAMPLES / "cnn.toml", {"img_size": img})
+    assert activations(account, batch) == sum(saved.values())
+    assert saved[torch.int64] == 8 * batch * 64 * (img // 2) ** 2       # the argmax, as symparam's rule says
+
+
+MLP = """[network]\ninput = [20]
+[[layers]]\ntype = "Dense"\nname = "fc1"\nunits = 32\nactivation = "relu"
+[[layers]]\ntype = "Dropout"\nname = "drop"\nrate = 0.5
+[[layers]]\ntype = "Dense"\nname = "fc2"\nunits = 16\nactivation = "gelu"
+[[layers]]\ntype = "Dense"\nname = "out"\nunits = 5\n"""
+
+
+def test_mlp_activations_and_the_dropout_mask_difference():
+    """fc1 saves its input, ReLU its output; dropout keeps its mask; fc2 saves its input (the dropped values), GELU
+    its input (fc2's pre-activation); out saves its input. symparam counts the mask as one byte per value (the bool
+    mask torch's fused CUDA dropout keeps); torch's CPU dropout keeps the scaled noise at the activations' dtype,
+    4 bytes here: the difference is exactly 3 bytes per dropped value (docs/memory.md)."""
+    torch.manual_seed(0)
+    fc1, fc2, out = nn.Linear(20, 32), nn.Linear(32, 16), nn.Linear(16, 5)
+    params = [p for m in (fc1, fc2, out) for p in m.parameters()]
+    batch = 4
+    x = torch.randn(batch, 20)
+    saved = torch_saved(lambda: out(F.gelu(fc2(F.dropout(F.relu(fc1(x)), 0.5, training=True)))), params)
+    ours = activations(account_of(MLP), batch)
+    assert ours == 4 * batch * (20 + 32 + 32 + 16 + 16) + 1 * batch * 32
+    assert sum(saved.values()) - ours == (4 - 1) * batch * 32
+
+
+def test_lstm_classifier_activations_equal_what_torch_saves_cell_by_cell():
+    """examples/lstm_classifier.toml: Embedding, Bidirectional(LSTM), Dense softmax. torch's LSTM run cell by cell
+    (mkldnn off) keeps per direction and step h_{t-1}, c_{t-1}, the four gates and tanh(c_t): 7 units; the input
+    sequence once (both directions read it), the token indices as int64, the classifier its input and softmax its
+    output. With mkldnn on, torch keeps an opaque workspace instead (docs/memory.md)."""
+    T, vocab, embed, units, classes, batch = 6, 50, 8, 5, 3, 2
+    torch.manual_seed(0)
+    emb, lstm = nn.Embedding(vocab, embed), nn.LSTM(embed, units, batch_first=True, bidirectional=True)
+    head = nn.Linear(2 * units, classes)
+    params = [p for m in (emb, lstm, head) for p in m.parameters()]
+    tokens = torch.randint(0, vocab, (batch, T))
+
+    def forward():
+        _, (h, _) = lstm(emb(tokens))
+        return torch.softmax(head(torch.cat([h[0], h[1]], dim=-1)), dim=-1)
+
+    with torch.backends.mkldnn.flags(enabled=False):
+        saved = torch_saved(forward, params)
+    account = account_of(EXAMPLES / "lstm_classifier.toml", {"seq_len": T, "vocab": vocab, "embed": embed,
+                                                             "units": units, "classes": classes})
+    by_hand = batch * (8 * T + 4 * (T * embed + 2 * 7 * T * units + 2 * units + classes))
+    assert activations(account, batch) == by_hand
+    # the explained difference (docs/memory.md): torch's reverse direction reads a time-reversed copy of the input
+    # sequence, a tensor of its own (T · embed values); symparam's rule counts the input once for both directions
+    assert sum(saved.values()) - by_hand == 4 * batch * T * embed
+
+
+BLOCK = """[network]\ninput = ["t", "d"]
+[symbols]\nt = { default = 6 }\nd = { default = 8 }\nh = { default = 2 }
+[[layers]]\ntype = "LayerNormalization"\nname = "ln_1"\nepsilon = 1e-5\ninputs = ["input"]
+[[layers]]\ntype = "MultiHeadAttention"\nname = "attn"\nnum_heads = "h"\nkey_dim = "d / h"\ninputs = ["ln_1", "ln_1"]
+[[layers]]\ntype = "Add"\nname = "res_1"\ninputs = ["input", "attn"]
+[[layers]]\ntype = "LayerNormalization"\nname = "ln_2"\nepsilon = 1e-5
+[[layers]]\ntype = "Dense"\nname = "fc"\nunits = "4*d"\nactivation = "gelu"
+[[layers]]\ntype = "Dense"\nname = "proj"\nunits = "d"
+[[layers]]\ntype = "Add"\nname = "res_2"\ninputs = ["res_1", "proj"]
+"""
+
+
+@pytest.mark.parametrize("t, d, h, batch", [(6, 8, 2, 1), (5, 12, 3, 2)])
+def test_transformer_block_activations_equal_what_torch_saves(t, d, h, batch):
+    """A pre-norm block (gpt2.toml's) in plain torch with attention by matmuls: each layer norm keeps its input and
+    fp32 mean and rstd per position; the q, k, v projections read one normalized tensor; the two matmuls keep q, k,
+    the probabilities (h·t·t, softmax's output) and v; the output projection its merged heads; fc its input, GELU
+    its input; proj its input. 16·t·d + h·t² values and 4·t statistics per example."""
+    torch.manual_seed(0)
+    ln1, ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+    q, k, v, o = (nn.Linear(d, d) for _ in range(4))
+    fc, proj = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+    params = [p for m in (ln1, ln2, q, k, v, o, fc, proj) for p in m.parameters()]
+    x = torch.randn(batch, t, d)
+
+    def heads(y):
+        return y.view(batch, t, h, d // h).transpose(1, 2)
+
+    def forward():
+        n = ln1(x)
+        scores = heads(q(n)) @ heads(k(n)).transpose(-2, -1) / (d // h) ** 0.5
+        merged = (torch.softmax(scores, dim=-1) @ heads(v(n))).transpose(1, 2).reshape(batch, t, d)
+        r = x + o(merged)
+        return r + proj(F.gelu(fc(ln2(r))))
+
+    saved = torch_saved(forward, params)
+    account = account_of(BLOCK, {"t": t, "d": d, "h": h})
+    assert activations(account, batch) == 4 * batch * (16 * t * d + h * t * t) + 4 * batch * 4 * t
+    assert activations(account, batch) == sum(saved.values())
+
+
+def test_torch_optimizer_states_equal_symparams():
+    """One step of torch.optim's SGD with momentum, Adam, AdamW and Adafactor on a torch-convention network: the
+    bytes of every state tensor (the `step` counters left out: one scalar per tensor) equal symparam's optimizer
+    part. Adafactor keeps row and column variances for a weight of 2 axes or more (shape[:-1] and
+    shape[:-2] + shape[-1:]), a full variance for a vector."""
+    spec = """[network]\nconvention = "torch"\ninput = [3, 8, 8]
+[[layers]]\ntype = "nn.Conv2d"\nin_channels = 3\nout_channels = 4\nkernel_size = 3
+[[layers]]\ntype = "nn.Flatten"
+[[layers]]\ntype = "nn.Linear"\nin_features = 144\nout_features = 5\n"""
+    account = account_of(spec)
+    cases = {"momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), "adam": torch.optim.Adam,
+             "adamw": torch.optim.AdamW, "adafactor": torch.optim.Adafactor}
+    for name, make in cases.items():
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 5))
+        opt = make(model.parameters())
+        model(torch.randn(2, 3, 8, 8)).sum().backward()
+        opt.step()
+        state = sum(t.numel() * t.element_size() for s in opt.state.values() for key, t in s.items()
+                    if key != "step" and torch.is_tensor(t))
+        assert memory.estimate(account, "fp32", name).part("optimizer").bytes == state, name
