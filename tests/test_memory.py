@@ -300,3 +300,72 @@ def test_torch_optimizer_states_equal_symparams():
         state = sum(t.numel() * t.element_size() for s in opt.state.values() for key, t in s.items()
                     if key != "step" and torch.is_tensor(t))
         assert memory.estimate(account, "fp32", name).part("optimizer").bytes == state, name
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+
+class Run:
+    def __init__(self, exit_code, output, err):
+        self.exit_code, self.output, self.err = exit_code, output, err
+
+
+@pytest.fixture
+def run(capsys):
+    from symparam.cli import main
+
+    def invoke(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+    return invoke
+
+
+def test_derive_memory_json_has_the_memory_object_at_the_batch_set(run):
+    import json
+    result = run("derive", str(EXAMPLES / "cnn.toml"), "--json", "--dtype", "bf16", "--optimizer", "adamw",
+                 "--set", "batch=4")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)["memory"]
+    assert (doc["weights"], doc["gradients"], doc["master"], doc["optimizer"]) == \
+        (2 * CNN_PARAMS, 2 * CNN_PARAMS, 4 * CNN_PARAMS, 8 * CNN_PARAMS)
+    single = memory.estimate(account_of(EXAMPLES / "cnn.toml"), "bf16", "adamw", batch=1)
+    assert doc["activations"] == 4 * single.part("activations").bytes
+    assert doc["training"] == 16 * CNN_PARAMS + doc["activations"]
+    assert sum(doc["activations_by_layer"].values()) == doc["activations"]
+
+
+def test_derive_memory_table_and_mistakes_are_one_line(run):
+    result = run("derive", str(EXAMPLES / "gpt2.toml"), "--memory", "--dtype", "fp16")
+    assert result.exit_code == 0 and "kv_cache" in result.output and "37,748,736" in result.output
+    for args in (("--dtype", "fp9"), ("--optimizer", "lion"), ("--dtype", "int4", "--optimizer", "sgd"),
+                 ("--memory", "--latex")):
+        result = run("derive", str(EXAMPLES / "cnn.toml"), *args)
+        assert result.exit_code == 2 and result.err.startswith("error: ") and \
+            result.err.count("\n") == 1 and not result.output, (args, result.err)
+
+
+def test_solve_memory_answers_the_largest_value_that_fits(run):
+    result = run("solve", str(EXAMPLES / "gpt2.toml"), "--for", "n_layer", "--memory", "80GB", "--optimizer",
+                 "adam", "--set", "batch=16")
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.startswith("Largest"))
+    n = int(line.rsplit(" ", 1)[1].replace(",", ""))
+
+    def training(n_layer):
+        return memory.estimate(account_of(EXAMPLES / "gpt2.toml", {"n_layer": n_layer}), "fp32", "adam",
+                               batch=16).training
+    assert training(n) <= 80 * 10**9 < training(n + 1)
+    result = run("solve", str(EXAMPLES / "gpt2.toml"), "--for", "d_model", "--memory", "24 GiBs")
+    assert result.exit_code == 2 and result.err.startswith("error: --memory must be a size")
+
+
+def test_recomputation_keeps_each_block_copy_input_and_rebuilds_one_copy():
+    """gpt2 at fp16 with recomputation: the 12 copies keep their input (n_ctx·d_model values each) and one copy's
+    saved tensors are rebuilt at a time; the layers outside the block are as without recomputation."""
+    account = account_of(EXAMPLES / "gpt2.toml")
+    full = dict(memory.estimate(account, "fp16", "adamw", batch=1).activations_by_layer)
+    kept = dict(memory.estimate(account, "fp16", "adamw", batch=1, recompute=True).activations_by_layer)
+    block = [name for name in full if name.startswith("h/")]
+    one_copy = sum(full[n] for n in block) // 12
+    assert sum(kept[n] for n in block) == 12 * 1024 * 768 * 2 + one_copy
+    assert all(kept[n] == full[n] for n in full if n not in block)
