@@ -369,3 +369,27 @@ def test_recomputation_keeps_each_block_copy_input_and_rebuilds_one_copy():
     one_copy = sum(full[n] for n in block) // 12
     assert sum(kept[n] for n in block) == 12 * 1024 * 768 * 2 + one_copy
     assert all(kept[n] == full[n] for n in full if n not in block)
+
+
+def test_sweep_memory_column_equals_the_estimate_at_each_point(run):
+    result = run("sweep", str(EXAMPLES / "gpt2.toml"), "--over", "n_layer=1:3", "--memory", "--optimizer", "adamw",
+                 "--dtype", "bf16", "--set", "batch=2", "--format", "csv")
+    assert result.exit_code == 0, result.err
+    rows = [line.split(",") for line in result.output.strip().splitlines()]
+    column = rows[0].index("memory_bytes")
+    for row in rows[1:]:
+        n_layer = int(row[0])
+        expected = memory.estimate(account_of(EXAMPLES / "gpt2.toml", {"n_layer": n_layer}), "bf16", "adamw",
+                                   batch=2).training
+        assert int(row[column]) == expected
+
+
+def test_diff_memory_gives_each_part_in_a_and_b_and_the_change(run, tmp_path):
+    import json
+    wider = tmp_path / "wider.toml"
+    wider.write_text((EXAMPLES / "cnn.toml").read_text().replace("filters = 256", "filters = 512"))
+    result = run("diff", str(EXAMPLES / "cnn.toml"), str(wider), "--json", "--memory", "--dtype", "fp16")
+    assert result.exit_code == 0, result.err
+    weights = json.loads(result.output)["memory"]["parts"]["weights"]
+    # Conv4 256 -> 512 filters: 128·256 + 256 more parameters, Dense1 reads 256 more inputs: 256·10 more
+    assert weights["change"] == 2 * (128 * 256 + 256 + 256 * 10) == weights["b"] - weights["a"]

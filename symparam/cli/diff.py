@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,6 +16,13 @@ def diff(
     set_: SetOption = None,
     symbolic: SymbolicOption = False,
     json: Annotated[bool, typer.Option("--json", help="B - A, per layer and by category, as JSON.")] = False,
+    memory: Annotated[bool, typer.Option(
+        "--memory", help="Also B - A in bytes of memory (weights at --dtype; with --optimizer training, --set "
+                         "batch=N).")] = False,
+    dtype: Annotated[Optional[str], typer.Option("--dtype", metavar="DTYPE", show_default=False,
+                                                 help="Bytes per value for --memory (fp32 by default).")] = None,
+    optimizer: Annotated[Optional[str], typer.Option("--optimizer", metavar="NAME", show_default=False,
+                                                     help="Training memory for --memory under NAME.")] = None,
 ) -> None:
     """Compare two specs: B's total minus A's, the layers whose names match, and where B - A comes from (weights,
     biases, scales, offsets, embeddings, statistics)."""
@@ -26,6 +33,9 @@ def diff(
 
     given = bindings(set_)
     nets = [derive(load(path)) for path in (spec_a, spec_b)]
+    memory = memory or dtype is not None or optimizer is not None
+    batch = given.pop("batch") if memory and "batch" in given and not any("batch" in n.symbols for n in nets) \
+        else (None if symbolic else 1)
     known = set(nets[0].symbols.names()) | set(nets[1].symbols.names())
     for name in given:
         if name not in known:
@@ -34,11 +44,22 @@ def diff(
     accounts = [build(resolved(net, {k: v for k, v in given.items() if k in net.symbols}, defaults=not symbolic))
                 for net in nets]
     d = compare(*accounts)
+    memories = None
+    if memory:
+        from ..memory import estimate
+        memories = [estimate(a, dtype or "fp32", optimizer, batch=batch) for a in accounts]
     if json:
         import json as json_module
 
         from ..render.diff import document
-        typer.echo(json_module.dumps(document(d), indent=2))
+        doc = document(d)
+        if memories is not None:
+            from ..render.memory import diff_document
+            doc["memory"] = diff_document(*memories)
+        typer.echo(json_module.dumps(doc, indent=2))
         return
     from ..render.diff import table
     table(d, console())
+    if memories is not None:
+        from ..render.memory import diff_table
+        diff_table(*memories, console())

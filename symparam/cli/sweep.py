@@ -26,6 +26,13 @@ def sweep(
                                                 metavar="FILE")] = None,
     max_points: Annotated[int, typer.Option("--max-points", help="Allow grids larger than 10,000,000 points.")]
     = 10_000_000,
+    memory: Annotated[bool, typer.Option(
+        "--memory", help="Add a memory_bytes column: weights and KV cache at --dtype, or with --optimizer the "
+                         "training memory (--set batch=N examples, 1 by default).")] = False,
+    dtype: Annotated[Optional[str], typer.Option("--dtype", metavar="DTYPE", show_default=False,
+                                                 help="Bytes per value for --memory (fp32 by default).")] = None,
+    optimizer: Annotated[Optional[str], typer.Option("--optimizer", metavar="NAME", show_default=False,
+                                                     help="Training memory for --memory under NAME.")] = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
@@ -48,8 +55,11 @@ def sweep(
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
+    extra = None
+    if memory or dtype is not None or optimizer is not None:
+        extra = {"memory_bytes": _memory_bytes(spec, given, swept, dtype or "fp32", optimizer)}
     net = derive_file(spec, given, free=swept)
-    job = plan(net, axes, per_layer=per_layer, max_points=max_points)
+    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra)
     docs = {info.symbol.name: info.doc for info in net.symbols}
     with _progress(job) as parts:
         if format_ == "table" and not output:
@@ -68,6 +78,26 @@ def sweep(
         else:
             stream(_kept(parts, drawn, plot), fmt, sys.stdout.write)
             _write_plot(plot, drawn, docs, write_atomic)
+
+
+def _memory_bytes(spec, given: dict, swept: set, dtype: str, optimizer):
+    """The memory (symparam.memory) in the swept symbols; `batch` is taken out of `given` when the spec has no
+    symbol of that name."""
+    import sympy
+
+    from ..account import build
+    from ..engine import derive, resolved
+    from ..memory import estimate
+    from ..spec import load
+
+    unbound = derive(load(spec))
+    batch = given.pop("batch") if "batch" in given and "batch" not in unbound.symbols else 1
+    m = estimate(build(resolved(unbound, given, free=swept)), dtype, optimizer, batch=batch)
+    if optimizer is None:
+        return sympy.Add(*(p.bytes for p in m.parts))
+    if m.training is None:
+        raise SymparamError(f"the activations cannot be counted: {m.unknown}.")
+    return m.training
 
 
 def _kept(parts, drawn: list, plot):

@@ -58,3 +58,34 @@ def document(m: Memory) -> dict:
 
 
 
+
+
+def _pairs(a: Memory, b: Memory):
+    """(part, bytes in A, bytes in B) for every part either has, training last."""
+    names = [p.name for p in a.parts] + [p.name for p in b.parts if a.part(p.name) is None]
+    for name in names:
+        pa, pb = a.part(name), b.part(name)
+        yield name, None if pa is None else pa.bytes, None if pb is None else pb.bytes
+    if a.optimizer is not None:
+        yield "training", a.training, b.training
+
+
+def diff_table(a: Memory, b: Memory, console) -> None:
+    """`diff --memory`: each part in A and B and B - A, in bytes."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title(a), box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("Part", "A", "B", "B - A"):
+        t.add_column(column, justify="left" if column == "Part" else "right")
+    for name, x, y in _pairs(a, b):
+        change = None if x is None or y is None else y - x
+        t.add_row(*(plain(c) for c in (name, *("—" if v is None else readable_bytes(v) for v in (x, y, change)))))
+    console.print(t)
+
+
+def diff_document(a: Memory, b: Memory) -> dict:
+    return {"dtype": a.dtype, **({"optimizer": a.optimizer.name} if a.optimizer is not None else {}),
+            "parts": {name: {"a": json_value(x), "b": json_value(y),
+                             "change": None if x is None or y is None else json_value(y - x)}
+                      for name, x, y in _pairs(a, b)}}
