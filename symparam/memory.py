@@ -137,7 +137,8 @@ def _size(shape, where: str) -> sympy.Expr:
 
 
 def saved(record, act: sympy.Expr) -> dict:
-    """What one layer (one copy) saves for backward: tensor id -> (values per example, bytes per value)."""
+    """What one layer (one copy) saves for backward: tensor id -> (values, bytes per value, whether the values are
+    per batch rather than per example)."""
     from .layers import lookup
     kind = lookup(record.type)
     args = _args(record)
@@ -149,25 +150,27 @@ def saved(record, act: sympy.Expr) -> dict:
             raise Unknown(f"what {where} saves for backward is not modelled yet")
         if token in ("input", "indices"):
             for name, shape in zip(record.inputs, record.input_shapes):
-                out[name] = (_size(shape, where), INDEX if token == "indices" else act)
+                out[name] = (_size(shape, where), INDEX if token == "indices" else act, False)
         elif token == "output":
             for i, shape in enumerate(outputs):
-                out[record.name if i == 0 else f"{record.name}#{i}"] = (_size(shape, where), act)
+                out[record.name if i == 0 else f"{record.name}#{i}"] = (_size(shape, where), act, False)
         elif token == "activation":
             activation = getattr(args, "activation", None)
             if activation not in (None, "linear"):
                 key = record.name if activation in FROM_OUTPUT else f"{record.name}:pre-activation"
-                out[key] = (_size(outputs[0], where), act)
+                out[key] = (_size(outputs[0], where), act, False)
         elif token == "mask":
-            out[f"{record.name}:mask"] = (_size(outputs[0], where), MASK)
+            out[f"{record.name}:mask"] = (_size(outputs[0], where), MASK, False)
         elif token == "argmax":
-            out[f"{record.name}:argmax"] = (_size(outputs[0], where), INDEX)
+            out[f"{record.name}:argmax"] = (_size(outputs[0], where), INDEX, False)
         elif token in ("statistics", "internal"):
             for shape in (*record.input_shapes, *outputs):
                 _size(shape, where)
             count = (kind.saved_statistics if token == "statistics" else kind.saved_inside)(
                 args, record.input_shapes, outputs[0])
-            out[f"{record.name}:{token}"] = (sympy.sympify(count), FP32 if token == "statistics" else act)
+            statistics = token == "statistics"
+            out[f"{record.name}:{token}"] = (sympy.sympify(count), FP32 if statistics else act,
+                                             statistics and kind.statistics_per_batch)
     return out
 
 
@@ -195,28 +198,29 @@ def activations(account: Account, act: sympy.Expr, recompute: bool = False):
     by_segment: dict = {}
     for layer in account.layers:
         record = layer.record
-        for key, (values, size) in saved(record, act).items():
+        for key, (values, size, per_batch) in saved(record, act).items():
             copies = record.repeat
             if key in tensors:
-                old_values, old_size, old_copies = tensors[key]
-                tensors[key] = (old_values, old_size, sympy.Max(old_copies, copies) if old_copies != copies else copies)
+                old = tensors[key]
+                tensors[key] = (*old[:3], sympy.Max(old[3], copies) if old[3] != copies else copies)
                 continue
-            tensors[key] = (values, size, copies)
+            tensors[key] = (values, size, per_batch, copies)
             owner[key] = record
     per_layer: dict = {layer.name: sympy.Integer(0) for layer in account.layers}
-    for key, (values, size, copies) in tensors.items():
+    for key, (values, size, per_batch, copies) in tensors.items():
         record = owner[key]
+        count = values * size * (1 if per_batch else BATCH)
         if recompute and _segment(record) is not None:
-            by_segment.setdefault(_segment(record), []).append(values * size)
+            by_segment.setdefault(_segment(record), []).append(count)
             continue
-        per_layer[record.name] += copies * values * size
+        per_layer[record.name] += copies * count
     if recompute:
         for segment, parts in by_segment.items():
             first = next(layer.record for layer in account.layers if _segment(layer.record) == segment)
-            kept = sum((_size(s, segment) for s in first.input_shapes), sympy.Integer(0)) * act
+            kept = sum((_size(s, segment) for s in first.input_shapes), sympy.Integer(0)) * act * BATCH
             per_layer[first.name] += first.repeat * kept + sympy.Add(*parts)   # the copies' inputs, one copy rebuilt
-    total = sympy.expand(BATCH * sympy.Add(*per_layer.values()))
-    return total, tuple((name, sympy.expand(BATCH * b)) for name, b in per_layer.items())
+    total = sympy.expand(sympy.Add(*per_layer.values()))
+    return total, tuple((name, sympy.expand(b)) for name, b in per_layer.items())
 
 
 def kv_cache(account: Account, act: sympy.Expr) -> sympy.Expr | None:

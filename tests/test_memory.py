@@ -393,3 +393,75 @@ def test_diff_memory_gives_each_part_in_a_and_b_and_the_change(run, tmp_path):
     weights = json.loads(result.output)["memory"]["parts"]["weights"]
     # Conv4 256 -> 512 filters: 128·256 + 256 more parameters, Dense1 reads 256 more inputs: 256·10 more
     assert weights["change"] == 2 * (128 * 256 + 256 + 256 * 10) == weights["b"] - weights["a"]
+
+
+# --- every torch kind, one layer, against torch -----------------------------------------------------------------
+
+# What torch keeps beyond symparam's rule, per kind: (why, extra bytes for the kind's catalogue example at batch B).
+TORCH_DIFFERENCES = {
+    "nn.Dropout": ("torch's CPU dropout keeps its scaled noise at 4 bytes a value, not a 1-byte bool mask",
+                   lambda shapes, B: (4 - 1) * B * shapes[0][0]),
+    "nn.EmbeddingBag": ("torch also keeps offset2bag (one int64 per index, and one more), and per bag its offset, "
+                        "size and max index (int64)", lambda shapes, B: 8 * (B * shapes[0][0] + 1 + 3 * B)),
+    "nn.RMSNorm": ("torch's CPU RMSNorm is composite: with a weight it also keeps x·rstd (input-sized) for the "
+                   "weight's gradient; a fused kernel keeps the input and rstd only",
+                   lambda shapes, B: 4 * B * shapes[0][0] * shapes[0][1]),
+}
+EXTRA_KWARGS = {"nn.Bilinear": lambda shapes: {"in1_features": shapes[0][-1], "in2_features": shapes[1][-1]}}
+
+
+def torch_kinds():
+    return sorted(n for n, k in kinds().items() if n.startswith("nn.") and k.example is not None
+                  and "unmodelled" not in k.saves)
+
+
+def _value(v, values):
+    if isinstance(v, str) and v in values:
+        return values[v]
+    return [_value(x, values) for x in v] if isinstance(v, list) else v
+
+
+@pytest.mark.parametrize("name", torch_kinds())
+def test_each_torch_kind_saves_what_torch_saves(name):
+    """The kind's catalogue example as a one-layer network, batch 2, fp32, against the module in train() mode on an
+    input that requires grad (token indices for embeddings), cell by cell for recurrent layers (mkldnn off): equal,
+    or the difference TORCH_DIFFERENCES explains, exactly."""
+    from symparam.spec import from_dict
+    from tests.oracle.cases import tupled
+    from tests.oracle.torch_facts import _INDEX_INPUTS, _SEQUENCE_FIRST, complete_kwargs
+
+    kind, B = kinds()[name], 2
+    args, inputs, values = kind.example
+    spec_inputs = inputs if isinstance(inputs, dict) else {"x": inputs}
+    layer = {"type": name, **args, **({} if isinstance(inputs, dict) else {"inputs": ["x"]})}
+    net = derive(from_dict({"network": {"name": "one", "convention": "torch", "input": spec_inputs},
+                            "layers": [layer]}, "<one>"))
+    ours = activations(build(resolved(net, values)), B)
+    shapes = [tuple(_value(d, values) for d in spec_inputs[n]) for n in (args.get("inputs") or list(spec_inputs))]
+    kwargs = complete_kwargs(name, {k: _value(v, values) for k, v in args.items() if k != "inputs"}, shapes[0])
+    kwargs = {k: tupled(v) for k, v in {**kwargs, **EXTRA_KWARGS.get(name, lambda s: {})(shapes)}.items()}
+    module = getattr(nn, name.removeprefix("nn."))(**kwargs).train()
+    at = 1 if name in _SEQUENCE_FIRST and not kwargs.get("batch_first") else 0
+    torch.manual_seed(0)
+    if name in _INDEX_INPUTS:
+        xs = [torch.randint(0, 3, (*s[:at], B, *s[at:])) for s in shapes]
+    else:
+        xs = [torch.randn((*s[:at], B, *s[at:]), requires_grad=True) for s in shapes]
+    with torch.backends.mkldnn.flags(enabled=False):
+        theirs = sum(torch_saved(lambda: module(*xs), [*module.parameters(), *module.buffers()]).values())
+    extra = TORCH_DIFFERENCES[name][1](shapes, B) if name in TORCH_DIFFERENCES else 0
+    assert theirs - ours == extra, (name, kind.saves, ours, theirs)
+
+
+def test_torch_self_attention_keeps_the_packed_projection():
+    """nn.MultiheadAttention on one input projects q, k, v as one packed tensor; k and v are views of it, so its
+    storage (q's third included) stays alive beside the scaled q the matmul reads: L·E values more than symparam's
+    rule (cross-attention, with separate projections, is equal: the catalogue example above)."""
+    L, E, H, B = 5, 8, 2, 2
+    spec = f"""[network]\nconvention = "torch"\ninput = [{L}, {E}]
+[[layers]]\ntype = "nn.MultiheadAttention"\nnum_heads = {H}\nbatch_first = true\n"""
+    torch.manual_seed(0)
+    module = nn.MultiheadAttention(E, H, batch_first=True).train()
+    x = torch.randn(B, L, E, requires_grad=True)
+    theirs = sum(torch_saved(lambda: module(x, x, x), module.parameters()).values())
+    assert theirs - activations(account_of(spec), B) == 4 * B * L * E

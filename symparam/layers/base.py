@@ -292,6 +292,7 @@ class LayerKind:
     aliases: ClassVar[tuple[str, ...]] = ()   # other names Keras exports for the same class (MaxPool2D)
     summary: ClassVar[str] = ""
     saves: ClassVar[tuple[str, ...]] = ()   # what it keeps for backward, from model.SAVES; every kind declares it
+    statistics_per_batch: ClassVar[bool] = False   # its saved statistics are per batch (BatchNorm), not per example
     args: ClassVar[dict[str, Arg]] = {}
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
     n_inputs: ClassVar[int | tuple[int, int | None]] = 1   # a count, or (least, most); most None: no limit

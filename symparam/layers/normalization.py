@@ -12,6 +12,7 @@ from .core import format_shape
 class BatchNormalization(LayerKind):
     name = "BatchNormalization"
     saves = ("input", "statistics")
+    statistics_per_batch = True    # one mean and inverse deviation per feature for the whole batch
 
     @classmethod
     def saved_statistics(cls, a, inputs, output):

@@ -201,14 +201,28 @@ class AdaptivePooling(LayerKind):
         return join_channels(channels, list(a.output_size), a.data_format)
 
 
+def averaged(x, output_size) -> sympy.Expr:
+    """What an adaptive average pooling keeps: nothing when every output length is 1 (torch computes a mean),
+    else its input (for the backward's windows)."""
+    return sympy.Integer(0) if all(o == 1 for o in output_size) else sympy.Mul(*x)
+
+
+class AdaptiveAverage:
+    """The `saves` rule of the adaptive average poolings (symparam.layers.pooling.averaged)."""
+    saves = ("internal",)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return averaged(inputs[0], a.output_size)
+
+
 def _adaptive_example(rank: int) -> tuple[dict, list, dict]:
     return _example(rank, {"output_size": 4})
 
 
 @register
-class AdaptiveAveragePooling1D(AdaptivePooling):
+class AdaptiveAveragePooling1D(AdaptiveAverage, AdaptivePooling):
     name = "AdaptiveAveragePooling1D"
-    saves = ("input",)
     rank = 1
     args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
     summary = "the average over 1D windows sized so that the output has output_size positions, per channel"
@@ -216,9 +230,8 @@ class AdaptiveAveragePooling1D(AdaptivePooling):
 
 
 @register
-class AdaptiveAveragePooling2D(AdaptivePooling):
+class AdaptiveAveragePooling2D(AdaptiveAverage, AdaptivePooling):
     name = "AdaptiveAveragePooling2D"
-    saves = ("input",)
     rank = 2
     args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
     summary = "the average over 2D windows sized so that the output is output_size, per channel"
@@ -226,9 +239,8 @@ class AdaptiveAveragePooling2D(AdaptivePooling):
 
 
 @register
-class AdaptiveAveragePooling3D(AdaptivePooling):
+class AdaptiveAveragePooling3D(AdaptiveAverage, AdaptivePooling):
     name = "AdaptiveAveragePooling3D"
-    saves = ("input",)
     rank = 3
     args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
     summary = "the average over 3D windows sized so that the output is output_size, per channel"

@@ -17,6 +17,7 @@ from ..torch_shapes import conv_length, flatten_axes, pool_length, same_padding,
 from . import register
 from .base import Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
 from .core import format_shape
+from .pooling import AdaptiveAverage
 from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
                          given_or_inferred)
 
@@ -259,6 +260,7 @@ def _norm_args(affine: bool, track: bool) -> dict:
 
 class BatchNorm(LayerKind):
     saves = ("input", "statistics")
+    statistics_per_batch = True    # one mean and inverse deviation per channel for the whole batch
 
     @classmethod
     def saved_statistics(cls, a, inputs, output):
@@ -287,11 +289,16 @@ class BatchNorm(LayerKind):
 
 
 class InstanceNorm(LayerKind):
-    saves = ("input", "statistics")
+    saves = ("input", "statistics", "internal")
 
     @classmethod
     def saved_statistics(cls, a, inputs, output):
         return 2 * inputs[0][0]                       # a mean and an inverse deviation per channel of each sample
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """torch runs it as a batch norm of C·batch channels: the affine weight repeated per sample is kept."""
+        return inputs[0][0] if a.affine else sympy.Integer(0)
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -697,9 +704,8 @@ class AdaptiveMaxPool3d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool1d(AdaptivePool):
+class AdaptiveAvgPool1d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool1d"
-    saves = ("input",)
     rank = 1
     args, example = {"output_size": OutputSize(1)}, _example(1, {"output_size": 1})
     summary = "the average over windows sized to give output_size positions per axis, per channel"
@@ -707,9 +713,8 @@ class AdaptiveAvgPool1d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool2d(AdaptivePool):
+class AdaptiveAvgPool2d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool2d"
-    saves = ("input",)
     rank = 2
     args, example = {"output_size": OutputSize(2)}, _example(2, {"output_size": 1})
     summary = "the average over windows sized to give output_size positions per axis, per channel"
@@ -717,9 +722,8 @@ class AdaptiveAvgPool2d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool3d(AdaptivePool):
+class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool3d"
-    saves = ("input",)
     rank = 3
     args, example = {"output_size": OutputSize(3)}, _example(3, {"output_size": 1})
     summary = "the average over windows sized to give output_size positions per axis, per channel"

@@ -461,7 +461,15 @@ class CircularPad3d(TorchPad):
 @register
 class LocalResponseNorm(LayerKind):
     name = "nn.LocalResponseNorm"
-    saves = ("input", "output")
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """torch's composite: the squares padded to C + size - 1 channels (the average pooling's input), the base
+        k + alpha·mean and its power beta (two more input-sized tensors)."""
+        (x,) = inputs
+        per_channel = sympy.Mul(*x[1:])
+        return 2 * x[0] * per_channel + (x[0] + a.size - 1) * per_channel
     convention = "torch"
     example = ({"size": 5}, ["C", "H", "W"], _values(2))
     summary = "divides each value by a power of the sum of squares over `size` neighbouring channels (AlexNet)"
