@@ -136,12 +136,12 @@ def _size(shape, where: str) -> sympy.Expr:
     return sympy.Mul(*shape)
 
 
-def saved(record, act: sympy.Expr) -> dict:
+def saved(record, act: sympy.Expr, kind=None, args=None) -> dict:
     """What one layer (one copy) saves for backward: tensor id -> (values, bytes per value, whether the values are
-    per batch rather than per example)."""
+    per batch rather than per example). `kind` and `args`: a wrapped layer's, on the wrapper's shapes."""
     from .layers import lookup
-    kind = lookup(record.type)
-    args = _args(record)
+    kind = kind or lookup(record.type)
+    args = args or _args(record)
     where = f"layer {record.index} '{record.name}' ({record.type})"
     outputs = record.outputs or (record.output_shape,)
     out: dict = {}
@@ -160,7 +160,11 @@ def saved(record, act: sympy.Expr) -> dict:
                 key = record.name if activation in FROM_OUTPUT else f"{record.name}:pre-activation"
                 out[key] = (_size(outputs[0], where), act, False)
         elif token == "mask":
-            out[f"{record.name}:mask"] = (_size(outputs[0], where), MASK, False)
+            _size(outputs[0], where)
+            out[f"{record.name}:mask"] = (kind.mask_values(args, record.input_shapes, outputs[0]), MASK, False)
+        elif token == "wrapped":
+            inner_kind, inner_args = args.layer
+            out.update(saved(record, act, inner_kind, inner_args))
         elif token == "argmax":
             out[f"{record.name}:argmax"] = (_size(outputs[0], where), INDEX, False)
         elif token in ("statistics", "internal"):

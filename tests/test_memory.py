@@ -250,12 +250,9 @@ BLOCK = """[network]\ninput = ["t", "d"]
 """
 
 
-@pytest.mark.parametrize("t, d, h, batch", [(6, 8, 2, 1), (5, 12, 3, 2)])
-def test_transformer_block_activations_equal_what_torch_saves(t, d, h, batch):
-    """A pre-norm block (gpt2.toml's) in plain torch with attention by matmuls: each layer norm keeps its input and
-    fp32 mean and rstd per position; the q, k, v projections read one normalized tensor; the two matmuls keep q, k,
-    the probabilities (h·t·t, softmax's output) and v; the output projection its merged heads; fc its input, GELU
-    its input; proj its input. 16·t·d + h·t² values and 4·t statistics per example."""
+def block_in_torch(t, d, h, batch, fused: bool):
+    """gpt2.toml's pre-norm block in plain torch, its attention as Keras computes it on the torch backend
+    (scaled_dot_product_attention, the flash kernel) or by two matmuls and a softmax; the bytes torch saves."""
     torch.manual_seed(0)
     ln1, ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
     q, k, v, o = (nn.Linear(d, d) for _ in range(4))
@@ -266,17 +263,33 @@ def test_transformer_block_activations_equal_what_torch_saves(t, d, h, batch):
     def heads(y):
         return y.view(batch, t, h, d // h).transpose(1, 2)
 
-    def forward():
-        n = ln1(x)
+    def attend(n):
+        if fused:
+            with torch.nn.attention.sdpa_kernel(backends=[torch.nn.attention.SDPBackend.FLASH_ATTENTION]):
+                return F.scaled_dot_product_attention(heads(q(n)), heads(k(n)), heads(v(n)))
         scores = heads(q(n)) @ heads(k(n)).transpose(-2, -1) / (d // h) ** 0.5
-        merged = (torch.softmax(scores, dim=-1) @ heads(v(n))).transpose(1, 2).reshape(batch, t, d)
-        r = x + o(merged)
+        return torch.softmax(scores, dim=-1) @ heads(v(n))
+
+    def forward():
+        r = x + o(attend(ln1(x)).transpose(1, 2).reshape(batch, t, d))
         return r + proj(F.gelu(fc(ln2(r))))
 
-    saved = torch_saved(forward, params)
-    account = account_of(BLOCK, {"t": t, "d": d, "h": h})
-    assert activations(account, batch) == 4 * batch * (16 * t * d + h * t * t) + 4 * batch * 4 * t
-    assert activations(account, batch) == sum(saved.values())
+    return sum(torch_saved(forward, params).values())
+
+
+@pytest.mark.parametrize("t, d, h, batch", [(6, 8, 2, 1), (5, 12, 3, 2), (16, 32, 4, 1)])
+def test_transformer_block_activations_equal_what_torch_saves(t, d, h, batch):
+    """Each layer norm keeps its input and fp32 mean and rstd per position; the q, k, v projections read one
+    normalized tensor; the fused attention keeps q, k, v, its output and an fp32 logsumexp per position and head;
+    the output projection its merged heads (Keras's einsum makes them a copy); fc its input, GELU its input; proj
+    its input: 17·t·d values and 4·t + h·t fp32 statistics per example.
+    Written in plain torch, two differences, each exact (docs/memory.md): the flash kernel lays its output out as
+    (t, h, d/h), so merging the heads is a view, not a copy: t·d values fewer; by matmuls torch keeps the
+    probabilities (h·t², softmax's output) instead of the kernel's output and logsumexp."""
+    ours = activations(account_of(BLOCK, {"t": t, "d": d, "h": h}), batch)
+    assert ours == 4 * batch * 17 * t * d + 4 * batch * (4 * t + h * t)
+    assert ours - block_in_torch(t, d, h, batch, fused=True) == 4 * batch * t * d
+    assert block_in_torch(t, d, h, batch, fused=False) - ours == 4 * batch * (h * t * t - t * d - h * t)
 
 
 def test_torch_optimizer_states_equal_symparams():
@@ -427,8 +440,8 @@ def test_each_torch_kind_saves_what_torch_saves(name):
     input that requires grad (token indices for embeddings), cell by cell for recurrent layers (mkldnn off): equal,
     or the difference TORCH_DIFFERENCES explains, exactly."""
     from symparam.spec import from_dict
-    from tests.oracle.cases import tupled
-    from tests.oracle.torch_facts import _INDEX_INPUTS, _SEQUENCE_FIRST, complete_kwargs
+    from oracle.cases import tupled
+    from oracle.torch_facts import _INDEX_INPUTS, _SEQUENCE_FIRST, complete_kwargs
 
     kind, B = kinds()[name], 2
     args, inputs, values = kind.example

@@ -105,7 +105,7 @@ def into_query(q: Shape, other: Shape, axes, b, kind: str, received: str) -> Non
 @register
 class MultiHeadAttention(LayerKind):
     name = "MultiHeadAttention"
-    saves = ("input", "internal")
+    saves = ("input", "internal", "statistics")
     summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
                "and an output projection")
     n_inputs = (2, 3)
@@ -119,19 +119,35 @@ class MultiHeadAttention(LayerKind):
                {"query": ["t_q", "d_model"], "value": ["t_v", "d_model"]},
                {"h": 8, "d_k": 64, "t_q": 10, "t_v": 12, "d_model": 512})
 
+    @staticmethod
+    def fused(a, inputs) -> bool:
+        """Keras computes attention with one fused kernel (ops.dot_product_attention; on torch,
+        scaled_dot_product_attention) when there is no dropout and query and value are sequences. The kernel keeps
+        its output and a logsumexp per query position and head instead of the probabilities."""
+        return a.dropout == 0 and len(inputs[0]) == 2
+
     @classmethod
     def saved_inside(cls, a, inputs, output):
-        """The projected query, key and value (what the two attention matmuls read), the attention probabilities
-        (h per query and key position) and the heads' merged output (what the output projection reads)."""
+        """The projected query, key and value (what the attention reads) and the heads' merged output (what the
+        output projection reads); fused, the kernel's output too; else the probabilities (h per query and key
+        position; with dropout also its noise and the dropped probabilities)."""
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
         h, d_k = a.num_heads, a.key_dim
         d_v = a.value_dim if a.value_dim is not None else d_k
+        t_q, t_k = product(query[:-1]), product(key[:-1])
+        projected = t_q * h * d_k + t_k * h * (d_k + d_v) + t_q * h * d_v
+        if cls.fused(a, inputs):
+            return projected + t_q * h * d_v
         attended = cls.attention_axes(a.attention_axes, len(query), query)
         others = sympy.Mul(*(d for i, d in enumerate(query[:-1]) if i not in attended))
-        t_q, t_k = product(query[:-1]), product(key[:-1])
         probabilities = h * others * sympy.Mul(*(query[i] for i in attended)) * sympy.Mul(*(key[i] for i in attended))
-        return t_q * h * d_k + t_k * h * (d_k + d_v) + probabilities + t_q * h * d_v
+        return projected + probabilities * (3 if a.dropout > 0 else 1)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp: one per query position and head."""
+        return a.num_heads * product(inputs[0][:-1]) if cls.fused(a, inputs) else sympy.Integer(0)
 
     @classmethod
     def kv_cache(cls, a, inputs):
@@ -277,13 +293,14 @@ class Attention(ScoreAttention):
 class AdditiveAttention(ScoreAttention):
     no_twin = "PyTorch has no additive (Bahdanau) attention module"
     name = "AdditiveAttention"
-    saves = ("input", "internal")
+    saves = ("internal",)
 
     @classmethod
     def saved_inside(cls, a, inputs, output):
-        """tanh(query + key) per query and key position and feature, and the probabilities."""
+        """The value (the probabilities multiply it; query and key are only added, so not kept), tanh(query + key)
+        per query and key position and feature, and the probabilities."""
         t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
-        return t_q * t_k * inputs[0][-1] + t_q * t_k
+        return product(inputs[1]) + t_q * t_k * inputs[0][-1] + t_q * t_k
     summary = "additive attention of query over value (Bahdanau-style); use_scale adds a scale per query feature"
     args = {"use_scale": Flag(True), "dropout": Opaque(0.0)}
     example = ({"inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
@@ -300,7 +317,7 @@ class AdditiveAttention(ScoreAttention):
 @register
 class GroupQueryAttention(LayerKind):
     name = "GroupQueryAttention"
-    saves = ("input", "internal")
+    saves = ("input", "internal", "statistics")
     # keras.layers exports the class GroupedQueryAttention as GroupQueryAttention only
     aliases = ("GroupedQueryAttention",)
     no_twin = "PyTorch has no grouped-query attention module (nn.MultiheadAttention gives every head its own keys)"
@@ -315,9 +332,16 @@ class GroupQueryAttention(LayerKind):
 
     @classmethod
     def saved_inside(cls, a, inputs, output):
-        """As MultiHeadAttention's, with the key and value repeated to the query heads (what the matmuls read)."""
+        """As MultiHeadAttention's, with the key and value repeated to the query heads (what the attention reads);
+        fused (no dropout) its output, else the probabilities, their dropout noise and the dropped ones."""
         t_q, t_k, u, d = inputs[0][0], inputs[1][0], a.num_query_heads, a.head_dim
-        return t_q * u * d + 2 * t_k * u * d + u * t_q * t_k + t_q * u * d
+        projected = t_q * u * d + 2 * t_k * u * d + t_q * u * d
+        return projected + (t_q * u * d if a.dropout == 0 else 3 * u * t_q * t_k)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp (no dropout): one per query position and head."""
+        return a.num_query_heads * inputs[0][0] if a.dropout == 0 else sympy.Integer(0)
 
     @classmethod
     def kv_cache(cls, a, inputs):

@@ -334,6 +334,11 @@ class LayerKind:
         raise NotImplementedError(f"{cls.name} saves internal tensors but does not count them")
 
     @classmethod
+    def mask_values(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """How many one-byte mask values it keeps per example (for `saves` "mask"): one per output value."""
+        return sympy.Mul(*output)
+
+    @classmethod
     def kv_cache(cls, a: SimpleNamespace, inputs: Sequence[Shape]) -> sympy.Expr | None:
         """Values of the keys and values a decoder caches per example (the key length times the cached width);
         None for a kind that is not attention."""

@@ -68,10 +68,10 @@ class Recurrent(LayerKind):
     """SimpleRNN, LSTM, GRU: `gates` stacked blocks of units in each kernel; `n_states` states."""
     gates = 1
     n_states = 1
-    # Unit-sized vectors the backward pass keeps, as PyTorch's cell-by-cell LSTM/GRU/RNN keeps them: per step, and
-    # once (the initial state). LSTM: h_{t-1}, c_{t-1}, the four gates and tanh(c_t); GRU: seven (h_{t-1}, r, z, n,
-    # h_{t-1} - n, the recurrent gates' three); SimpleRNN: h_0 .. h_T.
-    per_step, once = 1, 1
+    # Unit-sized vectors the backward pass keeps (Keras's own step loop on the torch backend, measured in
+    # tests/test_memory.py): per step, and once. LSTM: h_{t-1}, c_{t-1}, the four gates and tanh(c_t); GRU (reset
+    # after): eight; SimpleRNN: h_0 .. h_T and one more.
+    per_step, once = 1, 2
 
     @classmethod
     def saved_inside(cls, a, inputs, output):
@@ -159,7 +159,7 @@ class GRU(Recurrent):
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "reset_after": Flag(True)}
     gates = 3
-    per_step, once = 7, 0
+    per_step, once = 8, 0
     torch_twin = "nn.GRU"
 
     @classmethod

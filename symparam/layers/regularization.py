@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import sympy
+
 from . import register
 from .base import REQUIRED, Choice, LayerKind, Opaque, Real
 from .core import channels_of
@@ -34,6 +36,11 @@ class Penalty(Real):
 class SpatialDropout(LayerKind):
     rank = 0
     no_params = "dropout only zeroes some of the values it receives"
+
+    @classmethod
+    def mask_values(cls, a, inputs, output):
+        """One keep flag per channel (the noise shape broadcasts over the positions)."""
+        return channels_of(inputs[0], getattr(a, "data_format", "channels_last"), cls.name, cls.rank)[0]
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -93,7 +100,11 @@ class GaussianNoise(SameShape):
 @register
 class GaussianDropout(SameShape):
     name = "GaussianDropout"
-    saves = ("mask",)
+    saves = ("internal",)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return sympy.Mul(*output)        # the noise it multiplies by, at the activations' dtype
     example = ({"rate": 0.5}, ["n"], {"n": 128})
     summary = "multiplies by Gaussian noise of mean 1 and standard deviation sqrt(rate / (1 - rate)) while training"
     no_params = "the noise is drawn afresh, not learned"
@@ -103,7 +114,11 @@ class GaussianDropout(SameShape):
 @register
 class AlphaDropout(SameShape):
     name = "AlphaDropout"
-    saves = ("mask",)
+    saves = ("internal",)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return sympy.Mul(*output)        # the noise it multiplies by, at the activations' dtype
     example = ({"rate": 0.1}, ["n"], {"n": 128})
     summary = "dropout that keeps the mean and variance of its inputs (for SELU networks) while training"
     no_params = "dropout only replaces some of the values it receives"

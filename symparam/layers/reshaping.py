@@ -285,6 +285,10 @@ class Identity(LayerKind):
 class Masking(LayerKind):
     name = "Masking"
     saves = ("mask",)
+
+    @classmethod
+    def mask_values(cls, a, inputs, output):
+        return sympy.Mul(*inputs[0][:-1])   # one flag per step (all its features equal mask_value or not)
     example = ({}, ["steps", "features"], {"steps": 10, "features": 64})
     summary = "masks the timesteps whose features all equal mask_value (they become 0 and are skipped downstream)"
     no_params = "masking only compares the values it receives with mask_value"

@@ -83,7 +83,9 @@ def rnn_args(nonlinearity: bool = False, proj_size: bool = False) -> dict:
 class TorchRNN(LayerKind):
     convention = "torch"
     gates = 1
-    per_step, once = 1, 1     # as the Keras kinds (symparam.layers.recurrent.Recurrent): unit vectors kept
+    # Unit-sized vectors torch's cell-by-cell RNN keeps, per step and once: LSTM h_{t-1}, c_{t-1}, its four gates
+    # and tanh(c_t); GRU seven (h_{t-1}, r, z, n, h_{t-1} - n, the recurrent gates' three); RNN h_0 .. h_T.
+    per_step, once = 1, 1
 
     @classmethod
     def saved_inside(cls, a, inputs, output):

@@ -88,7 +88,7 @@ class TimeDistributed(LayerKind):
         return kind.twin(args, inputs, convention)
 
     name = "TimeDistributed"
-    saves = ("input", "output")
+    saves = ("wrapped",)
     summary = "applies one layer to every step of a sequence: the wrapped layer's parameters, shared over time"
     example = ({"layer": {"type": "Dense", "units": "units"}}, ["T", "n_in"], {"units": 10, "T": 20, "n_in": 64})
     args = {"layer": LayerArg()}
