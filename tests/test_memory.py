@@ -4,6 +4,7 @@ KV cache by hand, sizes with units, and every kind's `saves` declaration."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -429,8 +430,11 @@ def torch_kinds():
 
 
 def _value(v, values):
+    """A catalogue example's argument with its symbols' numbers put in."""
     if isinstance(v, str) and v in values:
         return values[v]
+    if isinstance(v, dict):
+        return {k: _value(x, values) for k, x in v.items()}
     return [_value(x, values) for x in v] if isinstance(v, list) else v
 
 
@@ -478,3 +482,86 @@ def test_torch_self_attention_keeps_the_packed_projection():
     x = torch.randn(B, L, E, requires_grad=True)
     theirs = sum(torch_saved(lambda: module(x, x, x), module.parameters()).values())
     assert theirs - activations(account_of(spec), B) == 4 * B * L * E
+
+
+# --- every Keras kind, one layer, against Keras on the torch backend --------------------------------------------
+
+def _kernels(account, names=("kernel",)) -> int:
+    return sum(int(t.variable.size) for layer in account.layers for t in layer.terms
+               if t.variable.name.endswith(names))
+
+
+def _inputs(shapes, B) -> int:
+    return B * sum(math.prod(s) for s in shapes.values())
+
+
+# What Keras (3.15, torch backend, CPU) keeps beyond symparam's rule: (why, extra bytes at batch B, given the
+# one-layer account and the input shapes by name).
+KERAS_DIFFERENCES = {
+    **{name: ("Keras's torch backend hands the convolution a copy of its kernel in torch's layout, which torch "
+              "keeps: weight-sized, once per batch, not an activation",
+              lambda acc, shapes, B: 4 * _kernels(acc)) for name in ("Conv2D", "Conv3D", "DepthwiseConv2D")},
+    "SeparableConv2D": ("as Conv2D, for both kernels",
+                        lambda acc, shapes, B: 4 * _kernels(acc, ("depthwise_kernel", "pointwise_kernel"))),
+    "GroupQueryAttention": ("the output projection's kernel is reshaped into a copy, once per batch",
+                            lambda acc, shapes, B: 4 * _kernels(acc, ("attention_output/kernel",))),
+    "PReLU": ("alpha broadcast to the input's shape, once per batch",
+              lambda acc, shapes, B: 4 * _kernels(acc, ("alpha",))),
+    "Dropout": ("on CPU the dropout noise is kept at 4 bytes a value, not a 1-byte bool mask",
+                lambda acc, shapes, B: (4 - 1) * _inputs(shapes, B)),
+    "RMSNormalization": ("the composite keeps x·rstd (input-sized) for the scale's gradient; a fused kernel "
+                         "does not", lambda acc, shapes, B: 4 * _inputs(shapes, B)),
+    "Bidirectional": ("the backward copy reads a time-reversed copy of the input sequence",
+                      lambda acc, shapes, B: 4 * _inputs(shapes, B)),
+}
+# Scalars once per batch (an epsilon, a penalty's sum): under 16 bytes, not modelled.
+KERAS_SCALARS = {"UnitNormalization", "ActivityRegularization"}
+
+
+# Catalogue examples sized for a paper (a 4096-token GQA, a 32000 x 4096 table), run smaller here.
+SMALLER = {"GroupQueryAttention": {"seq": 64, "d_model": 256, "d_head": 32, "n_q": 8, "n_kv": 2},
+           "ReversibleEmbedding": {"V": 500, "d": 64}}
+
+
+def keras_kinds():
+    return sorted(n for n, k in kinds().items() if not n.startswith("nn.") and k.example is not None
+                  and k.example[1] is not None and "unmodelled" not in k.saves)
+
+
+@pytest.mark.parametrize("name", keras_kinds())
+def test_each_keras_kind_saves_what_keras_saves(name):
+    """The kind's catalogue example as a one-layer network at batch 2, fp32, against the Keras layer called on torch
+    tensors (training=True) that require grad: equal, or the difference KERAS_DIFFERENCES explains, exactly.
+    Preprocessing and augmentation layers run on data, which needs no gradient: called on such an input, Keras
+    keeps nothing, as their `saves` = none says."""
+    from symparam.spec import from_dict
+    keras_facts = pytest.importorskip("oracle.keras_facts")
+
+    kind, B = kinds()[name], 2
+    args, inputs, values = kind.example
+    values = {**values, **SMALLER.get(name, {})}
+    spec_inputs = inputs if isinstance(inputs, dict) else {"x": inputs}
+    layer = {"type": name, **args, **({} if isinstance(inputs, dict) else {"inputs": ["x"]})}
+    net = derive(from_dict({"network": {"name": "one", "input": spec_inputs}, "layers": [layer]}, "<one>"))
+    account = build(resolved(net, values))
+    ours = activations(account, B)
+    shapes = {n: tuple(_value(d, values) for d in s) for n, s in spec_inputs.items()}
+    data = kind.__module__.endswith("preprocessing")
+    torch.manual_seed(0)
+    tensors = {n: (torch.randint(0, 3, (B, *s)) if name in ("Embedding", "ReversibleEmbedding") else
+                   torch.randn((B, *s), requires_grad=not data)) for n, s in shapes.items()}
+    xs = [tensors[n] for n in (args.get("inputs") or list(shapes))]
+    built = keras_facts.keras_layer(name, {k: _value(v, values) for k, v in args.items() if k != "inputs"})
+
+    def call():
+        if not isinstance(inputs, dict):
+            return built(xs[0], training=True)
+        return built(*xs, training=True) if name in keras_facts.POSITIONAL else built(xs, training=True)
+
+    call()
+    theirs = sum(torch_saved(call, [w.value for w in built.weights]).values())
+    if name in KERAS_SCALARS:
+        assert 0 < theirs - ours < 16, (name, ours, theirs)
+        return
+    extra = KERAS_DIFFERENCES[name][1](account, shapes, B) if name in KERAS_DIFFERENCES else 0
+    assert theirs - ours == extra, (name, kind.saves, ours, theirs)

@@ -29,7 +29,11 @@ class SharedAxes(Arg):
 class PReLU(LayerKind):
     no_twin = "PyTorch's nn.PReLU holds 1 or C slopes, Keras's PReLU one per element not shared: symparam does not pair them"
     name = "PReLU"
-    saves = ("input",)
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return sympy.Mul(*inputs[0])   # Keras's composite relu(x) - alpha·relu(-x) keeps relu(-x) too
     example = ({"shared_axes": [1, 2]}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 64})
     summary = "leaky ReLU with a learned slope alpha per position, one slope shared along shared_axes"
     args = {"alpha_initializer": Opaque("Zeros"), "alpha_regularizer": Opaque(), "alpha_constraint": Opaque(),

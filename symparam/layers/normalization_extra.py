@@ -147,7 +147,9 @@ class GroupNormalization(LayerKind):
     @classmethod
     def saved_statistics(cls, a, inputs, output):
         (x,) = inputs
-        return 2 * (a.groups if a.groups is not None else x[batched_axis(x, a.axis) - 1])   # mean, rstd per group
+        channels = x[batched_axis(x, a.axis) - 1]
+        groups = a.groups if a.groups is not None else channels
+        return 3 * groups + channels     # Keras's composite: mean, variance, rstd per group; gamma·rstd per channel
     example = ({"groups": "G"}, ["H", "W", "C"], {"G": 8, "H": 32, "W": 32, "C": 64})
     summary = "normalizes groups of channels: gamma and beta per channel (groups must divide the channels)"
     args = {"groups": Groups(32), "axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True),
@@ -174,7 +176,11 @@ class GroupNormalization(LayerKind):
 @register
 class UnitNormalization(LayerKind):
     name = "UnitNormalization"
-    saves = ("input",)
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * positions(inputs[0], a.axis)      # the sum of squares and its inverse square root per group
     example = ({}, ["n"], {"n": 128})
     summary = "scales each example to unit L2 norm over axis"
     no_params = "dividing by the norm is a fixed function of the values it receives"
