@@ -565,3 +565,19 @@ def test_each_keras_kind_saves_what_keras_saves(name):
         return
     extra = KERAS_DIFFERENCES[name][1](account, shapes, B) if name in KERAS_DIFFERENCES else 0
     assert theirs - ours == extra, (name, kind.saves, ours, theirs)
+
+
+def test_a_spec_symbol_named_batch_is_the_batch(run, tmp_path):
+    """A spec that declares `batch` binds it as any symbol, and the memory's batch is that symbol; without one,
+    --set batch=N is taken for the memory; a spec symbol the spec does not declare is still refused."""
+    import json
+    spec = tmp_path / "b.toml"
+    spec.write_text('[network]\ninput = [8]\n[symbols]\nbatch = { default = 3 }\n[[layers]]\ntype = "Dense"\n'
+                    'units = "batch"\n')
+    result = run("derive", str(spec), "--json", "--optimizer", "sgd")
+    assert result.exit_code == 0, result.err
+    assert json.loads(result.output)["memory"]["activations"] == 3 * 4 * 8          # 3 examples of 8 inputs
+    result = run("derive", str(spec), "--json", "--optimizer", "sgd", "--set", "batch=5")
+    assert json.loads(result.output)["memory"]["activations"] == 5 * 4 * 8
+    result = run("derive", str(EXAMPLES / "cnn.toml"), "--set", "batch=5")           # no --memory: not a symbol
+    assert result.exit_code == 2 and "batch" in result.err

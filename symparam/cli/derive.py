@@ -9,7 +9,7 @@ import typer
 
 from ..errors import SymparamError
 from ..render import NAMES as FORMATS, help_text
-from .common import SetOption, SymbolicOption, bindings, console
+from .common import SetOption, SymbolicOption, bindings, console, take_batch
 
 ALIASES = {"--latex": "latex", "--json": "json", "--document": "latex-document"}
 
@@ -78,15 +78,14 @@ def derive(
     from ..spec import load
 
     unbound = derive_network(load(spec))
-    batch = values.pop("batch") if "batch" in values and "batch" not in unbound.symbols else None
+    batch = take_batch(values, unbound, symbolic=symbolic) if memory else None
     net = resolved(unbound, values, defaults=not symbolic)
     from ..account import build
     account = build(net)
     options = {}
     if memory:
         from ..memory import estimate
-        options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute,
-                                     batch=batch if batch is not None or symbolic else 1)
+        options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute, batch=batch)
     if convention is not None and convention != net.convention:
         from ..twins import translate
         options["translation"] = translate(net, convention)

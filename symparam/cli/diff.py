@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, SymbolicOption, bindings, console
+from .common import SetOption, SymbolicOption, bindings, console, take_batch
 
 
 def diff(
@@ -34,8 +34,7 @@ def diff(
     given = bindings(set_)
     nets = [derive(load(path)) for path in (spec_a, spec_b)]
     memory = memory or dtype is not None or optimizer is not None
-    batch = given.pop("batch") if memory and "batch" in given and not any("batch" in n.symbols for n in nets) \
-        else (None if symbolic else 1)
+    batch = take_batch(given, *nets, symbolic=symbolic) if memory else None
     known = set(nets[0].symbols.names()) | set(nets[1].symbols.names())
     for name in given:
         if name not in known:

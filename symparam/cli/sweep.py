@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, bindings, console
+from .common import SetOption, bindings, console, take_batch
 
 
 def sweep(
@@ -91,7 +91,7 @@ def _memory_bytes(spec, given: dict, swept: set, dtype: str, optimizer):
     from ..spec import load
 
     unbound = derive(load(spec))
-    batch = given.pop("batch") if "batch" in given and "batch" not in unbound.symbols else 1
+    batch = take_batch(given, unbound)
     m = estimate(build(resolved(unbound, given, free=swept)), dtype, optimizer, batch=batch)
     if optimizer is None:
         return sympy.Add(*(p.bytes for p in m.parts))
