@@ -9,7 +9,7 @@ model.SAVES), read here with the record's shapes; activations are per example ti
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 

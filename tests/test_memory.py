@@ -581,3 +581,13 @@ def test_a_spec_symbol_named_batch_is_the_batch(run, tmp_path):
     assert json.loads(result.output)["memory"]["activations"] == 5 * 4 * 8
     result = run("derive", str(EXAMPLES / "cnn.toml"), "--set", "batch=5")           # no --memory: not a symbol
     assert result.exit_code == 2 and "batch" in result.err
+
+
+def test_the_api_gives_the_same_memory_as_the_command():
+    from symparam.api import load
+    net = load(EXAMPLES / "gpt2.toml")
+    assert net.memory("fp16").part("kv_cache").bytes == 37_748_736
+    m = net.memory("bf16", "adamw", batch=4)
+    assert m.training == memory.estimate(account_of(EXAMPLES / "gpt2.toml"), "bf16", "adamw", batch=4).training
+    assert '"memory"' in net.render("json", memory=m)
+    assert memory.BATCH in net.memory("fp32", "sgd", batch=None).part("activations").bytes.free_symbols

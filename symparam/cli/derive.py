@@ -9,7 +9,7 @@ import typer
 
 from ..errors import SymparamError
 from ..render import NAMES as FORMATS, help_text
-from .common import SetOption, SymbolicOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
 
 ALIASES = {"--latex": "latex", "--json": "json", "--document": "latex-document"}
 
@@ -49,12 +49,8 @@ def derive(
     memory: Annotated[bool, typer.Option(
         "--memory", help="Add the memory in bytes: weights at --dtype; with --optimizer the training parts and the "
                          "activations saved for backward (--set batch=N examples, 1 by default).")] = False,
-    dtype: Annotated[Optional[str], typer.Option(
-        "--dtype", metavar="DTYPE", show_default=False,
-        help="Bytes per value for --memory: fp32 (default), fp16, bf16, fp8, int8, int4.")] = None,
-    optimizer: Annotated[Optional[str], typer.Option(
-        "--optimizer", metavar="NAME", show_default=False,
-        help="Training memory for --memory under sgd, momentum, adam, adamw, adam8bit or adafactor.")] = None,
+    dtype: DtypeOption = None,
+    optimizer: OptimizerOption = None,
     recompute: Annotated[bool, typer.Option(
         "--recompute", help="Activations with recomputation: each repeated block copy keeps only its input.")] = False,
 ) -> None:

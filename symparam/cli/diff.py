@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, SymbolicOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
 
 
 def diff(
@@ -19,10 +19,8 @@ def diff(
     memory: Annotated[bool, typer.Option(
         "--memory", help="Also B - A in bytes of memory (weights at --dtype; with --optimizer training, --set "
                          "batch=N).")] = False,
-    dtype: Annotated[Optional[str], typer.Option("--dtype", metavar="DTYPE", show_default=False,
-                                                 help="Bytes per value for --memory (fp32 by default).")] = None,
-    optimizer: Annotated[Optional[str], typer.Option("--optimizer", metavar="NAME", show_default=False,
-                                                     help="Training memory for --memory under NAME.")] = None,
+    dtype: DtypeOption = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Compare two specs: B's total minus A's, the layers whose names match, and where B - A comes from (weights,
     biases, scales, offsets, embeddings, statistics)."""

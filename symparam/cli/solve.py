@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, SymbolicOption, bindings, console, take_batch
+from .common import OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
 
 
 def solve(
@@ -31,9 +31,7 @@ def solve(
         "--memory", metavar="SIZE", show_default=False,
         help="A memory budget (24GiB, 80GB): the training memory under --optimizer (activations for --set batch=N, "
              "1 by default), else the weights and KV cache, at --dtype.")] = None,
-    optimizer: Annotated[Optional[str], typer.Option(
-        "--optimizer", metavar="NAME", show_default=False,
-        help="With --memory: sgd, momentum, adam, adamw, adam8bit or adafactor.")] = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Find the largest value of a symbol whose total fits a budget, or that hits a target."""
     from ..engine import derive_file

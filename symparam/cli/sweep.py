@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, bindings, console, take_batch
 
 
 def sweep(
@@ -29,10 +29,8 @@ def sweep(
     memory: Annotated[bool, typer.Option(
         "--memory", help="Add a memory_bytes column: weights and KV cache at --dtype, or with --optimizer the "
                          "training memory (--set batch=N examples, 1 by default).")] = False,
-    dtype: Annotated[Optional[str], typer.Option("--dtype", metavar="DTYPE", show_default=False,
-                                                 help="Bytes per value for --memory (fp32 by default).")] = None,
-    optimizer: Annotated[Optional[str], typer.Option("--optimizer", metavar="NAME", show_default=False,
-                                                     help="Training memory for --memory under NAME.")] = None,
+    dtype: DtypeOption = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file

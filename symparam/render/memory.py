@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..memory import Memory, readable_bytes
-
 from .escape import markdown, plain
 from .json import json_value
 
