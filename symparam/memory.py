@@ -215,14 +215,16 @@ def activations(account: Account, act: sympy.Expr, recompute: bool = False):
         record = owner[key]
         count = values * size * (1 if per_batch else BATCH)
         if recompute and _segment(record) is not None:
-            by_segment.setdefault(_segment(record), []).append(count)
+            by_segment.setdefault(_segment(record), {})[key] = count
             continue
         per_layer[record.name] += copies * count
     if recompute:
         for segment, parts in by_segment.items():
             first = next(layer.record for layer in account.layers if _segment(layer.record) == segment)
-            kept = sum((_size(s, segment) for s in first.input_shapes), sympy.Integer(0)) * act * BATCH
-            per_layer[first.name] += first.repeat * kept + sympy.Add(*parts)   # the copies' inputs, one copy rebuilt
+            inputs = dict(zip(first.inputs, first.input_shapes))       # the copy's input, kept (once per name)
+            kept = sympy.Add(*(_size(s, segment) for s in inputs.values())) * act * BATCH
+            rebuilt = sympy.Add(*(c for key, c in parts.items() if key not in inputs))   # its input is kept already
+            per_layer[first.name] += first.repeat * kept + rebuilt
     total = sympy.expand(sympy.Add(*per_layer.values()))
     return total, tuple((name, sympy.expand(b)) for name, b in per_layer.items())
 

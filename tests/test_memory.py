@@ -375,14 +375,72 @@ def test_solve_memory_answers_the_largest_value_that_fits(run):
 
 def test_recomputation_keeps_each_block_copy_input_and_rebuilds_one_copy():
     """gpt2 at fp16 with recomputation: the 12 copies keep their input (n_ctx·d_model values each) and one copy's
-    saved tensors are rebuilt at a time; the layers outside the block are as without recomputation."""
+    saved tensors are rebuilt at a time (its input among them, kept already); the layers outside the block are as
+    without recomputation."""
     account = account_of(EXAMPLES / "gpt2.toml")
     full = dict(memory.estimate(account, "fp16", "adamw", batch=1).activations_by_layer)
     kept = dict(memory.estimate(account, "fp16", "adamw", batch=1, recompute=True).activations_by_layer)
     block = [name for name in full if name.startswith("h/")]
-    one_copy = sum(full[n] for n in block) // 12
-    assert sum(kept[n] for n in block) == 12 * 1024 * 768 * 2 + one_copy
+    one_copy, one_input = sum(full[n] for n in block) // 12, 1024 * 768 * 2
+    assert sum(kept[n] for n in block) == 12 * one_input + one_copy - one_input
     assert all(kept[n] == full[n] for n in full if n not in block)
+
+
+def test_recomputation_equals_torch_checkpointing_each_block():
+    """Three copies of the transformer block, each under torch.utils.checkpoint (reentrant): in the forward torch
+    keeps each copy's input only; in the backward it rebuilds one copy at a time. The peak, kept inputs plus the
+    largest rebuilt copy (its input shared with the kept one), is symparam's --recompute count, less the one
+    difference of plain torch's flash output layout (t·d per copy rebuilt, test above)."""
+    t, d, h, batch, copies = 6, 8, 2, 2, 3
+    spec = BLOCK.replace('[[layers]]', '[[blocks.b.layers]]').replace('inputs = ["input"]', 'inputs = ["x"]')
+    spec = spec.replace('inputs = ["input", "attn"]', 'inputs = ["x", "attn"]')
+    spec = spec.replace("[symbols]", '[blocks.b]\ninputs = ["x"]\noutput = "res_2"\n\n[symbols]', 1)
+    spec += '[[layers]]\ntype = "b"\nname = "stack"\nrepeat = 3\n'
+    ours = memory.estimate(account_of(spec, {"t": t, "d": d, "h": h}), "fp32", "sgd", batch=batch,
+                           recompute=True).part("activations").bytes
+    torch.manual_seed(0)
+    blocks = []
+    for _ in range(copies):
+        ln1, ln2, q, k, v, o = nn.LayerNorm(d), nn.LayerNorm(d), *(nn.Linear(d, d) for _ in range(4))
+        fc, proj = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        blocks.append((ln1, ln2, q, k, v, o, fc, proj))
+    params = {p.untyped_storage().data_ptr() for b in blocks for m in b for p in m.parameters()}
+
+    def run_block(b, x):
+        ln1, ln2, q, k, v, o, fc, proj = b
+        n = ln1(x)
+        heads = lambda y: y.view(batch, t, h, d // h).transpose(1, 2)  # noqa: E731
+        with torch.nn.attention.sdpa_kernel(backends=[torch.nn.attention.SDPBackend.FLASH_ATTENTION]):
+            a = F.scaled_dot_product_attention(heads(q(n)), heads(k(n)), heads(v(n)))
+        r = x + o(a.transpose(1, 2).reshape(batch, t, d))
+        return r + proj(F.gelu(fc(ln2(r))))
+
+    phases: dict = {}
+    phase = ["forward"]
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in params:
+            phases.setdefault(phase[0], {})[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    def block_fn(i):
+        def f(x):
+            if torch.is_grad_enabled():
+                phase[0] = f"rebuilt {i}"     # the backward's recomputation of copy i
+            return run_block(blocks[i], x)
+        return f
+
+    x = torch.randn(batch, t, d, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        y = x
+        for i in range(copies):
+            y = torch.utils.checkpoint.checkpoint(block_fn(i), y, use_reentrant=True)
+        y.sum().backward()
+    kept = phases.pop("forward")
+    assert sum(kept.values()) == 4 * batch * copies * t * d            # each copy's input, nothing else
+    peak = max(sum({**kept, **rebuilt}.values()) for rebuilt in phases.values())
+    assert len(phases) == copies and ours - peak == 4 * batch * t * d
 
 
 def test_sweep_memory_column_equals_the_estimate_at_each_point(run):
