@@ -316,6 +316,8 @@ class LayerKind:
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()   # other names Keras exports for the same class (MaxPool2D)
     summary: ClassVar[str] = ""
+    saves: ClassVar[tuple[str, ...]] = ()   # what it keeps for backward, from model.SAVES; every kind declares it
+    statistics_per_batch: ClassVar[bool] = False   # its saved statistics are per batch (BatchNorm), not per example
     args: ClassVar[dict[str, Arg]] = {}
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
     n_inputs: ClassVar[int | tuple[int, int | None]] = 1   # a count, or (least, most); most None: no limit
@@ -348,6 +350,27 @@ class LayerKind:
             return None
         words, key = cls.window_arg
         return words, getattr(a, key)
+
+    @classmethod
+    def saved_statistics(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """Values of the fp32 statistics it keeps per example (for `saves` "statistics")."""
+        raise NotImplementedError(f"{cls.name} saves statistics but does not count them")
+
+    @classmethod
+    def saved_inside(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """Values of the tensors it makes inside and keeps, per example (for `saves` "internal")."""
+        raise NotImplementedError(f"{cls.name} saves internal tensors but does not count them")
+
+    @classmethod
+    def mask_values(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """How many one-byte mask values it keeps per example (for `saves` "mask"): one per output value."""
+        return sympy.Mul(*output)
+
+    @classmethod
+    def kv_cache(cls, a: SimpleNamespace, inputs: Sequence[Shape]) -> sympy.Expr | None:
+        """Values of the keys and values a decoder caches per example (the key length times the cached width);
+        None for a kind that is not attention."""
+        return None
 
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
 

@@ -87,8 +87,11 @@ def document(a: Account, compute=None) -> dict:
     }
 
 
-def render(a: Account, share=None, translation=None, leading=None, compute=None) -> str:
+def render(a: Account, share=None, translation=None, leading=None, compute=None, memory=None) -> str:
     doc = document(of(a), compute)
+    if memory is not None:
+        from .memory import document as memory_document
+        doc["memory"] = memory_document(memory)
     if share is not None:
         from .sensitivity import document as share_document
         doc["share"] = share_document(share)
