@@ -15,6 +15,7 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import LayerKind, Size
+from .costs import SOFTMAX_OPS, times
 from .core import format_shape
 from .torch_args import given_or_inferred
 
@@ -26,6 +27,7 @@ class MixtureOfExperts(LayerKind):
     any_convention = True   # features last in either layout
     summary = ("a router (num_experts x hidden) and num_experts SwiGLU MLP experts (3 x hidden x intermediate "
                "each), top_k used per token")
+    saves = ("unmodelled",)   # the routed tokens per expert depend on the data
     args = {"num_experts": Size(), "top_k": Size(), "intermediate_size": Size(), "hidden_size": Size(None)}
     example = ({"num_experts": "E", "top_k": "k", "intermediate_size": "I"}, ["L", "D"],
                {"E": 8, "k": 2, "I": 14336, "D": 4096, "L": 2048})
@@ -43,4 +45,12 @@ class MixtureOfExperts(LayerKind):
                  labels=("E", "2I", "D"), category="weight", active=share)
         b.weight("experts.down_proj", (n, hidden, inner), role="experts' down projections", labels=("E", "D", "I"),
                  category="weight", active=share)
+        tokens = times(*x[:-1])
+        b.cost("matmul", times(tokens, hidden, n), words="the router: tokens x hidden x num_experts")
+        b.cost("softmax", times(SOFTMAX_OPS, tokens, n), words="the router's softmax over the experts")
+        b.cost("matmul", times(tokens, k, 3, hidden, inner),
+               words="each token's top_k experts: gate, up and down projections, 3 x hidden x intermediate each")
+        b.cost("activation", times(tokens, k, inner), words="the experts' activation on the gate projection")
+        b.cost("elementwise", times(tokens, k, inner + hidden),
+               words="the gate times the up projection, and each expert's output weighted into the sum")
         return tuple(x)

@@ -11,6 +11,7 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import Int, LayerKind
+from .costs import size
 from .core import format_shape
 
 
@@ -18,9 +19,10 @@ from .core import format_shape
 class GLU(LayerKind):
     name = "nn.GLU"
     convention = "torch"
-    example = ({}, ["L", "2*n"], {"L": 16, "n": 64})
+    example = ({}, ["L", "n"], {"L": 16, "n": 128})
     summary = "the gated linear unit: splits axis dim in halves a, b and gives a * sigmoid(b) (half as long)"
     no_params = "gating only multiplies one half of its input by a function of the other"
+    saves = ("input",)   # both halves: a for the gate's gradient, b for sigmoid's
     args = {"dim": Int(-1)}
 
     def build(self, a, inputs, b):
@@ -35,6 +37,11 @@ class GLU(LayerKind):
             raise SymparamError(f"gating over the batch axis (dim 0) is not modelled. Received: {received}.")
         n = x[axis - 1]
         if n is None:
+            b.cost("activation", None, words="sigmoid of one half")
+            b.cost("elementwise", None, words="one half times the other")
             return x
         b.require(sympy.Eq(sympy.Mod(n, 2), 0), "dim", "the gated axis must have an even length", received)
-        return (*x[:axis - 1], n / 2, *x[axis:])
+        out = (*x[:axis - 1], n / 2, *x[axis:])
+        b.cost("activation", size(out), words="sigmoid of one half, per output value")
+        b.cost("elementwise", size(out), words="one half times the sigmoid of the other, per output value")
+        return out

@@ -80,6 +80,8 @@ class Module(LayerKind):
         "output_shape": OutputShape(None),
     }
 
+    saves = ("unmodelled",)   # what an arbitrary forward() keeps is not known
+
     def build(self, a, inputs, b):
         unknown = sorted(set(a.frozen) - set(a.parameters))
         if unknown:
@@ -92,4 +94,5 @@ class Module(LayerKind):
         for name, shape in a.buffers.items():
             b.weight(name, shape, role=f"buffer{what}, counted from the tensor", labels=(), category="statistic",
                      buffer=True)
+        b.cost("matmul", None, words=f"unknown: the arithmetic{what} is not modelled, only its tensors are counted")
         return tuple(inputs[0]) if a.output_shape is None else a.output_shape

@@ -14,6 +14,7 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import Flag, LayerKind, Size
+from .costs import bias, convolution, times
 from .core import format_shape
 from .torch_args import given_or_inferred
 
@@ -25,6 +26,7 @@ class ViTEmbeddings(LayerKind):
     convention = "torch"
     summary = ("patches of patch_size x patch_size projected to hidden_size, a class token and a learned position "
                "per token; output (patches + 1, hidden_size)")
+    saves = ("input",)   # the patch projection keeps the image for its weight gradient
     args = {"hidden_size": Size(), "patch_size": Size(), "num_channels": Size(None), "use_mask_token": Flag(False)}
     example = ({"hidden_size": "D", "patch_size": "P"}, [3, "S", "S"], {"D": 768, "P": 16, "S": 224})
 
@@ -48,4 +50,8 @@ class ViTEmbeddings(LayerKind):
                  labels=("D", "C", "P", "P"), category="weight")
         b.weight("patch_embeddings.projection.bias", (d,), role="patch projection biases", labels=("D",),
                  category="bias")
+        patches = sympy.floor(x[1] / p) * sympy.floor(x[2] / p)
+        convolution(b, (patches,), (p, p), c, d, words="patches x patch_size x patch_size x channels x hidden_size")
+        bias(b, True, (patches, d))
+        b.cost("elementwise", times(tokens, d), words="the position vectors added to every token")
         return (tokens, d)
