@@ -182,3 +182,40 @@ def test_all_convention_layer_norm_softmax_and_add():
     layers = [{"type": "LayerNormalization", "name": "ln"}, {"type": "Softmax", "name": "sm"},
               {"type": "Add", "inputs": ["ln", "sm"]}]
     assert flops(layers, [3, 4], options=Options("all")) == 96 + 36 + 12
+
+
+# ---- kinds no torch module computes: hand arithmetic
+
+def test_keras_dot_product_and_additive_attention_by_hand():
+    """query (t_q, d), value (t_v, d). Attention (dot, use_scale): QK^T t_q·t_v·d MACs and the scores times the
+    values t_q·t_v·d; under "all" also the scale (t_q·t_v) and the softmax (3 per score). AdditiveAttention
+    (use_scale): per pair and feature an add, the tanh, the scale, the sum (4), the softmax, then t_q·t_v·d MACs."""
+    tq, tv, d = 3, 5, 4
+    inputs = {"query": [tq, d], "value": [tv, d]}
+    dot = [{"type": "Attention", "use_scale": True, "inputs": ["query", "value"]}]
+    assert flops(dot, inputs) == 2 * (2 * tq * tv * d)
+    assert flops(dot, inputs, options=Options("all")) == 2 * (2 * tq * tv * d) + tq * tv + 3 * tq * tv
+    additive = [{"type": "AdditiveAttention", "inputs": ["query", "value"]}]
+    assert flops(additive, inputs) == 2 * tq * tv * d
+    assert flops(additive, inputs, options=Options("all")) == 2 * tq * tv * d + 4 * tq * tv * d + 3 * tq * tv
+
+
+def test_dot_merge_by_hand():
+    """Dot(axes=2) of (t_q, d) and (t_k, d): a (t_q, t_k) output, d products each."""
+    layer = [{"type": "Dot", "axes": 2, "inputs": ["q", "k"]}]
+    assert flops(layer, {"q": [3, 4], "k": [5, 4]}) == 2 * 3 * 5 * 4
+
+
+def test_conv_lstm_by_hand():
+    """ConvLSTM2D, 'valid' 3x3 on 6x6 with C channels, F filters, T steps: the input convolution over the 4x4
+    output positions (P x 9 x C x 4F) and the state's 'same' convolution (P x 9 x F x 4F), every step."""
+    t, n, c, f = 2, 6, 3, 2
+    layer = [{"type": "ConvLSTM2D", "filters": f, "kernel_size": 3}]
+    p = (n - 2) ** 2
+    assert int(ours(layer, [t, n, n, c]).macs.value) == t * (p * 9 * c * 4 * f + p * 9 * f * 4 * f)
+
+
+def test_time_distributed_counts_every_step():
+    t, n_in, units = 7, 5, 3
+    layer = [{"type": "TimeDistributed", "layer": {"type": "Dense", "units": units}}]
+    assert int(ours(layer, [t, n_in]).macs.value) == t * n_in * units
