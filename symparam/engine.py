@@ -173,9 +173,10 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape,
     names = _input_names(layer, scope, previous)
     input_shapes = tuple(scope.shapes[n] for n in names)
     repeat = layer.repeat if layer.repeat is not None else sympy.Integer(1)
-    if layer.repeat is not None and len(input_shapes) != 1:
-        raise SymparamError(f"repeat needs a unit with one input (its output feeds the next copy). Received: "
-                            f"inputs = {list(names)}.")
+    # A repeated unit's first input feeds the next copy; any others (the encoder's output that a decoder block's
+    # cross-attention reads) reach every copy as they are.
+    if layer.repeat is not None and not input_shapes:
+        raise SymparamError("repeat needs a unit with an input (its output feeds the next copy).")
     if layer.block is not None:
         scope.conditions.extend(replace(c, where=layer.where) for c in layer.conditions)
         out, full = _call_block(layer, scope, names, input_shapes, repeat)
@@ -369,7 +370,8 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
                 if not_a_length(dim):
                     raise SymparamError(f"output axis {axis} = {shape[axis - 1]} would be {dim} at {shown}; every "
                                         f"length must be a positive integer.").within(where).in_file(net.source)
-        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape)) for v in layer.variables)
+        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape), active=sub(v.active))
+                          for v in layer.variables)
         for v in variables:
             if any(not_a_length(d) for d in v.shape):
                 raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "

@@ -29,6 +29,25 @@ class Cost:
     causal: sympy.Expr | None = None   # attention under a causal mask: only the products that are kept
 
 
+# What a layer keeps for its backward pass, from a closed set every layer kind declares in `saves` (symparam.memory
+# reads it with the record's shapes; docs/memory.md states the bytes of each):
+#   none        nothing (a sum, a reshape, a lookup's output)
+#   input       its input tensors (a matmul or convolution keeps them for the weight gradient)
+#   output      its output (ReLU, sigmoid, tanh and softmax differentiate from their result)
+#   activation  what its fused `activation` argument keeps: the output for relu/sigmoid/tanh/softmax/exponential,
+#               the pre-activation (output-sized) for any other, nothing for none/linear
+#   mask        one byte per kept flag: per output value by default, as the kind's `mask_values` counts
+#   argmax      one int64 index per output value (max pooling)
+#   indices     its input as int64 token indices (an embedding lookup)
+#   statistics  fp32 statistics per normalized group, counted by the kind's `saved_statistics`
+#   internal    tensors made inside the layer, counted by the kind's `saved_inside` (attention's projections and
+#               probabilities, a recurrent layer's gates per step)
+#   wrapped     what the wrapped layer (its `layer` argument) saves, over the whole input and output
+#   unmodelled  not modelled yet: the network's activations are then unknown, and say why
+SAVES = ("none", "input", "output", "activation", "mask", "argmax", "indices", "statistics", "internal",
+         "wrapped", "unmodelled")
+
+
 @dataclass(frozen=True)
 class Variable:
     """One weight of a layer, under the framework's own name (kernel, bias, gamma, moving_mean, ...)."""
@@ -40,6 +59,7 @@ class Variable:
     buffer: bool = False            # a PyTorch buffer, not a parameter
     shared_with: str = ""           # "layer/variable" this one is the same tensor as (counted there, not here)
     category: str = "weight"        # one of CATEGORIES: what the variable is (a BN beta is an offset)
+    active: sympy.Expr = sympy.Integer(1)   # the share of it one token uses (a mixture's experts: top_k/n_experts)
 
     @property
     def size(self) -> sympy.Expr:
@@ -95,6 +115,11 @@ class LayerRecord:
     def buffers(self) -> sympy.Expr:
         return self._sum(lambda v: v.buffer)
 
+    @property
+    def active(self) -> sympy.Expr:
+        """Parameters one token uses (a mixture of experts uses top_k of its experts); `params` for other layers."""
+        return self.repeat * sympy.Add(*(v.size * v.active for v in self.variables if v.counted and not v.buffer))
+
 
 @dataclass(frozen=True)
 class Network:
@@ -125,6 +150,10 @@ class Network:
     @property
     def buffers(self) -> sympy.Expr:
         return sympy.Add(*(layer.buffers for layer in self.layers))
+
+    @property
+    def active(self) -> sympy.Expr:
+        return sympy.Add(*(layer.active for layer in self.layers))
 
     @property
     def free_symbols(self) -> list[str]:

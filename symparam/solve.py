@@ -70,7 +70,8 @@ class Answer:
 def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_of: int = 1,
           target: bool = False, total: sympy.Expr | None = None) -> Answer:
     """`net` is bound except for `name` (and possibly other symbols: then the answer is the boundary relation).
-    `total`: the quantity to keep within the budget (the parameter total by default; FLOPs, symparam.compute).
+    `total`: the quantity to keep within the budget (the parameter total by default; FLOPs, symparam.compute; bytes
+    of memory, symparam.memory).
 
     Only values at which the network is valid are answers (see the module's doc for the search)."""
     symbols = {s.symbol.name: s.symbol for s in net.symbols}

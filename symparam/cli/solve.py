@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, SymbolicOption, bindings, console
+from .common import OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
 
 
 def solve(
@@ -39,6 +39,11 @@ def solve(
                                   "nearest N.", metavar="AMOUNT")] = None,
     tokens_per_param: Annotated[int, typer.Option(
         "--tokens-per-param", help="With --compute-optimal: r, training tokens per parameter.")] = 20,
+    memory: Annotated[Optional[str], typer.Option(
+        "--memory", metavar="SIZE", show_default=False,
+        help="A memory budget (24GiB, 80GB): the training memory under --optimizer (activations for --set batch=N, "
+             "1 by default), else the weights and KV cache, at --dtype.")] = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Find the largest value of a symbol whose total fits a budget, or that hits a target."""
     from ..engine import derive_file
@@ -46,6 +51,11 @@ def solve(
 
     if not for_:
         raise SymparamError("solve needs --for NAME, the symbol to solve for.")
+    if memory is not None:
+        return _solve_memory(spec, for_, memory, budget, target, set_, symbolic, bytes_, dtype, optimizer,
+                             multiple_of)
+    if optimizer is not None:
+        raise SymparamError("--optimizer is used with --memory SIZE. Received: --optimizer without --memory.")
     asked = [o for o, v in (("--budget", budget), ("--target", target), ("--flops", flops),
                             ("--compute-optimal", compute_optimal)) if v is not None]
     if len(asked) != 1:
@@ -68,10 +78,47 @@ def solve(
     values = net.bindings
     step = step_of(multiple_of, values)
     answer = run_solve(net, for_, limit, per_param=per_param, multiple_of=step, target=target is not None)
-    out = console()
     unit = f" bytes ({dtype})" if bytes_ else " parameters"
+    _answer(answer, for_, limit, step, unit, per_param, bytes_, target is not None, values)
+
+
+def _solve_memory(spec, for_, size, budget, target, set_, symbolic, bytes_, dtype, optimizer, multiple_of) -> None:
+    """`--memory SIZE`: the largest value of --for whose memory (symparam.memory) fits SIZE bytes."""
+    import sympy
+
+    from ..account import build
+    from ..engine import derive as derive_network, resolved
+    from ..memory import estimate, parse_bytes
+    from ..solve import solve as run_solve
+    from ..spec import load
+
+    for flag, given in (("--budget", budget), ("--target", target), ("--bytes", bytes_ or None)):
+        if given is not None:
+            raise SymparamError(f"--memory SIZE is the budget; it cannot be combined with {flag}.")
+    if multiple_of is not None and not (multiple_of.isdigit() and len(multiple_of) <= 19 and int(multiple_of) >= 1):
+        raise SymparamError(f"--multiple-of takes a positive integer with --memory. Received: --multiple-of "
+                            f"{multiple_of}.")
+    limit = parse_bytes(size)
+    given = bindings(set_)
+    if for_ in given:
+        raise SymparamError(f"--for {for_}: the symbol is also bound by --set; solve for it or set it.")
+    unbound = derive_network(load(spec))
+    batch = take_batch(given, unbound)
+    net = resolved(unbound, given, defaults=not symbolic, free={for_})
+    m = estimate(build(net), dtype, optimizer, batch=batch)
+    total = m.training if optimizer is not None else sympy.Add(*(p.bytes for p in m.parts))
+    if total is None:
+        raise SymparamError(f"the activations cannot be counted: {m.unknown}.")
+    step = int(multiple_of) if multiple_of is not None else 1
+    answer = run_solve(net, for_, limit, multiple_of=step, total=total)
+    what = f"training with {optimizer}" if optimizer is not None else "weights and KV cache"
+    _answer(answer, for_, limit, step, f" bytes ({what}, {dtype})", 1, False, False, net.bindings)
+
+
+def _answer(answer, for_, limit, step, unit, per_param, bytes_, target, values) -> None:
+    out = console()
     if answer.relation is None:
-        _refuse_nothing_fits(answer, for_, limit, step, unit, per_param, target is not None)
+        _refuse_nothing_fits(answer, for_, limit, step, unit, per_param, target)
     fixed = ", ".join(f"{k} = {v:,}" if isinstance(v, int) else f"{k} = {v}" for k, v in values.items())
     if fixed:
         out.print(f"With {fixed}.", highlight=False, markup=False)
@@ -81,7 +128,7 @@ def solve(
         for root in answer.solved or []:
             out.print(f"  {for_} = {root}", highlight=False, markup=False)
         return
-    _report(answer, for_, limit, step, unit, per_param, bytes_, target is not None, out)
+    _report(answer, for_, limit, step, unit, per_param, bytes_, target, out)
 
 
 def step_of(multiple_of: str | None, values) -> int:

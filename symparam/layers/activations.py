@@ -30,6 +30,11 @@ class SharedAxes(Arg):
 class PReLU(LayerKind):
     no_twin = "PyTorch's nn.PReLU holds 1 or C slopes, Keras's PReLU one per element not shared: symparam does not pair them"
     name = "PReLU"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return sympy.Mul(*inputs[0])   # Keras's composite relu(x) - alpha·relu(-x) keeps relu(-x) too
     example = ({"shared_axes": [1, 2]}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 64})
     summary = "leaky ReLU with a learned slope alpha per position, one slope shared along shared_axes"
     args = {"alpha_initializer": Opaque("Zeros"), "alpha_regularizer": Opaque(), "alpha_constraint": Opaque(),
@@ -80,6 +85,7 @@ _NO_PARAMS = "the activation is a fixed function applied to each value"
 @register
 class LeakyReLU(LayerKind):
     name = "LeakyReLU"
+    saves = ("input",)
     example = ({}, ["n"], {"n": 128})
     summary = "leaky ReLU: x for x >= 0, negative_slope * x below"
     no_params = _NO_PARAMS
@@ -93,6 +99,7 @@ class LeakyReLU(LayerKind):
 @register
 class ReLU(LayerKind):
     name = "ReLU"
+    saves = ("output",)
     example = ({}, ["n"], {"n": 128})
     summary = "ReLU with an optional cap (max_value), slope below threshold and threshold"
     no_params = _NO_PARAMS
@@ -106,6 +113,7 @@ class ReLU(LayerKind):
 @register
 class ELU(LayerKind):
     name = "ELU"
+    saves = ("input",)
     example = ({}, ["n"], {"n": 128})
     summary = "exponential linear unit: x for x > 0, alpha * (exp(x) - 1) below"
     no_params = _NO_PARAMS
@@ -119,6 +127,7 @@ class ELU(LayerKind):
 @register
 class Softmax(LayerKind):
     name = "Softmax"
+    saves = ("output",)
     example = ({}, ["n"], {"n": 10})
     summary = "softmax over axis: exponentials scaled to sum to 1"
     no_params = "softmax is a fixed function of the values it receives"

@@ -13,6 +13,7 @@ import sympy
 
 from ..errors import SymparamError, show
 from ..model import Shape
+from ..shapes import product
 from . import register
 from .base import Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Real, Size, Twin, _is_none
 from .core import KERNEL_ARGS, format_shape, last_axis
@@ -105,6 +106,7 @@ def into_query(q: Shape, other: Shape, axes, b, kind: str, received: str) -> Non
 @register
 class MultiHeadAttention(LayerKind):
     name = "MultiHeadAttention"
+    saves = ("input", "internal", "statistics")
     summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
                "and an output projection")
     n_inputs = (2, 3)
@@ -117,6 +119,41 @@ class MultiHeadAttention(LayerKind):
     example = ({"num_heads": "h", "key_dim": "d_k", "inputs": ["query", "value"]},
                {"query": ["t_q", "d_model"], "value": ["t_v", "d_model"]},
                {"h": 8, "d_k": 64, "t_q": 10, "t_v": 12, "d_model": 512})
+
+    @staticmethod
+    def fused(a, inputs) -> bool:
+        """Keras computes attention with one fused kernel (ops.dot_product_attention; on torch,
+        scaled_dot_product_attention) when there is no dropout and query and value are sequences. The kernel keeps
+        its output and a logsumexp per query position and head instead of the probabilities."""
+        return a.dropout == 0 and len(inputs[0]) == 2
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The projected query, key and value (what the attention reads) and the heads' merged output (what the
+        output projection reads); fused, the kernel's output too; else the probabilities (h per query and key
+        position; with dropout also its noise and the dropped probabilities)."""
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        h, d_k = a.num_heads, a.key_dim
+        d_v = a.value_dim if a.value_dim is not None else d_k
+        t_q, t_k = product(query[:-1]), product(key[:-1])
+        projected = t_q * h * d_k + t_k * h * (d_k + d_v) + t_q * h * d_v
+        if cls.fused(a, inputs):
+            return projected + t_q * h * d_v
+        attended = cls.attention_axes(a.attention_axes, len(query), query)
+        others = sympy.Mul(*(d for i, d in enumerate(query[:-1]) if i not in attended))
+        probabilities = h * others * sympy.Mul(*(query[i] for i in attended)) * sympy.Mul(*(key[i] for i in attended))
+        return projected + probabilities * (3 if a.dropout > 0 else 1)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp: one per query position and head."""
+        return a.num_heads * product(inputs[0][:-1]) if cls.fused(a, inputs) else sympy.Integer(0)
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        key = inputs[2] if len(inputs) > 2 else inputs[1]
+        return product(key[:-1]) * a.num_heads * (a.key_dim + (a.value_dim if a.value_dim is not None else a.key_dim))
 
     def build(self, a, inputs, b):
         if a.flash_attention and a.dropout > 0:
@@ -276,10 +313,17 @@ def if_known(x, y, b, why: str, received: str) -> None:
 class Attention(ScoreAttention):
     no_twin = "PyTorch has no module for this scored attention; its forward() would compute it"
     name = "Attention"
+    saves = ("input", "internal")
     summary = ("dot-product attention of query over value (Luong-style); use_scale adds a scalar scale, "
                "score_mode \"concat\" a scalar weight")
     args = {"use_scale": Flag(False), "score_mode": Choice("dot", "concat", default="dot", any_case=False),
             "dropout": Opaque(0.0), "seed": Opaque()}
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
+        return t_q * t_k * (2 if a.use_scale else 1)    # the probabilities (and the unscaled scores)
+
     example = ({"use_scale": True, "inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
                {"t_q": 10, "t_v": 12, "d": 64})
 
@@ -305,6 +349,14 @@ class Attention(ScoreAttention):
 class AdditiveAttention(ScoreAttention):
     no_twin = "PyTorch has no additive (Bahdanau) attention module"
     name = "AdditiveAttention"
+    saves = ("internal",)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The value (the probabilities multiply it; query and key are only added, so not kept), tanh(query + key)
+        per query and key position and feature, and the probabilities."""
+        t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
+        return product(inputs[1]) + t_q * t_k * inputs[0][-1] + t_q * t_k
     summary = "additive attention of query over value (Bahdanau-style); use_scale adds a scale per query feature"
     args = {"use_scale": Flag(True), "dropout": Opaque(0.0)}
     example = ({"inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
@@ -323,6 +375,7 @@ class AdditiveAttention(ScoreAttention):
 @register
 class GroupQueryAttention(LayerKind):
     name = "GroupQueryAttention"
+    saves = ("input", "internal", "statistics")
     # keras.layers exports the class GroupedQueryAttention as GroupQueryAttention only
     aliases = ("GroupedQueryAttention",)
     no_twin = "PyTorch has no grouped-query attention module (nn.MultiheadAttention gives every head its own keys)"
@@ -334,6 +387,24 @@ class GroupQueryAttention(LayerKind):
         "dropout": Real(0.0, 0.0, 1.0), "use_bias": Flag(True), "sliding_window": PositiveInt(None),
         "flash_attention": OptionalFlag(None), **KERNEL_ARGS, "use_gate": Flag(False), "seed": Opaque(),
     }
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """As MultiHeadAttention's, with the key and value repeated to the query heads (what the attention reads);
+        fused (no dropout) its output, else the probabilities, their dropout noise and the dropped ones."""
+        t_q, t_k, u, d = inputs[0][0], inputs[1][0], a.num_query_heads, a.head_dim
+        projected = t_q * u * d + 2 * t_k * u * d + t_q * u * d
+        return projected + (t_q * u * d if a.dropout == 0 else 3 * u * t_q * t_k)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp (no dropout): one per query position and head."""
+        return a.num_query_heads * inputs[0][0] if a.dropout == 0 else sympy.Integer(0)
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        return inputs[1][0] * a.num_key_value_heads * 2 * a.head_dim   # the cache holds the shared heads only
+
     example = ({"head_dim": "d_head", "num_query_heads": "n_q", "num_key_value_heads": "n_kv",
                 "inputs": ["x", "x"]}, {"x": ["seq", "d_model"]},
                {"d_head": 128, "n_q": 32, "n_kv": 8, "seq": 4096, "d_model": 4096})

@@ -245,13 +245,14 @@ class Build:
         self.layer_trainable = trainable
 
     def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str], category: str,
-               trainable: bool = True, buffer: bool = False) -> None:
+               trainable: bool = True, buffer: bool = False, active: sympy.Expr = sympy.Integer(1)) -> None:
         """Declare a variable: its framework name, shape, display words (`role`), the letters of its generic
-        formula (one per axis), and what it is (`category`, one of model.CATEGORIES)."""
+        formula (one per axis), and what it is (`category`, one of model.CATEGORIES); `active` is the share of it
+        one token uses (an expert's weights in a mixture of experts: top_k/num_experts)."""
         if category not in CATEGORIES:
             raise ValueError(f"{name}: category must be one of {CATEGORIES}, not {category!r}")
         self.variables.append(Variable(name, tuple(shape), trainable and self.layer_trainable and not buffer,
-                                       role, tuple(labels), buffer, category=category))
+                                       role, tuple(labels), buffer, category=category, active=active))
 
     def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
               trainable: bool = True, times: Any = 1) -> Shape:
@@ -315,6 +316,8 @@ class LayerKind:
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()   # other names Keras exports for the same class (MaxPool2D)
     summary: ClassVar[str] = ""
+    saves: ClassVar[tuple[str, ...]] = ()   # what it keeps for backward, from model.SAVES; every kind declares it
+    statistics_per_batch: ClassVar[bool] = False   # its saved statistics are per batch (BatchNorm), not per example
     args: ClassVar[dict[str, Arg]] = {}
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
     n_inputs: ClassVar[int | tuple[int, int | None]] = 1   # a count, or (least, most); most None: no limit
@@ -322,6 +325,9 @@ class LayerKind:
     # Parameter-free kinds whose meaning does not depend on the layout (element-wise merges) may also be used in
     # specs of the other convention: PyTorch has no module for a residual addition, its forward() just adds.
     any_convention: ClassVar[bool] = False
+    # What a kind stands for when neither framework has a class of its name (transformers' MixtralSparseMoeBlock):
+    # its arguments are then its own, not a framework constructor's.
+    modelled_on: ClassVar[str] = ""
     # For the catalogue: arguments, an input shape (sizes may be symbol names) and numbers for those symbols,
     # e.g. ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256}).
     example: ClassVar[tuple[dict, list, dict] | None] = None
@@ -344,6 +350,27 @@ class LayerKind:
             return None
         words, key = cls.window_arg
         return words, getattr(a, key)
+
+    @classmethod
+    def saved_statistics(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """Values of the fp32 statistics it keeps per example (for `saves` "statistics")."""
+        raise NotImplementedError(f"{cls.name} saves statistics but does not count them")
+
+    @classmethod
+    def saved_inside(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """Values of the tensors it makes inside and keeps, per example (for `saves` "internal")."""
+        raise NotImplementedError(f"{cls.name} saves internal tensors but does not count them")
+
+    @classmethod
+    def mask_values(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """How many one-byte mask values it keeps per example (for `saves` "mask"): one per output value."""
+        return sympy.Mul(*output)
+
+    @classmethod
+    def kv_cache(cls, a: SimpleNamespace, inputs: Sequence[Shape]) -> sympy.Expr | None:
+        """Values of the keys and values a decoder caches per example (the key length times the cached width);
+        None for a kind that is not attention."""
+        return None
 
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
 

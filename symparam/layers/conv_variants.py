@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import SymparamError
-from ..shapes import conv_length, join_channels
+from ..shapes import conv_length, join_channels, product
 from . import register
 from .base import (ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin,
                    _is_none)
@@ -144,6 +144,7 @@ class ConvTranspose(LayerKind):
 @register
 class Conv1DTranspose(ConvTranspose):
     name = "Conv1DTranspose"
+    saves = ("input", "activation")
     aliases = ("Convolution1DTranspose",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k", "strides": 2, "padding": "same"}, ["L", "C_in"],
@@ -155,6 +156,7 @@ class Conv1DTranspose(ConvTranspose):
 @register
 class Conv2DTranspose(ConvTranspose):
     name = "Conv2DTranspose"
+    saves = ("input", "activation")
     aliases = ("Convolution2DTranspose",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"], "strides": 2, "padding": "same"}, ["H", "W", "C_in"],
@@ -166,6 +168,7 @@ class Conv2DTranspose(ConvTranspose):
 @register
 class Conv3DTranspose(ConvTranspose):
     name = "Conv3DTranspose"
+    saves = ("input", "activation")
     aliases = ("Convolution3DTranspose",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"], "strides": 2, "padding": "same"},
@@ -221,6 +224,7 @@ class DepthwiseConv(LayerKind):
 @register
 class DepthwiseConv1D(DepthwiseConv):
     name = "DepthwiseConv1D"
+    saves = ("input", "activation")
     rank = 1
     example = ({"kernel_size": "k", "depth_multiplier": "m"}, ["L", "C_in"], {"k": 3, "m": 2, "L": 100, "C_in": 16})
     summary = "1D depthwise convolution: m filters of width k per input channel, one bias per output channel"
@@ -230,6 +234,7 @@ class DepthwiseConv1D(DepthwiseConv):
 @register
 class DepthwiseConv2D(DepthwiseConv):
     name = "DepthwiseConv2D"
+    saves = ("input", "activation")
     rank = 2
     example = ({"kernel_size": ["k_h", "k_w"], "depth_multiplier": "m"}, ["H", "W", "C_in"],
                {"k_h": 3, "k_w": 3, "m": 1, "H": 32, "W": 32, "C_in": 32})
@@ -253,6 +258,13 @@ class SeparableConv(LayerKind):
     rank = 0
 
     window_arg = ("kernel size", "kernel_size")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The depthwise convolution's output, which the pointwise one reads: C_in * depth_multiplier channels at
+        the output's positions."""
+        channels, _ = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
+        return product(output) / a.filters * channels * a.depth_multiplier
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -280,6 +292,7 @@ class SeparableConv(LayerKind):
 @register
 class SeparableConv1D(SeparableConv):
     name = "SeparableConv1D"
+    saves = ("input", "internal", "activation")
     aliases = ("SeparableConvolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
@@ -290,6 +303,7 @@ class SeparableConv1D(SeparableConv):
 @register
 class SeparableConv2D(SeparableConv):
     name = "SeparableConv2D"
+    saves = ("input", "internal", "activation")
     aliases = ("SeparableConvolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],

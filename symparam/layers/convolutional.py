@@ -98,6 +98,7 @@ def _show(values) -> str:
 @register
 class Conv1D(Conv):
     name = "Conv1D"
+    saves = ("input", "activation")
     aliases = ("Convolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
@@ -108,6 +109,7 @@ class Conv1D(Conv):
 @register
 class Conv2D(Conv):
     name = "Conv2D"
+    saves = ("input", "activation")
     aliases = ("Convolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
@@ -119,6 +121,7 @@ class Conv2D(Conv):
 @register
 class Conv3D(Conv):
     name = "Conv3D"
+    saves = ("input", "activation")
     aliases = ("Convolution3D",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["D", "H", "W", "C_in"],

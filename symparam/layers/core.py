@@ -60,6 +60,7 @@ def format_shape(shape) -> str:
 @register
 class InputLayer(LayerKind):
     name = "InputLayer"
+    saves = ("none",)
     example = ({"shape": ["h", "w", "c"]}, None, {"h": 32, "w": 32, "c": 3})
     summary = "the network's input: a shape, no parameters"
     no_params = "an input layer only names the shape of the data that comes in"
@@ -82,6 +83,7 @@ class InputLayer(LayerKind):
 @register
 class Dense(LayerKind):
     name = "Dense"
+    saves = ("input", "activation")
     example = ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256})
     summary = "fully connected: inputs x units weights plus units biases, on the last axis"
     args = {
@@ -122,6 +124,7 @@ class Dense(LayerKind):
 @register
 class Flatten(LayerKind):
     name = "Flatten"
+    saves = ("none",)
     example = ({}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "flattens every axis but the batch into one"
     no_params = "flattening only rearranges the values it receives"
@@ -148,6 +151,7 @@ class TargetShape(Arg):
 @register
 class Reshape(LayerKind):
     name = "Reshape"
+    saves = ("none",)
     example = ({"target_shape": [-1, "c"]}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "rearranges the values into target_shape (one axis may be -1: inferred)"
     no_params = "reshaping only rearranges the values it receives"
@@ -174,6 +178,7 @@ class Reshape(LayerKind):
 @register
 class Dropout(LayerKind):
     name = "Dropout"
+    saves = ("mask",)
     example = ({"rate": 0.5}, ["n"], {"n": 128})
     summary = "randomly zeroes a fraction rate of its inputs while training"
     no_params = "dropout only zeroes some of the values it receives"
@@ -187,6 +192,7 @@ class Dropout(LayerKind):
 @register
 class Activation(LayerKind):
     name = "Activation"
+    saves = ("activation",)
     example = ({"activation": "relu"}, ["n"], {"n": 128})
     summary = "applies an activation function element by element"
     no_params = "an activation is a fixed function applied to each value"

@@ -171,6 +171,7 @@ def _length(value) -> str:
 @register
 class EinsumDense(LayerKind):
     name = "EinsumDense"
+    saves = ("input", "activation")
     example = ({"equation": "abc,cd->abd", "output_shape": ["seq", "d_out"], "bias_axes": "d"},
                ["seq", "d_in"], {"seq": 128, "d_in": 512, "d_out": 1024})
     summary = "an einsum of the input with a kernel (equation; output_shape sets the new lengths), bias on bias_axes"

@@ -13,6 +13,7 @@ from .core import lora_rank
 @register
 class Embedding(LayerKind):
     name = "Embedding"
+    saves = ("indices",)
     summary = "a lookup table of input_dim vectors of output_dim, one per token index"
     example = ({"input_dim": "V", "output_dim": "d"}, ["T"], {"V": 10000, "d": 128, "T": 50})
     args = {
@@ -52,6 +53,7 @@ class Embedding(LayerKind):
 @register
 class ReversibleEmbedding(LayerKind):
     name = "ReversibleEmbedding"
+    saves = ("indices",)
     summary = ("an Embedding that can also project back to input_dim logits: with the same table (tie_weights), "
                "or an output_dim x input_dim reverse table of its own")
     example = ({"input_dim": "V", "output_dim": "d", "tie_weights": False}, ["T"], {"V": 32000, "d": 4096, "T": 50})

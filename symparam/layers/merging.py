@@ -103,6 +103,7 @@ def _merge_example() -> tuple[dict, dict, dict]:
 @register
 class Add(ElementwiseMerge):
     name = "Add"
+    saves = ("none",)
     summary = "adds its inputs element by element (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -110,6 +111,7 @@ class Add(ElementwiseMerge):
 @register
 class Subtract(ElementwiseMerge):
     name = "Subtract"
+    saves = ("none",)
     summary = "subtracts its second input from its first, element by element (shapes broadcast as in Keras)"
     n_inputs = 2
     example = _merge_example()
@@ -118,6 +120,7 @@ class Subtract(ElementwiseMerge):
 @register
 class Multiply(ElementwiseMerge):
     name = "Multiply"
+    saves = ("input",)
     summary = "multiplies its inputs element by element (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -125,6 +128,7 @@ class Multiply(ElementwiseMerge):
 @register
 class Average(ElementwiseMerge):
     name = "Average"
+    saves = ("none",)
     summary = "averages its inputs element by element (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -132,6 +136,7 @@ class Average(ElementwiseMerge):
 @register
 class Maximum(ElementwiseMerge):
     name = "Maximum"
+    saves = ("input",)
     summary = "takes the element-wise maximum of its inputs (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -139,6 +144,7 @@ class Maximum(ElementwiseMerge):
 @register
 class Minimum(ElementwiseMerge):
     name = "Minimum"
+    saves = ("input",)
     summary = "takes the element-wise minimum of its inputs (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -154,6 +160,7 @@ def keras_axis(axis: int, rank: int, what: str, shape: Shape) -> int:
 @register
 class Concatenate(LayerKind):
     name = "Concatenate"
+    saves = ("none",)
     summary = "joins its inputs along axis; every other axis must agree"
     no_params = NO_PARAMS
     n_inputs = (1, None)
@@ -197,6 +204,7 @@ class DotAxes(Arg):
 @register
 class Dot(LayerKind):
     name = "Dot"
+    saves = ("input",)
     summary = "dot products of two inputs along one axis of each (axis 0, the batch, excluded)"
     no_params = "a dot product only combines the values it receives"
     n_inputs = 2

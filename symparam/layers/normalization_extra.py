@@ -65,9 +65,20 @@ _GAMMA_BETA = {"beta_initializer": Opaque(), "gamma_initializer": Opaque(), "bet
                "gamma_regularizer": Opaque(), "beta_constraint": Opaque(), "gamma_constraint": Opaque()}
 
 
+def positions(x, axis) -> sympy.Expr:
+    """How many groups a normalization over `axis` (Keras axes, the batch at 0) makes of one example."""
+    axes = {batched_axis(x, d) for d in ((axis,) if isinstance(axis, int) else axis)}
+    return sympy.Mul(*(d for i, d in enumerate(x, start=1) if i not in axes))
+
+
 @register
 class LayerNormalization(LayerKind):
     name = "LayerNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * positions(inputs[0], a.axis)       # a mean and an inverse deviation per normalized group
     example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 512})
     summary = "normalizes each example over axis: gamma and beta with the shape of those axes"
     args = {"axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True), **_GAMMA_BETA}
@@ -133,6 +144,14 @@ class GroupNormalization(LayerKind):
                                      "num_channels": channels, "affine": a.scale, "bias": a.center}, [moved])
 
     name = "GroupNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        (x,) = inputs
+        channels = x[batched_axis(x, a.axis) - 1]
+        groups = a.groups if a.groups is not None else channels
+        return 3 * groups + channels     # Keras's composite: mean, variance, rstd per group; gamma·rstd per channel
     example = ({"groups": "G"}, ["H", "W", "C"], {"G": 8, "H": 32, "W": 32, "C": 64})
     summary = "normalizes groups of channels: gamma and beta per channel (groups must divide the channels)"
     args = {"groups": Groups(32), "axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True),
@@ -160,6 +179,11 @@ class GroupNormalization(LayerKind):
 @register
 class UnitNormalization(LayerKind):
     name = "UnitNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * positions(inputs[0], a.axis)      # the sum of squares and its inverse square root per group
     example = ({}, ["n"], {"n": 128})
     summary = "scales each example to unit L2 norm over axis"
     no_params = "dividing by the norm is a fixed function of the values it receives"
@@ -175,6 +199,11 @@ class UnitNormalization(LayerKind):
 @register
 class RMSNormalization(LayerKind):
     name = "RMSNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return positions(inputs[0], a.axis)           # one inverse root mean square per normalized group
     example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 4096})
     summary = "divides each example by its root mean square over the trailing axis: one scale per feature"
     args = {"axis": Axes(-1), "epsilon": Real(1e-6)}

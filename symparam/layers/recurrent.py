@@ -97,6 +97,14 @@ class Recurrent(LayerKind):
     gates = 1
     n_states = 1
     cell = "rnn"
+    # Unit-sized vectors the backward pass keeps (Keras's own step loop on the torch backend, measured in
+    # tests/test_memory.py): per step, and once. LSTM: h_{t-1}, c_{t-1}, the four gates and tanh(c_t); GRU (reset
+    # after): eight; SimpleRNN: h_0 .. h_T and one more.
+    per_step, once = 1, 2
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return (cls.per_step * inputs[0][0] + cls.once) * a.units
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -148,6 +156,7 @@ _SEQUENCE_EXAMPLE = ({"units": "u"}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 
 @register
 class SimpleRNN(Recurrent):
     name = "SimpleRNN"
+    saves = ("input", "internal")
     summary = "a fully connected recurrent layer: input weights, units x units recurrent weights, units biases"
     example = _SEQUENCE_EXAMPLE
     args = _SIMPLE
@@ -164,12 +173,14 @@ class SimpleRNN(Recurrent):
 @register
 class LSTM(Recurrent):
     name = "LSTM"
+    saves = ("input", "internal")
     summary = "long short-term memory: four gates, each with input and recurrent weights and biases"
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "unit_forget_bias": Opaque(True)}
     gates = 4
     n_states = 2     # the hidden state and the cell state
     cell = "lstm"
+    per_step, once = 7, 0
     torch_twin = "nn.LSTM"
     twin_note = "PyTorch's nn.LSTM keeps two bias vectors per gate (bias_ih and bias_hh), Keras's LSTM one"
 
@@ -177,11 +188,13 @@ class LSTM(Recurrent):
 @register
 class GRU(Recurrent):
     name = "GRU"
+    saves = ("input", "internal")
     summary = "gated recurrent unit: three gates; with reset_after, separate input and recurrent biases"
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "reset_after": Flag(True)}
     gates = 3
     cell = "gru"
+    per_step, once = 8, 0
     torch_twin = "nn.GRU"
 
     def biases(self, a) -> int:
@@ -276,6 +289,7 @@ def _tuple(values) -> str:
 @register
 class ConvLSTM1D(ConvLSTM):
     name = "ConvLSTM1D"
+    saves = ("unmodelled",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["T", "L", "C_in"], {"F": 16, "k": 3, "T": 10, "L": 32, "C_in": 3})
     summary = ("a 1D convolutional LSTM: four gates, each a k convolution of the input and of the state, one bias per "
@@ -286,6 +300,7 @@ class ConvLSTM1D(ConvLSTM):
 @register
 class ConvLSTM2D(ConvLSTM):
     name = "ConvLSTM2D"
+    saves = ("unmodelled",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["T", "H", "W", "C_in"],
                {"F": 16, "k_h": 3, "k_w": 3, "T": 10, "H": 32, "W": 32, "C_in": 3})
@@ -297,6 +312,7 @@ class ConvLSTM2D(ConvLSTM):
 @register
 class ConvLSTM3D(ConvLSTM):
     name = "ConvLSTM3D"
+    saves = ("unmodelled",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["T", "D", "H", "W", "C_in"],
                {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "T": 10, "D": 32, "H": 32, "W": 32, "C_in": 3})

@@ -104,6 +104,20 @@ class MultiheadAttention(LayerKind):
                                            "value_dim": e / a.num_heads, "use_bias": a.bias}, [query, value, key])
 
     name = "nn.MultiheadAttention"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """As Keras's MultiHeadAttention with key_dim = value_dim = embed_dim / num_heads (docs/memory.md: what
+        torch's own forward keeps instead)."""
+        length, e = output
+        source = inputs[1][0] if len(inputs) == 3 else length
+        return 2 * length * e + 2 * source * e + a.num_heads * length * source
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        query = inputs[0]
+        return 2 * (inputs[1][0] if len(inputs) == 3 else query[0]) * query[1]   # keys and values: embed_dim each
     convention = "torch"
     summary = ("multi-head attention on (query, key, value), or self-attention on one input: query, key and value "
                "projections, an E x E output projection")
@@ -200,6 +214,7 @@ class TransformerEncoderLayer(LayerKind):
     no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
                "and Dense (see examples/bert_base.toml)")
     name = "nn.TransformerEncoderLayer"
+    saves = ("unmodelled",)
     convention = "torch"
     summary = ("self-attention (4E x E weights, 4E biases), a feed-forward block E -> d_ff -> E and two layer "
                "norms, on a sequence (L, E)")
@@ -218,6 +233,7 @@ class TransformerDecoderLayer(LayerKind):
     no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
                "and Dense (see examples/bert_base.toml)")
     name = "nn.TransformerDecoderLayer"
+    saves = ("unmodelled",)
     convention = "torch"
     summary = ("self-attention on tgt, attention over memory, a feed-forward block E -> d_ff -> E and three layer "
                "norms; inputs tgt (T, E) and memory (S, E)")
@@ -238,6 +254,7 @@ class Transformer(LayerKind):
     no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
                "and Dense (see examples/bert_base.toml)")
     name = "nn.Transformer"
+    saves = ("unmodelled",)
     convention = "torch"
     summary = ("encoder-decoder transformer: stacked encoder and decoder layers, each stack with a final layer "
                "norm; inputs src (S, E) and tgt (T, E)")

@@ -19,6 +19,7 @@ from .base import Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin
 from .core import format_shape
 from .costs import (BN_OPS, activation, bias, convolution, identity, moves, normalization, pooling, reads,
                     size, softmax, statistics_ops, times)
+from .pooling import AdaptiveAverage
 from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
                          given_or_inferred)
 
@@ -64,6 +65,7 @@ def _running_stats(b, c) -> None:
 @register
 class Linear(LayerKind):
     name = "nn.Linear"
+    saves = ("input",)
     convention = "torch"
     example = ({"out_features": "out_features"}, ["in_features"], {"out_features": 10, "in_features": 256})
     summary = "fully connected on the last axis: out_features x in_features weights plus out_features biases"
@@ -194,6 +196,7 @@ def _conv_example(rank: int) -> tuple[dict, list, dict]:
 @register
 class Conv1d(TorchConv):
     name = "nn.Conv1d"
+    saves = ("input",)
     rank = 1
     args, example = TorchConv.make_args(1, transposed=False), _conv_example(1)
     summary = "a 1D convolution: weight (C_out, C_in/groups, k), one bias per output channel"
@@ -202,6 +205,7 @@ class Conv1d(TorchConv):
 @register
 class Conv2d(TorchConv):
     name = "nn.Conv2d"
+    saves = ("input",)
     rank = 2
     args, example = TorchConv.make_args(2, transposed=False), _conv_example(2)
     summary = "a 2D convolution: weight (C_out, C_in/groups, k_h, k_w), one bias per output channel"
@@ -210,6 +214,7 @@ class Conv2d(TorchConv):
 @register
 class Conv3d(TorchConv):
     name = "nn.Conv3d"
+    saves = ("input",)
     rank = 3
     args, example = TorchConv.make_args(3, transposed=False), _conv_example(3)
     summary = "a 3D convolution: weight (C_out, C_in/groups, k_d, k_h, k_w), one bias per output channel"
@@ -218,6 +223,7 @@ class Conv3d(TorchConv):
 @register
 class ConvTranspose1d(TorchConv):
     name = "nn.ConvTranspose1d"
+    saves = ("input",)
     rank = 1
     transposed = True
     args, example = TorchConv.make_args(1, transposed=True), _conv_example(1)
@@ -227,6 +233,7 @@ class ConvTranspose1d(TorchConv):
 @register
 class ConvTranspose2d(TorchConv):
     name = "nn.ConvTranspose2d"
+    saves = ("input",)
     rank = 2
     transposed = True
     args, example = TorchConv.make_args(2, transposed=True), _conv_example(2)
@@ -237,6 +244,7 @@ class ConvTranspose2d(TorchConv):
 @register
 class ConvTranspose3d(TorchConv):
     name = "nn.ConvTranspose3d"
+    saves = ("input",)
     rank = 3
     transposed = True
     args, example = TorchConv.make_args(3, transposed=True), _conv_example(3)
@@ -262,6 +270,13 @@ def _norm_args(affine: bool, track: bool) -> dict:
 
 
 class BatchNorm(LayerKind):
+    saves = ("input", "statistics")
+    statistics_per_batch = True    # one mean and inverse deviation per channel for the whole batch
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * inputs[0][0]                       # the batch's mean and inverse deviation per channel
+
     convention = "torch"
     ranks: tuple[int, ...] = ()
     args = _norm_args(True, True)
@@ -286,6 +301,17 @@ class BatchNorm(LayerKind):
 
 
 class InstanceNorm(LayerKind):
+    saves = ("input", "statistics", "internal")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * inputs[0][0]                       # a mean and an inverse deviation per channel of each sample
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """torch runs it as a batch norm of C·batch channels: the affine weight repeated per sample is kept."""
+        return inputs[0][0] if a.affine else sympy.Integer(0)
+
     @classmethod
     def twin(cls, a, inputs, convention):
         (x,) = inputs
@@ -366,6 +392,12 @@ class InstanceNorm3d(InstanceNorm):
 @register
 class LayerNorm(LayerKind):
     name = "nn.LayerNorm"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        x = inputs[0]
+        return 2 * sympy.Mul(*x[:len(x) - len(a.normalized_shape)])   # a mean and an inverse deviation per group
     convention = "torch"
     example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 512})
     summary = "normalizes over the trailing normalized_shape axes: weight and bias of that shape"
@@ -391,6 +423,12 @@ class LayerNorm(LayerKind):
 @register
 class RMSNorm(LayerKind):
     name = "nn.RMSNorm"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        x = inputs[0]
+        return sympy.Mul(*x[:len(x) - len(a.normalized_shape)])       # one inverse root mean square per group
     convention = "torch"
     example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 4096})
     summary = "divides by the root mean square over the trailing normalized_shape axes: a weight of that shape"
@@ -422,6 +460,11 @@ class GroupNorm(LayerKind):
                     [(*x[1:], x[0])])
 
     name = "nn.GroupNorm"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * a.num_groups                       # a mean and an inverse deviation per group of each sample
     convention = "torch"
     example = ({"num_groups": "G"}, ["C", "H", "W"], {"G": 32, "C": 256, "H": 16, "W": 16})
     summary = "normalizes each of num_groups channel groups per sample: weight and bias per channel if affine"
@@ -467,6 +510,7 @@ _TENSOR = Unsupported(None, "a tensor cannot be written in a spec")
 @register
 class Embedding(LayerKind):
     name = "nn.Embedding"
+    saves = ("indices",)
     convention = "torch"
     example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["L"], {"V": 30000, "D": 512, "L": 128})
     summary = "a lookup table: one D-vector per index, num_embeddings x embedding_dim weights; output (*input, D)"
@@ -491,23 +535,51 @@ class Embedding(LayerKind):
 class EmbeddingBag(LayerKind):
     no_twin = "Keras has no bag-of-embeddings layer"
     name = "nn.EmbeddingBag"
+    saves = ("indices",)
     convention = "torch"
     example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["N"], {"V": 30000, "D": 64, "N": 20})
-    summary = ("each sample is a bag of N indices, input (N,) (torch's 2D (B, N) form): output (D,), the bag's "
-               "sum, mean or max; num_embeddings x embedding_dim weights")
+    summary = ("each sample is a bag of indices: an input (N,) (torch's 2D (B, N) form), or flat indices () with "
+               "offsets () (torch's 1D form: inputs = [indices, offsets]), and optionally per_sample_weights of the "
+               "indices' shape; output (D,), the bag's sum, mean or max; num_embeddings x embedding_dim weights")
+    n_inputs = (1, 3)
     args = {**_EMBEDDING, "max_norm": Opaque(), "norm_type": Opaque(2.0), "scale_grad_by_freq": Opaque(False),
             "mode": Choice("sum", "mean", "max", default="mean", any_case=False), "sparse": Opaque(False),
             "_weight": _TENSOR, "include_last_offset": Opaque(False), "padding_idx": Int(None, optional=True),
             **DEVICE}
 
     def build(self, a, inputs, b):
-        (x,) = inputs
-        if len(x) != 1:
+        x, rest = inputs[0], list(inputs[1:])
+        if len(x) == 0:   # torch's 1D input: every bag's indices in one row, bags starting at offsets
+            if not rest:
+                raise SymparamError("nn.EmbeddingBag on flat indices (input shape () besides the batch: torch's 1D "
+                                    "input) needs offsets: inputs = [indices, offsets] (and per_sample_weights).")
+            offsets = rest.pop(0)
+            if len(offsets) != 0:
+                raise SymparamError(f"nn.EmbeddingBag's offsets must be 1D like the flat indices (shape () besides "
+                                    f"the batch). Received offsets shape {format_shape(offsets)}.")
+        elif len(x) == 1:
+            if len(rest) > 1:
+                raise SymparamError("nn.EmbeddingBag on bags of N indices (input (N,)) takes no offsets: inputs = "
+                                    "[indices] or [indices, per_sample_weights]. Received: 3 inputs.")
+        else:
             raise SymparamError("nn.EmbeddingBag expects each sample to be one bag of indices, an input (N,) "
-                                "besides the batch (the 1D input with offsets is not modelled). Received input shape "
+                                "besides the batch, or flat indices () with offsets. Received input shape "
                                 f"{format_shape(x)}.")
+        if rest:
+            (weights,) = rest
+            if a.mode != "sum":
+                raise SymparamError(f'per_sample_weights are supported only with mode "sum" (as torch). Received: '
+                                    f'mode = {show(a.mode)}.')
+            if len(weights) != len(x):
+                raise SymparamError(f"per_sample_weights must have the shape of the indices. Received shapes "
+                                    f"{format_shape(weights)} and {format_shape(x)}.")
+            for w, n in zip(weights, x):
+                if w is not None and n is not None:
+                    b.require(sympy.Eq(w, n), "inputs", "per_sample_weights must have the shape of the indices",
+                              f"shapes {format_shape(weights)} and {format_shape(x)}")
         _padding_idx(b, a.padding_idx, a.num_embeddings)
-        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"), category="embedding")
+        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
+                 category="embedding")
         b.cost("elementwise", times(x[0], a.embedding_dim), words="the bag: one add (or compare) per looked-up value")
         return (a.embedding_dim,)
 
@@ -516,6 +588,7 @@ class EmbeddingBag(LayerKind):
 class PReLU(LayerKind):
     no_twin = "Keras's PReLU holds one slope per element not shared: symparam does not pair them"
     name = "nn.PReLU"
+    saves = ("input",)
     convention = "torch"
     example = ({"num_parameters": "C"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})
     summary = "leaky ReLU with learned slopes: one shared, or one per channel (num_parameters = C)"
@@ -594,6 +667,7 @@ def _pool_args(rank: int, op: str) -> dict:
 @register
 class MaxPool1d(TorchPool):
     name = "nn.MaxPool1d"
+    saves = ("input", "argmax")
     rank = 1
     args, example = _pool_args(1, "Max"), _example(1, {"kernel_size": 2})
     summary = "the maximum over each 1D window, per channel"
@@ -603,6 +677,7 @@ class MaxPool1d(TorchPool):
 @register
 class MaxPool2d(TorchPool):
     name = "nn.MaxPool2d"
+    saves = ("input", "argmax")
     rank = 2
     args, example = _pool_args(2, "Max"), _example(2, {"kernel_size": 2})
     summary = "the maximum over each 2D window, per channel"
@@ -612,6 +687,7 @@ class MaxPool2d(TorchPool):
 @register
 class MaxPool3d(TorchPool):
     name = "nn.MaxPool3d"
+    saves = ("input", "argmax")
     rank = 3
     args, example = _pool_args(3, "Max"), _example(3, {"kernel_size": 2})
     summary = "the maximum over each 3D window, per channel"
@@ -621,6 +697,7 @@ class MaxPool3d(TorchPool):
 @register
 class AvgPool1d(TorchPool):
     name = "nn.AvgPool1d"
+    saves = ("input",)
     rank = 1
     args, example = _pool_args(1, "Avg"), _example(1, {"kernel_size": 2})
     summary = "the average over each 1D window, per channel"
@@ -630,6 +707,7 @@ class AvgPool1d(TorchPool):
 @register
 class AvgPool2d(TorchPool):
     name = "nn.AvgPool2d"
+    saves = ("input",)
     rank = 2
     args, example = _pool_args(2, "Avg"), _example(2, {"kernel_size": 2})
     summary = "the average over each 2D window, per channel"
@@ -639,6 +717,7 @@ class AvgPool2d(TorchPool):
 @register
 class AvgPool3d(TorchPool):
     name = "nn.AvgPool3d"
+    saves = ("input",)
     rank = 3
     unpadded_fits = True
     args, example = _pool_args(3, "Avg"), _example(3, {"kernel_size": 2})
@@ -649,6 +728,7 @@ class AvgPool3d(TorchPool):
 @register
 class AdaptiveMaxPool1d(AdaptivePool):
     name = "nn.AdaptiveMaxPool1d"
+    saves = ("input", "argmax")
     rank = 1
     args, example = {"output_size": OutputSize(1), "return_indices": Opaque(False)}, _example(1, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
@@ -658,6 +738,7 @@ class AdaptiveMaxPool1d(AdaptivePool):
 @register
 class AdaptiveMaxPool2d(AdaptivePool):
     name = "nn.AdaptiveMaxPool2d"
+    saves = ("input", "argmax")
     rank = 2
     args, example = {"output_size": OutputSize(2), "return_indices": Opaque(False)}, _example(2, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
@@ -667,6 +748,7 @@ class AdaptiveMaxPool2d(AdaptivePool):
 @register
 class AdaptiveMaxPool3d(AdaptivePool):
     name = "nn.AdaptiveMaxPool3d"
+    saves = ("input", "argmax")
     rank = 3
     args, example = {"output_size": OutputSize(3), "return_indices": Opaque(False)}, _example(3, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
@@ -674,7 +756,7 @@ class AdaptiveMaxPool3d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool1d(AdaptivePool):
+class AdaptiveAvgPool1d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool1d"
     rank = 1
     args, example = {"output_size": OutputSize(1)}, _example(1, {"output_size": 1})
@@ -683,7 +765,7 @@ class AdaptiveAvgPool1d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool2d(AdaptivePool):
+class AdaptiveAvgPool2d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool2d"
     rank = 2
     args, example = {"output_size": OutputSize(2)}, _example(2, {"output_size": 1})
@@ -692,7 +774,7 @@ class AdaptiveAvgPool2d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool3d(AdaptivePool):
+class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool3d"
     rank = 3
     args, example = {"output_size": OutputSize(3)}, _example(3, {"output_size": 1})
@@ -707,6 +789,7 @@ class AdaptiveAvgPool3d(AdaptivePool):
 @register
 class Flatten(LayerKind):
     name = "nn.Flatten"
+    saves = ("none",)
     convention = "torch"
     example = ({}, ["C", "H", "W"], {"C": 64, "H": 7, "W": 7})
     summary = "flattens the axes start_dim to end_dim into one (counted with the batch axis at 0)"
@@ -736,6 +819,7 @@ class Flatten(LayerKind):
 @register
 class Dropout(LayerKind):
     name = "nn.Dropout"
+    saves = ("mask",)
     convention = "torch"
     example = ({"p": 0.5}, ["n"], {"n": 128})
     summary = "randomly zeroes a fraction p of its inputs while training"
@@ -750,6 +834,7 @@ class Dropout(LayerKind):
 @register
 class Identity(LayerKind):
     name = "nn.Identity"
+    saves = ("none",)
     convention = "torch"
     example = ({}, ["n"], {"n": 128})
     summary = "passes its input through unchanged"
@@ -791,6 +876,7 @@ _DIM = {"dim": Int(None, optional=True)}
 @register
 class ReLU(TorchActivation):
     name = "nn.ReLU"
+    saves = ("output",)
     summary = "max(x, 0), element by element"
     args = _INPLACE
 
@@ -798,6 +884,7 @@ class ReLU(TorchActivation):
 @register
 class GELU(TorchActivation):
     name = "nn.GELU"
+    saves = ("input",)
     summary = "the Gaussian error linear unit, element by element"
     args = {"approximate": Choice("none", "tanh", default="none", any_case=False)}
 
@@ -805,18 +892,21 @@ class GELU(TorchActivation):
 @register
 class Tanh(TorchActivation):
     name = "nn.Tanh"
+    saves = ("output",)
     summary = "the hyperbolic tangent, element by element"
 
 
 @register
 class Sigmoid(TorchActivation):
     name = "nn.Sigmoid"
+    saves = ("output",)
     summary = "the logistic sigmoid, element by element"
 
 
 @register
 class SiLU(TorchActivation):
     name = "nn.SiLU"
+    saves = ("input",)
     summary = "x * sigmoid(x), element by element"
     args = _INPLACE
 
@@ -824,6 +914,7 @@ class SiLU(TorchActivation):
 @register
 class LeakyReLU(TorchActivation):
     name = "nn.LeakyReLU"
+    saves = ("input",)
     summary = "x, or negative_slope * x below 0"
     args = {"negative_slope": Number(0.01), **_INPLACE}
 
@@ -831,6 +922,7 @@ class LeakyReLU(TorchActivation):
 @register
 class ELU(TorchActivation):
     name = "nn.ELU"
+    saves = ("input",)
     summary = "x, or alpha * (exp(x) - 1) below 0"
     args = {"alpha": Number(1.0), **_INPLACE}
 
@@ -838,6 +930,7 @@ class ELU(TorchActivation):
 @register
 class Softmax(TorchActivation):
     name = "nn.Softmax"
+    saves = ("output",)
     summary = "exponentials normalized to sum to 1 along dim"
     args = _DIM
 
@@ -845,6 +938,7 @@ class Softmax(TorchActivation):
 @register
 class LogSoftmax(TorchActivation):
     name = "nn.LogSoftmax"
+    saves = ("output",)
     summary = "the logarithm of the softmax along dim"
     args = _DIM
 
@@ -852,6 +946,7 @@ class LogSoftmax(TorchActivation):
 @register
 class Hardtanh(TorchActivation):
     name = "nn.Hardtanh"
+    saves = ("input",)
     summary = "x clipped to [min_val, max_val]"
     args = {"min_val": Number(-1.0), "max_val": Number(1.0), **_INPLACE, "min_value": Number(None, optional=True),
             "max_value": Number(None, optional=True)}
@@ -860,6 +955,7 @@ class Hardtanh(TorchActivation):
 @register
 class ReLU6(TorchActivation):
     name = "nn.ReLU6"
+    saves = ("input",)
     summary = "min(max(x, 0), 6), element by element"
     args = _INPLACE
 
@@ -867,6 +963,7 @@ class ReLU6(TorchActivation):
 @register
 class Mish(TorchActivation):
     name = "nn.Mish"
+    saves = ("input",)
     summary = "x * tanh(softplus(x)), element by element"
     args = _INPLACE
 
@@ -874,5 +971,20 @@ class Mish(TorchActivation):
 @register
 class Softplus(TorchActivation):
     name = "nn.Softplus"
+    saves = ("input",)
     summary = "log(1 + exp(beta * x)) / beta, element by element"
     args = {"beta": Number(1.0), "threshold": Number(20.0)}
+
+
+@register
+class Hardswish(TorchActivation):
+    name = "nn.Hardswish"
+    summary = "x * relu6(x + 3) / 6, element by element (MobileNet v3)"
+    args = _INPLACE
+
+
+@register
+class Hardsigmoid(TorchActivation):
+    name = "nn.Hardsigmoid"
+    summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
+    args = _INPLACE

@@ -85,6 +85,19 @@ def rnn_args(nonlinearity: bool = False, proj_size: bool = False) -> dict:
 class TorchRNN(LayerKind):
     convention = "torch"
     gates = 1
+    # Unit-sized vectors torch's cell-by-cell RNN keeps, per step and once: LSTM h_{t-1}, c_{t-1}, its four gates
+    # and tanh(c_t); GRU seven (h_{t-1}, r, z, n, h_{t-1} - n, the recurrent gates' three); RNN h_0 .. h_T.
+    per_step, once = 1, 1
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """Per layer and direction the cell's vectors; from the second layer on, that layer's input sequence
+        (both directions read the same one)."""
+        length = inputs[0][0]
+        directions = 2 if a.bidirectional else 1
+        out = a.hidden_size if getattr(a, "proj_size", 0) == 0 else a.proj_size
+        cells = a.num_layers * directions * (cls.per_step * length + cls.once) * a.hidden_size
+        return cells + (a.num_layers - 1) * length * directions * out
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -146,6 +159,7 @@ class TorchRNN(LayerKind):
 @register
 class RNN(TorchRNN):
     name = "nn.RNN"
+    saves = ("input", "internal")
     gates = 1
     cell = "rnn"
     summary = "Elman RNN over a sequence (L, H_in): per layer and direction H x H_in and H x H weights, 2H biases"
@@ -158,6 +172,8 @@ class RNN(TorchRNN):
 @register
 class LSTM(TorchRNN):
     name = "nn.LSTM"
+    saves = ("input", "internal")
+    per_step, once = 7, 0
     gates = 4
     cell = "lstm"
     summary = ("LSTM over a sequence (L, H_in): per layer and direction 4H x H_in and 4H x H_out weights, 8H "
@@ -171,6 +187,8 @@ class LSTM(TorchRNN):
 @register
 class GRU(TorchRNN):
     name = "nn.GRU"
+    saves = ("input", "internal")
+    per_step, once = 7, 0
     gates = 3
     cell = "gru"
     summary = "GRU over a sequence (L, H_in): per layer and direction 3H x H_in and 3H x H weights, 6H biases"

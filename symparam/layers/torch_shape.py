@@ -43,6 +43,7 @@ class _Dims(Arg):
 @register
 class Unflatten(LayerKind):
     name = "nn.Unflatten"
+    saves = ("none",)
     convention = "torch"
     example = ({"dim": 1, "unflattened_size": ["C", "H", "W"]}, ["n"], {"n": 3072, "C": 3, "H": 32, "W": 32})
     summary = "splits axis dim (counted with the batch axis at 0) into the axes unflattened_size"
@@ -138,6 +139,7 @@ def scaled_length(n, scale):
 @register
 class Upsample(LayerKind):
     name = "nn.Upsample"
+    saves = ("none",)
     convention = "torch"
     example = ({"scale_factor": 2}, ["C", "H", "W"], _values(2))
     summary = "resizes the spatial axes of (C, L), (C, H, W) or (C, D, H, W) to size, or by scale_factor"
@@ -203,6 +205,7 @@ def _last_three(x, kind: str):
 @register
 class PixelShuffle(LayerKind):
     name = "nn.PixelShuffle"
+    saves = ("none",)
     convention = "torch"
     example = ({"upscale_factor": "r"}, ["C", "H", "W"], {"C": 64, "H": 16, "W": 16, "r": 2})
     summary = "rearranges (C * r^2, H, W) into (C, H * r, W * r), r = upscale_factor"
@@ -224,6 +227,7 @@ class PixelShuffle(LayerKind):
 @register
 class PixelUnshuffle(LayerKind):
     name = "nn.PixelUnshuffle"
+    saves = ("none",)
     convention = "torch"
     example = ({"downscale_factor": "r"}, ["C", "H", "W"], {"C": 16, "H": 32, "W": 32, "r": 2})
     summary = "rearranges (C, H * r, W * r) into (C * r^2, H, W), r = downscale_factor"
@@ -245,6 +249,7 @@ class PixelUnshuffle(LayerKind):
 @register
 class ChannelShuffle(LayerKind):
     name = "nn.ChannelShuffle"
+    saves = ("none",)
     convention = "torch"
     example = ({"groups": "g"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32, "g": 4})
     summary = "interleaves the channels of (C, ...) from groups groups (ShuffleNet)"
@@ -328,6 +333,7 @@ def _pad_summary(rank: int, what: str) -> str:
 @register
 class ZeroPad1d(TorchPad):
     name = "nn.ZeroPad1d"
+    saves = ("none",)
     rank = 1
     args, example, summary = {"padding": _Padding(1)}, _pad_example(1), _pad_summary(1, "zeros")
 
@@ -335,6 +341,7 @@ class ZeroPad1d(TorchPad):
 @register
 class ZeroPad2d(TorchPad):
     name = "nn.ZeroPad2d"
+    saves = ("none",)
     rank = 2
     args, example, summary = {"padding": _Padding(2)}, _pad_example(2), _pad_summary(2, "zeros")
 
@@ -342,6 +349,7 @@ class ZeroPad2d(TorchPad):
 @register
 class ZeroPad3d(TorchPad):
     name = "nn.ZeroPad3d"
+    saves = ("none",)
     rank = 3
     args, example, summary = {"padding": _Padding(3)}, _pad_example(3), _pad_summary(3, "zeros")
 
@@ -353,6 +361,7 @@ def _constant_args(rank: int) -> dict:
 @register
 class ConstantPad1d(TorchPad):
     name = "nn.ConstantPad1d"
+    saves = ("none",)
     rank = 1
     args, example = _constant_args(1), _pad_example(1, {"value": 0.0})
     summary = _pad_summary(1, "the constant value")
@@ -361,6 +370,7 @@ class ConstantPad1d(TorchPad):
 @register
 class ConstantPad2d(TorchPad):
     name = "nn.ConstantPad2d"
+    saves = ("none",)
     rank = 2
     args, example = _constant_args(2), _pad_example(2, {"value": 0.0})
     summary = _pad_summary(2, "the constant value")
@@ -369,6 +379,7 @@ class ConstantPad2d(TorchPad):
 @register
 class ConstantPad3d(TorchPad):
     name = "nn.ConstantPad3d"
+    saves = ("none",)
     rank = 3
     args, example = _constant_args(3), _pad_example(3, {"value": 0.0})
     summary = _pad_summary(3, "the constant value")
@@ -377,6 +388,7 @@ class ConstantPad3d(TorchPad):
 @register
 class ReflectionPad1d(TorchPad):
     name = "nn.ReflectionPad1d"
+    saves = ("input",)
     rank, mode = 1, "reflect"
     args, example = {"padding": _Padding(1)}, _pad_example(1)
     summary = _pad_summary(1, "the input's reflection (each padding less than the axis length)")
@@ -385,6 +397,7 @@ class ReflectionPad1d(TorchPad):
 @register
 class ReflectionPad2d(TorchPad):
     name = "nn.ReflectionPad2d"
+    saves = ("input",)
     rank, mode = 2, "reflect"
     args, example = {"padding": _Padding(2)}, _pad_example(2)
     summary = _pad_summary(2, "the input's reflection (each padding less than the axis length)")
@@ -393,6 +406,7 @@ class ReflectionPad2d(TorchPad):
 @register
 class ReflectionPad3d(TorchPad):
     name = "nn.ReflectionPad3d"
+    saves = ("input",)
     rank, mode = 3, "reflect"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "the input's reflection (each padding less than the axis length)")
@@ -401,6 +415,7 @@ class ReflectionPad3d(TorchPad):
 @register
 class ReplicationPad1d(TorchPad):
     name = "nn.ReplicationPad1d"
+    saves = ("input",)
     rank, mode = 1, "replicate"
     args, example = {"padding": _Padding(1)}, _pad_example(1)
     summary = _pad_summary(1, "copies of the edge values")
@@ -409,6 +424,7 @@ class ReplicationPad1d(TorchPad):
 @register
 class ReplicationPad2d(TorchPad):
     name = "nn.ReplicationPad2d"
+    saves = ("input",)
     rank, mode = 2, "replicate"
     args, example = {"padding": _Padding(2)}, _pad_example(2)
     summary = _pad_summary(2, "copies of the edge values")
@@ -417,6 +433,7 @@ class ReplicationPad2d(TorchPad):
 @register
 class ReplicationPad3d(TorchPad):
     name = "nn.ReplicationPad3d"
+    saves = ("input",)
     rank, mode = 3, "replicate"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "copies of the edge values")
@@ -425,6 +442,7 @@ class ReplicationPad3d(TorchPad):
 @register
 class CircularPad1d(TorchPad):
     name = "nn.CircularPad1d"
+    saves = ("none",)
     rank, mode = 1, "circular"
     args, example = {"padding": _Padding(1)}, _pad_example(1)
     summary = _pad_summary(1, "the values from the other end (each padding at most the axis length)")
@@ -433,6 +451,7 @@ class CircularPad1d(TorchPad):
 @register
 class CircularPad2d(TorchPad):
     name = "nn.CircularPad2d"
+    saves = ("none",)
     rank, mode = 2, "circular"
     args, example = {"padding": _Padding(2)}, _pad_example(2)
     summary = _pad_summary(2, "the values from the other end (each padding at most the axis length)")
@@ -441,6 +460,7 @@ class CircularPad2d(TorchPad):
 @register
 class CircularPad3d(TorchPad):
     name = "nn.CircularPad3d"
+    saves = ("none",)
     rank, mode = 3, "circular"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "the values from the other end (each padding at most the axis length)")
@@ -453,6 +473,15 @@ class CircularPad3d(TorchPad):
 @register
 class LocalResponseNorm(LayerKind):
     name = "nn.LocalResponseNorm"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """torch's composite: the squares padded to C + size - 1 channels (the average pooling's input), the base
+        k + alpha·mean and its power beta (two more input-sized tensors)."""
+        (x,) = inputs
+        per_channel = sympy.Mul(*x[1:])
+        return 2 * x[0] * per_channel + (x[0] + a.size - 1) * per_channel
     convention = "torch"
     example = ({"size": 5}, ["C", "H", "W"], _values(2))
     summary = "divides each value by a power of the sum of squares over `size` neighbouring channels (AlexNet)"
@@ -473,6 +502,7 @@ class LocalResponseNorm(LayerKind):
 class Bilinear(LayerKind):
     no_twin = "Keras has no bilinear layer"
     name = "nn.Bilinear"
+    saves = ("input",)
     convention = "torch"
     example = ({"out_features": "out", "inputs": ["x1", "x2"]}, {"x1": ["in1"], "x2": ["in2"]},
                {"out": 10, "in1": 32, "in2": 16})
@@ -529,6 +559,7 @@ def _blocks(a, b, spatial, shape) -> list:
 @register
 class Unfold(LayerKind):
     name = "nn.Unfold"
+    saves = ("none",)
     convention = "torch"
     example = ({"kernel_size": ["k_h", "k_w"]}, ["C", "H", "W"], {"C": 3, "H": 32, "W": 32, "k_h": 3, "k_w": 3})
     summary = "extracts sliding blocks from (C, H, W) as columns: (C * k_h * k_w, L), L the number of blocks"
@@ -549,6 +580,7 @@ class Unfold(LayerKind):
 @register
 class Fold(LayerKind):
     name = "nn.Fold"
+    saves = ("none",)
     convention = "torch"
     example = ({"output_size": ["H", "W"], "kernel_size": ["k_h", "k_w"]}, ["n", "L"],
                {"n": 27, "L": 900, "H": 32, "W": 32, "k_h": 3, "k_w": 3})

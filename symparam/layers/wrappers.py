@@ -40,6 +40,7 @@ def _inner(b, kind, args, inputs, word: str):
 @register
 class Bidirectional(LayerKind):
     name = "Bidirectional"
+    saves = ("input", "internal")
     summary = "a recurrent layer run forwards plus a copy run backwards: twice its parameters"
     example = ({"layer": {"type": "LSTM", "units": "u"}}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
     args = {
@@ -48,6 +49,11 @@ class Bidirectional(LayerKind):
         "backward_layer": Unsupported(None, "a separate backward layer is not modelled; the backward copy mirrors "
                                             "layer"),
     }
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        kind, args = a.layer
+        return 2 * kind.saved_inside(args, inputs, output)
 
     def build(self, a, inputs, b):
         kind, args = a.layer
@@ -86,6 +92,7 @@ class TimeDistributed(LayerKind):
         return kind.twin(args, inputs, convention)
 
     name = "TimeDistributed"
+    saves = ("wrapped",)
     summary = "applies one layer to every step of a sequence: the wrapped layer's parameters, shared over time"
     example = ({"layer": {"type": "Dense", "units": "units"}}, ["T", "n_in"], {"units": 10, "T": 20, "n_in": 64})
     args = {"layer": LayerArg()}

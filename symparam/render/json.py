@@ -75,6 +75,7 @@ def document(a: Account, compute=None) -> dict:
         "trainable": json_value(a.trainable.value),
         "non_trainable": json_value(a.non_trainable.value),
         "buffers": json_value(a.buffers.value),
+        **({"active": json_value(a.active.value)} if a.sparse else {}),
         "by_category": {c: json_value(v) for c, v in a.categories.items() if v != 0},
         "assumptions": [{"layer": x.layer if x.layer is not None else x.where, "key": x.key, "condition": x.text}
                         for x in a.assumptions],
@@ -86,8 +87,11 @@ def document(a: Account, compute=None) -> dict:
     }
 
 
-def render(a: Account, share=None, translation=None, leading=None, compute=None) -> str:
+def render(a: Account, share=None, translation=None, leading=None, compute=None, memory=None) -> str:
     doc = document(of(a), compute)
+    if memory is not None:
+        from .memory import document as memory_document
+        doc["memory"] = memory_document(memory)
     if share is not None:
         from .sensitivity import document as share_document
         doc["share"] = share_document(share)

@@ -106,5 +106,9 @@ def document(d: Derivation, share=None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render(a: Account, share=None, compute=None) -> str:
-    return document(derive(of(a), compute), share)
+def render(a: Account, share=None, compute=None, memory=None) -> str:
+    out = document(derive(of(a), compute), share)
+    if memory is not None:
+        from .memory import lines
+        out += "\n" + "\n".join(lines(memory))
+    return out

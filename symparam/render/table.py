@@ -15,9 +15,10 @@ def _count(quantity) -> str:
     return "unknown" if quantity is None else text(quantity.value)
 
 
-def show(a: Account, console, share=None, translation=None, leading=None, compute=None) -> None:
+def show(a: Account, console, share=None, translation=None, leading=None, compute=None,
+         memory=None) -> None:
     """Print the table (and the --share, --convention and --leading sections asked for; MACs and FLOPs columns with
-    `compute`, a symparam.compute.Report) to a rich console."""
+    `compute`, a symparam.compute.Report; the memory section with `memory`) to a rich console."""
     a = of(a)
     net = a.net
     graph = any(layer.inputs and i > 0 and layer.inputs != (a.layers[i - 1].name,)
@@ -46,6 +47,8 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
             line += f"  (= {terminal(text(q.symbolic))})"
         console.print(line, highlight=False)
     say = lambda words: console.print(plain(words), highlight=False, markup=False)   # noqa: E731
+    if a.sparse:
+        say(f"Active params per token: {text(a.active.value)}")
     if compute is not None:
         from .compute import totals
         for line in totals(compute):
@@ -67,6 +70,9 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
     if leading is not None:
         from .sensitivity import leading_table
         leading_table(leading, console)
+    if memory is not None:
+        from .memory import table as memory_table
+        memory_table(memory, console)
 
 
 def _rich(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
