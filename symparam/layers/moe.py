@@ -17,6 +17,7 @@ from . import register
 from .base import LayerKind, Size
 from .core import format_shape
 from .torch_args import given_or_inferred
+from .costs import SOFTMAX_OPS, size, times
 
 
 @register
@@ -43,4 +44,12 @@ class MixtureOfExperts(LayerKind):
                  labels=("E", "2I", "D"), category="weight", active=share)
         b.weight("experts.down_proj", (n, hidden, inner), role="experts' down projections", labels=("E", "D", "I"),
                  category="weight", active=share)
+        rows = size(x[:-1])
+        b.cost("matmul", times(rows, hidden, n), words="the router: tokens x hidden x num_experts")
+        b.cost("softmax", times(SOFTMAX_OPS, rows, n), words="the router's softmax over the experts, per token")
+        b.cost("matmul", times(rows, k, 3 * inner, hidden),
+               words="top_k experts per token: gate, up and down projections, 3 x hidden x intermediate each")
+        b.cost("activation", times(rows, k, inner), words="the experts' SiLU on the gate")
+        b.cost("elementwise", times(rows, k, inner + 2 * hidden),
+               words="gate times up, then each expert's output weighted and added, per token")
         return tuple(x)

@@ -18,6 +18,7 @@ from . import register
 from .base import LayerKind, Size
 from .core import format_shape
 from .merging import require_same
+from .costs import attention, size, times
 
 
 @register
@@ -53,6 +54,8 @@ class ScaledDotProductAttention(LayerKind):
                 raise SymparamError(f"head_dim cannot be read from a fused input of unknown width; give head_dim. "
                                     f"Received: {received}.")
             self._width(b, width, parts * d, "(num_heads + 2*num_kv_heads)*head_dim", received)
+            length = x[-2] if len(x) >= 2 else sympy.Integer(1)
+            attention(b, times(heads, size(x[:-2])), length, length, d, d, of_input=True)
             return (*x[:-1], heads * d)
         q, k, v = inputs
         d = a.head_dim if a.head_dim is not None else (None if q[-1] is None else q[-1] / heads)
@@ -68,6 +71,9 @@ class ScaledDotProductAttention(LayerKind):
             require_same(q[i], k[i], b, "inputs", "q and k must agree on every axis before the positions", received)
         if len(k) >= 2:
             require_same(k[-2], v[-2], b, "inputs", "k and v must have the same positions", received)
+        one = sympy.Integer(1)
+        attention(b, times(heads, size(q[:-2])), q[-2] if len(q) >= 2 else one, k[-2] if len(k) >= 2 else one, d, d,
+                  of_input=True)
         return (*q[:-1], heads * d)
 
     @staticmethod

@@ -12,6 +12,7 @@ from ..errors import SymparamError
 from . import register
 from .base import Int, LayerKind
 from .core import format_shape
+from .costs import activation, size
 
 
 @register
@@ -35,6 +36,10 @@ class GLU(LayerKind):
             raise SymparamError(f"gating over the batch axis (dim 0) is not modelled. Received: {received}.")
         n = x[axis - 1]
         if n is None:
+            b.cost("elementwise", None, words="a * sigmoid(b): unknown, the gated axis has unknown length")
             return x
         b.require(sympy.Eq(sympy.Mod(n, 2), 0), "dim", "the gated axis must have an even length", received)
-        return (*x[:axis - 1], n / 2, *x[axis:])
+        out = (*x[:axis - 1], n / 2, *x[axis:])
+        activation(b, "sigmoid", out)
+        b.cost("elementwise", size(out), words="a times sigmoid(b), per output value")
+        return out

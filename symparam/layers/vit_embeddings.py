@@ -16,6 +16,7 @@ from . import register
 from .base import Flag, LayerKind, Size
 from .core import format_shape
 from .torch_args import given_or_inferred
+from .costs import times
 
 
 @register
@@ -48,4 +49,8 @@ class ViTEmbeddings(LayerKind):
                  labels=("D", "C", "P", "P"), category="weight")
         b.weight("patch_embeddings.projection.bias", (d,), role="patch projection biases", labels=("D",),
                  category="bias")
+        patches = tokens - 1
+        b.cost("matmul", times(patches, d, c, p, p), words="the patch projection: patches x D x C x P x P")
+        b.cost("bias", times(patches, d), words="one add per projected value")
+        b.cost("elementwise", times(tokens, d), words="the position vectors added, per token and feature")
         return (tokens, d)
