@@ -255,12 +255,14 @@ class ScoreAttention(LayerKind):
         return size(query[:-2]), q_len, k_len, query[-1], value[-1]
 
     @staticmethod
-    def additive(b, rows, q_len, k_len, d, d_v, ops: int) -> None:
-        """Scores as sums over d of (scale *) tanh(query + key): an add, the tanh, (a multiply,) an add per term."""
+    def additive(b, rows, q_len, k_len, d, d_v, ops: int, per_score: int = 0) -> None:
+        """Scores as sums over d of tanh(query + key): per pair and feature the add, the tanh and the add into the
+        sum (`ops` 2), 3 with a scale per feature; `per_score` multiplies per score (a scalar weight, a scale)."""
         pairs = times(rows, q_len, k_len, d)
-        b.cost("elementwise", times(ops - 1, pairs), words="query + key, (times the scale,) summed, per pair and "
-               "feature")
+        b.cost("elementwise", times(ops, pairs), words="query + key, (times the scale,) summed, per pair and feature")
         b.cost("activation", pairs, words="tanh per pair and feature")
+        if per_score:
+            b.cost("elementwise", times(per_score, rows, q_len, k_len), words="the scores times their weights")
         attention(b, rows, q_len, k_len, d, d_v, of_input=True, scores=False)
 
     def check(self, inputs, b, additive: bool) -> Shape:
@@ -333,7 +335,7 @@ class Attention(ScoreAttention):
             b.weight("concat_score_weight", (), role="concat score weight", labels=(), category="scale")
         rows, q_len, k_len, d, d_v = self.sizes(inputs)
         if a.score_mode == "concat":
-            self.additive(b, rows, q_len, k_len, d, d_v, 3 + a.use_scale)
+            self.additive(b, rows, q_len, k_len, d, d_v, 2, per_score=1 + a.use_scale)
         else:
             b.cost("attention", times(rows, q_len, k_len, d), words="QK^T: query positions x key positions x d",
                    of_input=True)

@@ -15,9 +15,9 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import LayerKind, Size
-from .costs import SOFTMAX_OPS, times
 from .core import format_shape
 from .torch_args import given_or_inferred
+from .costs import SOFTMAX_OPS, size, times
 
 
 @register
@@ -45,12 +45,12 @@ class MixtureOfExperts(LayerKind):
                  labels=("E", "2I", "D"), category="weight", active=share)
         b.weight("experts.down_proj", (n, hidden, inner), role="experts' down projections", labels=("E", "D", "I"),
                  category="weight", active=share)
-        tokens = times(*x[:-1])
-        b.cost("matmul", times(tokens, hidden, n), words="the router: tokens x hidden x num_experts")
-        b.cost("softmax", times(SOFTMAX_OPS, tokens, n), words="the router's softmax over the experts")
-        b.cost("matmul", times(tokens, k, 3, hidden, inner),
-               words="each token's top_k experts: gate, up and down projections, 3 x hidden x intermediate each")
-        b.cost("activation", times(tokens, k, inner), words="the experts' activation on the gate projection")
-        b.cost("elementwise", times(tokens, k, inner + hidden),
-               words="the gate times the up projection, and each expert's output weighted into the sum")
+        rows = size(x[:-1])
+        b.cost("matmul", times(rows, hidden, n), words="the router: tokens x hidden x num_experts")
+        b.cost("softmax", times(SOFTMAX_OPS, rows, n), words="the router's softmax over the experts, per token")
+        b.cost("matmul", times(rows, k, 3 * inner, hidden),
+               words="top_k experts per token: gate, up and down projections, 3 x hidden x intermediate each")
+        b.cost("activation", times(rows, k, inner), words="the experts' SiLU on the gate")
+        b.cost("elementwise", times(rows, k, inner + 2 * hidden),
+               words="gate times up, then each expert's output weighted and added, per token")
         return tuple(x)

@@ -18,8 +18,8 @@ from ..shapes import product
 from . import register
 from .base import LayerKind, Size
 from .core import format_shape
-from .costs import attention, times
 from .merging import require_same
+from .costs import attention, size, times
 
 
 @register
@@ -57,7 +57,8 @@ class ScaledDotProductAttention(LayerKind):
                                     f"Received: {received}.")
             self._width(b, width, parts * d, "(num_heads + 2*num_kv_heads)*head_dim", received)
             self._whole(b, d, "the fused width must be (num_heads + 2*num_kv_heads) times a whole head_dim", received)
-            self._cost(b, x, x, heads, d)
+            length = x[-2] if len(x) >= 2 else sympy.Integer(1)
+            attention(b, times(heads, size(x[:-2])), length, length, d, d, of_input=True)
             return (*x[:-1], heads * d)
         q, k, v = inputs
         d = a.head_dim if a.head_dim is not None else (None if q[-1] is None else q[-1] / heads)
@@ -74,7 +75,9 @@ class ScaledDotProductAttention(LayerKind):
             require_same(q[i], k[i], b, "inputs", "q and k must agree on every axis before the positions", received)
         if len(k) >= 2:
             require_same(k[-2], v[-2], b, "inputs", "k and v must have the same positions", received)
-        self._cost(b, q, k, heads, d)
+        one = sympy.Integer(1)
+        attention(b, times(heads, size(q[:-2])), q[-2] if len(q) >= 2 else one, k[-2] if len(k) >= 2 else one, d, d,
+                  of_input=True)
         return (*q[:-1], heads * d)
 
     @classmethod
@@ -96,15 +99,6 @@ class ScaledDotProductAttention(LayerKind):
         numerator, denominator = sympy.fraction(sympy.together(d))
         if denominator != 1:
             b.require(sympy.Eq(sympy.Mod(numerator, denominator), 0), "inputs", why, received)
-
-    @staticmethod
-    def _cost(b, q, k, heads, d) -> None:
-        """QK^T and the scores applied to the values, per query head (a key/value head serves its group: the
-        products are per query head, as torch's scaled_dot_product_attention computes them)."""
-        positions = len(q) >= 2
-        rows = times(heads, *q[:-2]) if positions else heads
-        attention(b, rows, q[-2] if positions else sympy.Integer(1), k[-2] if positions else sympy.Integer(1), d, d,
-                  of_input=True)
 
     @staticmethod
     def _width(b, have, want, rule: str, received: str) -> None:

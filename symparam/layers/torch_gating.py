@@ -11,8 +11,8 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import Int, LayerKind
-from .costs import size
 from .core import format_shape
+from .costs import activation, size
 
 
 @register
@@ -37,11 +37,10 @@ class GLU(LayerKind):
             raise SymparamError(f"gating over the batch axis (dim 0) is not modelled. Received: {received}.")
         n = x[axis - 1]
         if n is None:
-            b.cost("activation", None, words="sigmoid of one half")
-            b.cost("elementwise", None, words="one half times the other")
+            b.cost("elementwise", None, words="a * sigmoid(b): unknown, the gated axis has unknown length")
             return x
         b.require(sympy.Eq(sympy.Mod(n, 2), 0), "dim", "the gated axis must have an even length", received)
         out = (*x[:axis - 1], n / 2, *x[axis:])
-        b.cost("activation", size(out), words="sigmoid of one half, per output value")
-        b.cost("elementwise", size(out), words="one half times the sigmoid of the other, per output value")
+        activation(b, "sigmoid", out)
+        b.cost("elementwise", size(out), words="a times sigmoid(b), per output value")
         return out

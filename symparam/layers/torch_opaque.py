@@ -88,6 +88,7 @@ class Module(LayerKind):
             raise SymparamError(f"frozen names {', '.join(map(repr, unknown))}, which is not among the parameters "
                                 f"({', '.join(a.parameters) or 'none'}). Received: frozen = {show(list(a.frozen))}.")
         what = f" of {a.module}" if a.module else ""
+        b.cost("matmul", None, words=f"a module symparam has no rules for{what}: its arithmetic is unknown")
         for name, shape in a.parameters.items():
             b.weight(name, shape, role=f"parameters{what}, counted from the tensor", labels=(),
                      category="bias" if name == "bias" else "weight", trainable=name not in a.frozen)

@@ -14,9 +14,9 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import Flag, LayerKind, Size
-from .costs import bias, convolution, times
 from .core import format_shape
 from .torch_args import given_or_inferred
+from .costs import times
 
 
 @register
@@ -50,8 +50,8 @@ class ViTEmbeddings(LayerKind):
                  labels=("D", "C", "P", "P"), category="weight")
         b.weight("patch_embeddings.projection.bias", (d,), role="patch projection biases", labels=("D",),
                  category="bias")
-        patches = sympy.floor(x[1] / p) * sympy.floor(x[2] / p)
-        convolution(b, (patches,), (p, p), c, d, words="patches x patch_size x patch_size x channels x hidden_size")
-        bias(b, True, (patches, d))
-        b.cost("elementwise", times(tokens, d), words="the position vectors added to every token")
+        patches = tokens - 1
+        b.cost("matmul", times(patches, d, c, p, p), words="the patch projection: patches x D x C x P x P")
+        b.cost("bias", times(patches, d), words="one add per projected value")
+        b.cost("elementwise", times(tokens, d), words="the position vectors added, per token and feature")
         return (tokens, d)
