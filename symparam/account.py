@@ -66,6 +66,39 @@ class Term:
     def size(self) -> sympy.Expr:
         return self.variable.size
 
+    @property
+    def factors(self) -> tuple[sympy.Expr, ...]:
+        """The axes as a reader multiplies them: a per-head size cancelled against the heads (n_head and
+        d_model/n_head make d_model), the axes in layout order otherwise."""
+        return _cancelled(self.dims)
+
+
+def _cancelled(dims: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+    """dims with each axis's denominator cancelled against another axis's factor, when every one cancels exactly;
+    dims unchanged otherwise (a floor or a ceiling is never taken apart)."""
+    numerators, denominators = [], []
+    for d in dims:
+        top, bottom = (d, sympy.Integer(1)) if d.has(sympy.floor, sympy.ceiling) else sympy.fraction(sympy.together(d))
+        numerators.append(top)
+        denominators.extend(f for f in sympy.Mul.make_args(bottom) if f != 1)
+    if not denominators:
+        return dims
+    for q in denominators:
+        for i, top in enumerate(numerators):
+            if q in sympy.Mul.make_args(top):
+                numerators[i] = top / q
+                break
+        else:
+            return dims
+    return tuple(n for n in numerators if n != 1) or (sympy.Integer(1),)
+
+
+def halves(parts: list) -> list:
+    """The first half of a list made of two equal halves (a Bidirectional layer's forward and backward copies),
+    or the list itself."""
+    h = len(parts) // 2
+    return parts[:h] if h and len(parts) % 2 == 0 and parts[:h] == parts[h:] else parts
+
 
 @dataclass(frozen=True, repr=False, eq=False)
 class LayerAccount:
@@ -124,11 +157,20 @@ class LayerAccount:
         """The table's formula: each counted variable's axes multiplied in the spec's sizes (3·3·3·32 + 32), times
         the copies of a repeated layer; '' without parameters. `show` prints one size (plain text by default);
         `bound` puts the bound values in the sizes."""
-        body = " + ".join(product_text(t.variable.shape if bound else t.dims, show, times) for t in self.terms)
+        parts = [product_text(t.variable.shape if bound else t.factors, show, times) for t in self.terms]
+        body = " + ".join(self.halves(parts))
+        if len(self.halves(parts)) < len(parts):   # a forward and a backward copy: 2 × (...)
+            body = repeat.format(n=show(sympy.Integer(2)), f=body)
         count = self.record.repeat if bound else self.repeat
         if body and count != 1:
             body = repeat.format(n=show(count), f=body)
         return body
+
+    def halves(self, parts: list) -> list:
+        """The forward copy's part of a list with one item per counted variable, for a kind whose variables are two
+        identical copies (Bidirectional); the list itself otherwise."""
+        from .layers import lookup
+        return halves(parts) if lookup(self.type).mirrored else parts
 
     def tie_note(self) -> str:
         """'kernel tied to wte/embeddings, counted there' for each tied variable; '' when none."""

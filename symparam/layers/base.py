@@ -283,6 +283,42 @@ class Twin:
     note: str = ""                          # why the counts differ, when they do
 
 
+@dataclass(frozen=True)
+class AxisRule:
+    """One output length worked from the input's (shapes.window_rule): the rule in its generic letters (n, k, s, d)
+    and, per letter, the letter a lesson writes (H, k_h, s_h), this layer's value and where it comes from (an
+    argument key, or the index of the input axis it reads)."""
+    words: str                                            # "height", "width", "length"
+    rule: sympy.Expr                                      # floor((n - k)/s) + 1
+    letters: tuple[tuple[sympy.Symbol, str, Any, Any], ...]   # (symbol, letter, value, argument key | input axis)
+    axis: int                                             # the output axis it gives
+    padding: str
+
+
+_AXIS_LETTERS = {1: (("length", ""),), 2: (("height", "h"), ("width", "w")),
+                 3: (("depth", "d"), ("height", "h"), ("width", "w"))}
+_INPUT_LETTER = {"length": "L", "depth": "D", "height": "H", "width": "W"}
+
+
+def window_rules(spatial, windows, strides, dilations, padding: str, data_format: str,
+                 keys: tuple[str, str, str]) -> tuple[AxisRule, ...]:
+    """The rule of each spatial axis of a convolution or pooling (shapes.window_rule), with this layer's values;
+    `keys` are the arguments holding the window, the stride and the dilation."""
+    from ..shapes import window_rule
+    rank = len(spatial)
+    dilated = any(d != 1 for d in dilations)
+    first = 1 if data_format == "channels_first" else 0
+    out = []
+    for i, ((words, sub), n, k, s, d) in enumerate(zip(_AXIS_LETTERS[rank], spatial, windows, strides, dilations)):
+        rule, symbols = window_rule(padding, dilated)
+        tail = f"_{sub}" if sub else ""
+        letters = (_INPUT_LETTER[words], f"k{tail}", f"s{tail}", f"d{tail}")
+        entries = tuple((sym, letter, value, key) for sym, letter, value, key
+                        in zip(symbols, letters, (n, k, s, d), (first + i, *keys)) if sym is not None)
+        out.append(AxisRule(words, rule, entries, first + i, padding))
+    return tuple(out)
+
+
 class LayerKind:
     """Base of every layer kind. Subclasses set the ClassVars and implement build().
 
@@ -320,6 +356,19 @@ class LayerKind:
             return None
         words, key = cls.window_arg
         return words, getattr(a, key)
+
+    # The lesson's words (symparam.derivation): one sentence in a teacher's voice, mathematics between $...$ in the
+    # letters of the kind's formulas ("each of the $F$ filters spans $k_h × k_w × C_in$ inputs"); and per letter
+    # what it stands for and where its value comes from: an argument (dotted into a wrapped layer: "layer.units")
+    # or "input" (an axis of the input, found by its value).
+    lesson: ClassVar[str] = ""
+    mirrored: ClassVar[bool] = False       # its variables are two identical copies (forward, backward) in a row
+    legend: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    @classmethod
+    def shape_rule(cls, a: SimpleNamespace, inputs: Sequence[Shape]) -> tuple["AxisRule", ...]:
+        """How the output's lengths follow from the input's, in letters, for a lesson to show: () for none."""
+        return ()
 
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
 

@@ -99,6 +99,7 @@ def _merge_example() -> tuple[dict, dict, dict]:
 class Add(ElementwiseMerge):
     name = "Add"
     summary = "adds its inputs element by element (shapes broadcast as in Keras)"
+    lesson = "adding only sums values that arrive: a residual connection costs no parameters"
     example = _merge_example()
 
 

@@ -68,6 +68,7 @@ class Recurrent(LayerKind):
     """SimpleRNN, LSTM, GRU: `gates` stacked blocks of units in each kernel; `n_states` states."""
     gates = 1
     n_states = 1
+    legend = {"n_in": ("input features", "input"), "u": ("units", "units")}
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -132,6 +133,8 @@ class SimpleRNN(Recurrent):
 class LSTM(Recurrent):
     name = "LSTM"
     summary = "long short-term memory: four gates, each with input and recurrent weights and biases"
+    lesson = ("an LSTM has four gates of $u$ units each; every gate reads the $n_in$ input features and the $u$ "
+              "values of the previous state, and has one bias per unit")
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "unit_forget_bias": Opaque(True)}
     gates = 4
