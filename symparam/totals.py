@@ -30,7 +30,7 @@ def _readable(expr: sympy.Expr, prefer: tuple) -> sympy.Expr:
     if prefer:
         others = sorted(expanded.free_symbols - set(prefer), key=lambda s: s.name)
         return collect(expanded, [*prefer, *others])
-    candidates = [expanded]
+    candidates = [expanded, expr]   # expr as built: (floor(n/4) - 3)**2 stays a square when that is shorter
     symbols = sorted(expanded.free_symbols, key=lambda s: s.name)
     candidates.append(collect(expanded, symbols))
     if expanded.is_polynomial(*symbols):

@@ -286,11 +286,12 @@ class Twin:
 @dataclass(frozen=True)
 class AxisRule:
     """One output length worked from the input's (shapes.window_rule): the rule in its generic letters (n, k, s, d)
-    and, per letter, the letter a lesson writes (H, k_h, s_h), this layer's value and where it comes from (an
-    argument key, or the index of the input axis it reads)."""
+    and, per letter, the letter a lesson writes (H, k_h, s_h), this layer's value, where it comes from (an
+    argument key, "key=other" for a default taken from another argument, or the index of the input axis it reads)
+    and what it is ("the window's height")."""
     words: str                                            # "height", "width", "length"
     rule: sympy.Expr                                      # floor((n - k)/s) + 1
-    letters: tuple[tuple[sympy.Symbol, str, Any, Any], ...]   # (symbol, letter, value, argument key | input axis)
+    letters: tuple[tuple[sympy.Symbol, str, Any, Any, str], ...]   # (symbol, letter, value, source, meaning)
     axis: int                                             # the output axis it gives
     padding: str
 
@@ -313,8 +314,10 @@ def window_rules(spatial, windows, strides, dilations, padding: str, data_format
         rule, symbols = window_rule(padding, dilated)
         tail = f"_{sub}" if sub else ""
         letters = (_INPUT_LETTER[words], f"k{tail}", f"s{tail}", f"d{tail}")
-        entries = tuple((sym, letter, value, key) for sym, letter, value, key
-                        in zip(symbols, letters, (n, k, s, d), (first + i, *keys)) if sym is not None)
+        meanings = (f"the input's {words}", f"the window's {words}", f"the stride along the {words}",
+                    f"the dilation along the {words}")
+        entries = tuple(entry for entry in zip(symbols, letters, (n, k, s, d), (first + i, *keys), meanings)
+                        if entry[0] is not None)
         out.append(AxisRule(words, rule, entries, first + i, padding))
     return tuple(out)
 

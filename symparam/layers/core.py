@@ -7,8 +7,8 @@ import sympy
 from ..errors import SymparamError, show
 from ..shapes import product, split_channels
 from . import register
-from .base import (REQUIRED, ActivationName, Arg, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin,
-                   Unsupported)
+from .base import (REQUIRED, ActivationName, Arg, AxisRule, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size,
+                   Twin, Unsupported)
 
 KERNEL_ARGS = {
     "kernel_initializer": Opaque(), "bias_initializer": Opaque(), "kernel_regularizer": Opaque(),
@@ -118,6 +118,16 @@ class Flatten(LayerKind):
     example = ({}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "flattens every axis but the batch into one"
     lesson = "flattening lays the values out in one long vector: its length is the product of the input's axes"
+
+    @classmethod
+    def shape_rule(cls, a, inputs):
+        (x,) = inputs
+        if any(d is None for d in x) or len(x) < 2:
+            return ()
+        symbols = [sympy.Symbol(f"a{i}", integer=True, positive=True) for i in range(len(x))]
+        return (AxisRule("length", sympy.Mul(*symbols, evaluate=False),
+                         tuple((sym, f"d_{i + 1}", d, i, "")
+                               for i, (sym, d) in enumerate(zip(symbols, x))), 0, ""),)
     no_params = "flattening only rearranges the values it receives"
     args = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
 

@@ -120,23 +120,48 @@ def shapes(items) -> str:
     return ", ".join(f"${inline(s)}$" for s in items)
 
 
-def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
-    out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}"]
-    sentence = [text(layer.summary).replace(r"\_", r"\_\allowbreak{}") + "."] if layer.summary else []
-    facts = []
-    if layer.inputs:
-        facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ") + shapes(layer.inputs))
+def sentence(segments, words=text, math=lambda m: f"${inline(m)}$") -> str:
+    """A lesson sentence: words escaped for the format, mathematics as mathematics; its full stop added."""
+    return "".join(words(part) if kind == "text" else math(part) for kind, part in segments) + "."
+
+
+def legend(items, words=text, math=lambda m: f"${inline(m)}$") -> str:
+    """'Here $k_h = 3$, the window's height (kernel_size); ...': each letter's value and where it comes from."""
+    return "Here " + "; ".join(math(item.math) + (f", {words(item.words)}" if item.words else "")
+                               for item in items) + "."
+
+
+def steps(layer: LayerDerivation) -> tuple[Line, ...]:
+    """The rows of a layer's worked answer: what comes in, each variable, the sum, the output's lengths by the
+    layer's own rule, the output shape."""
+    inputs = (Line("input shape" if len(layer.inputs) == 1 else f"input shape {i + 1}", ((shape,),))
+              for i, shape in enumerate(layer.inputs))
+    return (*inputs, *layer.params, *((layer.total,) if layer.total else ()), *layer.shape, layer.output)
+
+
+def prose(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}$") -> str:
+    """The layer's paragraph: its lesson sentence (or its summary), how often it is repeated, why it has no
+    parameters, and the legend of its letters."""
+    out = [sentence(layer.lesson, words, math) if layer.lesson else (words(layer.summary) + "." if layer.summary
+                                                                       else "")]
     if layer.repeat:
-        facts.append(f"repeated ${layer.repeat}$ times")
-    if layer.window is not None:
-        facts.append(f"{text(layer.window.words)} ${layer.window.math}$")
-    if facts:
-        joined = ", ".join(facts)
-        sentence.append(joined[:1].upper() + joined[1:] + ".")
+        out.append(f"The network holds {math(layer.repeat)} copies of it.")
     if not layer.params:
-        sentence.append(f"No parameters: {text(layer.no_params)}.")
-    out.append(" ".join(sentence))
-    out.append(align((*layer.params, *((layer.total,) if layer.total else ()), layer.output), limit))
+        out.append(f"No parameters: {words(layer.no_params)}.")
+    if layer.legend:
+        out.append(legend(layer.legend, words, math))
+    elif layer.window is not None:
+        out.append(f"{words(layer.window.words[:1].upper() + layer.window.words[1:])} {math(layer.window.math)}.")
+    return " ".join(filter(None, out))
+
+
+def _breakable(words: str) -> str:
+    return text(words).replace(r"\_", r"\_\allowbreak{}")
+
+
+def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
+    out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}",
+           prose(layer, words=_breakable), align(steps(layer), limit)]
     if layer.buffers:
         out.append("Buffers (not parameters):")
         out.append(align(layer.buffers, limit))

@@ -20,9 +20,9 @@ PREAMBLE = r"""\documentclass{article}
 """
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
-COLUMNS = (r">{\raggedright\arraybackslash}p{3.5cm}>{\raggedright\arraybackslash}p{4.2cm}"
-           r">{\raggedright\arraybackslash}p{4.3cm}>{\raggedleft\arraybackslash}p{2.2cm}")
-TOTAL = "6.92cm"   # the last two columns and the space between them
+COLUMNS = (r">{\raggedright\arraybackslash}p{3.5cm}>{\raggedright\arraybackslash}p{3.9cm}"
+           r">{\raggedright\arraybackslash}p{4.2cm}>{\raggedleft\arraybackslash}p{2.6cm}")
+TOTAL = "7.22cm"   # the last two columns and the space between them
 LIMIT = 455   # points: this document's text width (16 cm)
 
 
