@@ -25,6 +25,7 @@ from .account import Account, LayerAccount, Term, of
 from .layers import lookup
 from .model import LayerRecord
 from .printing import SymparamLatexPrinter, label, latex, product_text
+from .shapes import window_rule
 
 TIMES = r" \cdot "
 Form = tuple[str, ...]   # one side of an equation: its terms (LaTeX), added; a term "- x" is subtracted
@@ -198,7 +199,7 @@ class _Letters:
         return label(name) + ("'" if name in self.clash else "")
 
     def tex(self, text_: str) -> str:
-        """'k_h' -> k_{h}, '4u' -> 4u, 'm*C_in' -> m \cdot C_{\mathrm{in}} (as printing.letters, primes added)."""
+        """'k_h' -> k_{h}, '4u' -> 4u, 'm*C_in' -> m \\cdot C_{\\mathrm{in}} (as printing.letters, primes added)."""
         parts = []
         for factor in text_.split("*"):
             digits, rest = re.match(r"(\d*)(.*)", factor).groups()
@@ -427,9 +428,24 @@ def _shape_lines(la: LayerAccount, letters: _Letters, rules, bound: bool) -> tup
             filled = _RulePrinter({sym.name: show(sympy.sympify(v)) for sym, _, v, *_ in rule_b.letters}).doprint(
                 rule_b.rule)
         result = (la.record if bound else la.symbolic).output_shape[rule_s.axis]
-        out.append(Line(f"output {rule_s.words}", _chain((rule,), (filled,), (show(result),)),
-                        note=f"{rule_s.padding} padding" if rule_s.padding else ""))
+        out.append(Line(f"output {rule_s.words}", _chain((rule,), (filled,), (show(result),))))
     return tuple(out)
+
+
+def _padding_note(letters: _Letters, rules) -> tuple[Segment, ...]:
+    """'With valid padding an output length is ⌊(H - k_h)/s_h⌋ + 1; with same padding it would be ⌈H/s_h⌉.'"""
+    if not rules or not rules[0][1].padding:
+        return ()
+    rule = rules[0][1]
+    names = {sym.name: letters.atom(letter) for sym, letter, *_ in rule.letters}
+    stride = next(letter for sym, letter, *_ in rule.letters if sym.name == "s")
+    names.setdefault("k", letters.atom("k" + stride[1:]))
+    dilated = "d" in names
+    other = "same" if rule.padding == "valid" else "valid"
+    other_rule = window_rule(other, dilated)[0]
+    return (("text", f". With {rule.padding} padding an output length is "),
+            ("math", _RulePrinter(names).doprint(rule.rule)),
+            ("text", f"; with {other} padding it would be "), ("math", _RulePrinter(names).doprint(other_rule)))
 
 
 def _bracket(prefix: str, items) -> Form:
@@ -471,7 +487,7 @@ def _layer(a: Account, la: LayerAccount, printer: _WithNumbers, bound: bool, sub
     worked = bool(rules)
     output = Line("output shape", _chain((_shapes(sym),), (_shapes(sym, printer.doprint) if bound and not worked
                                                             else "",), (_shapes(layer),)))
-    lesson = _sentence(kind.lesson, letters) if kind.lesson else ()
+    lesson = (_sentence(kind.lesson, letters) if kind.lesson else ()) + _padding_note(letters, rules)
     return LayerDerivation(la.position, layer.name, layer.type, summary,
                            show(layer.repeat) if layer.repeat != 1 else "",
                            tuple(shape_latex(s) for s in layer.input_shapes), _window(sym, sub),
@@ -498,14 +514,17 @@ def _formula(la: LayerAccount) -> Form:
     return _bracket("", form) if len(form) > 1 else form
 
 
+LISTED = 12   # layers with parameters whose counts a symbolic total lists one by one; a deeper network's is summed
+
+
 def _totals(a: Account) -> tuple[Line, ...]:
     counted = [la for la in a.layers if la.params.value != 0 or la.params.symbolic != 0]
     formulas = tuple(term for la in counted for term in _formula(la))
     values = tuple(show(la.params.value) for la in counted)
     symbolic = a.total.symbolic
     if not sympy.sympify(symbolic).is_number:   # in symbols; then the numbers the bindings give (stated at the top)
-        lines = [Line("total", _chain(formulas if len(counted) > 1 else (), _sum(symbolic) if len(counted) < 2
-                                      else ()))]
+        listed = 1 < len(counted) <= LISTED
+        lines = [Line("total", _chain(formulas if listed else (), () if listed else _sum(symbolic)))]
         if a.total.bound:
             lines.append(Line("total in numbers", _chain(values if len(values) > 1 else (), _sum(a.total.value))))
         return tuple(lines)
@@ -566,7 +585,7 @@ def formulas(d: Derivation) -> Iterator[str]:
         yield from layer.inputs
         if layer.repeat:
             yield layer.repeat
-        if layer.window is not None:
+        if layer.window is not None and not layer.legend:   # the legend gives the window's sizes otherwise
             yield layer.window.math
         yield from (math for kind, math in layer.lesson if kind == "math")
         yield from (item.math for item in layer.legend)

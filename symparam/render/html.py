@@ -10,7 +10,7 @@ from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from ..errors import SymparamError
 from .escape import html as escape
-from .latex import chunks, pieces, prose, steps, terms, width
+from .latex import chunks, paragraphs, pieces, steps, terms, width
 
 STEPS = 400   # points (as pdflatex would set the formula) that a derivation line may take before it is broken
 CELL = 220    # the same for a formula in the network table
@@ -121,7 +121,7 @@ class _Page:
 
     def layer(self, layer: LayerDerivation) -> str:
         out = [f"<section><h3>Layer {layer.index}: {escape(layer.name)} ({escape(layer.type)})</h3>",
-               f"<p>{prose(layer, words=escape, math=self.math)}</p>", self.steps(steps(layer))]
+               *(f"<p>{p}</p>" for p in paragraphs(layer, words=escape, math=self.math)), self.steps(steps(layer))]
         if layer.buffers:
             out.append('<p class="note">Buffers (not parameters):</p>')
             out.append(self.steps(layer.buffers))

@@ -122,7 +122,10 @@ def shapes(items) -> str:
 
 def sentence(segments, words=text, math=lambda m: f"${inline(m)}$") -> str:
     """A lesson sentence: words escaped for the format, mathematics as mathematics; its full stop added."""
-    return "".join(words(part) if kind == "text" else math(part) for kind, part in segments) + "."
+    def piece(part: str) -> str:   # an escaper may trim: the spaces around mathematics are kept
+        core = part.strip()
+        return part[:len(part) - len(part.lstrip())] + words(core) + part[len(part.rstrip()):] if core else part
+    return "".join(piece(part) if kind == "text" else math(part) for kind, part in segments) + "."
 
 
 def legend(items, words=text, math=lambda m: f"${inline(m)}$") -> str:
@@ -141,18 +144,21 @@ def steps(layer: LayerDerivation) -> tuple[Line, ...]:
 
 def prose(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}$") -> str:
     """The layer's paragraph: its lesson sentence (or its summary), how often it is repeated, why it has no
-    parameters, and the legend of its letters."""
+    parameters."""
     out = [sentence(layer.lesson, words, math) if layer.lesson else (words(layer.summary) + "." if layer.summary
                                                                        else "")]
     if layer.repeat:
         out.append(f"The network holds {math(layer.repeat)} copies of it.")
     if not layer.params:
         out.append(f"No parameters: {words(layer.no_params)}.")
-    if layer.legend:
-        out.append(legend(layer.legend, words, math))
-    elif layer.window is not None:
+    if not layer.legend and layer.window is not None:
         out.append(f"{words(layer.window.words[:1].upper() + layer.window.words[1:])} {math(layer.window.math)}.")
     return " ".join(filter(None, out))
+
+
+def paragraphs(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}$") -> list[str]:
+    """The layer's prose, then (its own paragraph) the legend of its letters."""
+    return [prose(layer, words, math), *([legend(layer.legend, words, math)] if layer.legend else [])]
 
 
 def _breakable(words: str) -> str:
@@ -161,7 +167,7 @@ def _breakable(words: str) -> str:
 
 def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
     out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}",
-           prose(layer, words=_breakable), align(steps(layer), limit)]
+           "\n\n".join(paragraphs(layer, words=_breakable)), align(steps(layer), limit)]
     if layer.buffers:
         out.append("Buffers (not parameters):")
         out.append(align(layer.buffers, limit))

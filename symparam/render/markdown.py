@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from .escape import markdown as text
-from .latex import prose, steps
+from .latex import paragraphs, steps
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
@@ -36,7 +36,8 @@ def table(d: Derivation) -> list[str]:
 
 def layer_block(layer: LayerDerivation) -> list[str]:
     out = [f"### Layer {layer.index}: {text(layer.name)} ({text(layer.type)})", ""]
-    out += [prose(layer, words=text, math=lambda m: f"${m}$"), ""]
+    for paragraph in paragraphs(layer, words=text, math=lambda m: f"${m}$"):
+        out += [paragraph, ""]
     out += [_item(line) for line in steps(layer)] + [""]
     if layer.buffers:
         out += ["Buffers (not parameters):", ""] + [_item(line) for line in layer.buffers] + [""]
