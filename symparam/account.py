@@ -17,7 +17,7 @@ import sympy
 from .errors import layer_where
 from .model import CATEGORIES, LayerRecord, Network, Variable
 from .printing import product_text, spec_text, text
-from .totals import grouping, readable
+from .totals import grouping, layered, readable
 
 
 # How a category reads in a sentence, counted: "(4·units) biases"
@@ -29,10 +29,17 @@ class Quantity:
     """A count at the bound values and before binding, each in its one readable form (worked out when first read:
     a renderer pays only for the forms it shows)."""
 
-    __slots__ = ("_raw", "_symbolic_raw", "_formulas", "_group", "_forms")
+    __slots__ = ("_raw", "_symbolic_raw", "_formulas", "_group", "_forms", "_parts")
 
-    def __init__(self, value: sympy.Expr, symbolic: sympy.Expr, formulas=None, group=()) -> None:
+    def __init__(self, value: sympy.Expr, symbolic: sympy.Expr, formulas=None, group=(), parts=None) -> None:
         self._raw, self._symbolic_raw, self._formulas, self._group, self._forms = value, symbolic, formulas, group, {}
+        self._parts = parts   # a network's: per layer (copies, one copy's count), bound and unbound
+
+    def _readable(self, raw, parts, formulas=None) -> sympy.Expr:
+        if parts is None:
+            return readable(raw.xreplace(formulas) if formulas else raw, self._group)
+        return layered([(n.xreplace(formulas), c.xreplace(formulas)) if formulas else (n, c) for n, c in parts],
+                       self._group)
 
     def _form(self, key: str, make):
         if key not in self._forms:
@@ -41,14 +48,13 @@ class Quantity:
 
     @property
     def value(self) -> sympy.Expr:
-        return self._form("value", lambda: readable(self._raw, self._group))
+        return self._form("value", lambda: self._readable(self._raw, self._parts and self._parts[0]))
 
     @property
     def symbolic(self) -> sympy.Expr:
         """Before binding, with the spec's formula defaults put in (d_ff = 4*d_model)."""
-        raw = self._symbolic_raw
-        return self._form("symbolic", lambda: readable(raw.xreplace(self._formulas) if self._formulas else raw,
-                                                       self._group))
+        return self._form("symbolic", lambda: self._readable(self._symbolic_raw, self._parts and self._parts[1],
+                                                             self._formulas))
 
     @property
     def bound(self) -> bool:
@@ -281,8 +287,13 @@ def build(net: Network) -> Account:
         return tuple(Assumption(None if place == "[network]" else place, where_of.get(place, place), c.key,
                                 c.relation, c.why) for place, c in of.assumptions)
 
-    return Account(net, tuple(layers), quantity(net.total, sym.total), quantity(net.trainable, sym.trainable),
-                   quantity(net.non_trainable, sym.non_trainable), quantity(net.buffers, sym.buffers),
+    def network(of_layer) -> Quantity:   # a network's count, grouped per layer and per repeated block
+        parts = tuple(tuple((r.repeat, of_layer(r) / r.repeat) for r in n.layers) for n in (net, sym))
+        return Quantity(sympy.Add(*map(of_layer, net.layers)), sympy.Add(*map(of_layer, sym.layers)), formulas, group,
+                        parts)
+
+    return Account(net, tuple(layers), network(lambda r: r.params), network(lambda r: r.trainable),
+                   network(lambda r: r.non_trainable), network(lambda r: r.buffers),
                    _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group)
 
 

@@ -26,6 +26,7 @@ from .layers import lookup
 from .model import LayerRecord
 from .printing import SymparamLatexPrinter, label, latex, product_text
 from .shapes import window_rule
+from .totals import LISTED
 
 TIMES = r" \cdot "
 Form = tuple[str, ...]   # one side of an equation: its terms (LaTeX), added; a term "- x" is subtracted
@@ -166,7 +167,8 @@ def _sum(expr) -> Form:
     if not isinstance(expr, sympy.Add):
         return (show(expr),)
     terms = _INLINE._as_ordered_terms(expr)
-    return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else show(t) for i, t in enumerate(terms))
+    return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else
+                 rf"\left({show(t)}\right)" if isinstance(t, sympy.Add) else show(t) for i, t in enumerate(terms))
 
 
 def shape_latex(shape, show=None) -> str:
@@ -514,9 +516,6 @@ def _formula(la: LayerAccount) -> Form:
     return _bracket("", form) if len(form) > 1 else form
 
 
-LISTED = 12   # layers with parameters whose counts a symbolic total lists one by one; a deeper network's is summed
-
-
 def _totals(a: Account) -> tuple[Line, ...]:
     counted = [la for la in a.layers if la.params.value != 0 or la.params.symbolic != 0]
     formulas = tuple(term for la in counted for term in _formula(la))
@@ -524,7 +523,7 @@ def _totals(a: Account) -> tuple[Line, ...]:
     symbolic = a.total.symbolic
     if not sympy.sympify(symbolic).is_number:   # in symbols; then the numbers the bindings give (stated at the top)
         listed = 1 < len(counted) <= LISTED
-        lines = [Line("total", _chain(formulas if listed else (), () if listed else _sum(symbolic)))]
+        lines = [Line("total", _chain(formulas if listed else (), _sum(symbolic)))]
         if a.total.bound:
             lines.append(Line("total in numbers", _chain(values if len(values) > 1 else (), _sum(a.total.value))))
         return tuple(lines)

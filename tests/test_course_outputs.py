@@ -369,8 +369,10 @@ def test_lenet5_pooling_works_from_its_own_input():
     assert conv2[r"C_{\mathrm{in}} = \mathrm{filters\_1} = 6"] == "input channels (the filters of conv1)"
     flatten = d.layers[4]
     assert flatten.shape[0].math == r"d_{1} \cdot d_{2} \cdot d_{3} = 5 \cdot 5 \cdot 16 = 400"
-    # the total: one bracket per layer in the spec's sizes (no regrouping across layers), then the numbers
-    assert len(d.totals[0].forms) == 1 and len(d.totals[0].forms[0]) == 10   # five layers, two terms each
+    # the total: one bracket per layer in the spec's sizes, then each layer's count tidied on its own (five terms:
+    # no regrouping across layers, as sympy's of the whole sum gives six), then the numbers
+    assert [len(form) for form in d.totals[0].forms] == [10, 5]   # five layers, two terms each; one term each
+    assert r"\mathrm{filters\_1} \cdot \left(25 \cdot \mathrm{channels} + 1\right)" in d.totals[0].forms[1]
     assert d.totals[1].math == "156 + 2{,}416 + 48{,}120 + 10{,}164 + 850 = 61{,}706"
 
 
@@ -448,7 +450,9 @@ def test_derivation_symbolic_total_then_numbers(write_spec):
     d = derive(symparam.load(path))
     assert [line.words for line in d.totals] == ["total", "total in numbers"]
     assert d.totals[0].forms == ((r"(\mathrm{d\_in} \cdot \mathrm{width}", r"\mathrm{width})",
-                                  r"(\mathrm{width} \cdot 10", "10)"),)
+                                  r"(\mathrm{width} \cdot 10", "10)"),
+                                 (r"\mathrm{width} \cdot \left(\mathrm{d\_in} + 1\right)",
+                                  r"\left(10 \cdot \mathrm{width} + 10\right)"))
     assert d.totals[1].math == "50{,}240 + 650 = 50{,}890"
     dense = d.layers[0].params[0]
     assert dense.forms == ((r"n_{\mathrm{in}} \cdot n_{\mathrm{out}}",), (r"784 \cdot 64",), ("50{,}176",))
