@@ -338,12 +338,15 @@ def _source(a: Account, la: LayerAccount, source, value, what: str = "") -> str:
     layer's argument, or (undeclared) whichever of the two holds it."""
     if isinstance(source, int) or source == "input":
         return _from_input(a, la, value, source if isinstance(source, int) else None, what)
-    if source and "=" in source:   # a default taken from another argument: strides=pool_size
+    if source and "=" in source:   # an argument whose default is another's: strides=pool_size
         key, _, other = source.partition("=")
-        return f"{key}, the default: the {other}"
+        if _arg(la.symbolic.args, key) is None and _holds(_arg(la.symbolic.args, other), value):
+            return f"{key}, the default: the {other}"
+        source = key
     if source and _holds(_arg(la.symbolic.args, source), value):
-        top = source.split(".")[0]
-        return source + ("" if top in la.record.given else ", the default")
+        top, _, inner = source.partition(".")
+        words = f"the wrapped layer's {inner}" if inner else source
+        return words + ("" if top in la.record.given else ", the default")
     return _from_input(a, la, value) if source != "" else ""
 
 
@@ -490,6 +493,9 @@ def _layer(a: Account, la: LayerAccount, printer: _WithNumbers, bound: bool, sub
     output = Line("output shape", _chain((_shapes(sym),), (_shapes(sym, printer.doprint) if bound and not worked
                                                             else "",), (_shapes(layer),)))
     lesson = (_sentence(kind.lesson, letters) if kind.lesson else ()) + _padding_note(letters, rules)
+    wrapped = sym.args.get("layer")
+    if lesson and isinstance(wrapped, tuple) and getattr(wrapped[0], "lesson", ""):   # Bidirectional(LSTM)
+        lesson += (("text", ". "),) + _sentence(wrapped[0].lesson, letters)
     return LayerDerivation(la.position, layer.name, layer.type, summary,
                            show(layer.repeat) if layer.repeat != 1 else "",
                            tuple(shape_latex(s) for s in layer.input_shapes), _window(sym, sub),

@@ -110,7 +110,7 @@ class MultiHeadAttention(LayerKind):
               "projection with its biases; an output projection maps the $h · d_v$ values back to $E_q$ features")
     legend = {"E_q": ("query features", "input"), "E_k": ("key features", "input"),
               "E_v": ("value features", "input"), "h": ("heads", "num_heads"), "d_k": ("numbers per head", "key_dim"),
-              "d_v": ("numbers per head", "value_dim")}
+              "d_v": ("numbers per head", "value_dim=key_dim")}
     n_inputs = (2, 3)
     args = {
         "num_heads": Size(), "key_dim": Size(), "value_dim": OptionalSize(None), "dropout": Real(0.0, 0.0, 1.0),

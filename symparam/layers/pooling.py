@@ -32,7 +32,7 @@ class Pooling(LayerKind):
         channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
         strides = a.strides if a.strides is not None else a.pool_size
         return window_rules(spatial, a.pool_size, strides, (1,) * cls.rank, a.padding, a.data_format,
-                            ("pool_size", "strides" if a.strides is not None else "strides=pool_size", ""))
+                            ("pool_size", "strides=pool_size", ""))
 
     def build(self, a, inputs, b):
         channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)
