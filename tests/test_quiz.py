@@ -229,3 +229,22 @@ def test_the_latex_sheet_gives_answer_space_defaults_and_the_paper(capsys, tmp_p
     assert 'padding="valid"' in max1 and "strides=None" in max1
     code, _, err = run(capsys, *argv, "--paper", "letter", "--output", sheet)
     assert code == 0 and "letterpaper" in sheet.read_text() and "a4paper" not in sheet.read_text()
+
+
+def test_markdown_and_html_sheets_part_variants_and_leave_answer_space(capsys, tmp_path):
+    argv = ["quiz", "examples/lstm_classifier.toml", "--vary", "units=32,64,128", "--count", "3", "--questions",
+            "total,layer"]
+    code, sheet, err = run(capsys, *argv)
+    assert code == 0, err
+    assert sheet.count("\n---\n") == 2 and sheet.count("Answer: ") == 6   # 3 variants of 2 questions
+    # the LSTM's arguments a student needs, and not those that change no count and no shape
+    lstm = next(line for line in sheet.splitlines() if "bidirectional:" in line)
+    assert "units=" in lstm and "return\\_sequences=False" in lstm and "use\\_bias=True" in lstm
+    assert "dropout" not in lstm and "use\\_cudnn" not in lstm and "stateful" not in lstm
+    page = tmp_path / "sheet.html"
+    code, _, err = run(capsys, *argv, "--format", "html", "--paper", "letter", "--output", page)
+    assert code == 0, err
+    html = page.read_text()
+    assert html.count('<div class="space"></div>') == 6 and "break-before:page" in html and "size:letter" in html
+    code, _, err = run(capsys, *argv, "--format", "html", "--output", page)
+    assert "size:A4" in page.read_text()   # A4 unless --paper says otherwise, as the LaTeX sheets

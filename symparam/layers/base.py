@@ -73,6 +73,7 @@ def _whole(expr: sympy.Expr):
 class Arg:
     """One constructor argument: its default and how a spec value becomes a Python value."""
     expected = "a value"
+    inert = False   # the count and the shapes never depend on it (an exercise sheet need not state it)
 
     def __init__(self, default: Any = REQUIRED) -> None:
         self.default = default
@@ -155,6 +156,7 @@ ACTIVATIONS = (
 
 class ActivationName(Arg):
     """An activation function's name (it does not change the count), or "none"."""
+    inert = True
     expected = 'the name of a Keras activation such as "relu" or "softmax", or "none"'
 
     def parse(self, value, key, ctx):
@@ -172,6 +174,7 @@ class ActivationName(Arg):
 
 
 class Real(Arg):
+    inert = True
     def __init__(self, default: Any = REQUIRED, low: float = 0.0, high: float | None = None,
                  high_open: bool = False) -> None:
         super().__init__(default)
@@ -208,6 +211,7 @@ class Int(Arg):
 class Opaque(Arg):
     """An argument the count does not depend on (initializers, regularizers, constraints, dtype, seed)."""
     expected = "a string, number, boolean, list or table"
+    inert = True
 
     def __init__(self, default: Any = None) -> None:
         super().__init__(default)
@@ -215,6 +219,7 @@ class Opaque(Arg):
 
 class Unsupported(Arg):
     """A Keras argument symparam does not model yet: accepted only at its default."""
+    inert = True
 
     def __init__(self, default: Any = None, why: str = "") -> None:
         super().__init__(default)
@@ -366,6 +371,7 @@ class LayerKind:
     # or "input" (an axis of the input, found by its value).
     lesson: ClassVar[str] = ""
     mirrored: ClassVar[bool] = False       # its variables are two identical copies (forward, backward) in a row
+    inert_args: ClassVar[tuple[str, ...]] = ()   # flags that change neither the count nor a shape (stateful)
     legend: ClassVar[dict[str, tuple[str, str]]] = {}
 
     @classmethod

@@ -22,6 +22,7 @@ _U = sympy.Integer
 class Rate(Arg):
     """A dropout rate: any number (Keras clamps it into [0, 1] itself, and takes a boolean as 0 or 1)."""
     expected = "a number (Keras clamps it into [0, 1])"
+    inert = True
 
     def parse(self, value, key, ctx):
         if not isinstance(value, (int, float)):
@@ -32,6 +33,7 @@ class Rate(Arg):
 class Cudnn(Arg):
     """LSTM and GRU's use_cudnn: "auto", true or false (Keras compares exactly)."""
     expected = '"auto", true or false'
+    inert = True
 
     def parse(self, value, key, ctx):
         if isinstance(value, (str, int, float)) and value in ("auto", True, False):   # Keras's own test
@@ -69,6 +71,7 @@ class Recurrent(LayerKind):
     gates = 1
     n_states = 1
     legend = {"n_in": ("input features", "input"), "u": ("units", "units")}
+    inert_args = ("go_backwards", "stateful")
 
     def build(self, a, inputs, b):
         (x,) = inputs
