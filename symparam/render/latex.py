@@ -41,12 +41,16 @@ def _plain(line: Line) -> str:
     return line.words + (f" ({line.name})" if line.name else "") + (f", {line.note}" if line.note else "")
 
 
-def _labels(line: Line, limit: float) -> list[str]:
-    """The words before the '=', as plain text: on one row, or (when long) the variable's name on a second row."""
-    whole = _plain(line)
-    if line.name and _text_width(whole) > 0.4 * limit:
-        return [line.words + (f", {line.note}" if line.note else ""), f"({line.name})"]
-    return [whole]
+LABEL = 0.3   # of the width: the most a step's words take before the '='; longer words wrap inside it
+
+
+def _label(words: str, limit: float) -> str:
+    """A step's words, as LaTeX: on one line, or (when long) wrapped ragged-left in LABEL of the width, beside its
+    formula rather than on a row of their own."""
+    room = LABEL * limit
+    if _text_width(words) <= room:
+        return rf"\text{{{text(words)}}}"
+    return rf"\text{{\parbox[t]{{{room:.0f}pt}}{{\raggedleft {text(words)}}}}}"
 
 
 def _text_width(words: str) -> float:
@@ -94,19 +98,19 @@ def pieces(line: Line, room: float) -> list[tuple[str, str]]:
     return rows
 
 
-def _rows(line: Line, labels: list[str], room: float) -> list[str]:
+def _rows(line: Line, label: str, room: float) -> list[str]:
     """The line's rows of an align*: its words, then its chain (see `pieces`)."""
-    heads = [rf"\text{{{text(label)}}}" for label in labels]
     out = [("&= " if kind == "=" else r"&\quad ") + math for kind, math in pieces(line, room)]
-    out[0] = f"{heads[-1]} {out[0]}"
-    return [f"{head} &" for head in heads[:-1]] + out
+    out[0] = f"{label} {out[0]}"
+    return out
 
 
 def align(lines, limit: int = LIMIT) -> str:
-    """Lines aligned on '='; the words take the widest label's room, the math what is left of `limit`."""
-    labels = [_labels(line, limit) for line in lines]
-    room = max(limit - max(_text_width(piece) for pieces in labels for piece in pieces) - 12, 120)
-    rows = [row for line, pieces in zip(lines, labels) for row in _rows(line, pieces, room)]
+    """Lines aligned on '='; the words take the widest label's room (at most LABEL of it), the math what is left
+    of `limit`."""
+    labels = [_plain(line) for line in lines]
+    room = max(limit - min(max(_text_width(words) for words in labels), LABEL * limit) - 12, 120)
+    rows = [row for line, words in zip(lines, labels) for row in _rows(line, _label(words, limit), room)]
     return r"\begin{align*}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align*}"
 
 
