@@ -356,7 +356,7 @@ class Browser:
     def table(self) -> dict:
         return self.evaluate("""(() => {
             const text = id => document.getElementById(id).textContent;
-            const rows = document.querySelectorAll("tr.layer").length;   // the network table's layer rows
+            const rows = document.querySelectorAll("#network > tbody > tr:not(.sum)").length;   // its layers
             return {total: text("total"), trainable: text("trainable"), non_trainable: text("non_trainable"),
                     params: [...Array(rows).keys()].map(i => text("params-" + i)),
                     shapes: [...Array(rows).keys()].map(i => text("shape-" + i)),
@@ -545,18 +545,23 @@ def test_a_clicked_layer_shows_its_derivation_and_the_plot_follows_the_slider(br
     page = browser(write_page(tmp_path / "lenet5.html", spec))
     visible = "[...document.querySelectorAll('.worked')].filter(p => !p.hidden).map(p => p.id)"
     assert page.evaluate(visible) == []                               # no derivation until a row is clicked
-    page.evaluate("document.querySelector('tr.layer[data-layer=\"1\"]').click()")   # pool1
+    row = "document.querySelectorAll('#network > tbody > tr')[{}].click()"
+    page.evaluate(row.format(1))                                      # pool1
     assert page.evaluate(visible) == ["steps-1"]
     steps = page.evaluate("document.getElementById('steps-1').textContent")
     assert "output height and width" in steps and "pool1" in steps and "conv1" in steps   # the rule, its source
     assert page.evaluate("document.getElementById('steps-1').querySelectorAll('math').length") > 3
-    page.evaluate("document.querySelector('tr.layer[data-layer=\"5\"]').click()")   # fc1: the other one hides
+    page.evaluate(row.format(5))                                      # fc1: the other one hides
     assert page.evaluate(visible) == ["steps-5"]
 
     # the plot: the total over img_size (the first slider), a dot at the current size on the table's total
     assert page.evaluate("document.getElementById('plot').dataset.symbol") == "img_size"
     assert int(page.evaluate("document.getElementById('plot').dataset.points")) > 20
-    here = "(() => { const c = document.getElementById('plot-here'); return [c.dataset.x, c.dataset.total]; })()"
+    inked = ("(() => { const c = document.getElementById('plot'); const d = c.getContext('2d')"
+             ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) "
+             "if (d[i] > 0) n++; return n; })()")
+    assert page.evaluate(inked) > 500                                 # a curve was drawn, not a blank canvas
+    here = "(() => { const c = document.getElementById('plot'); return [c.dataset.x, c.dataset.total]; })()"
     net = derive_file(spec)
     assert page.evaluate(here) == ["32", f"{int(net.total):,}"] == ["32", page.table()["total"]]
     page.type_into("n-img_size", "64")

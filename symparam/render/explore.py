@@ -180,8 +180,7 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
     rows = []
     for i, layer in enumerate(a.layers):
         shape = tuple(None if d is None else sub(d) for d in layer.symbolic.output_shape)
-        rows.append(f'<tr class="layer" data-layer="{i}" tabindex="0" title="Show the derivation">'
-                    f'<td class="num">{layer.position}</td><td>{escape(layer.name)}</td>'
+        rows.append(f'<tr><td class="num">{layer.position}</td><td>{escape(layer.name)}</td>'
                     f'<td>{escape(layer.type)}</td>'
                     f'<td><span class="live" id="shape-{i}"></span>{_formula(_shape_math(shape))}</td>'
                     f'<td>{_formula(_params_math(layer, sub))}</td>'
@@ -215,7 +214,8 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
     plot = ('<h2>Total parameters as one size changes</h2><p><label for="plot-symbol">Size:</label> '
             '<select id="plot-symbol">' + "".join(f'<option value="{escape(n)}">{escape(n)}</option>' for n in names)
             + '</select> <span class="doc">(the others held at their values above)</span></p>'
-            '<svg id="plot" viewBox="0 0 640 260" role="img" aria-label="total parameters"></svg>') if names else ""
+            '<canvas id="plot" width="640" height="260" role="img" aria-label="total parameters"></canvas>') \
+        if names else ""
     parts = {"TITLE": title, "SOURCE": escape(net.source), "CONTROLS": "\n".join(controls),
              "ROWS": "\n".join(rows), "ASSUMPTIONS": assumptions, "PLOT": plot, "STEPS": _steps(sym),
              "SCRIPT": RUNTIME + data + "\n" + _SCRIPT}
@@ -270,51 +270,45 @@ function evaluate(v, problems) {   // every layer at the sizes v: whether it is 
   return {ok, shapes, counts, sums, all: networkOk && ok.every(x => x)};
 }
 
-function svg(kind, attributes, text) {   // made by the parser inside the <svg>: no namespace to name
-  const holder = document.createElement("div");
-  holder.innerHTML = "<svg><" + kind + "/></svg>";
-  const e = holder.firstChild.firstChild;
-  for (const [k, value] of Object.entries(attributes)) e.setAttribute(k, value);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function plot(v) {   // the total over one symbol's slider range, the others held; a dot at the current value
-  const box = $("plot"), choice = $("plot-symbol");
-  if (!box || !choice) return;
-  box.replaceChildren();
+  const canvas = $("plot"), choice = $("plot-symbol");
+  if (!canvas || !choice) return;
   const s = SYMBOLS.find(x => x.name === choice.value), top = BigInt(s.max);
   const step = (top + 119n) / 120n, points = [];
   for (let x = 1n; x <= top; x += step) {
     const r = evaluate({...v, [s.name]: x}, []);
     if (r.all) points.push([x, r.sums.total]);
   }
-  const here = v[s.name];
-  const now = here === undefined ? undefined : evaluate(v, []);
-  if (now && now.all && here <= top && !points.some(p => p[0] === here)) {
+  const here = v[s.name], now = here === undefined ? undefined : evaluate(v, []);
+  const marked = now !== undefined && now.all && here <= top;
+  if (marked && !points.some(p => p[0] === here)) {
     points.push([here, now.sums.total]);
     points.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
-  box.dataset.points = String(points.length);
-  box.dataset.symbol = s.name;
-  if (points.length === 0) { box.append(svg("text", {x: 320, y: 130, "text-anchor": "middle"}, "no valid size")); return; }
+  canvas.dataset.points = String(points.length);
+  canvas.dataset.symbol = s.name;
+  canvas.dataset.x = marked ? here.toString() : "";
+  canvas.dataset.total = marked ? group(now.sums.total) : "";
+  const g = canvas.getContext("2d");
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  g.font = "11px sans-serif";
+  g.fillStyle = "#333";
+  if (points.length === 0) { g.fillText("no valid size", 280, 130); return; }
   const low = points.reduce((m, p) => (p[1] < m ? p[1] : m), points[0][1]);
   const high = points.reduce((m, p) => (p[1] > m ? p[1] : m), points[0][1]);
-  const X = x => 70 + 550 * (Number(x) - 1) / Math.max(1, Number(top) - 1);
+  const X = x => 80 + 540 * (Number(x) - 1) / Math.max(1, Number(top) - 1);
   const Y = y => high === low ? 120 : 220 - 200 * Number(y - low) / Number(high - low);
-  box.append(svg("line", {x1: 70, y1: 220, x2: 620, y2: 220, stroke: "#999"}),
-             svg("line", {x1: 70, y1: 20, x2: 70, y2: 220, stroke: "#999"}),
-             svg("text", {x: 64, y: 224, "text-anchor": "end", "font-size": 11}, group(low)),
-             svg("text", {x: 64, y: 24, "text-anchor": "end", "font-size": 11}, group(high)),
-             svg("text", {x: 70, y: 240, "font-size": 11}, "1"),
-             svg("text", {x: 620, y: 240, "text-anchor": "end", "font-size": 11}, s.max.toString()),
-             svg("text", {x: 345, y: 255, "text-anchor": "middle", "font-size": 12}, s.name),
-             svg("polyline", {points: points.map(p => X(p[0]) + "," + Y(p[1])).join(" "), fill: "none",
-                              stroke: "#1f5fa8", "stroke-width": 2}));
-  if (now && now.all && here <= top) {
-    box.append(svg("circle", {id: "plot-here", cx: X(here), cy: Y(now.sums.total), r: 5, fill: "#c33",
-                              "data-x": here.toString(), "data-total": group(now.sums.total)}));
-  }
+  g.strokeStyle = "#999";
+  g.beginPath(); g.moveTo(80, 20); g.lineTo(80, 220); g.lineTo(620, 220); g.stroke();
+  g.textAlign = "right"; g.fillText(group(high), 74, 24); g.fillText(group(low), 74, 224);
+  g.fillText(s.max.toString(), 620, 238);
+  g.textAlign = "left"; g.fillText("1", 80, 238);
+  g.textAlign = "center"; g.fillText(s.name, 350, 254);
+  g.strokeStyle = "#1f5fa8"; g.lineWidth = 2;
+  g.beginPath();
+  points.forEach((p, i) => (i ? g.lineTo(X(p[0]), Y(p[1])) : g.moveTo(X(p[0]), Y(p[1]))));
+  g.stroke();
+  if (marked) { g.fillStyle = "#c33"; g.beginPath(); g.arc(X(here), Y(now.sums.total), 5, 0, 2 * Math.PI); g.fill(); }
 }
 
 function recompute() {
@@ -359,14 +353,17 @@ for (const part of location.hash.slice(1).split("&")) {   // page.html#img_size=
   const box = name && SYMBOLS.some(s => s.name === name) && $("n-" + name), slider = box && $("r-" + name);
   if (box && slider && text !== undefined) { box.value = text; box.dispatchEvent(new Event("input")); }
 }
+const ROWS = [...document.querySelectorAll("#network > tbody > tr:not(.sum)")];   // one per layer, in order
 function reveal(i) {   // a layer's derivation, shown under the table when its row is clicked
   for (const panel of document.querySelectorAll(".worked")) panel.hidden = panel.id !== "steps-" + i;
-  for (const row of document.querySelectorAll("tr.layer")) row.classList.toggle("chosen", row.dataset.layer === i);
+  ROWS.forEach((row, j) => row.classList.toggle("chosen", j === i));
 }
-for (const row of document.querySelectorAll("tr.layer")) {
-  row.addEventListener("click", () => reveal(row.dataset.layer));
-  row.addEventListener("keydown", e => { if (e.key === "Enter") reveal(row.dataset.layer); });
-}
+ROWS.forEach((row, i) => {
+  row.tabIndex = 0;
+  row.title = "Show the derivation";
+  row.addEventListener("click", () => reveal(i));
+  row.addEventListener("keydown", e => { if (e.key === "Enter") reveal(i); });
+});
 if ($("plot-symbol")) $("plot-symbol").addEventListener("change", recompute);
 recompute();
 """
@@ -397,12 +394,12 @@ tr.sum td { font-weight: 600; border-top: 2px solid #999; }
 .live { font-family: ui-monospace, monospace; }
 .invalid, .fails { color: #c00; font-style: italic; } .holds { color: #070; }
 #status { color: #c00; min-height: 1.2em; }
-tr.layer { cursor: pointer; } tr.layer:hover, tr.chosen { background: #f3f7fc; }
+#network > tbody > tr:not(.sum) { cursor: pointer; } #network > tbody > tr:hover, tr.chosen { background: #f3f7fc; }
 .worked { border-left: 3px solid #1f5fa8; padding: 0 1rem; margin-top: 1rem; }
 .worked table.steps th { text-align: right; font-weight: normal; color: #444; padding-right: .8rem; border: none;
                         background: none; white-space: nowrap; }
 .worked table.steps td { border: none; } .worked table.steps { width: auto; margin-top: .3rem; }
-#plot { width: 100%; max-width: 40rem; height: auto; border: 1px solid #eee; }
+#plot { width: 100%; max-width: 40rem; border: 1px solid #eee; }
 footer { margin-top: 2rem; color: #666; font-size: .85rem; }
 </style>
 </head>
@@ -412,7 +409,7 @@ footer { margin-top: 2rem; color: #666; font-size: .85rem; }
 __CONTROLS__
 </section>
 <p id="status" role="status"></p>
-<table>
+<table id="network">
 <thead><tr><th>#</th><th>Layer</th><th>Type</th><th>Output shape</th><th>Formula</th><th class="num">Parameters</th></tr></thead>
 <tbody>
 __ROWS__
