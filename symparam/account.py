@@ -169,7 +169,8 @@ class LayerAccount:
             body = repeat.format(n=show(sympy.Integer(2)), f=body)
         count = self.record.repeat if bound else self.repeat
         if body and count != 1:
-            body = repeat.format(n=show(count), f=body)
+            n = show(count)
+            body = repeat.format(n=f"({n})" if isinstance(count, sympy.Add) else n, f=body)   # (num_layers - 1) × ...
         return body
 
     def halves(self, parts: list) -> list:
@@ -215,6 +216,12 @@ class Account:
     assumptions: tuple[Assumption, ...]           # the conditions the bindings leave open
     symbolic_assumptions: tuple[Assumption, ...]  # every condition of the network before binding
     grouping: tuple[sympy.Symbol, ...] = field(default=())   # symbols totals are grouped by (repeat counts)
+    active: Quantity | None = None   # parameters one token uses (less than the total with a mixture of experts)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether some parameters are used by only some tokens (a mixture of experts' experts)."""
+        return self.active is not None and sympy.expand(self.active.value - self.total.value) != 0
 
     @property
     def name(self) -> str:
@@ -294,7 +301,8 @@ def build(net: Network) -> Account:
 
     return Account(net, tuple(layers), network(lambda r: r.params), network(lambda r: r.trainable),
                    network(lambda r: r.non_trainable), network(lambda r: r.buffers),
-                   _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group)
+                   _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group,
+                   quantity(net.active, sym.active))
 
 
 def of(net_or_account) -> Account:
