@@ -116,8 +116,12 @@ def align(lines, limit: int = LIMIT) -> str:
 
 def inline(tex: str) -> str:
     """A formula set in running text or a table cell, where TeX may break it: brackets without \\left and \\right
-    (a \\left...\\right group never breaks), and a break allowed after each comma of a shape."""
-    return re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex).replace(", ", r",\allowbreak ")
+    (a \\left...\\right group never breaks), and a break allowed after each comma of a shape, each underscore of a
+    name and each slash."""
+    tex = re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex).replace(", ", r",\allowbreak ")
+    # a long name (num\_hidden\_layers) may break after its underscores, a quotient after its slash
+    # (a break inside \mathrm{...} is none: the name's group is closed before it and opened again after it)
+    return tex.replace(r"\_", r"\_}\allowbreak\mathrm{").replace(" / ", r" /\allowbreak ")
 
 
 def shapes(items) -> str:
