@@ -183,10 +183,7 @@ def test_latex_document_compiles(spec, args, tmp_path, write_spec):
 @needs_pdflatex
 @pytest.mark.parametrize("symbolic", [False, True], ids=["numeric", "symbolic"])
 @pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.toml")))
-def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path, request):
-    if example == "llama":   # merged from main at the end: its repeated block's total is one unbreakable bracket
-        request.applymarker(pytest.mark.xfail(strict=True, reason="llama's per-block total term is one \\left(...\\right) "
-                                              "wider than the page (derivation._sum does not break inside it)"))
+def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path):
     tex = derive_cli(str(EXAMPLES / f"{example}.toml"), "--format", "latex-document",
                      *(["--symbolic"] if symbolic else []))
     log = compile_latex(tmp_path, tex)
