@@ -580,7 +580,9 @@ class EmbeddingBag(LayerKind):
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  category="embedding")
-        b.cost("elementwise", times(x[0], a.embedding_dim), words="the bag: one add (or compare) per looked-up value")
+        # flat indices with offsets: how many fall in one sample's bag is not known from the shapes
+        b.cost("elementwise", times(x[0] if x else None, a.embedding_dim),
+               words="the bag: one add (or compare) per looked-up value")
         return (a.embedding_dim,)
 
 
