@@ -3,7 +3,8 @@
 `symparam import` writes one for every module of a kind symparam lacks (a custom class, torchvision's LayerScale
 or relative position table), so that no parameter is dropped: its parameters and buffers are listed by name and
 shape, exactly as the module holds them (its own tensors, not its children's: those are layers of their own), and
-its output shape as forward() returned it. Nothing is derived: the count is the sum of the listed shapes.
+its output shape as forward() returned it. Nothing is derived: the count is the sum of the listed shapes, and its
+arithmetic (MACs, FLOPs) is unknown.
 
   [[layers]]
   type = "nn.Module"
@@ -92,4 +93,5 @@ class Module(LayerKind):
         for name, shape in a.buffers.items():
             b.weight(name, shape, role=f"buffer{what}, counted from the tensor", labels=(), category="statistic",
                      buffer=True)
+        b.cost("elementwise", None, words="not known: symparam has no rules for this module's arithmetic")
         return tuple(inputs[0]) if a.output_shape is None else a.output_shape
