@@ -981,6 +981,7 @@ class Softplus(TorchActivation):
 @register
 class Hardswish(TorchActivation):
     name = "nn.Hardswish"
+    saves = ("input",)
     summary = "x * relu6(x + 3) / 6, element by element (MobileNet v3)"
     args = _INPLACE
 
@@ -988,5 +989,6 @@ class Hardswish(TorchActivation):
 @register
 class Hardsigmoid(TorchActivation):
     name = "nn.Hardsigmoid"
+    saves = ("input",)
     summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
     args = _INPLACE

@@ -68,6 +68,7 @@ class OutputShape(Arg):
 class Module(LayerKind):
     name = "nn.Module"
     convention = "torch"
+    saves = ("unmodelled",)   # what its forward() keeps for the backward pass is not known
     n_inputs = (1, None)
     summary = ("a module symparam has no rules for: its parameters and buffers as listed (counted from the tensors "
                "the module holds), its output shape as given")
