@@ -305,11 +305,8 @@ def optimal_split(budget: int, ratio: int = TOKENS_PER_PARAMETER) -> tuple[int, 
 def sequence_length(net):
     """The sequence length of a network that reads token sequences: the first axis of its first input when that
     input is a sequence, (L,) or (L, features); None for any other network."""
-    for shape in net.inputs.values():
-        if 1 <= len(shape) <= 2 and shape[0] is not None:
-            return shape[0]
-        return None
-    return None
+    shape = next(iter(net.inputs.values()), ())
+    return shape[0] if 1 <= len(shape) <= 2 and shape[0] is not None else None
 
 
 @dataclass(frozen=True)

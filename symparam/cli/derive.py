@@ -9,7 +9,7 @@ import typer
 
 from ..errors import SymparamError
 from ..render import NAMES as FORMATS, help_text
-from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console
 
 ALIASES = {"--latex": "latex", "--json": "json", "--document": "latex-document"}
 

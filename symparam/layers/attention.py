@@ -109,6 +109,11 @@ class MultiHeadAttention(LayerKind):
     saves = ("input", "internal", "statistics")
     summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
                "and an output projection")
+    lesson = ("each of the $h$ heads projects the query and the key to $d_k$ numbers and the value to $d_v$, each "
+              "projection with its biases; an output projection maps the $h · d_v$ values back to $E_q$ features")
+    legend = {"E_q": ("query features", "input"), "E_k": ("key features", "input"),
+              "E_v": ("value features", "input"), "h": ("heads", "num_heads"), "d_k": ("numbers per head", "key_dim"),
+              "d_v": ("numbers per head", "value_dim=key_dim")}
     n_inputs = (2, 3)
     args = {
         "num_heads": Size(), "key_dim": Size(), "value_dim": OptionalSize(None), "dropout": Real(0.0, 0.0, 1.0),
@@ -255,12 +260,14 @@ class ScoreAttention(LayerKind):
         return size(query[:-2]), q_len, k_len, query[-1], value[-1]
 
     @staticmethod
-    def additive(b, rows, q_len, k_len, d, d_v, ops: int) -> None:
-        """Scores as sums over d of (scale *) tanh(query + key): an add, the tanh, (a multiply,) an add per term."""
+    def additive(b, rows, q_len, k_len, d, d_v, ops: int, per_score: int = 0) -> None:
+        """Scores as sums over d of tanh(query + key): per pair and feature the add, the tanh and the add into the
+        sum (`ops` 2), 3 with a scale per feature; `per_score` multiplies per score (a scalar weight, a scale)."""
         pairs = times(rows, q_len, k_len, d)
-        b.cost("elementwise", times(ops - 1, pairs), words="query + key, (times the scale,) summed, per pair and "
-               "feature")
+        b.cost("elementwise", times(ops, pairs), words="query + key, (times the scale,) summed, per pair and feature")
         b.cost("activation", pairs, words="tanh per pair and feature")
+        if per_score:
+            b.cost("elementwise", times(per_score, rows, q_len, k_len), words="the scores times their weights")
         attention(b, rows, q_len, k_len, d, d_v, of_input=True, scores=False)
 
     def check(self, inputs, b, additive: bool) -> Shape:
@@ -333,7 +340,7 @@ class Attention(ScoreAttention):
             b.weight("concat_score_weight", (), role="concat score weight", labels=(), category="scale")
         rows, q_len, k_len, d, d_v = self.sizes(inputs)
         if a.score_mode == "concat":
-            self.additive(b, rows, q_len, k_len, d, d_v, 3 + a.use_scale)
+            self.additive(b, rows, q_len, k_len, d, d_v, 2, per_score=1 + a.use_scale)
         else:
             b.cost("attention", times(rows, q_len, k_len, d), words="QK^T: query positions x key positions x d",
                    of_input=True)

@@ -3,8 +3,7 @@
 `symparam import` writes one for every module of a kind symparam lacks (a custom class, torchvision's LayerScale
 or relative position table), so that no parameter is dropped: its parameters and buffers are listed by name and
 shape, exactly as the module holds them (its own tensors, not its children's: those are layers of their own), and
-its output shape as forward() returned it. Nothing is derived: the count is the sum of the listed shapes, and its
-arithmetic (MACs, FLOPs) is unknown.
+its output shape as forward() returned it. Nothing is derived: the count is the sum of the listed shapes.
 
   [[layers]]
   type = "nn.Module"
@@ -68,7 +67,6 @@ class OutputShape(Arg):
 class Module(LayerKind):
     name = "nn.Module"
     convention = "torch"
-    saves = ("unmodelled",)   # what its forward() keeps for the backward pass is not known
     n_inputs = (1, None)
     summary = ("a module symparam has no rules for: its parameters and buffers as listed (counted from the tensors "
                "the module holds), its output shape as given")
@@ -82,17 +80,20 @@ class Module(LayerKind):
         "output_shape": OutputShape(None),
     }
 
+    saves = ("unmodelled",)   # what an arbitrary forward() keeps is not known
+
     def build(self, a, inputs, b):
         unknown = sorted(set(a.frozen) - set(a.parameters))
         if unknown:
             raise SymparamError(f"frozen names {', '.join(map(repr, unknown))}, which is not among the parameters "
                                 f"({', '.join(a.parameters) or 'none'}). Received: frozen = {show(list(a.frozen))}.")
         what = f" of {a.module}" if a.module else ""
+        b.cost("matmul", None, words=f"a module symparam has no rules for{what}: its arithmetic is unknown")
         for name, shape in a.parameters.items():
             b.weight(name, shape, role=f"parameters{what}, counted from the tensor", labels=(),
                      category="bias" if name == "bias" else "weight", trainable=name not in a.frozen)
         for name, shape in a.buffers.items():
             b.weight(name, shape, role=f"buffer{what}, counted from the tensor", labels=(), category="statistic",
                      buffer=True)
-        b.cost("elementwise", None, words="not known: symparam has no rules for this module's arithmetic")
+        b.cost("matmul", None, words=f"unknown: the arithmetic{what} is not modelled, only its tensors are counted")
         return tuple(inputs[0]) if a.output_shape is None else a.output_shape

@@ -182,3 +182,76 @@ def test_all_convention_layer_norm_softmax_and_add():
     layers = [{"type": "LayerNormalization", "name": "ln"}, {"type": "Softmax", "name": "sm"},
               {"type": "Add", "inputs": ["ln", "sm"]}]
     assert flops(layers, [3, 4], options=Options("all")) == 96 + 36 + 12
+
+
+# ---- kinds no torch module computes: hand arithmetic
+
+def test_keras_dot_product_and_additive_attention_by_hand():
+    """query (t_q, d), value (t_v, d). Attention (dot, use_scale): QK^T t_q·t_v·d MACs and the scores times the
+    values t_q·t_v·d; under "all" also the scale (t_q·t_v) and the softmax (3 per score). AdditiveAttention
+    (use_scale): per pair and feature an add, the tanh, the scale, the sum (4), the softmax, then t_q·t_v·d MACs."""
+    tq, tv, d = 3, 5, 4
+    inputs = {"query": [tq, d], "value": [tv, d]}
+    dot = [{"type": "Attention", "use_scale": True, "inputs": ["query", "value"]}]
+    assert flops(dot, inputs) == 2 * (2 * tq * tv * d)
+    assert flops(dot, inputs, options=Options("all")) == 2 * (2 * tq * tv * d) + tq * tv + 3 * tq * tv
+    additive = [{"type": "AdditiveAttention", "inputs": ["query", "value"]}]
+    assert flops(additive, inputs) == 2 * tq * tv * d
+    assert flops(additive, inputs, options=Options("all")) == 2 * tq * tv * d + 4 * tq * tv * d + 3 * tq * tv
+
+
+def test_dot_merge_by_hand():
+    """Dot(axes=2) of (t_q, d) and (t_k, d): a (t_q, t_k) output, d products each."""
+    layer = [{"type": "Dot", "axes": 2, "inputs": ["q", "k"]}]
+    assert flops(layer, {"q": [3, 4], "k": [5, 4]}) == 2 * 3 * 5 * 4
+
+
+def test_conv_lstm_by_hand():
+    """ConvLSTM2D, 'valid' 3x3 on 6x6 with C channels, F filters, T steps: the input convolution over the 4x4
+    output positions (P x 9 x C x 4F) and the state's 'same' convolution (P x 9 x F x 4F), every step."""
+    t, n, c, f = 2, 6, 3, 2
+    layer = [{"type": "ConvLSTM2D", "filters": f, "kernel_size": 3}]
+    p = (n - 2) ** 2
+    assert int(ours(layer, [t, n, n, c]).macs.value) == t * (p * 9 * c * 4 * f + p * 9 * f * 4 * f)
+
+
+def test_time_distributed_counts_every_step():
+    t, n_in, units = 7, 5, 3
+    layer = [{"type": "TimeDistributed", "layer": {"type": "Dense", "units": units}}]
+    assert int(ours(layer, [t, n_in]).macs.value) == t * n_in * units
+
+
+def test_mixture_of_experts_counts_the_routed_experts_only_by_hand():
+    """L tokens of D features, E experts of intermediate I, top_k k: the router L x D x E, then per token k
+    experts of 3 x D x I (gate, up, down) MACs."""
+    length, d, e, k, inner = 3, 4, 4, 2, 5
+    layer = [{"type": "MixtureOfExperts", "num_experts": e, "top_k": k, "intermediate_size": inner}]
+    assert int(ours(layer, [length, d], "torch").macs.value) == length * d * e + length * k * 3 * d * inner
+
+
+def test_scaled_dot_product_attention_by_hand_the_counter_misses_it_on_cpu():
+    """H query heads over KV key-value heads of head size d, L positions: L x L x d per head, twice (QK^T and
+    the scores times the values), every query head. FlopCounterMode sees 0 of torch's fused CPU kernel."""
+    length, heads, kv, d = 4, 4, 2, 3
+    inputs = {"q": [length, heads * d], "k": [length, kv * d], "v": [length, kv * d]}
+    layer = [{"type": "ScaledDotProductAttention", "num_heads": heads, "num_kv_heads": kv, "inputs": ["q", "k", "v"]}]
+    assert int(ours(layer, inputs, "torch").macs.value) == 2 * heads * length * length * d
+    q = torch.zeros(1, heads, length, d)
+    sdpa = nn.Module()
+    sdpa.forward = lambda q: nn.functional.scaled_dot_product_attention(q, q, q)
+    assert torch_flops(sdpa, q) == 0
+
+
+def test_vit_embeddings_patch_projection_is_its_convolution():
+    d, p, side = 8, 4, 8
+    conv = nn.Conv2d(3, d, p, stride=p)
+    layer = [{"type": "ViTEmbeddings", "hidden_size": d, "patch_size": p}]
+    assert flops(layer, [3, side, side], "torch") == torch_flops(conv, torch.zeros(1, 3, side, side))
+
+
+def test_glu_and_an_opaque_module():
+    """nn.GLU on (L, 2n): n sigmoids and n products per row under "all", nothing under torch. nn.Module has no
+    rules: its arithmetic, and so the network's FLOPs, are unknown (None), not 0."""
+    assert flops([{"type": "nn.GLU"}], [2, 6], "torch", Options("all")) == 2 * 3 + 2 * 3
+    unknown = ours([{"type": "nn.Module", "parameters": {"w": [4]}}], [4], "torch")
+    assert unknown.flops is None and unknown.layers[0].macs is None
