@@ -35,18 +35,21 @@ class Number(Arg):
 
 
 def ops_broadcast(shapes: Sequence[Shape], b: Build, key: str = "inputs") -> Shape:
-    """keras.ops' broadcasting (operation_utils.broadcast_shapes) of batched tensors, on batch-less shapes: the
-    batch axis joins each shape, shorter shapes are padded in front with 1s; a 1 stretches, an unknown length takes
-    the other's length (unknown against 1 stays unknown), known lengths must be equal."""
-    full = [(None, *s) for s in shapes]
-    rank = max(len(s) for s in full)
-    padded = [(sympy.Integer(1),) * (rank - len(s)) + tuple(s) for s in full]
+    """keras.ops' broadcasting of batched tensors, on batch-less shapes: each shape gets its batch axis back, then
+    `broadcast_full`; the output is given without its batch axis."""
+    return broadcast_full([(None, *s) for s in shapes], b, key, f"input shapes {shapes_text(shapes)}")[1:]
+
+
+def broadcast_full(shapes: Sequence[Shape], b: Build, key: str, received: str) -> Shape:
+    """Keras's operation_utils.broadcast_shapes on whole shapes: shorter ones padded in front with 1s; a 1 stretches,
+    an unknown length takes the other's length (unknown against 1 stays unknown), known lengths must be equal."""
+    rank = max(len(s) for s in shapes)
+    padded = [(sympy.Integer(1),) * (rank - len(s)) + tuple(s) for s in shapes]
     why = "the operands must broadcast: on each trailing axis equal lengths, or a length 1 (or unknown) one"
-    received = f"input shapes {shapes_text(shapes)}"
     out = list(padded[0])
     for other in padded[1:]:
         out = [_axis(i, j, b, key, why, received) for i, j in zip(out, other)]
-    return tuple(out[1:])
+    return tuple(out)
 
 
 def _axis(i: Dim, j: Dim, b: Build, key: str, why: str, received: str) -> Dim:
