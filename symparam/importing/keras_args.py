@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import SymparamError, show
 from ..layers import lookup
-from ..layers.base import REQUIRED, Context, Opaque, Size
+from ..layers.base import REQUIRED, Context, Int, Opaque, Size
 from ..layers.parsing import LayerArg
 from ..symbols import SymbolTable
 
@@ -82,6 +82,8 @@ def arguments(kind, config: dict) -> dict[str, Any]:
                                 f"it changes the count. Received: {key} = {show(value)}.")
         if isinstance(arg, Opaque):
             continue
+        if isinstance(arg, Int) and isinstance(value, list) and len(value) == 1:
+            value = value[0]   # Keras 2 wrote BatchNormalization's axis as a list of one
         written = nested_table(value) if isinstance(arg, LayerArg) else spec_value(value, key)
         if not _is_default(arg, written, key, ctx):
             out[key] = written

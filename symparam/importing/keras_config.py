@@ -23,25 +23,18 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..errors import SymparamError, layer_where, show
+from ..errors import SymparamError, show
 
 MAX_CONFIG = 64 * 1024 * 1024     # bytes of JSON read (a config, not weights: NASNetLarge's is about 3 MB)
 MODELS = ("Sequential", "Functional", "Model")
-_TOP_CLASS = re.compile(rb'^\s*\{\s*(?:"module"\s*:\s*"[^"\\]*"\s*,\s*)?"class_name"\s*:\s*"(Sequential|Functional|'
-                        rb'Model)"')
-# Config keys no kind takes and nothing depends on: where they hold something, it does not change a count.
-_IGNORED = {"name", "registered_name", "module", "quantization_config", "build_config", "compile_config"}
-# Keyword arguments of a call that are the layer's inputs, in the order a spec lists them (MultiHeadAttention's
-# query, value, key); other tensors a call receives (masks) are not inputs of a spec layer.
-_INPUT_KWARGS = ("inputs", "x", "query", "value", "key")
+_TOP_CLASS = re.compile(rb'^\s*\{\s*(?:"module"\s*:\s*"[^"\\]*"\s*,\s*)?"class_name"\s*:')
 
 
 def detect(path: Path, head: bytes) -> bool:
-    """A `.keras` archive (a zip holding config.json), or JSON whose top-level class_name is a Keras model."""
+    """A `.keras` archive (a zip holding config.json), or a JSON object with a top-level class_name (a Keras
+    object's serialization; convert says whether it is a model)."""
     if head[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as archive:
@@ -55,7 +48,7 @@ def detect(path: Path, head: bytes) -> bool:
             document = json.loads(head)
         except (ValueError, RecursionError):
             return False
-        return isinstance(document, dict) and document.get("class_name") in MODELS
+        return isinstance(document, dict) and "class_name" in document
     return False
 
 

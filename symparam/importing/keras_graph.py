@@ -123,7 +123,7 @@ class Writer:
                                     f"wait for inputs that never come (a loop, or a node naming a missing layer).")
         outputs = []
         for name, node, tensor in leaves(config.get("output_layers", []), "output_layers"):
-            outputs.append(self.output(made, by_name, name, node, tensor))
+            outputs.append(self.output(made, by_name, name, node, tensor, own_node=True))
             if outputs[-1] is None:
                 raise SymparamError(f"output_layers names {name!r} node {node}, which the graph never makes.")
         return outputs
@@ -138,19 +138,23 @@ class Writer:
         for name, index, tensor in tensors:
             if name not in by_name:
                 raise SymparamError(f"a node names the layer {name!r}, which the model does not have.")
-            ref = self.output(made, by_name, name, index, tensor)
+            ref = self.output(made, by_name, name, index, tensor, own_node=isinstance(node, list))
             if ref is None:
                 return None
             refs.append(ref)
         return refs, constants, options
 
     @staticmethod
-    def output(made: dict, by_name: dict, name: str, node: int, tensor: int):
-        """The ref of output `tensor` of call `node` of layer `name`, None while that call is not made."""
+    def output(made: dict, by_name: dict, name: str, node: int, tensor: int, own_node: bool):
+        """The ref of output `tensor` of call `node` of layer `name`, None while that call is not made.
+
+        A Functional model has a node of its own before its calls. Keras counts it where it names the model's
+        input_layers and output_layers, and in Keras 2's node lists (`own_node`); Keras 3's keras_history in a
+        call's arguments counts only the calls in the model being saved."""
         layer = by_name.get(name)
         if layer is None:
             raise SymparamError(f"the config names the layer {name!r}, which the model does not have.")
-        if layer["class_name"] in ("Functional", "Model"):   # a Functional model's node 0 is its own
+        if own_node and layer["class_name"] in ("Functional", "Model"):
             node -= 1
         calls = made.get(name, [])
         if node < 0 or node >= len(calls):
