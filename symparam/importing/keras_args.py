@@ -2,10 +2,11 @@
 
 A config key becomes the kind's argument of the same name. Dropped: keys whose argument the count and shapes do
 not depend on (symparam's Opaque arguments: initializers, regularizers, constraints, dtype, ...), values equal to
-the kind's default, and keys the kind does not take whose value is null or that only say how the layer was saved
-(name, build_config, quantization_config). Any other key the kind does not take is an error: it might change the
-count. Keras's null is written "none"; a wrapped layer ({"class_name": "LSTM", "config": {...}}) becomes an inline
-table with its type.
+the kind's default (an activation "linear" where the default is none), keys that only say how the layer was saved
+(name, build_config, quantization_config), and keys the kind does not take whose value is null. Any other key the
+kind does not take is an error: it might change the count. `trainable` is written (false) where the layer or a model
+around it is frozen. Keras's null is written "none"; a wrapped layer ({"class_name": "LSTM", "config": {...}})
+becomes an inline table with its type.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..errors import SymparamError, show
 from ..layers import lookup
-from ..layers.base import REQUIRED, Context, Int, Opaque, Size
+from ..layers.base import REQUIRED, ActivationName, Context, Int, Opaque, Size
 from ..layers.parsing import LayerArg
 from ..symbols import SymbolTable
 
@@ -102,8 +103,8 @@ def operand(kind, constants: list) -> dict[str, Any]:
 def _is_default(arg, written, key: str, ctx) -> bool:
     if arg.default is REQUIRED:
         return False
-    if arg.default is None:
-        return written == "none"
+    if arg.default is None:   # Keras's activation=None is its "linear"
+        return written == "none" or (isinstance(arg, ActivationName) and written == "linear")
     try:
         return arg.parse(written, key, ctx) == arg.parse(arg.default, key, ctx)
     except (SymparamError, TypeError, ValueError):
