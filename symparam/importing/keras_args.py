@@ -19,9 +19,11 @@ from ..errors import SymparamError, show
 from ..layers import lookup
 from ..layers.base import REQUIRED, ActivationName, Context, Int, Opaque, Size
 from ..layers.parsing import LayerArg
+from ..layers.rnn_cells import CELLS, CellArg
 from ..symbols import SymbolTable
 
-_SAVED = {"name", "trainable", "build_config", "compile_config", "quantization_config", "registered_name", "module"}
+_SAVED = {"name", "trainable", "build_config", "compile_config", "quantization_config", "registered_name", "module",
+          "zero_output_for_mask"}   # (what a recurrent layer outputs at masked steps; Bidirectional sets it)
 OPS_MODULES = ("keras.src.ops.", "keras.ops.")
 
 
@@ -81,11 +83,16 @@ def arguments(kind, config: dict) -> dict[str, Any]:
                 continue
             raise SymparamError(f"{kind.name} has no argument {key!r} in symparam, so the import cannot say whether "
                                 f"it changes the count. Received: {key} = {show(value)}.")
-        if isinstance(arg, Opaque):
+        if isinstance(arg, Opaque) or (key == "backward_layer" and mirrors(value, config.get("layer"))):
             continue
         if isinstance(arg, Int) and isinstance(value, list) and len(value) == 1:
             value = value[0]   # Keras 2 wrote BatchNormalization's axis as a list of one
-        written = nested_table(value) if isinstance(arg, LayerArg) else spec_value(value, key)
+        if isinstance(arg, LayerArg):
+            written = nested_table(value)
+        elif isinstance(arg, CellArg):
+            written = cell_tables(value)
+        else:
+            written = spec_value(value, key)
         if not _is_default(arg, written, key, ctx):
             out[key] = written
     return out
@@ -133,6 +140,30 @@ def nested_table(value: Any) -> dict:
         raise SymparamError(f"a wrapped layer is an object with a class_name and a config. Received: {show(value)}.")
     kind = kind_of(value)
     return {"type": kind.name, **arguments(kind, value.get("config") or {})}
+
+
+def mirrors(backward: Any, forward: Any) -> bool:
+    """Bidirectional's backward_layer is its layer's mirror (what Keras 3 writes when none was given): the same class
+    and config but its name and go_backwards."""
+    def plain(entry):
+        if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+            return None
+        config = {k: v for k, v in entry["config"].items() if k not in ("name", "go_backwards")}
+        return entry.get("class_name"), config
+    return plain(backward) is not None and plain(backward) == plain(forward)
+
+
+def cell_tables(value: Any) -> dict | list[dict]:
+    """RNN's cell ({"class_name": "LSTMCell", ...}) as an inline table; Keras's StackedRNNCells as a list of them."""
+    if isinstance(value, dict) and value.get("class_name") == "StackedRNNCells":
+        cells = (value.get("config") or {}).get("cells")
+        if not isinstance(cells, list):
+            raise SymparamError(f"StackedRNNCells lists its cells. Received: {show(value)}.")
+        return [cell_tables(cell) for cell in cells]
+    if not isinstance(value, dict) or value.get("class_name") not in CELLS:
+        raise SymparamError(f"an RNN's cell must be a {', '.join(CELLS)} or StackedRNNCells. Received: cell = "
+                            f"{show(value)}.")
+    return {"type": value["class_name"], **arguments(lookup(CELLS[value["class_name"]]), value.get("config") or {})}
 
 
 def lift_symbols(inputs: dict[str, list], tables: list[dict], lifted: dict[str, int]) -> dict[str, dict]:

@@ -223,6 +223,23 @@ def test_frozen_layers_and_models(tmp_path):
     assert int(net.non_trainable) == 6 * 5 + 5 + 4 * 3 + 3
 
 
+def test_recurrent_layers_and_cells(tmp_path):
+    """An LSTM with return_state (its states feed Dense layers: the spec names only the first output, so the
+    states are refused where used), RNN over a cell, over a stack of cells, and Bidirectional's wrapped layer."""
+    tokens = keras.Input((12, 6), name="tokens")
+    x = keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True), name="bi")(tokens)
+    x = keras.layers.RNN(keras.layers.LSTMCell(5), return_sequences=True, name="over_cell")(x)
+    x = keras.layers.RNN([keras.layers.SimpleRNNCell(3), keras.layers.GRUCell(2, reset_after=False)],
+                         name="over_stack")(x)
+    model = keras.Model(tokens, keras.layers.Dense(2, name="out")(x))
+    _, net = imported(model, tmp_path)
+    assert_same(model, net)
+    out, state_h, _ = keras.layers.LSTM(3, return_state=True, name="lstm")(tokens)
+    with_states = keras.Model(tokens, [out, keras.layers.Dense(2, name="from_state")(state_h)])
+    with pytest.raises(SymparamError, match="output 1 of 'lstm'"):
+        imported(with_states, tmp_path)
+
+
 def test_a_keras_archive(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -68,6 +68,8 @@ def keras_layer(type_name: str, kwargs: Mapping[str, Any]):
         if isinstance(value, Mapping) and "type" in value:
             inner = dict(value)
             plain[key] = keras_layer(inner.pop("type"), inner)
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) and "type" in v for v in value):
+            plain[key] = [keras_layer(v["type"], {k: x for k, x in v.items() if k != "type"}) for v in value]
         elif key in NONE_MEANS_NULL and value == "none":
             plain[key] = None
         elif key in NONE_IN_SHAPES and isinstance(value, list):
