@@ -40,10 +40,12 @@ def kind_of(layer: dict):
         kind = None
     if kind is None or kind.convention != "keras":
         source = f" from {module}" if module else ""
-        what = "keras.ops operation" if module.startswith(OPS_MODULES) else "Keras layer class"
+        if module.startswith(OPS_MODULES):
+            what, why = "keras.ops operation", "the ops.* kinds are element-wise arithmetic"
+        else:
+            what, why = "Keras layer class", "a custom layer's weights are made by its own code, which is never run"
         raise SymparamError(f"symparam knows no {what} {class_name}{source}, so it cannot count it from its config "
-                            f"(a custom layer's weights are made by its own code). Received: class_name = "
-                            f"{show(class_name)}.")
+                            f"({why}). Received: class_name = {show(class_name)}.")
     return kind
 
 
@@ -52,7 +54,7 @@ def snake(name: str) -> str:
     return re.sub("([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-def layer_table(layer: dict, name: str, refs: list[str], constants: list, options: dict, share: str | None,
+def layer_table(layer: dict, name: str, refs: list[str], constants: list, share: str | None,
                 trainable: bool) -> dict:
     """The spec table of one call of `layer` on the layers or inputs `refs`."""
     kind = kind_of(layer)

@@ -13,11 +13,11 @@ from typing import Any
 
 from ..errors import SymparamError, layer_where, show
 from .keras_args import layer_table, lift_symbols
-
-MODELS = ("Sequential", "Functional", "Model")
+from .keras_config import MODELS
 MAX_DEPTH = 16   # models within models
 # Keyword arguments of a call that are the layer's inputs, in the order a spec lists them (MultiHeadAttention's
-# query, value, key); other tensors a call receives (masks) are not inputs of a spec layer.
+# query, value, key); other tensors a call receives (masks) are not inputs of a spec layer, and other keyword
+# arguments (training) change no count.
 _INPUT_KWARGS = ("inputs", "x", "query", "value", "key")
 
 
@@ -69,7 +69,7 @@ class Writer:
         for layer in layers:
             if layer["class_name"] == "InputLayer":
                 continue
-            ref = self.call(layer, [ref], [], {}, prefix, trainable, id(config), 1, depth)[0]
+            ref = self.call(layer, [ref], [], prefix, trainable, id(config), 1, depth)[0]
         return [ref]
 
     def sequential_input(self, config: dict, layers: list[dict]) -> str:
@@ -111,10 +111,10 @@ class Writer:
                     ready = self.ready(queue[0], made, by_name)
                     if ready is None:
                         break
-                    tensors, constants, options = ready
+                    tensors, constants = ready
                     calls = made.setdefault(layer["name"], [])
-                    calls.append(self.call(layer, tensors, constants, options, prefix, trainable, id(config),
-                                           len(calls) + 1, depth))
+                    calls.append(self.call(layer, tensors, constants, prefix, trainable, id(config), len(calls) + 1,
+                                           depth))
                     queue.pop(0)
                     progress = True
             if not progress:
@@ -131,9 +131,8 @@ class Writer:
     # -- nodes ----------------------------------------------------------------------------------------------------
 
     def ready(self, node: Any, made: dict, by_name: dict):
-        """The call's input refs, its constant operands and its keyword options, or None while an input is not
-        made yet."""
-        tensors, constants, options = node_inputs(node)
+        """The call's input refs and its constant operands, or None while an input is not made yet."""
+        tensors, constants = node_inputs(node)
         refs = []
         for name, index, tensor in tensors:
             if name not in by_name:
@@ -142,7 +141,7 @@ class Writer:
             if ref is None:
                 return None
             refs.append(ref)
-        return refs, constants, options
+        return refs, constants
 
     @staticmethod
     def output(made: dict, by_name: dict, name: str, node: int, tensor: int, own_node: bool):
@@ -164,8 +163,8 @@ class Writer:
             return outs[tensor]
         return Later(name, tensor)
 
-    def call(self, layer: dict, refs: list, constants: list, options: dict, prefix: str, trainable: bool,
-             owner: int, number: int, depth: int) -> list:
+    def call(self, layer: dict, refs: list, constants: list, prefix: str, trainable: bool, owner: int, number: int,
+             depth: int) -> list:
         """Write one call of `layer` on `refs`; return its output refs."""
         name = f"{prefix}{layer['name']}" + (f"@{number}" if number > 1 else "")
         if name in self.taken:
@@ -180,7 +179,7 @@ class Writer:
             share = self.first.get(key)
             if share is None:
                 self.first[key] = name
-            table = layer_table(layer, name, refs, constants, options, share, trainable)
+            table = layer_table(layer, name, refs, constants, share, trainable)
         except SymparamError as exc:
             raise exc.within(where)
         self.tables.append(table)
@@ -263,9 +262,9 @@ def _is_history(value: Any) -> bool:
             and all(type(v) is int and v >= 0 for v in value[1:]))
 
 
-def node_inputs(node: Any) -> tuple[list, list, dict]:
-    """(tensors as (layer, node index, tensor index), constant positional operands, other keyword arguments) of
-    one call, in Keras 3's node format or Keras 2's."""
+def node_inputs(node: Any) -> tuple[list, list]:
+    """(tensors as (layer, node index, tensor index), constant positional operands) of one call, in Keras 3's node
+    format or Keras 2's."""
     if isinstance(node, dict):
         tensors: list = []
         constants = []
@@ -281,8 +280,7 @@ def node_inputs(node: Any) -> tuple[list, list, dict]:
         for key in _INPUT_KWARGS:
             if key in kwargs:
                 tensors += _tensors(kwargs[key])
-        options = {k: v for k, v in kwargs.items() if k not in _INPUT_KWARGS and not _tensors(v)}
-        return tensors, constants, options
+        return tensors, constants
     if isinstance(node, list):   # Keras 2: [[name, node_index, tensor_index, kwargs], ...]
         tensors = []
         extra: list = []
@@ -295,7 +293,7 @@ def node_inputs(node: Any) -> tuple[list, list, dict]:
             for key in _INPUT_KWARGS:
                 if _is_history(kwargs.get(key)):
                     extra.append(tuple(kwargs[key]))
-        return tensors + extra, [], {}
+        return tensors + extra, []
     raise SymparamError(f"a node is an object with args and kwargs (Keras 3) or a list (Keras 2). Received: "
                         f"{show(node)}.")
 
