@@ -173,9 +173,10 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape,
     names = _input_names(layer, scope, previous)
     input_shapes = tuple(scope.shapes[n] for n in names)
     repeat = layer.repeat if layer.repeat is not None else sympy.Integer(1)
-    if layer.repeat is not None and len(input_shapes) != 1:
-        raise SymparamError(f"repeat needs a unit with one input (its output feeds the next copy). Received: "
-                            f"inputs = {list(names)}.")
+    # A repeated unit's first input feeds the next copy; any others (the encoder's output that a decoder block's
+    # cross-attention reads) reach every copy as they are.
+    if layer.repeat is not None and not input_shapes:
+        raise SymparamError("repeat needs a unit with an input (its output feeds the next copy).")
     if layer.block is not None:
         scope.conditions.extend(replace(c, where=layer.where) for c in layer.conditions)
         out, full = _call_block(layer, scope, names, input_shapes, repeat)
@@ -282,7 +283,7 @@ def build_record(kind, args, input_shapes, *, index: int, name: str, inputs: tup
                                     f"integer.")
     return LayerRecord(index, name, kind.name, tuple(inputs), tuple(input_shapes), outputs[0],
                        tuple(build.variables), tuple(conditions) + tuple(build.conditions),
-                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given))
+                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given), tuple(build.costs))
 
 
 def not_a_length(dim) -> bool:
@@ -369,12 +370,14 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
                 if not_a_length(dim):
                     raise SymparamError(f"output axis {axis} = {shape[axis - 1]} would be {dim} at {shown}; every "
                                         f"length must be a positive integer.").within(where).in_file(net.source)
-        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape)) for v in layer.variables)
+        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape), active=sub(v.active))
+                          for v in layer.variables)
         for v in variables:
             if any(not_a_length(d) for d in v.shape):
                 raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "
                                     f"be a positive integer.").within(where).in_file(net.source)
-        layers.append(replace(layer, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
+        costs = tuple(replace(c, count=sub(c.count), causal=sub(c.causal)) for c in layer.costs)
+        layers.append(replace(layer, costs=costs, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
                               output_shape=output, outputs=outputs, variables=variables, repeat=sub(layer.repeat),
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
     inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}

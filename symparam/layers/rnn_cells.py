@@ -11,6 +11,7 @@ cell has two); a list of cells returns its states nested per cell, which a spec 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from ..errors import SymparamError, show
 from . import lookup, register
@@ -47,16 +48,14 @@ class CellArg(Arg):
             except SymparamError as exc:
                 raise SymparamError(f"{where}: {exc.message}") from None
             cells.append((kind, args))
-        return Cells(cells, stacked=isinstance(value, list))
+        return Cells(tuple(cells), isinstance(value, list))
 
 
-class Cells(tuple):
-    """The parsed cells; `stacked` when given as a list (Keras wraps a list, even of one, in StackedRNNCells)."""
-
-    def __new__(cls, cells, stacked: bool):
-        made = super().__new__(cls, cells)
-        made.stacked = stacked
-        return made
+class Cells(NamedTuple):
+    """The parsed cells, each (layer kind, its arguments); `stacked` when given as a list (Keras wraps a list, even
+    of one, in StackedRNNCells)."""
+    cells: tuple
+    stacked: bool
 
 
 @register
@@ -75,10 +74,10 @@ class RNN(LayerKind):
                                 f"input shape {format_shape(x)}.")
         if a.return_state and a.cell.stacked:
             raise SymparamError(f"with return_state a list of cells (a stack, even of one) returns its states nested "
-                                f"per cell, which a spec cannot name. Received: a list of {len(a.cell)} cell(s).")
+                                f"per cell, which a spec cannot name. Received: a list of {len(a.cell.cells)} cell(s).")
         timesteps, features = x
         states = []
-        for kind, args in a.cell:
+        for kind, args in a.cell.cells:
             step = SimpleNamespace(**{**vars(args), "return_sequences": False, "return_state": False})
             (features,) = b.inner(kind, step, [(timesteps, features)])
             states += [(features,)] * kind.n_states
