@@ -16,6 +16,7 @@ from ..model import Shape
 from . import register
 from .base import Build, LayerKind, Size
 from .core import format_shape
+from .costs import size, times
 from .merging import equal, shapes_text
 from .ops import Number
 
@@ -63,6 +64,7 @@ class LayerScale(LayerKind):
         b.weight("variable", (a.projection_dim,), role="scales", labels=("d",), category="scale")
         full = traced_broadcast([(None, *x), (a.projection_dim,)], b, "projection_dim",
                                 f"input shape {format_shape(x)}, gamma of shape ({a.projection_dim},)")
+        b.cost("elementwise", size(full[1:]), words="a multiply per output value")
         return full[1:]
 
 
@@ -77,4 +79,6 @@ class CustomScaleLayer(LayerKind):
     args = {"scale": Number()}
 
     def build(self, a, inputs, b):
-        return traced_broadcast([(None, *s) for s in inputs], b, "inputs", f"input shapes {shapes_text(inputs)}")[1:]
+        out = traced_broadcast([(None, *s) for s in inputs], b, "inputs", f"input shapes {shapes_text(inputs)}")[1:]
+        b.cost("elementwise", times(2, size(out)), words="a multiply and an add per output value")
+        return out

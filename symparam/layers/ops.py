@@ -15,6 +15,7 @@ from ..errors import SymparamError, show
 from ..model import Dim, Shape
 from . import register
 from .base import REQUIRED, Arg, Build, LayerKind
+from .costs import size
 from .merging import equal, shapes_text
 
 
@@ -73,9 +74,12 @@ class ElementwiseOp(LayerKind):
     def build(self, a, inputs, b):
         operands = len(inputs) + (a.scalar is not None)
         if operands != 2:
+            scalar = "none" if a.scalar is None else show(a.scalar)
             raise SymparamError(f"{self.name} takes two operands: two inputs, or one input and a scalar. Received: "
-                                f"{len(inputs)} input(s) and scalar = {show(a.scalar) if a.scalar is not None else 'none'}.")
-        return ops_broadcast(inputs, b)
+                                f"{len(inputs)} input(s) and scalar = {scalar}.")
+        out = ops_broadcast(inputs, b)
+        b.cost("elementwise", size(out), words="one operation per output value")
+        return out
 
 
 @register
