@@ -82,26 +82,36 @@ class ElementwiseOp(LayerKind):
         return out
 
 
+# On two tensors: what the operations that keep their operands for backward keep (a number operand is a constant).
+_TWO = ({"inputs": ["x", "y"]}, {"x": ["t", "d"], "y": ["t", "d"]}, {"t": 10, "d": 64})
+
+
 @register
 class OpsAdd(ElementwiseOp):
+    saves = ("none",)
     name = "ops.add"
     summary = "keras.ops.add in a functional graph: adds its operands element by element (broadcast)"
 
 
 @register
 class OpsSubtract(ElementwiseOp):
+    saves = ("none",)
     name = "ops.subtract"
     summary = "keras.ops.subtract in a functional graph: the first operand minus the second (broadcast)"
 
 
 @register
 class OpsMultiply(ElementwiseOp):
+    example = _TWO
+    saves = ("input",)
     name = "ops.multiply"
     summary = "keras.ops.multiply in a functional graph: multiplies its operands element by element (broadcast)"
 
 
 @register
 class OpsDivide(ElementwiseOp):
+    example = _TWO
+    saves = ("input",)
     name = "ops.divide"
     aliases = ("ops.true_divide",)
     summary = "keras.ops.divide in a functional graph: the first operand over the second (broadcast)"
@@ -109,11 +119,15 @@ class OpsDivide(ElementwiseOp):
 
 @register
 class OpsMaximum(ElementwiseOp):
+    example = _TWO
+    saves = ("input",)
     name = "ops.maximum"
     summary = "keras.ops.maximum in a functional graph: the larger operand, element by element (broadcast)"
 
 
 @register
 class OpsMinimum(ElementwiseOp):
+    example = _TWO
+    saves = ("input",)
     name = "ops.minimum"
     summary = "keras.ops.minimum in a functional graph: the smaller operand, element by element (broadcast)"

@@ -11,7 +11,6 @@ cell has two); a list of cells returns its states nested per cell, which a spec 
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import NamedTuple
 
 from ..errors import SymparamError, show
 from . import lookup, register
@@ -48,19 +47,15 @@ class CellArg(Arg):
             except SymparamError as exc:
                 raise SymparamError(f"{where}: {exc.message}") from None
             cells.append((kind, args))
-        return Cells(tuple(cells), isinstance(value, list))
-
-
-class Cells(NamedTuple):
-    """The parsed cells, each (layer kind, its arguments); `stacked` when given as a list (Keras wraps a list, even
-    of one, in StackedRNNCells)."""
-    cells: tuple
-    stacked: bool
+        # each cell is (layer kind, its arguments); a list (Keras wraps a list, even of one, in StackedRNNCells)
+        # stays a list, one cell is a tuple of one: plain sequences, which code that rebuilds values can rebuild
+        return cells if isinstance(value, list) else tuple(cells)
 
 
 @register
 class RNN(LayerKind):
     name = "RNN"
+    saves = ("unmodelled",)   # (the cells' saved tensors are not counted yet)
     summary = "a recurrent layer over a cell (or a stack of cells): each cell's weights, as its own layer's"
     example = ({"cell": {"type": "LSTMCell", "units": "u"}}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
     args = {"cell": CellArg(), "return_sequences": Flag(False), "return_state": Flag(False),
@@ -72,12 +67,12 @@ class RNN(LayerKind):
         if len(x) != 2:
             raise SymparamError(f"RNN expects an input with 2 axes (timesteps, features) besides the batch. Received "
                                 f"input shape {format_shape(x)}.")
-        if a.return_state and a.cell.stacked:
+        if a.return_state and isinstance(a.cell, list):
             raise SymparamError(f"with return_state a list of cells (a stack, even of one) returns its states nested "
-                                f"per cell, which a spec cannot name. Received: a list of {len(a.cell.cells)} cell(s).")
+                                f"per cell, which a spec cannot name. Received: a list of {len(a.cell)} cell(s).")
         timesteps, features = x
         states = []
-        for kind, args in a.cell.cells:
+        for kind, args in a.cell:
             step = SimpleNamespace(**{**vars(args), "return_sequences": False, "return_state": False})
             (features,) = b.inner(kind, step, [(timesteps, features)])
             states += [(features,)] * kind.n_states

@@ -19,6 +19,7 @@ WRAPPABLE = ("Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTransp
 @register
 class SpectralNormalization(LayerKind):
     name = "SpectralNormalization"
+    saves = ("unmodelled",)   # (the wrapped layer's, and the power iteration's, are not counted yet)
     summary = "normalizes a wrapped layer's kernel by its spectral norm: its weights and a non-trainable vector_u"
     example = ({"layer": {"type": "Dense", "units": "units"}}, ["n_in"], {"units": 10, "n_in": 64})
     args: dict[str, Arg] = {"layer": LayerArg(allowed=WRAPPABLE), "power_iterations": Size(1)}
