@@ -18,6 +18,7 @@ import sympy
 
 from ..account import Account, LayerAccount
 from ..errors import SymparamError
+from ..layers import lookup
 from ..render.escape import python_name
 from ..twins import bound_value
 
@@ -183,6 +184,9 @@ def _indices_inputs(account: Account) -> set[str]:
     return out
 
 
+FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch"}
+
+
 def plan(account: Account, target: str, recipe) -> Plan:
     """The plan of `account` for `target`; `recipe(node)` gives each layer's framework layers
     and, for a layer built under the other convention's rules, what it holds there; it raises SymparamError naming
@@ -232,6 +236,9 @@ def plan(account: Account, target: str, recipe) -> Plan:
             made = Node(layer, ident, obj, ins, framework_name(layer.name, label, count),
                         expected(layer, layer.record, count),
                         None, bound_value(SimpleNamespace(**layer.record.args), table), share, tuple(ties))
+            kind = lookup(layer.type)
+            if kind.no_export:
+                raise SymparamError(f"cannot be exported to {FRAMEWORK_NAMES[target]}: {kind.name} {kind.no_export}.")
             how, there = recipe(made)
             return replace(made, recipe=how, expected=there or made.expected)
         except SymparamError as exc:

@@ -431,6 +431,9 @@ class LayerKind:
         return None
 
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
+    # Why `symparam export` cannot write this kind as framework code ("" when it can), e.g. "is transformers' own
+    # module, with no class in torch.nn or keras.layers".
+    no_export: ClassVar[str] = ""
 
     @classmethod
     def twin(cls, a: SimpleNamespace, inputs: Sequence[Shape], convention: str):

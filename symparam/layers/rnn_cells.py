@@ -55,6 +55,7 @@ class CellArg(Arg):
 @register
 class RNN(LayerKind):
     name = "RNN"
+    no_export = "wraps cells, which export does not write yet"
     saves = ("unmodelled",)   # (the cells' saved tensors are not counted yet)
     summary = "a recurrent layer over a cell (or a stack of cells): each cell's weights, as its own layer's"
     example = ({"cell": {"type": "LSTMCell", "units": "u"}}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
