@@ -125,7 +125,11 @@ def _expected(plan):
 
 @pytest.mark.parametrize("target", FRAMEWORKS)
 @pytest.mark.parametrize("spec", [p.stem for p in GALLERY])
-def test_every_gallery_spec_round_trips(spec, target, accounts, tmp_path):
+def test_every_gallery_spec_round_trips(spec, target, accounts, tmp_path, request):
+    if spec == "llama":   # issue 15 stays open on this: the strict xfail flags the day it exports
+        request.applymarker(pytest.mark.xfail(strict=True, raises=SymparamError, reason=(
+            "llama's attention is a ScaledDotProductAttention step, which export does not write in either framework "
+            "yet (and its nn.* layers have no Keras translation)")))
     account = accounts[spec]
     plan, facts, totals, model, namespace = run_written(tmp_path, account, target)
     assert namespace["NAME"] == account.name
