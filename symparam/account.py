@@ -128,6 +128,8 @@ class LayerAccount:
         count = self.record.repeat if bound else self.repeat
         if body and count != 1:
             body = repeat.format(n=show(count), f=body)
+        for index, copies in reversed(self.record.copies if bound else self.symbolic.copies):   # a growing repeat
+            body = f"sum over {index} < {show(copies)} of ({body})" if body else body
         return body
 
     def tie_note(self) -> str:
@@ -199,7 +201,7 @@ def _by_category(layer: LayerRecord, buffers: bool) -> dict[str, sympy.Expr]:
     out = {c: sympy.Integer(0) for c in CATEGORIES}
     for v in layer.variables:
         if v.counted and v.buffer == buffers:
-            out[v.category] += layer.repeat * v.size
+            out[v.category] += layer.counted(v.size)
     return out
 
 
