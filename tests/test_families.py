@@ -1,0 +1,144 @@
+"""The family gallery (examples/densenet.toml, ...): one spec per architecture family, every variant by --set,
+exact against keras.applications built live (weights=None, small images where the model allows), and a symbolic
+total that is a closed form over the depths, not an unrolled loop.
+
+A dense block is one repeat whose copies grow, so one symparam row stands for all of Keras's copies of a layer:
+`conv2_block/1_conv` is the sum of Keras's conv2_block1_1_conv ... conv2_blockN_1_conv."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sympy
+
+from symparam.api import load
+from symparam.cli import main
+from symparam.render.json import document
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DENSENET = EXAMPLES / "densenet.toml"
+REASON = "the family gallery's Keras comparison needs keras 3 and torch (pip install '.[oracle]')"
+
+# (blocks, classes, img_size): Keras's DenseNet121/169/201, and others (a dense block of 0 conv blocks included)
+DENSENET_VARIANTS = {
+    "DenseNet121": ((6, 12, 24, 16), 1000, 32),
+    "DenseNet169": ((6, 12, 32, 32), 1000, 32),
+    "DenseNet201": ((6, 12, 48, 32), 1000, 32),
+    "small, 10 classes, 64 px": ((2, 0, 3, 1), 10, 64),
+}
+
+
+@pytest.fixture(scope="module")
+def keras():
+    pytest.importorskip("torch", reason=REASON)
+    return pytest.importorskip("keras", reason=REASON)
+
+
+@pytest.fixture(scope="module")
+def keras_densenets(keras):
+    from keras.src.applications import densenet   # the builder behind DenseNet121/169/201, taking any blocks
+
+    return {name: densenet.DenseNet(list(blocks), include_top=True, weights=None, input_shape=(size, size, 3),
+                                    classes=classes)
+            for name, (blocks, classes, size) in DENSENET_VARIANTS.items()}
+
+
+def densenet_settings(blocks, classes, size) -> dict[str, int]:
+    return {**{f"blocks{i}": b for i, b in enumerate(blocks, 1)}, "classes": classes, "img_size": size}
+
+
+def weights_size(weights) -> int:
+    total = 0
+    for w in weights:
+        n = 1
+        for d in w.shape:
+            n *= int(d)
+        total += n
+    return total
+
+
+def keras_pattern(row_name: str) -> str:
+    """The Keras layer names a symparam row stands for: conv2_block/1_conv -> conv2_blockN_1_conv (every copy),
+    pool2/bn -> pool2_bn."""
+    use, sep, inner = row_name.partition("/")
+    if sep and use.endswith("_block"):
+        return re.escape(use) + r"\d+_" + re.escape(inner)
+    return re.escape(row_name.replace("/", "_"))
+
+
+@pytest.mark.parametrize("variant", sorted(DENSENET_VARIANTS))
+def test_densenet_exact_against_keras(variant, keras_densenets, capsys):
+    blocks, classes, size = DENSENET_VARIANTS[variant]
+    model = keras_densenets[variant]
+    argv = [a for k, v in densenet_settings(blocks, classes, size).items() for a in ("--set", f"{k}={v}")]
+    assert main(["derive", str(DENSENET), "--json", *argv]) == 0
+    import json
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["total"] == model.count_params()
+    assert doc["trainable"] == weights_size(model.trainable_weights)
+    assert doc["non_trainable"] == weights_size(model.non_trainable_weights)
+    layers = [l for l in model.layers if type(l).__name__ not in ("InputLayer", "ZeroPadding2D")]
+    claimed: set[str] = set()
+    for row in doc["layers"]:
+        if row["type"] == "ZeroPadding2D":
+            continue
+        matched = [l for l in layers if re.fullmatch(keras_pattern(row["name"]), l.name)]
+        repeated = row["name"].split("/")[0].endswith("_block")
+        copies = blocks[int(row["name"][4]) - 2] if repeated else 1
+        assert len(matched) == copies, (row["name"], [l.name for l in matched])
+        assert row["params"] == sum(l.count_params() for l in matched), row["name"]
+        assert row["trainable"] == sum(weights_size(l.trainable_weights) for l in matched), row["name"]
+        if not repeated:                                  # a copy's shape is copy i's: grows with i
+            assert row["output_shape"] == [int(d) for d in matched[0].output.shape[1:]], row["name"]
+        claimed.update(l.name for l in matched)
+    assert claimed == {l.name for l in layers}            # every Keras layer is one row's (or one copy's)
+
+
+def test_densenet_defaults_are_densenet121():
+    net = load(DENSENET)
+    assert (net.total, net.trainable, net.non_trainable) == (8_062_504, 7_978_856, 83_648)   # Keras's published
+
+
+def test_densenet_symbolic_total_is_a_closed_form_over_the_depths():
+    net = load(DENSENET, symbolic=True)
+    k = sympy.Symbol("growth_rate", integer=True, positive=True)
+    b = [sympy.Symbol(f"blocks{i}", integer=True, nonnegative=True) for i in range(1, 5)]
+    total = sympy.expand(net.total)
+    assert total.free_symbols == {k, *b, sympy.Symbol("classes", integer=True, positive=True)}
+    # one row per layer of a conv block, whatever the depth: the copies are summed, never unrolled
+    deep = load(DENSENET, blocks3=48, blocks4=32)
+    assert len(deep.layers) == len(net.layers) == len(load(DENSENET, blocks1=1, blocks2=1, blocks3=1, blocks4=1).layers)
+    # quadratic in each block count (a dense block's 1x1 conv reads c0 + i*k channels: the sum over i is n(n-1)/2)
+    free = total.replace(sympy.floor, lambda x: x)
+    for symbol in b:
+        assert sympy.Poly(free, symbol).degree() == 2
+    # bound, it is every variant's number
+    for blocks, classes, size in DENSENET_VARIANTS.values():
+        values = {**{s: v for s, v in zip(b, blocks)}, k: 32, sympy.Symbol("classes", integer=True, positive=True):
+                  classes}
+        assert total.xreplace(values) == load(DENSENET, **densenet_settings(blocks, classes, size)).total
+
+
+def test_densenet_leading_term_in_growth_rate():
+    """The docs' leading term: with the floors dropped (k even: int(c/2) is exact), the k^2 coefficient."""
+    net = load(DENSENET, symbolic=True)
+    k = sympy.Symbol("growth_rate", integer=True, positive=True)
+    b1, b2, b3, b4 = (sympy.Symbol(f"blocks{i}", integer=True, nonnegative=True) for i in range(1, 5))
+    free = sympy.expand(net.total.replace(sympy.floor, lambda x: x))
+    leading = sympy.Poly(free, k).LC()
+    # By hand. A dense block of n copies on c + a*k input channels: copy i's 1x1 conv has (c + (a + i)*k)*4k weights
+    # and its 3x3 conv 9*4k*k, so k^2 has 4a + 4i + 36 per copy, 4a*n + 2n^2 + 34n per block. A transition on
+    # c + A*k channels has a (c + A*k) x (c + A*k)/2 conv: A^2/2, and passes on c/2 + (A/2)*k.
+    a2 = b1 / 2                       # block 2 reads 32 + (b1/2)k, block 3 16 + (b1/4 + b2/2)k, block 4 ...
+    a3 = (a2 + b2) / 2
+    a4 = (a3 + b3) / 2
+    blocks = sum(4 * a * n + 2 * n**2 + 34 * n for a, n in ((0, b1), (a2, b2), (a3, b3), (a4, b4)))
+    transitions = sum(A**2 / 2 for A in (b1, a2 + b2, a3 + b3))
+    expected = sympy.expand(blocks + transitions)
+    assert expected.coeff(b1, 2) == sympy.Rational(85, 32)      # the docs' coefficients
+    assert sympy.expand(leading - expected) == 0, leading
