@@ -169,8 +169,9 @@ def _input_names(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple
                 raise SymparamError(f"inputs names {name!r}, which is repeated 0 times here, so it has no output "
                                     f"to read (a unit repeated 0 times passes its input on only to the next layer).")
             if count is not None and count.is_positive is not True:
-                scope.conditions.append(Condition(sympy.Ge(count, 1), "inputs", f"{name} must be repeated at least "
-                                                  f"once for this layer to read its output", where=layer.where))
+                scope.conditions.append(Condition(sympy.Gt(count, 0), "inputs", f"inputs names {name!r}, which is "
+                                                  f"repeated {count} times, and must be repeated at least once for "
+                                                  f"this layer to read its output", where=layer.where))
         return layer.inputs
     if previous is None:
         what = "several inputs: name one with inputs = [...]" if len(scope.shapes) > 1 \
@@ -184,7 +185,6 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape,
     that gives it (a block use's output layer)."""
     names = _input_names(layer, scope, previous)
     input_shapes = tuple(scope.shapes[n] for n in names)
-    layer = _read_inputs(layer, input_shapes)
     if layer.repeat is None:
         return _unit(layer, scope, names, input_shapes, scope.repeat, scope.copies)
     if len(input_shapes) != 1:
@@ -196,6 +196,7 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape,
 
 def _unit(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, copies) -> tuple[Shape, str]:
     """One layer or block use built once, standing for `repeat` copies (times the sums over `copies`)."""
+    layer = _read_inputs(layer, input_shapes)
     if layer.block is not None:
         scope.conditions.extend(replace(c, where=layer.where) for c in layer.conditions)
         return _call_block(layer, scope, names, input_shapes, repeat, copies)
@@ -562,6 +563,7 @@ def resolved(net: Network, given: Mapping[str, int] | None = None, *, defaults: 
         values = net.symbols.resolve(given, defaults=defaults, free=free)
     except SymparamError as exc:
         raise exc.in_file(net.source)
+    values.update({k: v for k, v in (given or {}).items() if k in net.symbols.structure})   # bools, choices
     return bind(net, values)
 
 

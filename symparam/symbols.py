@@ -203,7 +203,8 @@ class SymbolTable:
             return value
         checked = check_value(info.type, value, info.values)
         if checked is None:
-            shown = show(value) if not isinstance(value, Fraction) else str(value)
+            shown = value if isinstance(value, str) else str(value).lower() if isinstance(value, (bool, Fraction)) \
+                else show(value)
             raise SymparamError(f"--set {name} must be {describe_type(info.type, info.values)}. Received: --set "
                                 f"{name}={shown if len(shown) <= 40 else shown[:37] + '...'}.")
         return checked
