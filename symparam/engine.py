@@ -202,8 +202,25 @@ def _unit(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, copies) 
         return _call_block(layer, scope, names, input_shapes, repeat, copies)
     record = _build(layer, tuple(scope.full[n] for n in names), input_shapes, repeat)
     record = replace(_share(layer, record, scope), copies=copies)
+    if layer.initial_state:
+        record = replace(record, inputs=record.inputs + _initial_states(layer, scope))
     scope.records.append(record)
+    for k, shape in enumerate(record.outputs):   # a layer's several outputs, read as "name:k"
+        scope.shapes[f"{layer.local}:{k}"], scope.full[f"{layer.local}:{k}"] = shape, f"{record.name}:{k}"
     return record.output_shape, record.name
+
+
+def _initial_states(layer: LayerSpec, scope: _Scope) -> tuple[str, ...]:
+    """The full names of a recurrent layer's initial states, each an earlier output of shape (units,)."""
+    units = layer.args.units
+    for name in layer.initial_state:
+        if name not in scope.shapes:
+            raise SymparamError(f"initial_state names {name!r}, which is no earlier output; known are: "
+                                f"{', '.join(scope.shapes)}.")
+        if not same_shape(scope.shapes[name], (units,)):
+            raise SymparamError(f"initial_state {name!r} must have the layer's state shape ({units},). Received: "
+                                f"{_text(scope.shapes[name])}.")
+    return tuple(scope.full[name] for name in layer.initial_state)
 
 
 def _repeated(layer: LayerSpec, scope: _Scope, names, first: Shape) -> tuple[Shape, str]:

@@ -443,10 +443,31 @@ def as_expr(value) -> sympy.Expr:
 
 @lru_cache(maxsize=1 << 14)
 def sum_over(expr: sympy.Expr, index: sympy.Symbol, count: sympy.Expr) -> sympy.Expr:
-    """The sum of `expr` over index = 0 .. count - 1, in closed form (a polynomial in the index sums to a
-    polynomial in the count, by Faulhaber's formulas through sympy's summation): never a loop over the copies."""
+    """The sum of `expr` over index = 0 .. count - 1, in closed form: a polynomial in the index sums, power by power
+    (Faulhaber's formulas), to a polynomial in the count; never a loop over the copies. Anything else in the index
+    goes to sympy's summation."""
     if index not in expr.free_symbols:
         return count * expr
     if count.is_Integer and count <= 0:
         return sympy.Integer(0)
-    return sympy.expand(sympy.summation(sympy.expand(expr), (index, 0, count - 1)))
+    try:
+        poly = sympy.Poly(sympy.expand(expr), index)
+    except sympy.PolynomialError:
+        poly = None
+    if poly is None or any(index in c.free_symbols for c in poly.coeffs()):
+        return sympy.expand(sympy.summation(expr, (index, 0, count - 1)))
+    return sympy.expand(sympy.Add(*(c * _power_sum(p).xreplace({_COUNT: count})
+                                    for (p,), c in poly.terms())))
+
+
+_COUNT = sympy.Symbol("count", integer=True, nonnegative=True)
+
+
+@lru_cache(maxsize=64)
+def _power_sum(power: int) -> sympy.Expr:
+    """0**p + 1**p + ... + (count - 1)**p as a polynomial in count: (B(p+1, count) - B(p+1, 0)) / (p + 1), with the
+    Bernoulli polynomials (an identity whatever convention B(1) takes: B(k, x + 1) - B(k, x) = k x**(k - 1))."""
+    if power == 0:
+        return _COUNT
+    k = power + 1
+    return sympy.expand((sympy.bernoulli(k, _COUNT) - sympy.bernoulli(k, 0)) / k)

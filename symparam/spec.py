@@ -37,7 +37,7 @@ MAX_SYMBOLS = 1_000
 MAX_HELPERS = 64
 _TOP = ("network", "symbols", "helpers", "blocks", "layers")
 _NETWORK = ("name", "input", "outputs", "convention")
-_RESERVED = ("type", "name", "inputs", "repeat", "index", "when", "share", "tie")
+_RESERVED = ("type", "name", "inputs", "repeat", "index", "when", "share", "tie", "initial_state")
 _BLOCK = ("args", "inputs", "output", "layers", "doc")
 _SYMBOL = ("default", "doc", "type", "values")
 
@@ -81,6 +81,7 @@ class LayerSpec:
     tie: dict[str, str] = field(default_factory=dict)   # variable -> "layer/variable" it is the same tensor as
     local: str = ""                 # the name in its own table (the full name without the block use's prefix)
     in_block: str = ""              # the block whose table it is in ("" for the network's own)
+    initial_state: tuple[str, ...] = ()   # a recurrent layer's initial states: earlier outputs ("enc:1")
 
     @property
     def where(self) -> str:
@@ -516,6 +517,7 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
             repeat = ctx.size(table["repeat"], "repeat", minimum=0) if "repeat" in table else None
             index_symbol, scope = _index(table, symbols)
             share, tie = _sharing(table)
+            initial = _initial_state(table, kind)
             values = {k: _literal(symbols, v) for k, v in table.items()}
             inner = Context(scope, conditions)
             if block is not None:
@@ -529,9 +531,25 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
             raise exc.within(where + (f" in block {in_block}" if in_block else ""))
         layers.append(LayerSpec(index, prefix + label, block.name if block is not None else kind.name, kind, args,
                                 inputs, conditions, tuple(k for k in table if k not in _RESERVED), block, repeat,
-                                index_symbol, share, tie, local=label, in_block=in_block))
+                                index_symbol, share, tie, local=label, in_block=in_block,
+                                initial_state=initial))
         index += block_size(block, blocks) if block is not None else 1
     return layers
+
+
+def _initial_state(table: dict, kind) -> tuple[str, ...]:
+    """initial_state = ["enc:1", "enc:2"]: the states a recurrent layer starts from (they add no parameters)."""
+    if "initial_state" not in table:
+        return ()
+    states = _layer_inputs(table["initial_state"])
+    n_states = getattr(kind, "n_states", None)
+    if not isinstance(n_states, int):
+        raise SymparamError(f"initial_state is for a recurrent layer (SimpleRNN, LSTM, GRU). Received: "
+                            f"initial_state = {show(table['initial_state'])}.")
+    if len(states) != n_states:
+        raise SymparamError(f"initial_state takes {n_states} state(s) for {kind.name}. Received: initial_state = "
+                            f"{show(table['initial_state'])}.")
+    return states
 
 
 def _switched_on(value: Any, symbols) -> bool:

@@ -256,6 +256,33 @@ def test_input_shape_outside_the_axes(spec_file, capsys):
     assert "layer 1 'half' (Dense)" in line and "input_shape[4]" in line
 
 
+# --- several outputs, initial_state -----------------------------------------------------------------------------
+
+def test_seq2seq_example_against_keras(make_divisible):   # (the fixture imports Keras on the torch backend)
+    import keras
+
+    net = load_text(example("seq2seq"))
+    source, target = keras.Input((10, 6)), keras.Input((12, 5))
+    _, h, c = keras.layers.LSTM(16, return_state=True)(source)
+    decoded = keras.layers.LSTM(16, return_sequences=True)(target, initial_state=[h, c])
+    model = keras.Model([source, target], keras.layers.Dense(5)(decoded))
+    assert net.total == model.count_params() == 4 * (6 + 16 + 1) * 16 + 4 * (5 + 16 + 1) * 16 + dense(16, 5)
+    assert net.layer("decoder").inputs == ("target", "encoder:1", "encoder:2")
+    assert net.layer("out").input_shapes == ((12, 16),)
+
+
+@pytest.mark.parametrize("old, new, fragment", [
+    ('initial_state = ["encoder:1", "encoder:2"]', 'initial_state = ["encoder:1"]', "takes 2 state(s)"),
+    ('initial_state = ["encoder:1", "encoder:2"]', 'initial_state = ["encoder:1", "source"]', "state shape (16,)"),
+    ('initial_state = ["encoder:1", "encoder:2"]', 'initial_state = ["encoder:1", "encoder:3"]', "'encoder:3'"),
+    ('units = 5', 'units = 5\ninitial_state = ["encoder:1"]', "is for a recurrent layer"),
+])
+def test_initial_state_mistakes(old, new, fragment, spec_file, capsys):
+    path = spec_file(example("seq2seq").replace(old, new))
+    line = refused(capsys, path)
+    assert fragment in line and "initial_state" in line and "layer " in line
+
+
 # --- undeclared names -------------------------------------------------------------------------------------------------
 
 def test_a_misspelt_symbol_is_an_error_with_a_suggestion(spec_file, capsys):
