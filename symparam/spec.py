@@ -505,12 +505,13 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
                 base = default_name(block.name) if block is not None else default_name(kind.name)
                 given_name = _auto_name(base, counters, taken)
             label = _check_layer_name(given_name, "name")
+            if "when" in table and not _switched_on(table["when"], symbols):   # (its name stays free for an
+                off.setdefault(label, f"switched off by when = {show(table['when'])}")   # alternative)
+                continue
             if label in seen:
                 raise SymparamError(f"the name {label!r} is used by an earlier layer; layer names must be unique.")
             seen.add(label)
-            if "when" in table and not _switched_on(table["when"], symbols):
-                off[label] = f"switched off by when = {show(table['when'])}"
-                continue
+            off.pop(label, None)
             inputs = _layer_inputs(table.get("inputs"))
             conditions: list[Condition] = []
             ctx = Context(symbols, conditions)

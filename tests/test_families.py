@@ -71,32 +71,47 @@ def keras_pattern(row_name: str) -> str:
     return re.escape(row_name.replace("/", "_"))
 
 
-@pytest.mark.parametrize("variant", sorted(DENSENET_VARIANTS))
-def test_densenet_exact_against_keras(variant, keras_densenets, capsys):
-    blocks, classes, size = DENSENET_VARIANTS[variant]
-    model = keras_densenets[variant]
-    argv = [a for k, v in densenet_settings(blocks, classes, size).items() for a in ("--set", f"{k}={v}")]
-    assert main(["derive", str(DENSENET), "--json", *argv]) == 0
+def derived(capsys, spec: Path, settings: dict) -> dict:
+    """symparam's JSON document of `spec` through the CLI, every setting by --set."""
     import json
-    doc = json.loads(capsys.readouterr().out)
+
+    argv = [a for k, v in settings.items() for a in ("--set", f"{k}={v}")]
+    assert main(["derive", str(spec), "--json", *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def assert_matches_keras(doc: dict, model, pattern, copies=lambda row: 1, skip=()) -> None:
+    """Totals, then every row against the Keras layers `pattern(row name)` matches (`copies(row)` of them: a
+    repeat's row stands for all its copies), and every Keras layer claimed by one row. Layers of types in `skip`
+    (parameter-free, with session-numbered names) are matched by count only."""
     assert doc["total"] == model.count_params()
     assert doc["trainable"] == weights_size(model.trainable_weights)
     assert doc["non_trainable"] == weights_size(model.non_trainable_weights)
-    layers = [l for l in model.layers if type(l).__name__ not in ("InputLayer", "ZeroPadding2D")]
+    layers = [l for l in model.layers if type(l).__name__ != "InputLayer"]
     claimed: set[str] = set()
     for row in doc["layers"]:
-        if row["type"] == "ZeroPadding2D":
+        if row["type"] in skip:
             continue
-        matched = [l for l in layers if re.fullmatch(keras_pattern(row["name"]), l.name)]
-        repeated = row["name"].split("/")[0].endswith("_block")
-        copies = blocks[int(row["name"][4]) - 2] if repeated else 1
-        assert len(matched) == copies, (row["name"], [l.name for l in matched])
+        matched = [l for l in layers if re.fullmatch(pattern(row["name"]), l.name)]
+        assert len(matched) == copies(row), (row["name"], [l.name for l in matched])
         assert row["params"] == sum(l.count_params() for l in matched), row["name"]
         assert row["trainable"] == sum(weights_size(l.trainable_weights) for l in matched), row["name"]
-        if not repeated:                                  # a copy's shape is copy i's: grows with i
+        if copies(row) == 1 and not any(isinstance(d, str) for d in row["output_shape"]):
             assert row["output_shape"] == [int(d) for d in matched[0].output.shape[1:]], row["name"]
         claimed.update(l.name for l in matched)
-    assert claimed == {l.name for l in layers}            # every Keras layer is one row's (or one copy's)
+    rest = [l for l in layers if l.name not in claimed]
+    assert sorted(type(l).__name__ for l in rest) == sorted(r["type"] for r in doc["layers"] if r["type"] in skip)
+
+
+@pytest.mark.parametrize("variant", sorted(DENSENET_VARIANTS))
+def test_densenet_exact_against_keras(variant, keras_densenets, capsys):
+    blocks, classes, size = DENSENET_VARIANTS[variant]
+    doc = derived(capsys, DENSENET, densenet_settings(blocks, classes, size))
+
+    def copies(row):
+        use = row["name"].split("/")[0]
+        return blocks[int(use[4]) - 2] if use.endswith("_block") else 1
+    assert_matches_keras(doc, keras_densenets[variant], keras_pattern, copies, skip=("ZeroPadding2D",))
 
 
 def test_densenet_defaults_are_densenet121():
@@ -142,3 +157,49 @@ def test_densenet_leading_term_in_growth_rate():
     expected = sympy.expand(blocks + transitions)
     assert expected.coeff(b1, 2) == sympy.Rational(85, 32)      # the docs' coefficients
     assert sympy.expand(leading - expected) == 0, leading
+
+
+# --- MobileNet ------------------------------------------------------------------------------------------------------
+
+MOBILENET = EXAMPLES / "mobilenet.toml"
+# (alpha, depth_multiplier, img_size, classes): every alpha Keras publishes, at every published size, and others
+MOBILENET_VARIANTS = [("0.25", 1, 128, 1000), ("0.5", 1, 160, 1000), ("0.75", 1, 192, 1000), ("1.0", 1, 224, 1000),
+                      ("0.75", 2, 128, 10), ("0.35", 1, 96, 7)]
+
+
+@pytest.fixture(scope="module")
+def keras_mobilenets(keras):
+    return {v: keras.applications.MobileNet(input_shape=(v[2], v[2], 3), alpha=float(v[0]), depth_multiplier=v[1],
+                                            weights=None, classes=v[3]) for v in MOBILENET_VARIANTS}
+
+
+def mobilenet_pattern(name: str) -> str:
+    """1/conv_dw_bn -> conv_dw_1_bn (a block's layers are named after its block_id, as Keras's); the unnamed
+    pooling layer is Keras's global_average_pooling2d with a session counter."""
+    if name == "global_average_pooling2d":
+        return r"global_average_pooling2d(_\d+)?"
+    return re.escape(re.sub(r"^(\d+)/conv_(dw|pw|pad)(.*)$", r"conv_\2_\1\3", name))
+
+
+@pytest.mark.parametrize("variant", MOBILENET_VARIANTS, ids=lambda v: "-".join(map(str, v)))
+def test_mobilenet_exact_against_keras(variant, keras_mobilenets, capsys):
+    alpha, multiplier, size, classes = variant
+    doc = derived(capsys, MOBILENET, {"alpha": alpha, "depth_multiplier": multiplier, "img_size": size,
+                                      "classes": classes})
+    assert_matches_keras(doc, keras_mobilenets[variant], mobilenet_pattern)
+
+
+def test_mobilenet_published_totals():
+    """Keras's documented MobileNet sizes (keras.io/api/applications): 4.3M at alpha 1, and the 0.25 model."""
+    assert load(MOBILENET).total == 4_253_864
+    assert load(MOBILENET, alpha=0.25).total == 475_544
+
+
+def test_mobilenet_symbolic_total_is_in_alpha_with_keras_floors():
+    total = load(MOBILENET, symbolic=True).total
+    alpha = sympy.Symbol("alpha", rational=True, positive=True)
+    assert alpha in total.free_symbols and total.has(sympy.floor)
+    for value in (sympy.Rational(1, 4), sympy.Rational(7, 20), 1):
+        bound = total.xreplace({alpha: value, sympy.Symbol("depth_multiplier", integer=True, positive=True): 1,
+                                sympy.Symbol("classes", integer=True, positive=True): 1000})
+        assert bound == load(MOBILENET, alpha=value).total
