@@ -203,3 +203,53 @@ def test_mobilenet_symbolic_total_is_in_alpha_with_keras_floors():
         bound = total.xreplace({alpha: value, sympy.Symbol("depth_multiplier", integer=True, positive=True): 1,
                                 sympy.Symbol("classes", integer=True, positive=True): 1000})
         assert bound == load(MOBILENET, alpha=value).total
+
+
+# --- ResNet ---------------------------------------------------------------------------------------------------------
+
+RESNET = EXAMPLES / "resnet.toml"
+RESNET_VARIANTS = {"ResNet50": ((3, 4, 6, 3), 1000), "ResNet101": ((3, 4, 23, 3), 1000),
+                   "ResNet152": ((3, 8, 36, 3), 1000), "small, 10 classes": ((1, 2, 1, 1), 10)}
+
+
+@pytest.fixture(scope="module")
+def keras_resnets(keras):
+    from keras.src.applications import resnet   # the builder behind ResNet50/101/152, taking any stage depths
+
+    def build(blocks, classes):
+        def stack_fn(x):
+            x = resnet.stack_residual_blocks_v1(x, 64, blocks[0], stride1=1, name="conv2")
+            x = resnet.stack_residual_blocks_v1(x, 128, blocks[1], name="conv3")
+            x = resnet.stack_residual_blocks_v1(x, 256, blocks[2], name="conv4")
+            return resnet.stack_residual_blocks_v1(x, 512, blocks[3], name="conv5")
+        return resnet.ResNet(stack_fn, False, True, weights=None, input_shape=(32, 32, 3), classes=classes)
+    return {name: build(*variant) for name, variant in RESNET_VARIANTS.items()}
+
+
+def resnet_pattern(name: str) -> str:
+    """conv2_block1/0_conv -> conv2_block1_0_conv; conv2_block/1_conv (the repeat) -> conv2_blockN_1_conv, N >= 2."""
+    use, sep, inner = name.partition("/")
+    if sep and use.endswith("_block"):
+        return re.escape(use) + r"([2-9]|\d\d+)_" + re.escape(inner)
+    return re.escape(name.replace("/", "_"))
+
+
+@pytest.mark.parametrize("variant", sorted(RESNET_VARIANTS))
+def test_resnet_exact_against_keras(variant, keras_resnets, capsys):
+    blocks, classes = RESNET_VARIANTS[variant]
+    doc = derived(capsys, RESNET, {**{f"blocks{i}": b for i, b in enumerate(blocks, 1)}, "classes": classes,
+                                   "img_size": 32})
+
+    def copies(row):
+        use = row["name"].split("/")[0]
+        return blocks[int(use[4]) - 2] - 1 if use.endswith("_block") else 1
+    assert_matches_keras(doc, keras_resnets[variant], resnet_pattern, copies)
+
+
+def test_resnet_published_totals_and_linear_symbolic_total():
+    assert load(RESNET).total == 25_636_712                                 # keras.io: ResNet50 25.6M
+    assert load(RESNET, blocks3=23).total == 44_707_176                     # ResNet101 44.7M
+    assert load(RESNET, blocks2=8, blocks3=36).total == 60_419_944          # ResNet152 60.4M
+    total = sympy.expand(load(RESNET, symbolic=True).total)
+    for i in range(1, 5):
+        assert sympy.Poly(total, sympy.Symbol(f"blocks{i}", integer=True, positive=True)).degree() == 1
