@@ -253,3 +253,53 @@ def test_resnet_published_totals_and_linear_symbolic_total():
     total = sympy.expand(load(RESNET, symbolic=True).total)
     for i in range(1, 5):
         assert sympy.Poly(total, sympy.Symbol(f"blocks{i}", integer=True, positive=True)).degree() == 1
+
+
+# --- ResNetV2 -------------------------------------------------------------------------------------------------------
+
+RESNET_V2 = EXAMPLES / "resnet_v2.toml"
+RESNET_V2_VARIANTS = {"ResNet50V2": ((3, 4, 6, 3), 1000), "ResNet101V2": ((3, 4, 23, 3), 1000),
+                      "ResNet152V2": ((3, 8, 36, 3), 1000), "small, 10 classes": ((2, 3, 2, 2), 10)}
+
+
+@pytest.fixture(scope="module")
+def keras_resnets_v2(keras):
+    from keras.src.applications import resnet   # the builder behind ResNet50V2/101V2/152V2
+
+    def build(blocks, classes):
+        def stack_fn(x):
+            x = resnet.stack_residual_blocks_v2(x, 64, blocks[0], name="conv2")
+            x = resnet.stack_residual_blocks_v2(x, 128, blocks[1], name="conv3")
+            x = resnet.stack_residual_blocks_v2(x, 256, blocks[2], name="conv4")
+            return resnet.stack_residual_blocks_v2(x, 512, blocks[3], stride1=1, name="conv5")
+        return resnet.ResNet(stack_fn, True, True, weights=None, input_shape=(32, 32, 3), classes=classes)
+    return {name: build(*variant) for name, variant in RESNET_V2_VARIANTS.items()}
+
+
+@pytest.mark.parametrize("variant", sorted(RESNET_V2_VARIANTS))
+def test_resnet_v2_exact_against_keras(variant, keras_resnets_v2, capsys):
+    blocks, classes = RESNET_V2_VARIANTS[variant]
+    doc = derived(capsys, RESNET_V2, {**{f"blocks{i}": b for i, b in enumerate(blocks, 1)}, "classes": classes,
+                                      "img_size": 32})
+
+    def pattern(name):
+        """conv2_last -> conv2_block{blocks1}; the middle repeat conv2_block/... -> blocks 2 .. blocks1 - 1."""
+        use, sep, inner = name.partition("/")
+        depth = blocks[int(use[4]) - 2] if sep else 0
+        if use.endswith("_last"):
+            return re.escape(f"{use[:5]}_block{depth}_{inner}")
+        if use.endswith("_block"):
+            middle = "|".join(str(i) for i in range(2, depth))
+            return re.escape(use) + f"({middle})_" + re.escape(inner) if middle else "$^"
+        return re.escape(name.replace("/", "_"))
+
+    def copies(row):
+        use = row["name"].split("/")[0]
+        return blocks[int(use[4]) - 2] - 2 if use.endswith("_block") else 1
+    assert_matches_keras(doc, keras_resnets_v2[variant], pattern, copies, skip=("MaxPooling2D",))
+
+
+def test_resnet_v2_published_totals():
+    assert load(RESNET_V2).total == 25_613_800                              # keras.io: ResNet50V2 25.6M
+    assert load(RESNET_V2, blocks3=23).total == 44_675_560                  # ResNet101V2 44.7M
+    assert load(RESNET_V2, blocks2=8, blocks3=36).total == 60_380_648       # ResNet152V2 60.4M
