@@ -303,3 +303,49 @@ def test_resnet_v2_published_totals():
     assert load(RESNET_V2).total == 25_613_800                              # keras.io: ResNet50V2 25.6M
     assert load(RESNET_V2, blocks3=23).total == 44_675_560                  # ResNet101V2 44.7M
     assert load(RESNET_V2, blocks2=8, blocks3=36).total == 60_380_648       # ResNet152V2 60.4M
+
+
+# --- EfficientNet ---------------------------------------------------------------------------------------------------
+
+EFFICIENTNET = EXAMPLES / "efficientnet.toml"
+# B0..B7: (width_coefficient, depth_coefficient, Keras's default size); built at 32 px (the count does not depend on
+# it; the shapes are checked there), and B0 at 33 px (an odd side: correct_pad pads differently)
+EFFICIENTNET_VARIANTS = {"B0": ("1.0", "1.0", 32), "B1": ("1.0", "1.1", 32), "B2": ("1.1", "1.2", 32),
+                         "B3": ("1.2", "1.4", 32), "B4": ("1.4", "1.8", 32), "B5": ("1.6", "2.2", 32),
+                         "B6": ("1.8", "2.6", 32), "B7": ("2.0", "3.1", 32), "B0 at 33 px": ("1.0", "1.0", 33)}
+EFFICIENTNET_REPEATS = (1, 2, 2, 3, 3, 4, 1)   # Keras's blocks_args, before round_repeats
+
+
+@pytest.fixture(scope="module")
+def keras_efficientnets(keras):
+    def build(variant):
+        model = variant.split()[0]
+        return getattr(keras.applications, f"EfficientNet{model}")(weights=None, input_shape=(
+            EFFICIENTNET_VARIANTS[variant][2],) * 2 + (3,))
+    return {variant: build(variant) for variant in EFFICIENTNET_VARIANTS}
+
+
+def efficientnet_pattern(name: str) -> str:
+    """block2a/dwconv -> block2a_dwconv; block2b/dwconv (the repeat) -> block2b_dwconv, block2c_dwconv, ...;
+    Keras's unnamed rescaling and normalization carry session counters."""
+    use, sep, inner = name.partition("/")
+    if sep and use.endswith("b"):
+        return re.escape(use[:-1]) + "[b-z]_" + re.escape(inner)
+    if name in ("rescaling", "normalization"):
+        return name + r"(_\d+)?"
+    return re.escape(name.replace("/", "_"))
+
+
+@pytest.mark.parametrize("variant", list(EFFICIENTNET_VARIANTS))
+def test_efficientnet_exact_against_keras(variant, keras_efficientnets, capsys):
+    import math
+
+    width, depth, size = EFFICIENTNET_VARIANTS[variant]
+    doc = derived(capsys, EFFICIENTNET, {"width_coefficient": width, "depth_coefficient": depth, "img_size": size})
+
+    def copies(row):
+        use = row["name"].split("/")[0]
+        if "/" in row["name"] and use.endswith("b"):   # Keras's round_repeats, in floats as Keras computes it
+            return int(math.ceil(float(depth) * EFFICIENTNET_REPEATS[int(use[5]) - 1])) - 1
+        return 1
+    assert_matches_keras(doc, keras_efficientnets[variant], efficientnet_pattern, copies)
