@@ -120,10 +120,9 @@ def check_name(name: str) -> str:
 
 
 class _Walker:
-    def __init__(self, symbol: Callable[[str], sympy.Symbol], helpers=None, calls: list | None = None) -> None:
+    def __init__(self, symbol: Callable[[str], sympy.Symbol], helpers=None) -> None:
         self.symbol = symbol
         self.helpers = helpers or {}
-        self.calls = calls if calls is not None else [0]   # helper expansions so far, shared with nested walks
 
     def walk(self, node: ast.AST) -> tuple[sympy.Expr, int]:
         """Return (expression, degree bound); the expression is a number or size (never a condition or text)."""
@@ -275,22 +274,28 @@ class _Walker:
         if len(node.args) != len(helper.params):
             raise SymparamError(f"the helper {helper.name}({', '.join(helper.params)}) takes {len(helper.params)} "
                                 f"argument(s), received {len(node.args)}")
-        self.calls[0] += 1
-        if self.calls[0] > MAX_HELPER_CALLS:
+        _CALLS[0] += 1   # every call, nested ones included, counts against one budget per parsed expression
+        if _CALLS[0] > MAX_HELPER_CALLS:
             raise SymparamError(f"the expression expands more than {MAX_HELPER_CALLS} helper calls (a fixed limit)")
-        values = dict(zip(helper.params, (self.walk(arg)[0] for arg in node.args)))
+        return _expanded(helper, tuple(self.walk(arg)[0] for arg in node.args))
 
-        def local(name: str):
-            if name in values:
-                return values[name]
-            raise SymparamError(f"the helper {helper.name} may use only its parameters ({', '.join(helper.params)}),"
-                                f" not {name!r}")
-        try:
-            tree = ast.parse(helper.formula.strip(), mode="eval")
-            value, degree = _Walker(local, helper.earlier, self.calls).walk(tree.body)
-        except SymparamError as exc:
-            raise SymparamError(f"in the helper {helper.name}: {exc.message}") from None
-        return value, degree
+
+@lru_cache(maxsize=1 << 12)
+def _expanded(helper: Helper, args: tuple) -> tuple[sympy.Expr, int]:
+    """A helper's formula with its parameters bound to `args` (cached: make_divisible calls round_to three times,
+    and a network calls it with the same sizes again and again)."""
+    values = dict(zip(helper.params, args))
+
+    def local(name: str):
+        if name in values:
+            return values[name]
+        raise SymparamError(f"the helper {helper.name} may use only its parameters ({', '.join(helper.params)}), "
+                            f"not {name!r}")
+    try:
+        tree = ast.parse(helper.formula.strip(), mode="eval")
+        return _Walker(local, helper.earlier).walk(tree.body)
+    except SymparamError as exc:
+        raise SymparamError(f"in the helper {helper.name}: {exc.message}") from None
 
 
 def _text_literal(node: ast.AST) -> str | None:
@@ -412,7 +417,11 @@ class Helper:
     earlier: dict = field(default_factory=dict, compare=False, hash=False)
 
 
+_CALLS = [0]   # helper calls while one expression is parsed (reset by _parse)
+
+
 def _parse(text, symbol, helpers, condition: bool):
+    _CALLS[0] = 0
     if not isinstance(text, str):
         raise SymparamError(f"expected {GRAMMAR}")
     if len(text) > MAX_TEXT:

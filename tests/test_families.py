@@ -311,8 +311,11 @@ EFFICIENTNET = EXAMPLES / "efficientnet.toml"
 # B0..B7: (width_coefficient, depth_coefficient, Keras's default size); built at 32 px (the count does not depend on
 # it; the shapes are checked there), and B0 at 33 px (an odd side: correct_pad pads differently)
 EFFICIENTNET_VARIANTS = {"B0": ("1.0", "1.0", 32), "B1": ("1.0", "1.1", 32), "B2": ("1.1", "1.2", 32),
-                         "B3": ("1.2", "1.4", 32), "B4": ("1.4", "1.8", 32), "B5": ("1.6", "2.2", 32),
-                         "B6": ("1.8", "2.6", 32), "B7": ("2.0", "3.1", 32), "B0 at 33 px": ("1.0", "1.0", 33)}
+                         "B3": ("1.2", "1.4", 32), "B0 at 33 px": ("1.0", "1.0", 33)}
+# B4..B7 take minutes to build in Keras (19M to 66M weights initialised): their totals are Keras's own model.summary()
+# counts (total, non-trainable), which test_efficientnet_large_variants checks through --set
+EFFICIENTNET_LARGE = {"B4": (("1.4", "1.8", 380), 19_466_823, 125_207), "B5": (("1.6", "2.2", 456), 30_562_527, 172_743),
+                      "B6": (("1.8", "2.6", 528), 43_265_143, 224_439), "B7": (("2.0", "3.1", 600), 66_658_687, 310_727)}
 EFFICIENTNET_REPEATS = (1, 2, 2, 3, 3, 4, 1)   # Keras's blocks_args, before round_repeats
 
 
@@ -349,3 +352,10 @@ def test_efficientnet_exact_against_keras(variant, keras_efficientnets, capsys):
             return int(math.ceil(float(depth) * EFFICIENTNET_REPEATS[int(use[5]) - 1])) - 1
         return 1
     assert_matches_keras(doc, keras_efficientnets[variant], efficientnet_pattern, copies)
+
+
+@pytest.mark.parametrize("variant", sorted(EFFICIENTNET_LARGE))
+def test_efficientnet_large_variants(variant, capsys):
+    (width, depth, size), total, non_trainable = EFFICIENTNET_LARGE[variant]
+    doc = derived(capsys, EFFICIENTNET, {"width_coefficient": width, "depth_coefficient": depth, "img_size": size})
+    assert (doc["total"], doc["non_trainable"]) == (total, non_trainable)

@@ -126,6 +126,16 @@ def test_conditional_expression_symbolic_is_piecewise():
     assert net.subs(alpha=Fraction(7, 20)).total == dense(16, 16)
 
 
+def test_helpers_that_double_at_every_level_are_refused_quickly():
+    """h2 calls h1 twice with other arguments, h3 calls h2 twice, ...: 2**40 expansions unless bounded."""
+    helpers = ["h0 = { args = [\"v\"], formula = \"v + 1\" }"] + [
+        f"h{k} = {{ args = [\"v\"], formula = \"h{k - 1}(v) + h{k - 1}(v + 1)\" }}" for k in range(1, 41)]
+    text = "[network]\ninput = [4]\n[helpers]\n" + "\n".join(helpers) + \
+        '\n[[layers]]\ntype = "Dense"\nname = "d"\nunits = "h40(1)"\n'
+    with pytest.raises(SymparamError, match="helper calls"):   # (unbounded, it would never finish)
+        load_text(text)
+
+
 # --- when --------------------------------------------------------------------------------------------------------------
 
 WHEN = '''[network]
