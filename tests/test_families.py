@@ -312,8 +312,9 @@ EFFICIENTNET = EXAMPLES / "efficientnet.toml"
 # it; the shapes are checked there), and B0 at 33 px (an odd side: correct_pad pads differently)
 EFFICIENTNET_VARIANTS = {"B0": ("1.0", "1.0", 32), "B1": ("1.0", "1.1", 32), "B2": ("1.1", "1.2", 32),
                          "B3": ("1.2", "1.4", 32), "B0 at 33 px": ("1.0", "1.0", 33)}
-# B4..B7 take minutes to build in Keras (19M to 66M weights initialised): their totals are Keras's own model.summary()
-# counts (total, non-trainable), which test_efficientnet_large_variants checks through --set
+# B4..B7 take minutes to build in Keras (19M to 66M weights initialised), so their counts (total, non-trainable)
+# were read once from keras.applications.EfficientNetB4..B7(weights=None, input_shape=(32, 32, 3)) on Keras 3 /
+# torch (count_params() and the non-trainable weights' sizes; the totals are also keras.io's published ones)
 EFFICIENTNET_LARGE = {"B4": (("1.4", "1.8", 380), 19_466_823, 125_207), "B5": (("1.6", "2.2", 456), 30_562_527, 172_743),
                       "B6": (("1.8", "2.6", 528), 43_265_143, 224_439), "B7": (("2.0", "3.1", 600), 66_658_687, 310_727)}
 EFFICIENTNET_REPEATS = (1, 2, 2, 3, 3, 4, 1)   # Keras's blocks_args, before round_repeats
