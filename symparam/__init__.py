@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 from .errors import SymparamError
 
 __version__ = "0.1.0"
-__all__ = ["load", "load_text", "SymparamError", "__version__"]
+__all__ = ["load", "load_text", "from_torch", "SymparamError", "__version__"]
 
 if TYPE_CHECKING:
-    from .api import load, load_text
+    from .api import from_torch, load, load_text
 
 
 def __getattr__(name: str) -> Any:
     # The API pulls in sympy; import it only when it is used.
-    if name in ("load", "load_text", "layer_record"):
+    if name in ("load", "load_text", "layer_record", "from_torch"):
         from . import api
         return getattr(api, name)
     raise AttributeError(f"module 'symparam' has no attribute {name!r}")

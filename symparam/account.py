@@ -169,6 +169,12 @@ class Account:
     assumptions: tuple[Assumption, ...]           # the conditions the bindings leave open
     symbolic_assumptions: tuple[Assumption, ...]  # every condition of the network before binding
     grouping: tuple[sympy.Symbol, ...] = field(default=())   # symbols totals are grouped by (repeat counts)
+    active: Quantity | None = None   # parameters one token uses (less than the total with a mixture of experts)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether some parameters are used by only some tokens (a mixture of experts' experts)."""
+        return self.active is not None and sympy.expand(self.active.value - self.total.value) != 0
 
     @property
     def name(self) -> str:
@@ -243,7 +249,8 @@ def build(net: Network) -> Account:
 
     return Account(net, tuple(layers), quantity(net.total, sym.total), quantity(net.trainable, sym.trainable),
                    quantity(net.non_trainable, sym.non_trainable), quantity(net.buffers, sym.buffers),
-                   _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group)
+                   _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group,
+                   quantity(net.active, sym.active))
 
 
 def of(net_or_account) -> Account:

@@ -187,11 +187,12 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape,
     input_shapes = tuple(scope.shapes[n] for n in names)
     if layer.repeat is None:
         return _unit(layer, scope, names, input_shapes, scope.repeat, scope.copies)
-    if len(input_shapes) != 1:
-        raise SymparamError(f"repeat needs a unit with one input (its output feeds the next copy). Received: "
-                            f"inputs = {list(names)}.")
+    # A repeated unit's first input feeds the next copy; any others (the encoder's output that a decoder block's
+    # cross-attention reads) reach every copy as they are.
+    if not input_shapes:
+        raise SymparamError("repeat needs a unit with an input (its output feeds the next copy).")
     scope.counts[layer.local] = layer.repeat
-    return _repeated(layer, scope, names, input_shapes[0])
+    return _repeated(layer, scope, names, input_shapes)
 
 
 def _unit(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, copies) -> tuple[Shape, str]:
@@ -223,14 +224,15 @@ def _initial_states(layer: LayerSpec, scope: _Scope) -> tuple[str, ...]:
     return tuple(scope.full[name] for name in layer.initial_state)
 
 
-def _repeated(layer: LayerSpec, scope: _Scope, names, first: Shape) -> tuple[Shape, str]:
+def _repeated(layer: LayerSpec, scope: _Scope, names, shapes) -> tuple[Shape, str]:
     """A repeated unit. Copies that keep their input's shape (and use no index) are built once and counted times
     the repeat. Copies that grow (DenseNet's channels c0 + i*k) or read their index are built once for copy i, on
     the input c0 + i*(c1 - c0) the first copy's output c1 implies; copy i's output must be copy i + 1's input
     (checked symbolically), and the counts are the closed-form sums over i < repeat."""
     count = layer.repeat
+    first, rest = shapes[0], tuple(shapes[1:])   # the other inputs reach every copy as they are
     marks = len(scope.records), len(scope.conditions)
-    out, full = _unit(layer, scope, names, (first,), scope.repeat * count, scope.copies)
+    out, full = _unit(layer, scope, names, (first, *rest), scope.repeat * count, scope.copies)
     if layer.copy_index is None and same_shape(out, first):
         return out, full
     del scope.records[marks[0]:], scope.conditions[marks[1]:]
@@ -242,7 +244,7 @@ def _repeated(layer: LayerSpec, scope: _Scope, names, first: Shape) -> tuple[Sha
         raise SymparamError(f"a repeated unit must keep its number of axes (each copy feeds the next). Received: "
                             f"input {_text(first)} -> output {_text(out)}.")
     grown = tuple(None if d is None else sympy.expand(d + index * (o - d)) for d, o in zip(first, start))
-    out, full = _unit(layer, scope, names, (grown,), scope.repeat, scope.copies + ((index, count),))
+    out, full = _unit(layer, scope, names, (grown, *rest), scope.repeat, scope.copies + ((index, count),))
     following = tuple(None if d is None else d.xreplace({index: index + 1}) for d in grown)
     if not same_shape(out, following):
         raise SymparamError(f"a repeated unit must map its output shape onto its input shape (each copy feeds the "
@@ -483,7 +485,8 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
                 if not_a_length(dim):
                     raise SymparamError(f"output axis {axis} = {shape[axis - 1]} would be {dim} at {shown}; every "
                                         f"length must be a positive integer.").within(where).in_file(net.source)
-        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape)) for v in layer.variables)
+        variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape), active=sub(v.active))
+                          for v in layer.variables)
         for v in variables:
             if any(not_a_length(d) for d in v.shape):
                 raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "

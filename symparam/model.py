@@ -25,6 +25,7 @@ class Variable:
     buffer: bool = False            # a PyTorch buffer, not a parameter
     shared_with: str = ""           # "layer/variable" this one is the same tensor as (counted there, not here)
     category: str = "weight"        # one of CATEGORIES: what the variable is (a BN beta is an offset)
+    active: sympy.Expr = sympy.Integer(1)   # the share of it one token uses (a mixture's experts: top_k/n_experts)
 
     @property
     def size(self) -> sympy.Expr:
@@ -90,6 +91,11 @@ class LayerRecord:
     def buffers(self) -> sympy.Expr:
         return self._sum(lambda v: v.buffer)
 
+    @property
+    def active(self) -> sympy.Expr:
+        """Parameters one token uses (a mixture of experts uses top_k of its experts); `params` for other layers."""
+        return self.counted(sympy.Add(*(v.size * v.active for v in self.variables if v.counted and not v.buffer)))
+
 
 @dataclass(frozen=True)
 class Network:
@@ -121,6 +127,10 @@ class Network:
     @property
     def buffers(self) -> sympy.Expr:
         return sympy.Add(*(layer.buffers for layer in self.layers))
+
+    @property
+    def active(self) -> sympy.Expr:
+        return sympy.Add(*(layer.active for layer in self.layers))
 
     @property
     def free_symbols(self) -> list[str]:

@@ -73,6 +73,9 @@ class Leading:
     lower: sympy.Expr                # what the leading term leaves out of the non-embedding parameters
     embeddings: sympy.Expr           # the embedding layers' parameters (left out too, as in Kaplan et al.)
     embedding_layers: list[str]      # the layers holding them (variables of category "embedding")
+    active: sympy.Expr | None = None  # parameters one token uses, when a mixture of experts makes it less than all
+    unused: sympy.Expr = sympy.Integer(0)   # what each token leaves unused: the experts its router does not pick
+    sparse_layers: list[str] = field(default_factory=list)   # the layers with such variables
 
 
 def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
@@ -95,7 +98,11 @@ def leading(a: Account) -> Leading:
     non_embedding = sympy.expand(a.total.value - embeddings)
     term = highest_degree_part(non_embedding)
     lower = sympy.expand(non_embedding - term) if term is not None else sympy.Integer(0)
-    return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers])
+    sparse = [layer.name for layer in a.layers if any(t.variable.active != 1 for t in layer.terms)]
+    active = a.active.value if a.sparse else None
+    unused = sympy.expand(a.total.value - active) if active is not None else sympy.Integer(0)
+    return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers], active, unused,
+                   sparse)
 
 
 def percent(share: Fraction) -> str:

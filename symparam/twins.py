@@ -65,6 +65,20 @@ def build_twin(twin: Twin, layer: LayerRecord) -> LayerRecord:
     return build_record(kind, args, tuple(twin.inputs), index=layer.index, name=layer.name, inputs=layer.inputs)
 
 
+def bound_value(value, table):
+    """A layer's parsed argument with the network's numbers put in (records keep the spec's symbols in their args)."""
+    if isinstance(value, sympy.Basic):
+        return value.xreplace(table)
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{k: bound_value(v, table) for k, v in vars(value).items()})
+    if isinstance(value, (tuple, list)):
+        items = [bound_value(v, table) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)   # a NamedTuple, or not
+    if isinstance(value, dict):
+        return {k: bound_value(v, table) for k, v in value.items()}
+    return value
+
+
 def _bound(record: LayerRecord, table) -> LayerRecord:
     """A twin built from the layer's arguments (which keep the spec's symbols), with the network's numbers."""
     if not table:
@@ -82,7 +96,8 @@ def translate(net: Network, convention: str) -> Translation:
         kind = lookup(layer.type)
         row = Row(layer)
         try:
-            twin = kind.twin(SimpleNamespace(**layer.args), layer.input_shapes, convention)
+            # the input shapes are bound: so must the arguments be (num_heads * key_dim = the query's width)
+            twin = kind.twin(bound_value(SimpleNamespace(**layer.args), table), layer.input_shapes, convention)
         except NoTwin as exc:
             row.reason = str(exc)
             result.rows.append(row)

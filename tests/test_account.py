@@ -276,7 +276,7 @@ k = 5
 
 ORDER = ["errors", "expr", "printing", "symbols", "model", "shapes", "torch_shapes", "layers", "spec", "engine",
          "totals", "account", "twins", "derivation", "diff", "sensitivity", "catalogue", "checks", "numeric", "sweep",
-         "solve", "quiz", "fileio", "importing", "render", "api", "cli"]
+         "solve", "quiz", "fileio", "importing", "render", "export", "verify", "api", "cli"]
 
 
 def _level(module: str) -> int:

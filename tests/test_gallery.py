@@ -491,7 +491,35 @@ def test_lstm_classifier_matches_keras(keras, values):
 # The CLI on each spec: quick, and the LaTeX derivation compiles
 # ---------------------------------------------------------------------------------------------------------------------
 
-GALLERY = ["lenet5", "vgg16", "resnet50", "resnet50_torch", "mobilenet_v2", "lstm_classifier"]
+LLAMAS = {   # the published sizes (examples/llama.toml's header) and the configs they come from
+    "llama-2-7b": ({}, 6_738_415_616),
+    "llama-3-8b": ({"vocab_size": 128256, "intermediate_size": 14336, "num_key_value_heads": 8}, 8_030_261_248),
+    "llama-3-70b": ({"vocab_size": 128256, "hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80,
+                     "num_attention_heads": 64, "num_key_value_heads": 8}, 70_553_706_496),
+    "mistral-7b": ({"intermediate_size": 14336, "num_key_value_heads": 8}, 7_241_732_096),
+}
+
+
+@pytest.mark.parametrize("name", list(LLAMAS))
+def test_llama_published_totals(name):
+    values, total = LLAMAS[name]
+    assert document(load(spec("llama"), **values))["total"] == total
+
+
+@pytest.mark.parametrize("name", list(LLAMAS))
+def test_llama_matches_transformers_layer_by_layer(name):
+    """The hand-written spec against transformers' LlamaForCausalLM / MistralForCausalLM built on the meta device
+    from the config of the same name (tests/importing/configs), module by module."""
+    import json
+    from importing.test_hf_config import CONFIGS, hf_model, per_layer, transformers_module
+    config = json.loads((CONFIGS / f"{name}.json").read_text())
+    net = load(spec("llama"), **LLAMAS[name][0])
+    model = hf_model(transformers_module(), config)
+    assert int(net.total) == sum(p.numel() for p in model.parameters())
+    assert {layer.name: int(layer.params) for layer in net.layers} == per_layer(model, net)
+
+
+GALLERY = ["lenet5", "vgg16", "resnet50", "resnet50_torch", "mobilenet_v2", "lstm_classifier", "llama"]
 
 
 @pytest.mark.parametrize("name", GALLERY)

@@ -11,7 +11,7 @@ import keyword
 
 import typer
 
-COMMANDS = ("derive", "sweep", "solve", "diff", "explore", "layers", "quiz", "import")
+COMMANDS = ("derive", "sweep", "solve", "diff", "explore", "layers", "quiz", "import", "export", "verify")
 
 
 def _root() -> None:

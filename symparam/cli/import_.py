@@ -21,6 +21,9 @@ def import_(
     symbol: Annotated[Optional[list[str]], typer.Option(
         "--symbol", metavar="NAME=VALUE", show_default=False,
         help="Lift VALUE into a declared symbol NAME wherever the model carries it (repeatable).")] = None,
+    input_: Annotated[Optional[list[str]], typer.Option(
+        "--input", metavar="SHAPE[:DTYPE]", show_default=False,
+        help="A PyTorch module's example input without the batch axis, e.g. 3,224,224 or 128:long (repeatable).")] = None,
 ) -> None:
     """Write a model from another tool as a symparam spec."""
     from ..importing import Options, convert
@@ -35,7 +38,7 @@ def import_(
     if output is not None:
         from ..fileio import check_outputs
         check_outputs({"--output": output}, inputs=[source] if ":" not in source else [])
-    text = convert(source, Options(convention=convention, symbols=lifted))
+    text = convert(source, Options(convention=convention, symbols=lifted, inputs=list(input_ or [])))
     if output is None:
         typer.echo(text, nl=False)
         return

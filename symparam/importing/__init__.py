@@ -32,6 +32,7 @@ class Options:
     """What the command line (or the API) asks of an import."""
     convention: str | None = None                          # "keras" or "torch"; None: the source's own
     symbols: dict[str, int] = field(default_factory=dict)  # --symbol NAME=VALUE: lift VALUE into symbol NAME
+    inputs: list[str] = field(default_factory=list)        # --input SHAPE[:DTYPE]: a PyTorch module's example inputs
 
 
 def available() -> list[str]:

@@ -249,13 +249,14 @@ class Build:
         self.layer_trainable = trainable
 
     def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str], category: str,
-               trainable: bool = True, buffer: bool = False) -> None:
+               trainable: bool = True, buffer: bool = False, active: sympy.Expr = sympy.Integer(1)) -> None:
         """Declare a variable: its framework name, shape, display words (`role`), the letters of its generic
-        formula (one per axis), and what it is (`category`, one of model.CATEGORIES)."""
+        formula (one per axis), and what it is (`category`, one of model.CATEGORIES); `active` is the share of it
+        one token uses (an expert's weights in a mixture of experts: top_k/num_experts)."""
         if category not in CATEGORIES:
             raise ValueError(f"{name}: category must be one of {CATEGORIES}, not {category!r}")
         self.variables.append(Variable(name, tuple(shape), trainable and self.layer_trainable and not buffer,
-                                       role, tuple(labels), buffer, category=category))
+                                       role, tuple(labels), buffer, category=category, active=active))
 
     def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
               trainable: bool = True) -> Shape:
@@ -303,6 +304,9 @@ class LayerKind:
     # Parameter-free kinds whose meaning does not depend on the layout (element-wise merges) may also be used in
     # specs of the other convention: PyTorch has no module for a residual addition, its forward() just adds.
     any_convention: ClassVar[bool] = False
+    # What a kind stands for when neither framework has a class of its name (transformers' MixtralSparseMoeBlock):
+    # its arguments are then its own, not a framework constructor's.
+    modelled_on: ClassVar[str] = ""
     # For the catalogue: arguments, an input shape (sizes may be symbol names) and numbers for those symbols,
     # e.g. ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256}).
     example: ClassVar[tuple[dict, list, dict] | None] = None

@@ -473,21 +473,48 @@ class EmbeddingBag(LayerKind):
     name = "nn.EmbeddingBag"
     convention = "torch"
     example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["N"], {"V": 30000, "D": 64, "N": 20})
-    summary = ("each sample is a bag of N indices, input (N,) (torch's 2D (B, N) form): output (D,), the bag's "
-               "sum, mean or max; num_embeddings x embedding_dim weights")
+    summary = ("each sample is a bag of indices: an input (N,) (torch's 2D (B, N) form), or flat indices () with "
+               "offsets () (torch's 1D form: inputs = [indices, offsets]), and optionally per_sample_weights of the "
+               "indices' shape; output (D,), the bag's sum, mean or max; num_embeddings x embedding_dim weights")
+    n_inputs = (1, 3)
     args = {**_EMBEDDING, "max_norm": Opaque(), "norm_type": Opaque(2.0), "scale_grad_by_freq": Opaque(False),
             "mode": Choice("sum", "mean", "max", default="mean", any_case=False), "sparse": Opaque(False),
             "_weight": _TENSOR, "include_last_offset": Opaque(False), "padding_idx": Int(None, optional=True),
             **DEVICE}
 
     def build(self, a, inputs, b):
-        (x,) = inputs
-        if len(x) != 1:
+        x, rest = inputs[0], list(inputs[1:])
+        if len(x) == 0:   # torch's 1D input: every bag's indices in one row, bags starting at offsets
+            if not rest:
+                raise SymparamError("nn.EmbeddingBag on flat indices (input shape () besides the batch: torch's 1D "
+                                    "input) needs offsets: inputs = [indices, offsets] (and per_sample_weights).")
+            offsets = rest.pop(0)
+            if len(offsets) != 0:
+                raise SymparamError(f"nn.EmbeddingBag's offsets must be 1D like the flat indices (shape () besides "
+                                    f"the batch). Received offsets shape {format_shape(offsets)}.")
+        elif len(x) == 1:
+            if len(rest) > 1:
+                raise SymparamError("nn.EmbeddingBag on bags of N indices (input (N,)) takes no offsets: inputs = "
+                                    "[indices] or [indices, per_sample_weights]. Received: 3 inputs.")
+        else:
             raise SymparamError("nn.EmbeddingBag expects each sample to be one bag of indices, an input (N,) "
-                                "besides the batch (the 1D input with offsets is not modelled). Received input shape "
+                                "besides the batch, or flat indices () with offsets. Received input shape "
                                 f"{format_shape(x)}.")
+        if rest:
+            (weights,) = rest
+            if a.mode != "sum":
+                raise SymparamError(f'per_sample_weights are supported only with mode "sum" (as torch). Received: '
+                                    f'mode = {show(a.mode)}.')
+            if len(weights) != len(x):
+                raise SymparamError(f"per_sample_weights must have the shape of the indices. Received shapes "
+                                    f"{format_shape(weights)} and {format_shape(x)}.")
+            for w, n in zip(weights, x):
+                if w is not None and n is not None:
+                    b.require(sympy.Eq(w, n), "inputs", "per_sample_weights must have the shape of the indices",
+                              f"shapes {format_shape(weights)} and {format_shape(x)}")
         _padding_idx(b, a.padding_idx, a.num_embeddings)
-        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"), category="embedding")
+        b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
+                 category="embedding")
         return (a.embedding_dim,)
 
 
@@ -844,3 +871,17 @@ class Softplus(TorchActivation):
     name = "nn.Softplus"
     summary = "log(1 + exp(beta * x)) / beta, element by element"
     args = {"beta": Number(1.0), "threshold": Number(20.0)}
+
+
+@register
+class Hardswish(TorchActivation):
+    name = "nn.Hardswish"
+    summary = "x * relu6(x + 3) / 6, element by element (MobileNet v3)"
+    args = _INPLACE
+
+
+@register
+class Hardsigmoid(TorchActivation):
+    name = "nn.Hardsigmoid"
+    summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
+    args = _INPLACE

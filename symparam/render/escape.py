@@ -93,3 +93,30 @@ def terminal(text: str) -> str:
 def plain(text: str) -> str:
     """Text for a plain-text file or a terminal without markup: control characters shown as escapes."""
     return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
+
+
+_PY_NAME = re.compile(r"[^0-9A-Za-z_]")
+
+
+def python(text: str) -> str:
+    """A Python string literal that holds `text` exactly: repr-based and ASCII only (every other character, quotes
+    and backslashes included, escaped), so no text ever becomes code where the literal lands in a source file."""
+    return ascii(str(text))
+
+
+def python_name(text: str, taken: set[str]) -> str:
+    """A Python identifier for `text` not in `taken` (then added to it): ASCII letters, digits and underscores only,
+    not a keyword, not starting with a digit; a clash gets a numbered suffix (conv, conv_2, ...)."""
+    import keyword
+
+    base = _PY_NAME.sub("_", str(text)).strip("_") or "layer"
+    if base[0].isdigit():
+        base = "layer_" + base
+    if keyword.iskeyword(base) or keyword.issoftkeyword(base):
+        base += "_"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name

@@ -64,6 +64,7 @@ def document(a: Account) -> dict:
         "trainable": json_value(a.trainable.value),
         "non_trainable": json_value(a.non_trainable.value),
         "buffers": json_value(a.buffers.value),
+        **({"active": json_value(a.active.value)} if a.sparse else {}),
         "by_category": {c: json_value(v) for c, v in a.categories.items() if v != 0},
         "assumptions": [{"layer": x.layer if x.layer is not None else x.where, "key": x.key, "condition": x.text}
                         for x in a.assumptions],

@@ -52,6 +52,9 @@ def latex(report: Report) -> str:
 
 def leading_table(lead: Leading, console) -> None:
     say = lambda line: console.print(plain(line), highlight=False, markup=False)  # noqa: E731
+    if lead.active is not None:
+        say(f"Active per token: {text(readable(lead.active))}; the total less what the routers leave unused in "
+            f"{', '.join(lead.sparse_layers)}: {text(readable(lead.unused))}")
     if lead.term is None:
         say("Leading term: the non-embedding parameters are not a polynomial in the symbols.")
         return
@@ -65,4 +68,6 @@ def leading_table(lead: Leading, console) -> None:
 def leading_document(lead: Leading) -> dict:
     return {"term": json_value(lead.term),
             "non_embedding": json_value(readable(lead.non_embedding)), "lower_order": json_value(readable(lead.lower)),
-            "embeddings": json_value(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers}
+            "embeddings": json_value(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers,
+            **({"active": json_value(readable(lead.active)), "unused": json_value(readable(lead.unused)),
+                "sparse_layers": lead.sparse_layers} if lead.active is not None else {})}

@@ -37,6 +37,8 @@ def show(a: Account, console, share=None, translation=None, leading=None) -> Non
             line += f"  (= {terminal(text(q.symbolic))})"
         console.print(line, highlight=False)
     say = lambda words: console.print(plain(words), highlight=False, markup=False)   # noqa: E731
+    if a.sparse:
+        say(f"Active params per token: {text(a.active.value)}")
     if a.buffers.value != 0:
         say(f"Buffers (not parameters): {text(a.buffers.value)}")
     if a.bindings:

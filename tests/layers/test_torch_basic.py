@@ -120,6 +120,27 @@ def embedding_cases(draw, bag: bool):
 
 
 @st.composite
+def bag_call_cases(draw):
+    """nn.EmbeddingBag called as torch allows: flat indices () with offsets (), or bags (N,); per_sample_weights
+    now and then (of the indices' shape, or rarely not; torch takes them with mode "sum" only), offsets now and
+    then of the wrong rank. A spec's second input is the offsets for flat indices, the per-sample weights for bags
+    of N: the names below are torch's keywords."""
+    n = draw(st.integers(1, 10))
+    kwargs: dict[str, Any] = {"num_embeddings": n, "embedding_dim": draw(st.integers(1, 6))}
+    maybe(draw, kwargs, "mode", st.sampled_from(["sum", "sum", "mean", "max"]))
+    maybe(draw, kwargs, "include_last_offset", st.booleans())
+    maybe(draw, kwargs, "padding_idx", st.one_of(st.none(), st.integers(-12, 12)))
+    flat = draw(st.booleans())
+    indices = () if flat else (draw(st.integers(1, 5)),)
+    inputs: dict[str, tuple] = {"input": indices}
+    if flat:
+        inputs["offsets"] = () if draw(st.integers(0, 5)) else (draw(st.integers(1, 3)),)
+    if draw(st.booleans()):
+        inputs["per_sample_weights"] = indices if draw(st.integers(0, 5)) or flat else (draw(st.integers(1, 5)),)
+    return Case("nn.EmbeddingBag", kwargs, inputs)
+
+
+@st.composite
 def prelu_cases(draw):
     shape = tuple(draw(st.lists(st.integers(1, 5), max_size=3)))
     channels = shape[0] if shape else 1
@@ -182,7 +203,8 @@ def flatten_check(case: Case) -> None:
 _REAL = st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2])
 ACTIVATION_ARGS = {   # the elementwise kinds and their arguments
     "nn.ReLU": {"inplace": st.booleans()}, "nn.SiLU": {"inplace": st.booleans()}, "nn.Mish": {"inplace": st.booleans()},
-    "nn.ReLU6": {"inplace": st.booleans()}, "nn.GELU": {"approximate": st.sampled_from(["none", "tanh"])},
+    "nn.ReLU6": {"inplace": st.booleans()}, "nn.Hardswish": {"inplace": st.booleans()},
+    "nn.Hardsigmoid": {"inplace": st.booleans()}, "nn.GELU": {"approximate": st.sampled_from(["none", "tanh"])},
     "nn.LeakyReLU": {"negative_slope": _REAL}, "nn.ELU": {"alpha": _REAL},
     "nn.Softmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
     "nn.LogSoftmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
@@ -207,7 +229,7 @@ GENERATED = {
     "nn.RMSNorm": Generated(layer_norm_cases("nn.RMSNorm"), 40),
     "nn.GroupNorm": Generated(group_norm_cases(), 50),
     "nn.Embedding": Generated(embedding_cases(bag=False), 50),
-    "nn.EmbeddingBag": Generated(embedding_cases(bag=True), 40),
+    "nn.EmbeddingBag": Generated(st.one_of(embedding_cases(bag=True), bag_call_cases()), 80),
     "nn.PReLU": Generated(prelu_cases(), 40),
     **{f"nn.{op}Pool{rank}d": Generated(pool_cases(op, rank), 50) for op in ("Max", "Avg") for rank in RANKS},
     **{f"nn.Adaptive{op}Pool{rank}d": Generated(adaptive_cases(op, rank), 25)
@@ -247,6 +269,14 @@ EXAMPLES = [
     Case("nn.BatchNorm1d", {"num_features": 3, "affine": True, "bias": False}, (3,)),
     Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, (4, 2)),   # a bag per sample: refused
     Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ()),       # torch would need offsets
+    Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, {"input": (), "offsets": ()}),
+    Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3, "mode": "sum", "include_last_offset": True},
+         {"input": (), "offsets": (), "per_sample_weights": ()}),
+    Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3, "mode": "sum"},
+         {"input": (4,), "per_sample_weights": (4,)}),
+    Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3},            # mode "mean": refused
+         {"input": (4,), "per_sample_weights": (4,)}),
+    Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, {"input": (), "offsets": (2,)}),   # refused
     Case("nn.MaxPool1d", {"kernel_size": 3, "ceil_mode": True}, (1, 2)),                 # a window past the end
     Case("nn.MaxPool1d", {"kernel_size": 3}, (1, 2)),                                    # refused
     Case("nn.MaxPool1d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 5)),

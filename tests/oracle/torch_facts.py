@@ -71,12 +71,46 @@ def complete_kwargs(type_name: str, kwargs: Mapping[str, Any], input_shape: Sequ
     return out
 
 
+class Listed(torch.nn.Module):
+    """The nn.Module case (symparam's kind for a module it has no rules for): a module holding exactly the listed
+    parameters and buffers, returning zeros of output_shape (or its first input)."""
+
+    def __init__(self, module: str = "", parameters=None, buffers=None, frozen=(), output_shape=None):
+        super().__init__()
+        parameters, buffers = dict(parameters or {}), dict(buffers or {})
+        if not set(frozen) <= set(parameters):
+            raise ValueError(f"frozen names tensors that are not parameters: {sorted(set(frozen) - set(parameters))}")
+        for name, shape in parameters.items():
+            self.register_parameter(name, torch.nn.Parameter(torch.zeros(shape), requires_grad=name not in frozen))
+        for name, shape in buffers.items():
+            self.register_buffer(name, torch.zeros(shape))
+        self.output_shape = None if output_shape in (None, "none") else tuple(output_shape)
+
+    def forward(self, *xs):
+        return xs[0] if self.output_shape is None else torch.zeros((xs[0].shape[0], *self.output_shape))
+
+
+def _bag_call(case: Case, kwargs) -> dict:
+    """nn.EmbeddingBag's call by the case's input names (input, offsets, per_sample_weights; as its forward()
+    names them): indices and offsets int64 zeros (every bag starts at 0: all but the last are empty; one offset
+    more with include_last_offset, so that the batch stays BATCH bags), per_sample_weights float32."""
+    names = list(case.call if case.call is not None else case.spec_order())
+    call = {}
+    for name, shape in zip(names, case.call_shapes()):
+        if name == "offsets":
+            call[name] = torch.zeros((BATCH + bool(kwargs.get("include_last_offset")), *shape), dtype=torch.long)
+        else:
+            dtype = torch.float32 if name == "per_sample_weights" else torch.long
+            call[name] = torch.zeros((BATCH, *shape), dtype=dtype)
+    return call
+
+
 def torch_case_facts(case: Case) -> Facts:
     """Run the case's module on zeros and return its facts, or raise Refused."""
     shapes = case.call_shapes()
     if any(d is None for s in shapes for d in s):
         raise AssertionError(f"{case}: torch needs every input length")
-    cls = getattr(torch.nn, case.type_name.removeprefix("nn."))
+    cls = Listed if case.type_name == "nn.Module" else getattr(torch.nn, case.type_name.removeprefix("nn."))
     kwargs = {k: tupled(v) for k, v in complete_kwargs(case.type_name, case.kwargs, shapes[0]).items()}
     batch_axis = 1 if case.type_name in _SEQUENCE_FIRST and not kwargs.get("batch_first") else 0
     dtype = torch.long if case.type_name in _INDEX_INPUTS else torch.float32
@@ -87,8 +121,9 @@ def torch_case_facts(case: Case) -> Facts:
             module = cls(**kwargs)
             module.eval()
             xs = [torch.zeros((*s[:batch_axis], BATCH, *s[batch_axis:]), dtype=dtype) for s in shapes]
+            by_name = _bag_call(case, kwargs) if case.type_name == "nn.EmbeddingBag" and case.named else {}
             with torch.no_grad():
-                y = module(*xs)
+                y = module(*xs) if not by_name else module(**by_name)
     except REFUSALS as exc:
         raise Refused(f"{described}: {type(exc).__name__}: {exc}") from exc
     if isinstance(y, tuple):

@@ -1,0 +1,119 @@
+"""One forward pass of a PyTorch module on meta tensors, recorded: every module call (its input and output
+tensors, in completion order) and, through a TorchFunctionMode, where each tensor computed outside a module came
+from (the first input of the same shape: x + identity comes from x, relu(x) from x; a reshape or a concatenation
+from nowhere). Nothing is computed: meta tensors have shapes and no data.
+
+torch is imported by the caller (symparam.importing.torch_module) and passed in; this module imports it only
+for type names inside functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SymparamError
+
+
+@dataclass
+class Call:
+    """One call of one module."""
+    path: str                   # the module's name in named_modules() ("" for the root)
+    module: Any
+    start: int                  # clock ticks: calls and tensor creations share one clock
+    inputs: list = field(default_factory=list)   # tensor arguments, positional then keyword
+    end: int = 0
+    output: Any = None          # the first tensor of what forward() returned, or None
+
+
+@dataclass
+class Recording:
+    calls: list[Call]                       # in completion order (a module's children before it)
+    made: dict[int, tuple[int, int | None, int | None]]   # id(tensor) -> (tick, id of the same-shape input it came
+    #                                                       from, id of its first input whatever its shape)
+    inputs: list                            # the example inputs (meta tensors)
+    keep: list                              # every tensor seen, kept alive so that no id is reused
+
+    def calls_of(self, module) -> list[Call]:
+        return [c for c in self.calls if c.module is module]
+
+
+def tensors(torch, value) -> list:
+    from torch.utils._pytree import tree_leaves
+    return [leaf for leaf in tree_leaves(value) if isinstance(leaf, torch.Tensor)]
+
+
+def record(torch, module, inputs: list, where: str) -> Recording:
+    """Run module(*inputs) (meta tensors) in training mode, so branches used only in training (auxiliary heads)
+    run too; the modules' training flags are restored afterwards."""
+    from torch.overrides import TorchFunctionMode
+
+    clock = itertools.count()
+    calls: list[Call] = []
+    open_calls: dict[int, list[Call]] = {}
+    running: list[Call] = []
+    made: dict[int, tuple[int, int | None, int | None]] = {}
+    keep: list = list(inputs)
+    paths = {id(m): name for name, m in module.named_modules(remove_duplicate=False)}
+    owned: set[int] = set()
+
+    def before(m, args, kwargs):
+        call = Call(paths.get(id(m), ""), m, next(clock), tensors(torch, (args, kwargs)))
+        keep.extend(call.inputs)
+        open_calls.setdefault(id(m), []).append(call)
+        running.append(call)
+
+    def after(m, args, kwargs, output):
+        call = open_calls[id(m)].pop()
+        running.remove(call)
+        call.end = next(clock)
+        out = tensors(torch, output)
+        call.output = out[0] if out else None
+        keep.extend(out)
+        calls.append(call)
+
+    class Trace(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            result = func(*args, **(kwargs or {}))
+            ins = [t for t in tensors(torch, (args, kwargs)) if id(t) not in owned]
+            for t in tensors(torch, result):
+                if id(t) in made or any(t is i for i in ins):
+                    continue
+                parent = next((i for i in ins if tuple(i.shape) == tuple(t.shape)), None)
+                first = ins[0] if ins else None
+                made[id(t)] = (next(clock), None if parent is None else id(parent), None if first is None else id(first))
+                keep.append(t)
+                keep.extend(ins)
+            return result
+
+    handles = []
+    modes = {id(m): m.training for m in module.modules()}
+    for m in module.modules():
+        handles.append(m.register_forward_pre_hook(before, with_kwargs=True))
+        handles.append(m.register_forward_hook(after, with_kwargs=True))
+    try:
+        module.train()
+        tensors_of = {**dict(module.named_parameters()), **dict(module.named_buffers())}
+        on_meta = all(t.device.type == "meta" for t in tensors_of.values())
+        with torch.device("meta"), Trace():
+            if on_meta:
+                owned.update(id(t) for t in tensors_of.values())
+                module(*inputs)
+            else:   # built on the CPU (its constructor needed data): run with meta stand-ins, the module untouched
+                stand_ins = {name: torch.empty_like(t, device="meta") for name, t in tensors_of.items()}
+                owned.update(id(t) for t in stand_ins.values())
+                torch.func.functional_call(module, stand_ins, tuple(inputs), strict=False)
+    except Exception as exc:   # the user's forward(): anything may go wrong, and it is theirs to fix
+        inner = running[-1] if running else None
+        at = f" in '{inner.path}' ({type(inner.module).__name__})" if inner is not None and inner.path else ""
+        text = (str(exc).strip().splitlines() or [""])[0]
+        raise SymparamError(f"{where}: forward() on meta tensors failed{at}: {type(exc).__name__}: {text} "
+                            f"(symparam runs the module on the meta device: no data, shapes only; check the "
+                            f"example input's shape and dtype)") from None
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m in module.modules():
+            m.training = modes.get(id(m), m.training)
+    return Recording(calls, made, list(inputs), keep)
