@@ -246,10 +246,19 @@ def _condition(table, value: object, what: str) -> sympy.Basic:
                         f"(\"variant == 'large'\", \"expand_ratio != 1\"). Received: {what} = {show(value)}.")
 
 
-def parse_binding(text: str) -> tuple[str, Any]:
+def parse_binding(text: str, positive: bool = False) -> tuple[str, Any]:
     """`NAME=VALUE` from the command line: VALUE a number (an integer, a decimal 0.75 or a fraction 3/4, for a
     rational symbol), true or false, or a word (a choice). No expressions: a binding is a value. Its type is
-    checked against the symbol's declaration when it is bound (SymbolTable.resolve)."""
+    checked against the symbol's declaration when it is bound (SymbolTable.resolve). `positive`: VALUE must be a
+    positive integer (a size given where no declaration says otherwise)."""
+    name, value = _binding(text)
+    if positive and not (type(value) is int and value >= 1):
+        raise SymparamError(f"{name} must be a positive integer of at most 30 digits. Received: {name}="
+                            f"{text.partition('=')[2].strip()[:40]}.")
+    return name, value
+
+
+def _binding(text: str) -> tuple[str, Any]:
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name:
