@@ -226,6 +226,8 @@ def _layer(la: LayerAccount, printer: _WithNumbers, numbers: _WithNumbers, bound
         if la.repeat != 1 and sizes:   # n × (a + b + c), in plain brackets so a long one may break inside
             copies = ((rf"{show(layer.repeat)} \times {sizes[0]}",) if len(sizes) == 1 else
                       (rf"{show(layer.repeat)} \times ({sizes[0]}", *sizes[1:-1], f"{sizes[-1]})"))
+        for index, count in reversed(layer.copies):   # a growing repeat: the sizes are copy i's, summed over i
+            copies = (rf"\sum_{{{show(index)}=0}}^{{{show(count)} - 1}} \left({' + '.join(copies or sizes)}\right)",)
         total = Line("parameters", _chain(copies or (sizes if len(sizes) > 1 else ()), _sum(la.params.value)))
     else:
         no_params = kind.no_params or ("its only variables are buffers" if buffers else "it declares no variables")

@@ -229,6 +229,14 @@ def test_growing_repeat_is_a_closed_form():
     assert net.layer("wide/in").copies == ((j, 2),)                              # the index's copies, summed
 
 
+def test_outputs_say_a_growing_repeat_is_a_sum():
+    """The table and the worked derivation show copy i's sizes summed over i < n (the LaTeX said
+    "16·i + 32 + 4 = 156" before it knew of copies)."""
+    net = load_text(example("repeat"))
+    assert r"\sum_{i=0}^{3 - 1} \left(16 \cdot i + 32 + 4\right) = 156" in net.latex()
+    assert "sum over i < n of ((4·i + 8)·4 + 4)" in net.table(width=200)   # the formula in the spec's sizes
+
+
 @given(st.lists(st.integers(-50, 50), min_size=1, max_size=5), st.integers(0, 30))
 @settings(max_examples=60, deadline=None)
 def test_sum_over_is_the_sum(coefficients, count):
