@@ -25,7 +25,7 @@ import sympy
 
 from .errors import SymparamError, escaped, layer_where, show
 from .model import Condition, Shape
-from .expr import MAX_LITERAL_BITS, Helper, check_name
+from .expr import MAX_LITERAL_BITS, Helper, check_name, parse_expression
 from .symbols import STRUCTURAL, TYPES, SymbolTable, check_value, describe_type, exact
 
 CONVENTIONS = ("keras", "torch")
@@ -227,8 +227,7 @@ def _helpers(table: Any) -> dict[str, Helper]:
             raise exc.within(where)
         helpers[name] = Helper(name, tuple(params), formula, dict(helpers))
     for helper in helpers.values():   # each formula read once here, with its parameters free, so a mistake in a
-        from .expr import parse_expression   # helper is reported at [helpers] even where no layer calls it
-        try:
+        try:                              # helper is reported at [helpers] even where no layer calls it
             probe = {p: sympy.Symbol(p, integer=True, positive=True) for p in helper.params}
             parse_expression(helper.formula, lambda n: _param(helper, probe, n), helper.earlier)
         except SymparamError as exc:
