@@ -35,6 +35,10 @@ from symparam.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY = sorted((ROOT / "examples").glob("*.toml"))
+# Gallery specs (issue 12's families) export refuses: growing repeats, 0-copy repeats, kinds with no translation
+NOT_WRITTEN = {("densenet", "keras"): "copies that grow", ("densenet", "torch"): "copies that grow",
+               ("efficientnet", "keras"): "repeated 0 times", ("efficientnet", "torch"): "no torch translation",
+               ("mobilenet", "torch"): "no torch translation"}
 FRAMEWORKS = ("keras", "torch")
 
 
@@ -125,8 +129,12 @@ def _expected(plan):
 
 @pytest.mark.parametrize("target", FRAMEWORKS)
 @pytest.mark.parametrize("spec", [p.stem for p in GALLERY])
-def test_every_gallery_spec_round_trips(spec, target, accounts, tmp_path):
+def test_every_gallery_spec_round_trips(spec, target, accounts, tmp_path, capsys):
     account = accounts[spec]
+    if (spec, target) in NOT_WRITTEN:   # the spec-language families export cannot write yet: refused in one line
+        with pytest.raises(SymparamError, match=NOT_WRITTEN[spec, target]):
+            run_written(tmp_path, account, target)
+        return
     plan, facts, totals, model, namespace = run_written(tmp_path, account, target)
     assert namespace["NAME"] == account.name
     assert facts == _expected(plan)
