@@ -127,7 +127,8 @@ class LayerAccount:
         body = " + ".join(product_text(t.variable.shape if bound else t.dims, show, times) for t in self.terms)
         count = self.record.repeat if bound else self.repeat
         if body and count != 1:
-            body = repeat.format(n=show(count), f=body)
+            n = show(count)
+            body = repeat.format(n=f"({n})" if isinstance(count, sympy.Add) else n, f=body)   # (num_layers - 1) × ...
         for index, copies in reversed(self.record.copies if bound else self.symbolic.copies):   # a growing repeat
             body = f"sum over {index} < {show(copies)} of ({body})" if body else body
         return body

@@ -35,11 +35,26 @@ class Network(model.Network):
         """The same network with more symbols bound to numbers."""
         return _wrap(bind(self.unbound, {**self.bindings, **values}))
 
+    def memory(self, dtype: str = "fp32", optimizer: str | None = None, *, batch: int | None = 1,
+               recompute: bool = False):
+        """The memory in bytes (symparam.memory.Memory): the weights at `dtype`; with `optimizer` the training parts
+        and the activations of `batch` examples (None: the symbol `batch`), as `symparam derive SPEC --memory`.
+        `net.render("json", memory=net.memory(...))` adds it to an output."""
+        from .memory import estimate
+        return estimate(self.account, dtype, optimizer, recompute, batch=batch)
+
     def render(self, fmt: str = "table", **options) -> str:
         """The network in an output format of symparam.render.FORMATS ("table", "latex", "latex-document",
         "markdown", "html", "json"): the same text as `symparam derive SPEC --format FMT`."""
         from .render import render
         return render(self.account, fmt, **options)
+
+    def compute(self, convention: str = "torch", batch: int | None = 1, causal: bool = False):
+        """MACs and FLOPs (forward, backward, training) per layer and in total: a symparam.compute.Report, as
+        `symparam derive SPEC --compute` (batch None: the symbol `batch`). Render it with
+        `render(fmt, compute=...)` in the table, JSON, LaTeX, Markdown and HTML formats."""
+        from .compute import Options, report
+        return report(self.account, Options(convention, batch, causal))
 
     def latex(self) -> str:
         """The worked derivation as a LaTeX fragment (amsmath), as `symparam derive SPEC --format latex`."""

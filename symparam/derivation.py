@@ -13,7 +13,7 @@ Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Iterator
@@ -65,6 +65,7 @@ class LayerDerivation:
     no_params: str                   # plain text: why it has no parameters ("" when it has some)
     buffers: tuple[Line, ...]        # one line per buffer (PyTorch's running statistics): not parameters
     output: Line                     # the output shape: in the spec's symbols, with the numbers, the value
+    macs: tuple[Line, ...] = ()      # with a compute report: each product's MACs, the layer's MACs and FLOPs
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,22 @@ def _layer(la: LayerAccount, printer: _WithNumbers, numbers: _WithNumbers, bound
                            params, total, no_params, buffers, output)
 
 
+def _macs(la: LayerAccount, lc, numbers: _WithNumbers) -> tuple[Line, ...]:
+    """Each product's multiply-accumulates in the spec's sizes = the numbers put in = the value; then the layer's
+    MACs (its copies, times the batch) and its FLOPs under the report's convention."""
+    from .compute import MAC_KINDS
+    lines = []
+    for cost, sym_cost in zip(la.record.costs, la.symbolic.costs):
+        if cost.kind in MAC_KINDS and cost.count is not None and cost.count != 0:
+            lines.append(Line(cost.words, _chain((show(sym_cost.count),), (numbers.doprint(sym_cost.count),),
+                                                 (show(cost.count),))))
+    if not lines or lc.macs is None:
+        return ()
+    lines.append(Line("MACs", _chain(_sum(lc.macs.symbolic), _sum(lc.macs.value))))
+    lines.append(Line("FLOPs", _chain(_sum(lc.flops.symbolic), _sum(lc.flops.value))))
+    return tuple(lines)
+
+
 def _row(la: LayerAccount) -> Row:
     """The table's row: the formula in the spec's sizes (3·3·3·32 + 32), times the copies of a repeated layer."""
     formula = la.formula(show=show, times=TIMES, repeat=r"{n} \times ({f})")   # plain brackets: a cell may break
@@ -276,8 +293,9 @@ def _buffers(a: Account) -> Line | None:
     return Line("buffers (not parameters)", _chain(terms if len(terms) > 1 else (), _sum(a.buffers.value)))
 
 
-def derive(a: Account) -> Derivation:
-    """The worked derivation of a network's account (bound or not); a network is added up first."""
+def derive(a: Account, compute=None) -> Derivation:
+    """The worked derivation of a network's account (bound or not); a network is added up first. With `compute`
+    (a symparam.compute.Report) each layer also shows its MACs and FLOPs."""
     a = of(a)
     net, sym = a.net, a.net.unbound
     values = {k: int(v) for k, v in net.bindings.items()}
@@ -292,7 +310,9 @@ def derive(a: Account) -> Derivation:
         bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
         free=tuple(latex(sympy.Symbol(n)) for n in a.free),
         rows=tuple(_row(la) for la in a.layers), total=show(a.total.value),
-        layers=tuple(_layer(la, printer, numbers, bool(values), sub) for la in a.layers),
+        layers=tuple(_layer(la, printer, numbers, bool(values), sub) for la in a.layers) if compute is None else
+        tuple(replace(_layer(la, printer, numbers, bool(values), sub), macs=_macs(la, lc, numbers))
+              for la, lc in zip(a.layers, compute.layers)),
         totals=_totals(a), split=_split(a), buffers=_buffers(a),
         assumptions=tuple(Assumption(x.layer or x.where, x.key, show(x.relation), x.why) for x in a.assumptions),
     )
@@ -317,6 +337,8 @@ def formulas(d: Derivation) -> Iterator[str]:
         for line in (*layer.params, *((layer.total,) if layer.total else ()), *layer.buffers):
             yield line.math
         yield layer.output.math
+        for line in layer.macs:
+            yield line.math
     for line in (*d.totals, *d.split):
         yield line.math
     if d.buffers is not None:

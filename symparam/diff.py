@@ -26,6 +26,7 @@ class Diff:
     a: Account
     b: Account
     layers: list[LayerDiff]
+    flops: tuple = (None, None)     # each network's forward FLOPs (symparam.compute, the default convention)
 
     @property
     def change(self) -> sympy.Expr:
@@ -39,6 +40,11 @@ class Diff:
         """B - A in parameters, per category (weight, bias, ...): where the difference of totals comes from."""
         return {c: sympy.expand(self.b.categories[c] - self.a.categories[c]) for c in CATEGORIES}
 
+    @property
+    def flops_change(self) -> sympy.Expr | None:
+        a, b = self.flops
+        return None if a is None or b is None else sympy.expand(b.value - a.value)
+
     def buffers(self) -> dict[str, sympy.Expr]:
         """B - A in buffers (not parameters), per category."""
         return {c: sympy.expand(self.b.buffer_categories[c] - self.a.buffer_categories[c]) for c in CATEGORIES}
@@ -51,4 +57,5 @@ def compare(a: Account, b: Account) -> Diff:
     rows = [LayerDiff(layer.name, layer.params.value,
                       b_layers[layer.name].params.value if layer.name in b_layers else None) for layer in a.layers]
     rows += [LayerDiff(layer.name, None, layer.params.value) for layer in b.layers if layer.name not in a_names]
-    return Diff(a, b, rows)
+    from .compute import report
+    return Diff(a, b, rows, (report(a).flops, report(b).flops))

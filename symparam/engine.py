@@ -398,7 +398,7 @@ def build_record(kind, args, input_shapes, *, index: int, name: str, inputs: tup
                                     f"integer.")
     return LayerRecord(index, name, kind.name, tuple(inputs), tuple(input_shapes), outputs[0],
                        tuple(build.variables), tuple(conditions) + tuple(build.conditions),
-                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given))
+                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given), tuple(build.costs))
 
 
 def not_a_length(dim) -> bool:
@@ -491,7 +491,8 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
             if any(not_a_length(d) for d in v.shape):
                 raise SymparamError(f"the {v.name} would have shape {tuple(v.shape)} at {shown}; every length must "
                                     f"be a positive integer.").within(where).in_file(net.source)
-        layers.append(replace(layer, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
+        costs = tuple(replace(c, count=sub(c.count), causal=sub(c.causal)) for c in layer.costs)
+        layers.append(replace(layer, costs=costs, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
                               copies=tuple((i, sub(n)) for i, n in layer.copies),
                               output_shape=output, outputs=outputs, variables=variables, repeat=sub(layer.repeat),
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))

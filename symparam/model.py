@@ -13,6 +13,40 @@ Shape = tuple[Dim, ...]
 # What a variable is, from a closed set every layer kind must choose from (words for display are `role`'s):
 CATEGORIES = ("weight", "bias", "scale", "offset", "embedding", "statistic")
 
+# What a layer's arithmetic is, from a closed set every layer kind declares its forward cost in (symparam.compute
+# says which kinds a FLOP convention counts): "matmul" and "attention" count multiply-accumulates (MACs), the rest
+# operations. "attention" is the product of two activations (QK^T, attention.V); "matmul" has a weight operand.
+COST_KINDS = ("matmul", "attention", "bias", "normalization", "activation", "elementwise", "pooling", "softmax")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One part of a layer's forward arithmetic per example (no batch axis), e.g. ("matmul", H*W*9*C*F, "...")."""
+    kind: str                       # one of COST_KINDS
+    count: sympy.Expr | None        # MACs (matmul, attention) or operations; None: an axis of unknown length
+    words: str                      # what is counted: "kernel x input windows: out positions x k_h x k_w x C_in x F"
+    of_input: bool = True           # a matmul with the layer's input as operand (its grad is skipped if none is needed)
+    causal: sympy.Expr | None = None   # attention under a causal mask: only the products that are kept
+
+
+# What a layer keeps for its backward pass, from a closed set every layer kind declares in `saves` (symparam.memory
+# reads it with the record's shapes; docs/memory.md states the bytes of each):
+#   none        nothing (a sum, a reshape, a lookup's output)
+#   input       its input tensors (a matmul or convolution keeps them for the weight gradient)
+#   output      its output (ReLU, sigmoid, tanh and softmax differentiate from their result)
+#   activation  what its fused `activation` argument keeps: the output for relu/sigmoid/tanh/softmax/exponential,
+#               the pre-activation (output-sized) for any other, nothing for none/linear
+#   mask        one byte per kept flag: per output value by default, as the kind's `mask_values` counts
+#   argmax      one int64 index per output value (max pooling)
+#   indices     its input as int64 token indices (an embedding lookup)
+#   statistics  fp32 statistics per normalized group, counted by the kind's `saved_statistics`
+#   internal    tensors made inside the layer, counted by the kind's `saved_inside` (attention's projections and
+#               probabilities, a recurrent layer's gates per step)
+#   wrapped     what the wrapped layer (its `layer` argument) saves, over the whole input and output
+#   unmodelled  not modelled yet: the network's activations are then unknown, and say why
+SAVES = ("none", "input", "output", "activation", "mask", "argmax", "indices", "statistics", "internal",
+         "wrapped", "unmodelled")
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -59,6 +93,7 @@ class LayerRecord:
     outputs: tuple[Shape, ...] = ()  # every output's shape, for a layer with several (else empty)
     repeat: sympy.Expr = sympy.Integer(1)   # how many copies of this layer the network holds (a repeated block)
     given: tuple[str, ...] = ()              # the argument keys the spec wrote (the rest are defaults)
+    costs: tuple[Cost, ...] = ()             # the forward arithmetic of one copy, per example (symparam.compute)
     # a growing or indexed repeat: (index, count) pairs, outermost first; the variables' shapes are those of copy
     # `index` (0 for the first), and the layer's counts are their sums over index < count, in closed form
     copies: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()

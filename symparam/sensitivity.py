@@ -76,6 +76,7 @@ class Leading:
     active: sympy.Expr | None = None  # parameters one token uses, when a mixture of experts makes it less than all
     unused: sympy.Expr = sympy.Integer(0)   # what each token leaves unused: the experts its router does not pick
     sparse_layers: list[str] = field(default_factory=list)   # the layers with such variables
+    flops: object = None             # symparam.compute.ClosedForms: Kaplan's and PaLM's forms, for a sequence model
 
 
 def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
@@ -98,11 +99,12 @@ def leading(a: Account) -> Leading:
     non_embedding = sympy.expand(a.total.value - embeddings)
     term = highest_degree_part(non_embedding)
     lower = sympy.expand(non_embedding - term) if term is not None else sympy.Integer(0)
+    from .compute import closed_forms
     sparse = [layer.name for layer in a.layers if any(t.variable.active != 1 for t in layer.terms)]
     active = a.active.value if a.sparse else None
     unused = sympy.expand(a.total.value - active) if active is not None else sympy.Integer(0)
     return Leading(term, non_embedding, lower, embeddings, [layer.name for layer in embedding_layers], active, unused,
-                   sparse)
+                   sparse, closed_forms(a))
 
 
 def percent(share: Fraction) -> str:

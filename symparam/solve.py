@@ -39,12 +39,13 @@ WALK = 4096          # candidates a walk tests when the periodic checks have no 
 
 def parse_amount(text: str, option: str) -> int:
     """'350M', '1.5B', '24GB', '24GiB', '128952' -> an exact positive integer."""
-    match = re.fullmatch(r"\s*([0-9][0-9_]*(?:\.[0-9_]+)?)\s*([KMGBT]i?)?(B)?\s*", text, flags=re.IGNORECASE)
+    match = re.fullmatch(r"\s*([0-9][0-9_]*(?:\.[0-9_]+)?)(?:[eE]\+?([0-9]{1,2}))?\s*([KMGBT]i?)?(B)?\s*", text,
+                         flags=re.IGNORECASE)
     if not match or len(text) > 40:
-        raise SymparamError(f"{option} takes a positive number with an optional suffix K, M, B (or G), T "
-                            f"(KiB, MiB, GiB, TiB for bytes). Received: {option} {show(text)}.")
-    number, suffix, _ = match.groups()
-    value = Fraction(number.replace("_", "")) * _SCALE[(suffix or "").upper()]
+        raise SymparamError(f"{option} takes a positive number (1e21, 3.5e20 too) with an optional suffix K, M, B "
+                            f"(or G), T (KiB, MiB, GiB, TiB for bytes). Received: {option} {show(text)}.")
+    number, exponent, suffix, _ = match.groups()
+    value = Fraction(number.replace("_", "")) * 10 ** int(exponent or 0) * _SCALE[(suffix or "").upper()]
     if value.denominator != 1 or value < 1:
         raise SymparamError(f"{option} must come to a positive whole number. Received: {option} {text}.")
     return int(value)
@@ -67,8 +68,10 @@ class Answer:
 
 
 def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_of: int = 1,
-          target: bool = False) -> Answer:
+          target: bool = False, total: sympy.Expr | None = None) -> Answer:
     """`net` is bound except for `name` (and possibly other symbols: then the answer is the boundary relation).
+    `total`: the quantity to keep within the budget (the parameter total by default; FLOPs, symparam.compute; bytes
+    of memory, symparam.memory).
 
     Only values at which the network is valid are answers (see the module's doc for the search)."""
     symbols = {s.symbol.name: s.symbol for s in net.symbols}
@@ -78,7 +81,7 @@ def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_o
     if name in net.bindings:
         raise SymparamError(f"--for {name}: the symbol is also bound by --set; solve for it or set it.")
     s = symbols[name]
-    total = net.total
+    total = net.total if total is None else total
     if s not in total.free_symbols:
         raise SymparamError(f"the total does not depend on {name} (it is {total}); there is nothing to solve.")
     others = total.free_symbols - {s}
@@ -89,7 +92,7 @@ def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_o
         if poly is not None and poly.degree() <= 2:
             solved = [r for r in sympy.solve(sympy.Eq(total * per_param, limit), s)]
         return Answer(name, None, None, None, None, relation=relation, solved=solved)
-    search = _Search(net, s, multiple_of, per_param, limit, target)
+    search = _Search(net, s, multiple_of, per_param, limit, target, total)
     first = search.first_inside()
     if first is None:
         failed = search.failing(search.threshold, LIMIT // multiple_of)
@@ -116,8 +119,9 @@ def solve(net: Network, name: str, limit: int, *, per_param: int = 1, multiple_o
 class _Search:
     """The network's checks split for the search: threshold checks, periodic ones (and their common period)."""
 
-    def __init__(self, net: Network, s: sympy.Symbol, step: int, per_param: int, limit: int, target: bool) -> None:
-        self.s, self.step, self.per_param, self.limit, self.total = s, step, per_param, limit, net.total
+    def __init__(self, net: Network, s: sympy.Symbol, step: int, per_param: int, limit: int, target: bool,
+                 total: sympy.Expr) -> None:
+        self.s, self.step, self.per_param, self.limit, self.total = s, step, per_param, limit, total
         self.target = target
         self.checks = point_checks(net)
         self.threshold: list[Check] = []

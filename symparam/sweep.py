@@ -130,8 +130,11 @@ class Plan:
         return max(1, min(CHUNK, CELLS // self.columns))
 
 
-def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_points: int = MAX_POINTS) -> Plan:
-    """Check the grid (names, values, size) and compile the formulas; refuse a grid over `max_points` first."""
+def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_points: int = MAX_POINTS,
+         extra: dict | None = None) -> Plan:
+    """Check the grid (names, values, size) and compile the formulas; refuse a grid over `max_points` first.
+    `extra`: more columns, name -> expression in the same symbols (FLOPs, symparam.compute; memory bytes), after the
+    totals and per-layer ones."""
     from .numeric import Compiled, NotExact, checks_for
 
     names = [a.name for a in axes]
@@ -155,6 +158,11 @@ def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_poi
         for layer in net.layers:
             exprs[layer.name] = layer.params
             layer_columns.append(layer.name)
+    for name, expr in (extra or {}).items():
+        if name in exprs:
+            raise SymparamError(f"a layer is named {name!r}, the name of the {name} column; rename the layer.")
+        exprs[name] = expr
+        layer_columns.append(name)
     try:
         compiled = Compiled([symbols[n] for n in names], exprs, checks_for(net))
     except NotExact as exc:

@@ -275,8 +275,8 @@ k = 5
 # ---- imports point one way ---------------------------------------------------------------------------------------
 
 ORDER = ["errors", "expr", "printing", "symbols", "model", "shapes", "torch_shapes", "layers", "spec", "engine",
-         "totals", "account", "twins", "derivation", "diff", "sensitivity", "catalogue", "checks", "numeric", "sweep",
-         "solve", "quiz", "fileio", "importing", "render", "export", "verify", "api", "cli"]
+         "totals", "account", "compute", "memory", "twins", "derivation", "diff", "sensitivity", "catalogue", "checks",
+         "numeric", "sweep", "solve", "quiz", "fileio", "importing", "render", "export", "verify", "api", "cli"]
 
 
 def _level(module: str) -> int:

@@ -589,3 +589,27 @@ def test_twins_read_a_bound_layers_arguments_at_its_numbers(accounts):
     row = next(r for r in translate(accounts["gpt2"].net, "torch").rows if r.layer.name == "h/attn")
     assert row.reason == "" and row.record is not None
     assert int(row.record.params) == 4 * (768 * 768 + 768)
+
+
+def _block_spec(block: str, use: str, layer: str) -> str:
+    from test_hostile_corpus import toml_string as q
+    return "\n".join([
+        "[network]", 'input = [5, 8]', "", f"[blocks.{q(block)}]", 'inputs = ["x"]', "",
+        f"[[blocks.{q(block)}.layers]]", 'type = "Dense"', f"name = {q(layer)}", "units = 8", "",
+        "[[layers]]", f"type = {q(block)}", f"name = {q(use)}", "repeat = 2", ""])
+
+
+QUOTES = ('x"""+__import__("os").system("touch pwned")+"""', "y'''+__import__('os').system('touch pwned')+'''",
+          "z\\\\'); import os #")
+
+
+@pytest.mark.parametrize("target", FRAMEWORKS)
+def test_quotes_in_a_repeated_blocks_names_stay_data(target, tmp_path, monkeypatch):
+    """A repeated block's name lands in a comment and in layer names built in a loop: still only literals."""
+    hostile = account_of(derive(loads(_block_spec(QUOTES[1], QUOTES[0], QUOTES[2]), "quotes.toml")))
+    plain = account_of(derive(loads(_block_spec("b", "u", "l"), "plain.toml")))
+    assert _shape_of_code(export(hostile, target)) == _shape_of_code(export(plain, target))
+    monkeypatch.chdir(tmp_path)
+    _, facts, _, _, _ = run_written(tmp_path, hostile, target)
+    assert not (tmp_path / "pwned").exists()
+    assert facts == _expected(plan_for(hostile, target))

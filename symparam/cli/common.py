@@ -11,6 +11,13 @@ SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", "-s", help="Bind a symbol: NAME=VALUE (repeatable).", metavar="NAME=VALUE")]
 SymbolicOption = Annotated[bool, typer.Option(
     "--symbolic", help="Ignore the spec's symbol defaults: keep every symbol not --set free.")]
+DtypeOption = Annotated[Optional[str], typer.Option(
+    "--dtype", metavar="DTYPE", show_default=False,
+    help="Bytes per value of the memory: fp32 (default), fp16, bf16, fp8, int8, int4.")]
+OptimizerOption = Annotated[Optional[str], typer.Option(
+    "--optimizer", metavar="NAME", show_default=False,
+    help="Training memory under sgd, momentum, adam, adamw, adam8bit or adafactor (activations for --set "
+         "batch=N examples, 1 by default).")]
 
 
 def bindings(items: list[str] | None) -> dict[str, int]:
@@ -21,6 +28,15 @@ def bindings(items: list[str] | None) -> dict[str, int]:
         name, value = parse_binding(item)
         values[name] = value
     return values
+
+
+def take_batch(values: dict, *nets, symbolic: bool = False):
+    """The batch size of a memory estimate (the symbol symparam.memory.BATCH): `--set batch=N`, taken out of
+    `values`, when no spec declares a symbol `batch` (a spec's own `batch` binds as any of its symbols); else 1, or
+    left free (None) under --symbolic."""
+    if "batch" in values and not any("batch" in net.symbols for net in nets):
+        return values.pop("batch")
+    return None if symbolic else 1
 
 
 def console():

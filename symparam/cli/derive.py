@@ -9,7 +9,7 @@ import typer
 
 from ..errors import SymparamError
 from ..render import NAMES as FORMATS, help_text
-from .common import SetOption, SymbolicOption, bindings, console
+from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console
 
 ALIASES = {"--latex": "latex", "--json": "json", "--document": "latex-document"}
 
@@ -46,6 +46,21 @@ def derive(
         "--leading", help="The dominant term of the non-embedding parameters, and what it leaves out.")] = False,
     convention: Annotated[Optional[str], typer.Option(
         "--convention", help="Also count under the other framework's rules: keras or torch.")] = None,
+    compute: Annotated[bool, typer.Option(
+        "--compute", help="Add MACs and FLOPs columns and totals to the table (JSON always has them); the batch is "
+                          "--set batch=N (1 by default).")] = False,
+    flops_convention: Annotated[str, typer.Option(
+        "--flops-convention", metavar="NAME", help="What a FLOP is: torch (as PyTorch's FlopCounterMode: 2 per "
+                                                   "multiply-add), all (every operation too) or macs.")] = "torch",
+    causal: Annotated[bool, typer.Option(
+        "--causal", help="Count attention under a causal mask: only the query-key pairs it keeps.")] = False,
+    memory: Annotated[bool, typer.Option(
+        "--memory", help="Add the memory in bytes: weights at --dtype; with --optimizer the training parts and the "
+                         "activations saved for backward (--set batch=N examples, 1 by default).")] = False,
+    dtype: DtypeOption = None,
+    optimizer: OptimizerOption = None,
+    recompute: Annotated[bool, typer.Option(
+        "--recompute", help="Activations with recomputation: each repeated block copy keeps only its input.")] = False,
 ) -> None:
     """Derive each layer's parameters and output shape, and the network's totals."""
     fmt = _format(format_, {"--latex": latex, "--json": json, "--document": document})
@@ -58,12 +73,28 @@ def derive(
     if output is not None:
         from ..fileio import check_outputs
         check_outputs({"--output": output}, inputs=[spec])
-    from ..engine import derive_file
+    memory = memory or dtype is not None or optimizer is not None or recompute
+    if memory and fmt not in ("table", "json", "markdown"):
+        raise SymparamError(f"--memory is shown in the table, JSON and Markdown formats only. Received: --memory "
+                            f"with --format {fmt}.")
+    from ..compute import Options, convention as find_convention, report, take_batch
+    from ..engine import derive as derive_spec, resolved
+    from ..spec import load
 
-    net = derive_file(spec, bindings(set_), use_defaults=not symbolic)
+    find_convention(flops_convention)
+    unbound = derive_spec(load(spec))
+    batch, values = take_batch(bindings(set_), unbound.symbols)   # --set batch=N: compute's and memory's batch
+    net = resolved(unbound, values, defaults=not symbolic)
     from ..account import build
     account = build(net)
     options = {}
+    if compute or fmt == "json":
+        options["compute"] = report(account, Options(flops_convention, batch if batch is not None or symbolic else 1,
+                                                     causal))
+    if memory:
+        from ..memory import estimate
+        options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute,
+                                     batch=batch if batch is not None or symbolic else 1)
     if convention is not None and convention != net.convention:
         from ..twins import translate
         options["translation"] = translate(net, convention)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, SymbolicOption, bindings, console
+from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
 
 
 def diff(
@@ -16,6 +16,11 @@ def diff(
     set_: SetOption = None,
     symbolic: SymbolicOption = False,
     json: Annotated[bool, typer.Option("--json", help="B - A, per layer and by category, as JSON.")] = False,
+    memory: Annotated[bool, typer.Option(
+        "--memory", help="Also B - A in bytes of memory (weights at --dtype; with --optimizer training, --set "
+                         "batch=N).")] = False,
+    dtype: DtypeOption = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Compare two specs: B's total minus A's, the layers whose names match, and where B - A comes from (weights,
     biases, scales, offsets, embeddings, statistics)."""
@@ -26,6 +31,8 @@ def diff(
 
     given = bindings(set_)
     nets = [derive(load(path)) for path in (spec_a, spec_b)]
+    memory = memory or dtype is not None or optimizer is not None
+    batch = take_batch(given, *nets, symbolic=symbolic) if memory else None
     known = set(nets[0].symbols.names()) | set(nets[1].symbols.names())
     for name in given:
         if name not in known:
@@ -34,11 +41,22 @@ def diff(
     accounts = [build(resolved(net, {k: v for k, v in given.items() if k in net.symbols}, defaults=not symbolic))
                 for net in nets]
     d = compare(*accounts)
+    memories = None
+    if memory:
+        from ..memory import estimate
+        memories = [estimate(a, dtype or "fp32", optimizer, batch=batch) for a in accounts]
     if json:
         import json as json_module
 
         from ..render.diff import document
-        typer.echo(json_module.dumps(document(d), indent=2))
+        doc = document(d)
+        if memories is not None:
+            from ..render.memory import diff_document
+            doc["memory"] = diff_document(*memories)
+        typer.echo(json_module.dumps(doc, indent=2))
         return
     from ..render.diff import table
     table(d, console())
+    if memories is not None:
+        from ..render.memory import diff_table
+        diff_table(*memories, console())

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, SymbolicOption, bindings, console
+from .common import OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
 
 
 def solve(
@@ -27,6 +27,23 @@ def solve(
     multiple_of: Annotated[Optional[str], typer.Option(
         "--multiple-of", "--step", help="Only multiples of this (an integer, or a symbol bound by --set or a "
                                         "default, e.g. n_head).", metavar="K")] = None,
+    flops: Annotated[Optional[str], typer.Option(
+        "--flops", help="A budget of FLOPs, not parameters: the forward pass of one batch (--set batch=N; 1 by "
+                        "default), or forward + backward with --training: 1e21, 3.5e20, 2T.", metavar="AMOUNT")] = None,
+    training: Annotated[bool, typer.Option("--training", help="With --flops: count forward + backward.")] = False,
+    flops_convention: Annotated[str, typer.Option(
+        "--flops-convention", metavar="NAME", help="With --flops: torch, all or macs (see derive).")] = "torch",
+    compute_optimal: Annotated[Optional[str], typer.Option(
+        "--compute-optimal", help="A training compute budget C: split into N parameters and D = r·N tokens with "
+                                  "C = 6·N·D (Chinchilla's convention), then the value of NAME whose parameters are "
+                                  "nearest N.", metavar="AMOUNT")] = None,
+    tokens_per_param: Annotated[int, typer.Option(
+        "--tokens-per-param", help="With --compute-optimal: r, training tokens per parameter.")] = 20,
+    memory: Annotated[Optional[str], typer.Option(
+        "--memory", metavar="SIZE", show_default=False,
+        help="A memory budget (24GiB, 80GB): the training memory under --optimizer (activations for --set batch=N, "
+             "1 by default), else the weights and KV cache, at --dtype.")] = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Find the largest value of a symbol whose total fits a budget, or that hits a target."""
     from ..engine import derive_file
@@ -34,8 +51,21 @@ def solve(
 
     if not for_:
         raise SymparamError("solve needs --for NAME, the symbol to solve for.")
-    if (budget is None) == (target is None):
-        raise SymparamError("solve needs exactly one of --budget AMOUNT or --target AMOUNT.")
+    if memory is not None:
+        return _solve_memory(spec, for_, memory, budget, target, set_, symbolic, bytes_, dtype, optimizer,
+                             multiple_of)
+    if optimizer is not None:
+        raise SymparamError("--optimizer is used with --memory SIZE. Received: --optimizer without --memory.")
+    asked = [o for o, v in (("--budget", budget), ("--target", target), ("--flops", flops),
+                            ("--compute-optimal", compute_optimal)) if v is not None]
+    if len(asked) != 1:
+        raise SymparamError("solve needs exactly one of --budget AMOUNT, --target AMOUNT, --flops AMOUNT or "
+                            f"--compute-optimal AMOUNT. Received: {', '.join(asked) or 'none'}.")
+    if flops is not None or compute_optimal is not None:
+        from .solve_compute import solve_compute
+        solve_compute(spec, for_, flops, compute_optimal, set_, symbolic, training, flops_convention,
+                      tokens_per_param, multiple_of)
+        return
     if dtype not in DTYPES:
         raise SymparamError(f"--dtype must be one of {', '.join(DTYPES)}. Received: --dtype {dtype}.")
     option = "--budget" if budget is not None else "--target"
@@ -46,20 +76,49 @@ def solve(
         raise SymparamError(f"--for {for_}: the symbol is also bound by --set; solve for it or set it.")
     net = derive_file(spec, given, use_defaults=not symbolic, free={for_})
     values = net.bindings
-    step = 1
-    if multiple_of is not None:
-        if multiple_of.isdigit() and len(multiple_of) <= 19 and int(multiple_of) >= 1:
-            step = int(multiple_of)
-        elif isinstance(values.get(multiple_of), int):
-            step = values[multiple_of]
-        else:
-            raise SymparamError(f"--multiple-of takes a positive integer or a symbol with a value (--set or a "
-                                f"default). Received: --multiple-of {multiple_of}.")
+    step = step_of(multiple_of, values)
     answer = run_solve(net, for_, limit, per_param=per_param, multiple_of=step, target=target is not None)
-    out = console()
     unit = f" bytes ({dtype})" if bytes_ else " parameters"
+    _answer(answer, for_, limit, step, unit, per_param, bytes_, target is not None, values)
+
+
+def _solve_memory(spec, for_, size, budget, target, set_, symbolic, bytes_, dtype, optimizer, multiple_of) -> None:
+    """`--memory SIZE`: the largest value of --for whose memory (symparam.memory) fits SIZE bytes."""
+    import sympy
+
+    from ..account import build
+    from ..engine import derive as derive_network, resolved
+    from ..memory import estimate, parse_bytes
+    from ..solve import solve as run_solve
+    from ..spec import load
+
+    for flag, given in (("--budget", budget), ("--target", target), ("--bytes", bytes_ or None)):
+        if given is not None:
+            raise SymparamError(f"--memory SIZE is the budget; it cannot be combined with {flag}.")
+    if multiple_of is not None and not (multiple_of.isdigit() and len(multiple_of) <= 19 and int(multiple_of) >= 1):
+        raise SymparamError(f"--multiple-of takes a positive integer with --memory. Received: --multiple-of "
+                            f"{multiple_of}.")
+    limit = parse_bytes(size)
+    given = bindings(set_)
+    if for_ in given:
+        raise SymparamError(f"--for {for_}: the symbol is also bound by --set; solve for it or set it.")
+    unbound = derive_network(load(spec))
+    batch = take_batch(given, unbound)
+    net = resolved(unbound, given, defaults=not symbolic, free={for_})
+    m = estimate(build(net), dtype, optimizer, batch=batch)
+    total = m.training if optimizer is not None else sympy.Add(*(p.bytes for p in m.parts))
+    if total is None:
+        raise SymparamError(f"the activations cannot be counted: {m.unknown}.")
+    step = int(multiple_of) if multiple_of is not None else 1
+    answer = run_solve(net, for_, limit, multiple_of=step, total=total)
+    what = f"training with {optimizer}" if optimizer is not None else "weights and KV cache"
+    _answer(answer, for_, limit, step, f" bytes ({what}, {dtype})", 1, False, False, net.bindings)
+
+
+def _answer(answer, for_, limit, step, unit, per_param, bytes_, target, values) -> None:
+    out = console()
     if answer.relation is None:
-        _refuse_nothing_fits(answer, for_, limit, step, unit, per_param, target is not None)
+        _refuse_nothing_fits(answer, for_, limit, step, unit, per_param, target)
     fixed = ", ".join(f"{k} = {v:,}" if isinstance(v, int) else f"{k} = {v}" for k, v in values.items())
     if fixed:
         out.print(f"With {fixed}.", highlight=False, markup=False)
@@ -69,7 +128,19 @@ def solve(
         for root in answer.solved or []:
             out.print(f"  {for_} = {root}", highlight=False, markup=False)
         return
-    _report(answer, for_, limit, step, unit, per_param, bytes_, target is not None, out)
+    _report(answer, for_, limit, step, unit, per_param, bytes_, target, out)
+
+
+def step_of(multiple_of: str | None, values) -> int:
+    """--multiple-of: a positive integer, or a symbol with a value (--set or a default)."""
+    if multiple_of is None:
+        return 1
+    if multiple_of.isdigit() and len(multiple_of) <= 19 and int(multiple_of) >= 1:
+        return int(multiple_of)
+    if isinstance(values.get(multiple_of), int):
+        return values[multiple_of]
+    raise SymparamError(f"--multiple-of takes a positive integer or a symbol with a value (--set or a "
+                        f"default). Received: --multiple-of {multiple_of}.")
 
 
 def _refuse_nothing_fits(answer, name, limit, step, unit, cost, target) -> None:

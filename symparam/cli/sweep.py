@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import SetOption, bindings, console
+from .common import DtypeOption, OptimizerOption, SetOption, bindings, console, take_batch
 
 
 def sweep(
@@ -26,6 +26,15 @@ def sweep(
                                                 metavar="FILE")] = None,
     max_points: Annotated[int, typer.Option("--max-points", help="Allow grids larger than 10,000,000 points.")]
     = 10_000_000,
+    flops: Annotated[bool, typer.Option("--flops", help="Add columns flops (forward) and flops_training (forward + "
+                                                        "backward), for a batch of --set batch=N (1).")] = False,
+    flops_convention: Annotated[str, typer.Option(
+        "--flops-convention", metavar="NAME", help="With --flops: torch, all or macs (see derive).")] = "torch",
+    memory: Annotated[bool, typer.Option(
+        "--memory", help="Add a memory_bytes column: weights and KV cache at --dtype, or with --optimizer the "
+                         "training memory (--set batch=N examples, 1 by default).")] = False,
+    dtype: DtypeOption = None,
+    optimizer: OptimizerOption = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
     from ..engine import derive_file
@@ -48,8 +57,16 @@ def sweep(
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    net = derive_file(spec, given, free=swept)
-    job = plan(net, axes, per_layer=per_layer, max_points=max_points)
+    extra = None
+    if memory or dtype is not None or optimizer is not None:
+        extra = {"memory_bytes": _memory_bytes(spec, given, swept, dtype or "fp32", optimizer)}
+    if flops:
+        from .sweep_compute import flops_columns
+        net, flops_extra = flops_columns(spec, given, swept, flops_convention)
+        extra = {**(extra or {}), **flops_extra}
+    else:
+        net = derive_file(spec, given, free=swept)
+    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra)
     docs = {info.symbol.name: info.doc for info in net.symbols}
     with _progress(job) as parts:
         if format_ == "table" and not output:
@@ -68,6 +85,26 @@ def sweep(
         else:
             stream(_kept(parts, drawn, plot), fmt, sys.stdout.write)
             _write_plot(plot, drawn, docs, write_atomic)
+
+
+def _memory_bytes(spec, given: dict, swept: set, dtype: str, optimizer):
+    """The memory (symparam.memory) in the swept symbols; `batch` is taken out of `given` when the spec has no
+    symbol of that name."""
+    import sympy
+
+    from ..account import build
+    from ..engine import derive, resolved
+    from ..memory import estimate
+    from ..spec import load
+
+    unbound = derive(load(spec))
+    batch = take_batch(given, unbound)
+    m = estimate(build(resolved(unbound, given, free=swept)), dtype, optimizer, batch=batch)
+    if optimizer is None:
+        return sympy.Add(*(p.bytes for p in m.parts))
+    if m.training is None:
+        raise SymparamError(f"the activations cannot be counted: {m.unknown}.")
+    return m.training
 
 
 def _kept(parts, drawn: list, plot):

@@ -382,7 +382,7 @@ def write(plan: Plan) -> str:
     for item in plan.body:
         if isinstance(item, Unit):
             out += ["", f"class Block_{item.ident}(nn.Module):",
-                    f"    \"\"\"One copy of {python(item.label)}, repeated {item.count} times.\"\"\"", "",
+                    f"    # one copy of {python(item.label)}, repeated {item.count} times", "",
                     "    def __init__(self):", "        super().__init__()", *_init_lines(item.nodes, "        "), "",
                     f"    def forward(self, {item.ident}):", *_forward_lines(item.nodes, "        "),
                     f"        return {item.output}", ""]

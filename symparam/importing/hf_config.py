@@ -33,21 +33,21 @@ def detect(path: Path, head: bytes) -> bool:
 
 
 def read(path: Path) -> dict[str, Any]:
+    where = str(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG + 1)
     except OSError as exc:
-        raise SymparamError(f"{show(str(path))}: cannot read it ({exc.strerror or exc}).") from None
+        raise SymparamError(f"cannot read it ({exc.strerror or exc}).").in_file(where) from None
     if len(data) > MAX_CONFIG:
-        raise SymparamError(f"{show(str(path))}: larger than {MAX_CONFIG // 1024} KiB; a config.json is a few "
-                            f"kilobytes.")
+        raise SymparamError(f"larger than {MAX_CONFIG // 1024} KiB; a config.json is a few kilobytes.").in_file(where)
     try:
         config = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON text"
-        raise SymparamError(f"{show(str(path))}: not a JSON config ({reason}).") from None
+        raise SymparamError(f"not a JSON config ({reason}).").in_file(where) from None
     if not isinstance(config, dict):
-        raise SymparamError(f"{show(str(path))}: a config.json is a JSON object. Received: {show(config)}.")
+        raise SymparamError(f"a config.json is a JSON object. Received: {show(config)}.").in_file(where)
     return config
 
 
@@ -55,14 +55,14 @@ def convert(path: Path, options: Options) -> dict:
     from .hf_families import FAMILIES, build
 
     if options.convention not in (None, "torch"):
-        raise SymparamError(f"{show(str(path))}: a Hugging Face model is a PyTorch module; its spec is in the torch "
-                            f"convention. Received: --convention {options.convention}.")
+        raise SymparamError(f"a Hugging Face model is a PyTorch module; its spec is in the torch convention. "
+                            f"Received: --convention {options.convention}.").in_file(str(path))
     if options.symbols:
-        raise SymparamError(f"{show(str(path))}: --symbol is not needed for a config.json: its size fields are "
-                            f"symbols already, under the config's own names.")
+        raise SymparamError("--symbol is not needed for a config.json: its size fields are symbols already, under "
+                            "the config's own names.").in_file(str(path))
     config = read(path)
     model_type = config.get("model_type")
-    if model_type not in FAMILIES:
+    if not isinstance(model_type, str) or model_type not in FAMILIES:
         known = ", ".join(FAMILIES)
         raise SymparamError(f"model_type {show(model_type)} is not a family symparam imports; it imports "
                             f"{known}.").in_file(str(path))

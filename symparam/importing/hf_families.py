@@ -11,6 +11,7 @@ gate's product), get names that no module of the model has.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -248,7 +249,8 @@ class Doc:
         for key, value in config.items():
             self._check(key, value)
         architectures = config.get("architectures") or [family.base]
-        if not isinstance(architectures, list) or len(architectures) != 1 or architectures[0] not in family.heads:
+        if not isinstance(architectures, list) or len(architectures) != 1 or not isinstance(architectures[0], str) \
+                or architectures[0] not in family.heads:
             known = ", ".join(family.heads)
             raise SymparamError(f"field 'architectures' must name one model class symparam knows for model_type "
                                 f"{config['model_type']!r} ({known}). Received: architectures = {show(architectures)}.")
@@ -268,11 +270,8 @@ class Doc:
             if not isinstance(value, bool):
                 raise SymparamError(f"field {key!r} must be true or false. Received: {key} = {show(value)}.")
         elif key in f.choices:
-            if key == "feed_forward_proj":
-                act = value.removeprefix("gated-") if isinstance(value, str) else value
-            else:
-                act = value
-            if act not in ACTIVATIONS:
+            act = value.removeprefix("gated-") if key == "feed_forward_proj" and isinstance(value, str) else value
+            if not isinstance(act, str) or act not in ACTIVATIONS:
                 raise SymparamError(f"field {key!r}: symparam knows the activations {', '.join(ACTIVATIONS)}. "
                                     f"Received: {key} = {show(value)}.")
         elif key in f.fixed:
@@ -317,7 +316,7 @@ class Doc:
 
     def document(self, comment: str) -> dict:
         network = {"name": self.config["model_type"], "convention": "torch", "input": self.inputs}
-        notes = "\n".join(f"- {n}" for n in self.notes)
+        notes = "\n".join(textwrap.fill(n, 116, initial_indent="- ", subsequent_indent="  ") for n in self.notes)
         order = list(self.config)   # the config's order, then the symbols it does not have
         place = lambda item: order.index(item[0]) if item[0] in order else len(order)  # noqa: E731
         symbols = dict(sorted(self.symbols.items(), key=place))
@@ -347,10 +346,11 @@ class Block:
 def build(family: Family, config: dict, source: str) -> dict:
     doc = Doc(family, config)
     BUILDERS[family.builder](doc)
-    comment = (f"{doc.architecture} from {source} (model_type {config['model_type']!r}), imported by symparam: one "
-               f"layer per module of the model,\nnamed as transformers names them; `/` in a name stands for every "
-               f"block of the stack (model.layers/self_attn.q_proj is\nmodel.layers.N.self_attn.q_proj for each N). "
-               f"The config's size fields are the symbols.")
+    comment = textwrap.fill(
+        f"{doc.architecture} from {source} (model_type {config['model_type']!r}), imported by symparam: one layer per "
+        f"module of the model, named as transformers names them; `/` in a name stands for every block of the stack "
+        f"(model.layers/self_attn.q_proj is model.layers.N.self_attn.q_proj for each N). The config's size fields are "
+        f"the symbols.", 116)
     return doc.document(comment)
 
 

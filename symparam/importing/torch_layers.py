@@ -43,6 +43,12 @@ _READERS = {
         "dim_feedforward": lambda m: m.linear1.out_features, "batch_first": lambda m: m.self_attn.batch_first,
         "bias": lambda m: m.linear1.bias is not None,
         "activation": lambda m: getattr(m.activation, "__name__", _MISSING)}.items()},
+    **{("nn.Transformer", key): reader for key, reader in {
+        "num_encoder_layers": lambda m: len(m.encoder.layers), "num_decoder_layers": lambda m: len(m.decoder.layers),
+        "dim_feedforward": lambda m: m.encoder.layers[0].linear1.out_features,
+        "norm_first": lambda m: m.encoder.layers[0].norm_first,
+        "bias": lambda m: m.encoder.layers[0].linear1.bias is not None,
+        "activation": lambda m: getattr(m.encoder.layers[0].activation, "__name__", _MISSING)}.items()},
 }
 
 
@@ -237,16 +243,26 @@ def choose(root, recording: Recording) -> list[Layer]:
     return [layer for _, layer in chosen]
 
 
+def _input_shape(tensor, layers: list[Layer]) -> list[int]:
+    """An example input without its batch axis: as its first reader was checked on it (a sequence-first nn.LSTM
+    has the batch at axis 1), else without axis 0."""
+    for layer in layers:
+        for given, shape in zip(layer.call.inputs if layer.call is not None else (), layer.shapes):
+            if given is tensor:
+                return shape
+    return batch_less(tensor.shape)
+
+
 def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> tuple[list[dict], dict[str, list]]:
-    """The layer tables with names, inputs and ties; and the extra network inputs (name -> shape) for tensors that
-    no layer returned."""
+    """The layer tables with names, inputs and ties; and the network's inputs (name -> batch-less shape): the
+    example inputs, and one for each tensor no layer returned."""
     by_tensor: dict[int, list[Layer]] = {}
     for layer in layers:
         if layer.claims and layer.call is not None and layer.call.output is not None:
             by_tensor.setdefault(id(layer.call.output), []).append(layer)
     given = {id(t): name for t, name in zip(recording.inputs, input_names)}
-    shapes_of = {name: batch_less(t.shape) for t, name in zip(recording.inputs, input_names)}
-    extra: dict[str, list] = {}
+    shapes_of = {name: _input_shape(t, layers) for t, name in zip(recording.inputs, input_names)}
+    inputs: dict[str, list] = dict(shapes_of)
     extra_of: dict[int, str] = {}
     owner: dict[int, str] = {}
     tables: list[dict] = []
@@ -293,9 +309,9 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
                     name = flattened(tensor, call.start, shape, layer.name)
                 if name is None:
                     name = extra_of.get(id(tensor))
-                    if name is None or extra[name] != shape:
+                    if name is None or inputs[name] != shape:
                         name = f"{layer.name}.in" + (f"{k}" if len(layer.shapes) > 1 else "")
-                        extra[name], extra_of[id(tensor)] = shape, name
+                        inputs[name], extra_of[id(tensor)] = shape, name
                 names.append(name)
             if not names:   # called with no tensor (a constant head): read from the first input
                 names = [input_names[0]]
@@ -312,4 +328,4 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
         if tie and "share" not in table:
             table["tie"] = tie
         tables.append(table)
-    return tables, extra
+    return tables, inputs

@@ -121,7 +121,7 @@ def convert(source: str, options) -> dict:
 
 def document(torch, module, inputs: list, *, name: str, where: str) -> dict:
     """The spec (a TOML-like document) of `module` called on `inputs` (tensors with a batch axis at 0)."""
-    from .torch_layers import batch_less, choose, wire
+    from .torch_layers import choose, wire
     from .torch_walk import record
 
     meta = [torch.empty(t.shape, dtype=t.dtype, device="meta") for t in inputs]
@@ -130,18 +130,17 @@ def document(torch, module, inputs: list, *, name: str, where: str) -> dict:
     layers = choose(module, recording)
     if not layers:
         raise SymparamError(f"{where}: the module has no submodules and no tensors: nothing to count.")
-    tables, extra = wire(layers, recording, names)
-    shapes = {n: batch_less(t.shape) for n, t in zip(names, meta)}
+    tables, shapes = wire(layers, recording, names)
     network: dict[str, Any] = {"name": name, "convention": "torch"}
-    network["input"] = shapes["input"] if names == ["input"] and not extra else {**shapes, **extra}
+    network["input"] = shapes["input"] if list(shapes) == ["input"] else shapes
     opaque = sum(1 for t in tables if t["type"] == "nn.Module")
     comment = [f"Imported by symparam from {where} ({type(module).__name__}), run once on meta tensors of shape "
-               + ", ".join(f"({', '.join(map(str, s))})" for s in shapes.values()) + " (batch-less).",
+               + ", ".join(f"({', '.join(map(str, shapes[n]))})" for n in names) + " (batch-less).",
                "Layer names are the module names of named_modules(); a module called again is name#2 and shares "
                "its weights.",
                f"{opaque} layer(s) of type nn.Module stand for modules symparam has no rules for: their "
                "parameters and buffers are counted from the tensors they hold."]
-    if extra:
+    if len(shapes) > len(names):
         comment.append("Inputs named <layer>.in are tensors forward() computed outside any module (a reshape, a "
                        "concatenation), with the shape they had.")
     return {"__comment__": "\n".join(comment), "network": network, "layers": tables}

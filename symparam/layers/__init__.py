@@ -19,7 +19,7 @@ from .base import LayerKind
 
 _REGISTRY: dict[str, type[LayerKind]] = {}    # every name a kind answers to: its own and its aliases
 _imported: set[str] = set()
-_SHARED = ("base", "parsing", "twin", "torch_args")   # modules of shared pieces, no kinds of their own
+_SHARED = ("base", "costs", "parsing", "twin", "torch_args")   # modules of shared pieces, no kinds of their own
 _NAME = re.compile(r"^    name = (\"[^\"]+\")$", re.MULTILINE)
 _ALIASES = re.compile(r"^    aliases = (\([^)]*\))$", re.MULTILINE)
 _index: dict[str, str] | None = None

@@ -13,9 +13,11 @@ import sympy
 
 from ..errors import SymparamError, show
 from ..model import Shape
+from ..shapes import product
 from . import register
 from .base import Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Real, Size, Twin, _is_none
 from .core import KERNEL_ARGS, format_shape, last_axis
+from .costs import attention, size, times
 from .merging import broadcast_length, require_same, shapes_text
 
 
@@ -104,6 +106,7 @@ def into_query(q: Shape, other: Shape, axes, b, kind: str, received: str) -> Non
 @register
 class MultiHeadAttention(LayerKind):
     name = "MultiHeadAttention"
+    saves = ("input", "internal", "statistics")
     summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
                "and an output projection")
     n_inputs = (2, 3)
@@ -116,6 +119,41 @@ class MultiHeadAttention(LayerKind):
     example = ({"num_heads": "h", "key_dim": "d_k", "inputs": ["query", "value"]},
                {"query": ["t_q", "d_model"], "value": ["t_v", "d_model"]},
                {"h": 8, "d_k": 64, "t_q": 10, "t_v": 12, "d_model": 512})
+
+    @staticmethod
+    def fused(a, inputs) -> bool:
+        """Keras computes attention with one fused kernel (ops.dot_product_attention; on torch,
+        scaled_dot_product_attention) when there is no dropout and query and value are sequences. The kernel keeps
+        its output and a logsumexp per query position and head instead of the probabilities."""
+        return a.dropout == 0 and len(inputs[0]) == 2
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The projected query, key and value (what the attention reads) and the heads' merged output (what the
+        output projection reads); fused, the kernel's output too; else the probabilities (h per query and key
+        position; with dropout also its noise and the dropped probabilities)."""
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        h, d_k = a.num_heads, a.key_dim
+        d_v = a.value_dim if a.value_dim is not None else d_k
+        t_q, t_k = product(query[:-1]), product(key[:-1])
+        projected = t_q * h * d_k + t_k * h * (d_k + d_v) + t_q * h * d_v
+        if cls.fused(a, inputs):
+            return projected + t_q * h * d_v
+        attended = cls.attention_axes(a.attention_axes, len(query), query)
+        others = sympy.Mul(*(d for i, d in enumerate(query[:-1]) if i not in attended))
+        probabilities = h * others * sympy.Mul(*(query[i] for i in attended)) * sympy.Mul(*(key[i] for i in attended))
+        return projected + probabilities * (3 if a.dropout > 0 else 1)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp: one per query position and head."""
+        return a.num_heads * product(inputs[0][:-1]) if cls.fused(a, inputs) else sympy.Integer(0)
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        key = inputs[2] if len(inputs) > 2 else inputs[1]
+        return product(key[:-1]) * a.num_heads * (a.key_dim + (a.value_dim if a.value_dim is not None else a.key_dim))
 
     def build(self, a, inputs, b):
         if a.flash_attention and a.dropout > 0:
@@ -158,6 +196,13 @@ class MultiHeadAttention(LayerKind):
                  labels=("h", "d_v", *out_labels), category="weight")
         if a.use_bias:
             b.weight("attention_output/bias", out, role="output projection biases", labels=out_labels, category="bias")
+        other = [i for i in range(rank - 1) if i not in attended]
+        q_len = size([query[i] for i in sorted(attended)])
+        k_len = size([key[i] for i in sorted(attended)])
+        projections(b, size(query[:-1]), size(key[:-1]), ((d_q, heads * key_dim), (d_k, heads * key_dim),
+                    (d_v, heads * value_dim)), heads * value_dim, size(out), a.use_bias,
+                    gate=(d_q, heads * value_dim) if a.use_gate else None)
+        attention(b, times(heads, size([query[i] for i in other])), q_len, k_len, key_dim, value_dim)
         return (*query[:-1], *out)
 
     @classmethod
@@ -200,6 +245,26 @@ class ScoreAttention(LayerKind):
     """Keras's Attention base: scores of query against key, softmax over the key's positions, applied to value."""
     n_inputs = (2, 3)
 
+    @staticmethod
+    def sizes(inputs):
+        """(independent rows, query positions, key positions, query features, value features)."""
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        k_len = key[-2] if len(key) >= 2 else sympy.Integer(1)
+        q_len = query[-2] if len(query) >= 2 else sympy.Integer(1)
+        return size(query[:-2]), q_len, k_len, query[-1], value[-1]
+
+    @staticmethod
+    def additive(b, rows, q_len, k_len, d, d_v, ops: int, per_score: int = 0) -> None:
+        """Scores as sums over d of tanh(query + key): per pair and feature the add, the tanh and the add into the
+        sum (`ops` 2), 3 with a scale per feature; `per_score` multiplies per score (a scalar weight, a scale)."""
+        pairs = times(rows, q_len, k_len, d)
+        b.cost("elementwise", times(ops, pairs), words="query + key, (times the scale,) summed, per pair and feature")
+        b.cost("activation", pairs, words="tanh per pair and feature")
+        if per_score:
+            b.cost("elementwise", times(per_score, rows, q_len, k_len), words="the scores times their weights")
+        attention(b, rows, q_len, k_len, d, d_v, of_input=True, scores=False)
+
     def check(self, inputs, b, additive: bool) -> Shape:
         """Keras checks none of this when it builds the layer; its kernels need it when the layer runs. A length
         that is unknown here is left to the run."""
@@ -220,6 +285,25 @@ class ScoreAttention(LayerKind):
         return (*query[:-1], value[-1])
 
 
+def projections(b, q_rows, k_rows, widths, attended, d_out, use_bias: bool, gate=None) -> None:
+    """The query, key and value projections (`widths`: (input, output) of each; the key's and value's over the key
+    positions), an optional gate on the query, and the output projection from `attended` values back to d_out."""
+    for (d_in, d_proj), rows, what in zip(widths, (q_rows, k_rows, k_rows), ("query", "key", "value")):
+        b.cost("matmul", times(rows, d_in, d_proj), words=f"{what} projection: positions x features x heads·head size")
+        if use_bias:
+            b.cost("bias", times(rows, d_proj), words=f"{what} projection biases")
+    if gate is not None:
+        b.cost("matmul", times(q_rows, *gate), words="gate projection: positions x features x heads·value size")
+        b.cost("activation", times(q_rows, gate[1]), words="the gate's sigmoid")
+        b.cost("elementwise", times(q_rows, gate[1]), words="the gate's product with the attended values")
+        if use_bias:
+            b.cost("bias", times(q_rows, gate[1]), words="gate projection biases")
+    b.cost("matmul", times(q_rows, attended, d_out), words="output projection: positions x heads·value size x d_out",
+           of_input=False)
+    if use_bias:
+        b.cost("bias", times(q_rows, d_out), words="output projection biases")
+
+
 def if_known(x, y, b, why: str, received: str) -> None:
     if x is not None and y is not None:
         b.require(sympy.Eq(x, y), "inputs", why, received)
@@ -229,10 +313,17 @@ def if_known(x, y, b, why: str, received: str) -> None:
 class Attention(ScoreAttention):
     no_twin = "PyTorch has no module for this scored attention; its forward() would compute it"
     name = "Attention"
+    saves = ("input", "internal")
     summary = ("dot-product attention of query over value (Luong-style); use_scale adds a scalar scale, "
                "score_mode \"concat\" a scalar weight")
     args = {"use_scale": Flag(False), "score_mode": Choice("dot", "concat", default="dot", any_case=False),
             "dropout": Opaque(0.0), "seed": Opaque()}
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
+        return t_q * t_k * (2 if a.use_scale else 1)    # the probabilities (and the unscaled scores)
+
     example = ({"use_scale": True, "inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
                {"t_q": 10, "t_v": 12, "d": 64})
 
@@ -242,6 +333,15 @@ class Attention(ScoreAttention):
             b.weight("scale", (), role="score scale", labels=(), category="scale")
         if a.score_mode == "concat":
             b.weight("concat_score_weight", (), role="concat score weight", labels=(), category="scale")
+        rows, q_len, k_len, d, d_v = self.sizes(inputs)
+        if a.score_mode == "concat":
+            self.additive(b, rows, q_len, k_len, d, d_v, 2, per_score=1 + a.use_scale)
+        else:
+            b.cost("attention", times(rows, q_len, k_len, d), words="QK^T: query positions x key positions x d",
+                   of_input=True)
+            if a.use_scale:
+                b.cost("elementwise", times(rows, q_len, k_len), words="the scores times the scale")
+            attention(b, rows, q_len, k_len, d, d_v, of_input=True, scores=False)
         return shape
 
 
@@ -249,6 +349,14 @@ class Attention(ScoreAttention):
 class AdditiveAttention(ScoreAttention):
     no_twin = "PyTorch has no additive (Bahdanau) attention module"
     name = "AdditiveAttention"
+    saves = ("internal",)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The value (the probabilities multiply it; query and key are only added, so not kept), tanh(query + key)
+        per query and key position and feature, and the probabilities."""
+        t_q, t_k = product(inputs[0][:-1]), (inputs[1][-2] if len(inputs[1]) > 1 else 1)
+        return product(inputs[1]) + t_q * t_k * inputs[0][-1] + t_q * t_k
     summary = "additive attention of query over value (Bahdanau-style); use_scale adds a scale per query feature"
     args = {"use_scale": Flag(True), "dropout": Opaque(0.0)}
     example = ({"inputs": ["query", "value"]}, {"query": ["t_q", "d"], "value": ["t_v", "d"]},
@@ -259,12 +367,15 @@ class AdditiveAttention(ScoreAttention):
         if a.use_scale:
             d = last_axis(inputs[0], "AdditiveAttention's query (its scale has a value per query feature)")
             b.weight("scale", (d,), role="scales, one per query feature", labels=("d",), category="scale")
+        rows, q_len, k_len, d, d_v = self.sizes(inputs)
+        self.additive(b, rows, q_len, k_len, d, d_v, 2 + a.use_scale)
         return shape
 
 
 @register
 class GroupQueryAttention(LayerKind):
     name = "GroupQueryAttention"
+    saves = ("input", "internal", "statistics")
     # keras.layers exports the class GroupedQueryAttention as GroupQueryAttention only
     aliases = ("GroupedQueryAttention",)
     no_twin = "PyTorch has no grouped-query attention module (nn.MultiheadAttention gives every head its own keys)"
@@ -276,6 +387,24 @@ class GroupQueryAttention(LayerKind):
         "dropout": Real(0.0, 0.0, 1.0), "use_bias": Flag(True), "sliding_window": PositiveInt(None),
         "flash_attention": OptionalFlag(None), **KERNEL_ARGS, "use_gate": Flag(False), "seed": Opaque(),
     }
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """As MultiHeadAttention's, with the key and value repeated to the query heads (what the attention reads);
+        fused (no dropout) its output, else the probabilities, their dropout noise and the dropped ones."""
+        t_q, t_k, u, d = inputs[0][0], inputs[1][0], a.num_query_heads, a.head_dim
+        projected = t_q * u * d + 2 * t_k * u * d + t_q * u * d
+        return projected + (t_q * u * d if a.dropout == 0 else 3 * u * t_q * t_k)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp (no dropout): one per query position and head."""
+        return a.num_query_heads * inputs[0][0] if a.dropout == 0 else sympy.Integer(0)
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        return inputs[1][0] * a.num_key_value_heads * 2 * a.head_dim   # the cache holds the shared heads only
+
     example = ({"head_dim": "d_head", "num_query_heads": "n_q", "num_key_value_heads": "n_kv",
                 "inputs": ["x", "x"]}, {"x": ["seq", "d_model"]},
                {"d_head": 128, "n_q": 32, "n_kv": 8, "seq": 4096, "d_model": 4096})
@@ -321,4 +450,7 @@ class GroupQueryAttention(LayerKind):
         if a.use_bias:
             b.weight("attention_output/bias", (d_q,), role="output projection biases", labels=("E_q",),
                      category="bias")
+        projections(b, query[0], key[0], ((d_q, u * h), (d_k, v * h), (d_v, v * h)), u * h, d_q, a.use_bias,
+                    gate=(d_q, u * h) if a.use_gate else None)
+        attention(b, u, query[0], key[0], h, h)
         return query

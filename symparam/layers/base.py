@@ -15,7 +15,7 @@ import sympy
 
 from ..errors import SymparamError, show
 from ..expr import MAX_LITERAL_BITS
-from ..model import CATEGORIES, Condition, Shape, Variable
+from ..model import CATEGORIES, COST_KINDS, Condition, Cost, Shape, Variable
 
 REQUIRED = object()
 
@@ -246,6 +246,7 @@ class Build:
     def __init__(self, trainable: bool = True) -> None:
         self.variables: list[Variable] = []
         self.conditions: list[Condition] = []
+        self.costs: list[Cost] = []
         self.layer_trainable = trainable
 
     def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str], category: str,
@@ -259,13 +260,28 @@ class Build:
                                        role, tuple(labels), buffer, category=category, active=active))
 
     def inner(self, kind: type, args: SimpleNamespace, inputs: Sequence[Shape], *, prefix: str = "",
-              trainable: bool = True) -> Shape:
-        """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`."""
+              trainable: bool = True, times: Any = 1) -> Shape:
+        """Build a wrapped layer here; its variables join this layer's, names prefixed by `prefix`; its costs join
+        this layer's `times` over (a layer applied at every time step)."""
         sub = Build(trainable=self.layer_trainable and trainable and getattr(args, "trainable", True))
         shape = kind().build(args, inputs, sub)
         self.variables.extend(replace(v, name=prefix + v.name) for v in sub.variables)
         self.conditions.extend(sub.conditions)
+        self.costs.extend(replace(c, count=_times(times, c.count), causal=_times(times, c.causal))
+                          for c in sub.costs)
         return shape
+
+    def cost(self, kind: str, count: Any, *, words: str, of_input: bool = True, causal: Any = None) -> None:
+        """Declare part of the layer's forward arithmetic per example: `count` MACs for "matmul" and "attention",
+        operations for the other kinds of model.COST_KINDS (0 is a declaration too: a layer that only moves
+        values); None when an axis of unknown length makes it unknown. `words` say what is counted."""
+        if kind not in COST_KINDS:
+            raise ValueError(f"cost kind must be one of {COST_KINDS}, not {kind!r}")
+        self.costs.append(Cost(kind, _expr(count), words, of_input, _expr(causal)))
+
+    def free(self, words: str) -> None:
+        """Declare that the layer does no arithmetic (it moves, copies or passes values): a cost of 0."""
+        self.cost("elementwise", 0, words=words)
 
     def require(self, relation: Any, key: str, why: str, received: str = "") -> None:
         """Record a condition; one that is already false is an error (`why`, then what was received)."""
@@ -274,6 +290,14 @@ class Build:
         if relation is sympy.false or relation is False:
             raise SymparamError(f"{why}. Received: {received}." if received else f"{why}.")
         self.conditions.append(Condition(relation, key, why))
+
+
+def _expr(count):
+    return None if count is None else sympy.Integer(count) if isinstance(count, int) else count
+
+
+def _times(times, count):
+    return None if count is None or times is None else times * count
 
 
 class NoTwin(Exception):
@@ -297,6 +321,8 @@ class LayerKind:
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()   # other names Keras exports for the same class (MaxPool2D)
     summary: ClassVar[str] = ""
+    saves: ClassVar[tuple[str, ...]] = ()   # what it keeps for backward, from model.SAVES; every kind declares it
+    statistics_per_batch: ClassVar[bool] = False   # its saved statistics are per batch (BatchNorm), not per example
     args: ClassVar[dict[str, Arg]] = {}
     no_params: ClassVar[str] = ""          # why this kind has no parameters ("" if it has some)
     n_inputs: ClassVar[int | tuple[int, int | None]] = 1   # a count, or (least, most); most None: no limit
@@ -329,6 +355,27 @@ class LayerKind:
             return None
         words, key = cls.window_arg
         return words, getattr(a, key)
+
+    @classmethod
+    def saved_statistics(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """Values of the fp32 statistics it keeps per example (for `saves` "statistics")."""
+        raise NotImplementedError(f"{cls.name} saves statistics but does not count them")
+
+    @classmethod
+    def saved_inside(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """Values of the tensors it makes inside and keeps, per example (for `saves` "internal")."""
+        raise NotImplementedError(f"{cls.name} saves internal tensors but does not count them")
+
+    @classmethod
+    def mask_values(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:
+        """How many one-byte mask values it keeps per example (for `saves` "mask"): one per output value."""
+        return sympy.Mul(*output)
+
+    @classmethod
+    def kv_cache(cls, a: SimpleNamespace, inputs: Sequence[Shape]) -> sympy.Expr | None:
+        """Values of the keys and values a decoder caches per example (the key length times the cached width);
+        None for a kind that is not attention."""
+        return None
 
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import sympy
 
 from ..errors import SymparamError
-from ..shapes import conv_length, join_channels
+from ..shapes import conv_length, join_channels, product
 from . import register
 from .base import (ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin,
                    _is_none)
 from .core import KERNEL_ARGS, channels_of
+from .costs import activation, bias, convolution
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 _FORMAT = Choice("channels_last", "channels_first", default="channels_last")
@@ -125,7 +126,12 @@ class ConvTranspose(LayerKind):
         b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels, category="weight")
         if a.use_bias:
             b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
-        return join_channels(a.filters, out, a.data_format)
+        shape = join_channels(a.filters, out, a.data_format)
+        convolution(b, spatial, a.kernel_size, channels, a.filters,
+                    words="input positions x kernel taps x C_in x F (each input value is spread over a window)")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -138,6 +144,7 @@ class ConvTranspose(LayerKind):
 @register
 class Conv1DTranspose(ConvTranspose):
     name = "Conv1DTranspose"
+    saves = ("input", "activation")
     aliases = ("Convolution1DTranspose",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k", "strides": 2, "padding": "same"}, ["L", "C_in"],
@@ -149,6 +156,7 @@ class Conv1DTranspose(ConvTranspose):
 @register
 class Conv2DTranspose(ConvTranspose):
     name = "Conv2DTranspose"
+    saves = ("input", "activation")
     aliases = ("Convolution2DTranspose",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"], "strides": 2, "padding": "same"}, ["H", "W", "C_in"],
@@ -160,6 +168,7 @@ class Conv2DTranspose(ConvTranspose):
 @register
 class Conv3DTranspose(ConvTranspose):
     name = "Conv3DTranspose"
+    saves = ("input", "activation")
     aliases = ("Convolution3DTranspose",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"], "strides": 2, "padding": "same"},
@@ -197,7 +206,11 @@ class DepthwiseConv(LayerKind):
                  labels=(*_AXES[self.rank], "C_in", "m"), category="weight")
         if a.use_bias:
             b.weight("bias", (m * channels,), role="biases", labels=("m*C_in",), category="bias")
-        return join_channels(m * channels, out, a.data_format)
+        shape = join_channels(m * channels, out, a.data_format)
+        convolution(b, out, a.kernel_size, 1, m * channels, words="output positions x kernel taps x m·C_in outputs")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -211,6 +224,7 @@ class DepthwiseConv(LayerKind):
 @register
 class DepthwiseConv1D(DepthwiseConv):
     name = "DepthwiseConv1D"
+    saves = ("input", "activation")
     rank = 1
     example = ({"kernel_size": "k", "depth_multiplier": "m"}, ["L", "C_in"], {"k": 3, "m": 2, "L": 100, "C_in": 16})
     summary = "1D depthwise convolution: m filters of width k per input channel, one bias per output channel"
@@ -220,6 +234,7 @@ class DepthwiseConv1D(DepthwiseConv):
 @register
 class DepthwiseConv2D(DepthwiseConv):
     name = "DepthwiseConv2D"
+    saves = ("input", "activation")
     rank = 2
     example = ({"kernel_size": ["k_h", "k_w"], "depth_multiplier": "m"}, ["H", "W", "C_in"],
                {"k_h": 3, "k_w": 3, "m": 1, "H": 32, "W": 32, "C_in": 32})
@@ -245,6 +260,13 @@ class SeparableConv(LayerKind):
     window_arg = ("kernel size", "kernel_size")
 
     @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """The depthwise convolution's output, which the pointwise one reads: C_in * depth_multiplier channels at
+        the output's positions."""
+        channels, _ = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
+        return product(output) / a.filters * channels * a.depth_multiplier
+
+    @classmethod
     def twin(cls, a, inputs, convention):
         raise NoTwin("PyTorch has no separable convolution layer; it is written as two nn.Conv layers (a depthwise "
                      "one with groups = in_channels, then a 1x1 one)")
@@ -259,12 +281,18 @@ class SeparableConv(LayerKind):
                  role="pointwise weights", labels=(*("1",) * self.rank, "m*C_in", "F"), category="weight")
         if a.use_bias:
             b.weight("bias", (a.filters,), role="biases", labels=("F",), category="bias")
-        return join_channels(a.filters, out, a.data_format)
+        shape = join_channels(a.filters, out, a.data_format)
+        convolution(b, out, a.kernel_size, 1, m * channels, words="depthwise: output positions x kernel taps x m·C_in")
+        convolution(b, out, (), m * channels, a.filters, words="pointwise: output positions x m·C_in x F")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
 
 @register
 class SeparableConv1D(SeparableConv):
     name = "SeparableConv1D"
+    saves = ("input", "internal", "activation")
     aliases = ("SeparableConvolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
@@ -275,6 +303,7 @@ class SeparableConv1D(SeparableConv):
 @register
 class SeparableConv2D(SeparableConv):
     name = "SeparableConv2D"
+    saves = ("input", "internal", "activation")
     aliases = ("SeparableConvolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],

@@ -9,6 +9,7 @@ from ..shapes import conv_length, join_channels
 from . import register
 from .base import ActivationName, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
 from .core import KERNEL_ARGS, channels_of, lora_rank
+from .costs import activation, bias, convolution, size, times
 
 _AXES = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 
@@ -63,7 +64,15 @@ class Conv(LayerKind):
             r = sympy.Integer(lora)
             b.weight("lora_kernel_a", (*kernel[:-1], r), role="LoRA down-projection", labels=(*labels[:-1], "r"), category="weight")
             b.weight("lora_kernel_b", (r, a.filters), role="LoRA up-projection", labels=("r", "F"), category="weight")
-        return join_channels(a.filters, out, a.data_format)
+        shape = join_channels(a.filters, out, a.data_format)
+        convolution(b, out, a.kernel_size, c_in, a.filters)
+        if lora:
+            convolution(b, out, a.kernel_size, c_in, r, words="LoRA: output positions x kernel taps x C_in/g x r")
+            b.cost("matmul", times(size(out), r, a.filters), words="LoRA: output positions x r x F")
+            b.cost("elementwise", times(2, size(shape)), words="LoRA: scale and add its product, per output value")
+        bias(b, a.use_bias, shape)
+        activation(b, a.activation, shape)
+        return shape
 
 
     @classmethod
@@ -89,6 +98,7 @@ def _show(values) -> str:
 @register
 class Conv1D(Conv):
     name = "Conv1D"
+    saves = ("input", "activation")
     aliases = ("Convolution1D",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
@@ -99,6 +109,7 @@ class Conv1D(Conv):
 @register
 class Conv2D(Conv):
     name = "Conv2D"
+    saves = ("input", "activation")
     aliases = ("Convolution2D",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["H", "W", "C_in"],
@@ -110,6 +121,7 @@ class Conv2D(Conv):
 @register
 class Conv3D(Conv):
     name = "Conv3D"
+    saves = ("input", "activation")
     aliases = ("Convolution3D",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["D", "H", "W", "C_in"],

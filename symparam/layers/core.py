@@ -9,6 +9,7 @@ from ..shapes import product, split_channels
 from . import register
 from .base import (REQUIRED, ActivationName, Arg, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin,
                    Unsupported)
+from .costs import activation, bias, identity, moves, size, times
 
 KERNEL_ARGS = {
     "kernel_initializer": Opaque(), "bias_initializer": Opaque(), "kernel_regularizer": Opaque(),
@@ -59,6 +60,7 @@ def format_shape(shape) -> str:
 @register
 class InputLayer(LayerKind):
     name = "InputLayer"
+    saves = ("none",)
     example = ({"shape": ["h", "w", "c"]}, None, {"h": 32, "w": 32, "c": 3})
     summary = "the network's input: a shape, no parameters"
     no_params = "an input layer only names the shape of the data that comes in"
@@ -74,12 +76,14 @@ class InputLayer(LayerKind):
             raise SymparamError("give shape or batch_shape, not both")
         if a.shape is None and a.batch_shape is None:
             raise SymparamError("shape is required (the input shape without the batch axis)")
+        b.free("names the input: no arithmetic")
         return a.shape if a.shape is not None else a.batch_shape
 
 
 @register
 class Dense(LayerKind):
     name = "Dense"
+    saves = ("input", "activation")
     example = ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256})
     summary = "fully connected: inputs x units weights plus units biases, on the last axis"
     args = {
@@ -99,7 +103,15 @@ class Dense(LayerKind):
             r = sympy.Integer(lora)
             b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"), category="weight")
             b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"), category="weight")
-        return (*x[:-1], a.units)
+        out = (*x[:-1], a.units)
+        rows = size(x[:-1])
+        b.cost("matmul", times(rows, n_in, a.units), words="input rows x n_in x units")
+        if lora:
+            b.cost("matmul", times(rows, r, n_in + a.units), words="LoRA: input rows x r x (n_in + units)")
+            b.cost("elementwise", times(2, size(out)), words="LoRA: scale and add its product, per output value")
+        bias(b, a.use_bias, out)
+        activation(b, a.activation, out)
+        return out
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -112,6 +124,7 @@ class Dense(LayerKind):
 @register
 class Flatten(LayerKind):
     name = "Flatten"
+    saves = ("none",)
     example = ({}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "flattens every axis but the batch into one"
     no_params = "flattening only rearranges the values it receives"
@@ -119,6 +132,7 @@ class Flatten(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         return (product(x),)
 
 
@@ -137,6 +151,7 @@ class TargetShape(Arg):
 @register
 class Reshape(LayerKind):
     name = "Reshape"
+    saves = ("none",)
     example = ({"target_shape": [-1, "c"]}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "rearranges the values into target_shape (one axis may be -1: inferred)"
     no_params = "reshaping only rearranges the values it receives"
@@ -144,6 +159,7 @@ class Reshape(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         total = product(x)
         dims = a.target_shape
         known = sympy.Mul(*(d for d in dims if d is not None))
@@ -162,24 +178,30 @@ class Reshape(LayerKind):
 @register
 class Dropout(LayerKind):
     name = "Dropout"
+    saves = ("mask",)
     example = ({"rate": 0.5}, ["n"], {"n": 128})
     summary = "randomly zeroes a fraction rate of its inputs while training"
     no_params = "dropout only zeroes some of the values it receives"
     args = {"rate": Real(REQUIRED, 0.0, 1.0), "noise_shape": Opaque(), "seed": Opaque()}
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
 @register
 class Activation(LayerKind):
     name = "Activation"
+    saves = ("activation",)
     example = ({"activation": "relu"}, ["n"], {"n": 128})
     summary = "applies an activation function element by element"
     no_params = "an activation is a fixed function applied to each value"
     args = {"activation": ActivationName()}
 
     def build(self, a, inputs, b):
+        if a.activation in (None, "linear"):
+            identity(b)
+        activation(b, a.activation, inputs[0])
         return inputs[0]
 
 

@@ -21,6 +21,7 @@ from ..errors import SymparamError, show
 from . import register
 from .base import ActivationName, Arg, Int, LayerKind, Opaque, Unsupported, _is_none
 from .core import KERNEL_ARGS, format_shape, lora_rank
+from .costs import activation, bias as add_bias, size, times
 
 class _Batch:
     """The batch axis's length in the shapes below (Keras: None)."""
@@ -170,6 +171,7 @@ def _length(value) -> str:
 @register
 class EinsumDense(LayerKind):
     name = "EinsumDense"
+    saves = ("input", "activation")
     example = ({"equation": "abc,cd->abd", "output_shape": ["seq", "d_out"], "bias_axes": "d"},
                ["seq", "d_in"], {"seq": 128, "d_in": 512, "d_out": 1024})
     summary = "an einsum of the input with a kernel (equation; output_shape sets the new lengths), bias on bias_axes"
@@ -206,7 +208,19 @@ class EinsumDense(LayerKind):
                      category="weight")
             b.weight("lora_kernel_b", (r, kernel[-1]), role="LoRA up-projection", labels=("r", labels[-1]),
                      category="weight")
-        return tuple(out[1:])
+        shape = tuple(out[1:])
+        lengths = dict(zip(eq.weight, kernel))
+        summed = times(*(lengths[d] for d in dict.fromkeys(eq.weight) if d not in eq.output))
+        b.cost("matmul", times(size(shape), summed), words="output values x the kernel axes summed over")
+        if lora:
+            rows = times(size(shape), 1 / kernel[-1])
+            b.cost("matmul", times(rows, r, times(summed, kernel[-1]) if eq.weight[-1] not in eq.output else summed),
+                   words="LoRA: output rows x r x the axes summed over")
+            b.cost("matmul", times(rows, r, kernel[-1]), words="LoRA: output rows x r x the last kernel axis")
+            b.cost("elementwise", times(2, size(shape)), words="LoRA: scale and add its product, per output value")
+        add_bias(b, bias is not None, shape)
+        activation(b, a.activation, shape)
+        return shape
 
     @staticmethod
     def _check_declared(b, eq, x, out, true) -> None:

@@ -13,6 +13,7 @@ from .core import lora_rank
 @register
 class Embedding(LayerKind):
     name = "Embedding"
+    saves = ("indices",)
     summary = "a lookup table of input_dim vectors of output_dim, one per token index"
     example = ({"input_dim": "V", "output_dim": "d"}, ["T"], {"V": 10000, "d": 128, "T": 50})
     args = {
@@ -36,6 +37,10 @@ class Embedding(LayerKind):
             r = sympy.Integer(lora)
             b.weight("lora_embeddings_a", (a.input_dim, r), role="LoRA down-projection", labels=("V", "r"), category="embedding")
             b.weight("lora_embeddings_b", (r, a.output_dim), role="LoRA up-projection", labels=("r", "d"), category="embedding")
+            b.cost("matmul", a.input_dim * r * a.output_dim, words="LoRA: the table's update V x r x d, once per call",
+                   of_input=False)
+        else:
+            b.free("a lookup: no arithmetic")
         return (*x, a.output_dim)
 
     @classmethod
@@ -48,6 +53,7 @@ class Embedding(LayerKind):
 @register
 class ReversibleEmbedding(LayerKind):
     name = "ReversibleEmbedding"
+    saves = ("indices",)
     summary = ("an Embedding that can also project back to input_dim logits: with the same table (tie_weights), "
                "or an output_dim x input_dim reverse table of its own")
     example = ({"input_dim": "V", "output_dim": "d", "tie_weights": False}, ["T"], {"V": 32000, "d": 4096, "T": 50})
@@ -65,6 +71,7 @@ class ReversibleEmbedding(LayerKind):
         if not a.tie_weights:
             b.weight("reverse_embeddings", (a.output_dim, a.input_dim),
                      role="reverse projection to token logits (untied)", labels=("d", "V"), category="weight")
+        b.free("a lookup (called forward): no arithmetic")
         return (*x, a.output_dim)
 
     @classmethod

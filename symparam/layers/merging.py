@@ -19,6 +19,7 @@ from ..model import Dim, Shape
 from . import register
 from .base import REQUIRED, Arg, Build, Flag, Int, LayerKind
 from .core import format_shape
+from .costs import moves, size, times
 
 NO_PARAMS = "merging only combines the values it receives"
 
@@ -88,7 +89,11 @@ class ElementwiseMerge(LayerKind):
     args: dict[str, Arg] = {}
 
     def build(self, a, inputs, b):
-        return broadcast_shapes(inputs, b)
+        out = broadcast_shapes(inputs, b)
+        ops = len(inputs) - 1 + (self.name == "Average")
+        b.cost("elementwise", times(ops, size(out)), words="one operation per output value per input beyond the first"
+               + (", and a divide" if self.name == "Average" else ""))
+        return out
 
 
 def _merge_example() -> tuple[dict, dict, dict]:
@@ -98,6 +103,7 @@ def _merge_example() -> tuple[dict, dict, dict]:
 @register
 class Add(ElementwiseMerge):
     name = "Add"
+    saves = ("none",)
     summary = "adds its inputs element by element (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -105,6 +111,7 @@ class Add(ElementwiseMerge):
 @register
 class Subtract(ElementwiseMerge):
     name = "Subtract"
+    saves = ("none",)
     summary = "subtracts its second input from its first, element by element (shapes broadcast as in Keras)"
     n_inputs = 2
     example = _merge_example()
@@ -113,6 +120,7 @@ class Subtract(ElementwiseMerge):
 @register
 class Multiply(ElementwiseMerge):
     name = "Multiply"
+    saves = ("input",)
     summary = "multiplies its inputs element by element (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -120,6 +128,7 @@ class Multiply(ElementwiseMerge):
 @register
 class Average(ElementwiseMerge):
     name = "Average"
+    saves = ("none",)
     summary = "averages its inputs element by element (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -127,6 +136,7 @@ class Average(ElementwiseMerge):
 @register
 class Maximum(ElementwiseMerge):
     name = "Maximum"
+    saves = ("input",)
     summary = "takes the element-wise maximum of its inputs (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -134,6 +144,7 @@ class Maximum(ElementwiseMerge):
 @register
 class Minimum(ElementwiseMerge):
     name = "Minimum"
+    saves = ("input",)
     summary = "takes the element-wise minimum of its inputs (shapes broadcast as in Keras)"
     example = _merge_example()
 
@@ -149,6 +160,7 @@ def keras_axis(axis: int, rank: int, what: str, shape: Shape) -> int:
 @register
 class Concatenate(LayerKind):
     name = "Concatenate"
+    saves = ("none",)
     summary = "joins its inputs along axis; every other axis must agree"
     no_params = NO_PARAMS
     n_inputs = (1, None)
@@ -169,6 +181,7 @@ class Concatenate(LayerKind):
             known = [s[i] for s in inputs if s[i] is not None]   # Keras skips unknown lengths here
             for other in known[1:]:
                 b.require(equal(known[0], other), "axis", why, received)
+        moves(b)
         if axis == 0:   # along the batch axis: the batch grows, the rest is the first input's
             return tuple(first)
         along = [s[axis - 1] for s in inputs]
@@ -191,6 +204,7 @@ class DotAxes(Arg):
 @register
 class Dot(LayerKind):
     name = "Dot"
+    saves = ("input",)
     summary = "dot products of two inputs along one axis of each (axis 0, the batch, excluded)"
     no_params = "a dot product only combines the values it receives"
     n_inputs = 2
@@ -218,4 +232,10 @@ class Dot(LayerKind):
                                 f"{received}.")
         require_same(s1[a1 - 1], s2[a2 - 1], b, "axes", "Dot needs the two axes to have the same length", received)
         out = (*s1[:a1 - 1], *s1[a1:], *s2[:a2 - 1], *s2[a2:])
-        return out if out else (sympy.Integer(1),)
+        out = out if out else (sympy.Integer(1),)
+        if a.normalize:
+            b.cost("normalization", times(3, sympy.Add(size(s1), size(s2)) if None not in (size(s1), size(s2)) else None),
+                   words="l2-normalizing both inputs: square, add, divide per value")
+        b.cost("attention", times(size(out), s1[a1 - 1]), words="a product of two inputs: output values x the axis summed",
+               of_input=True)
+        return out

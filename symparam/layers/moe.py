@@ -17,6 +17,7 @@ from . import register
 from .base import LayerKind, Size
 from .core import format_shape
 from .torch_args import given_or_inferred
+from .costs import SOFTMAX_OPS, size, times
 
 
 @register
@@ -26,6 +27,7 @@ class MixtureOfExperts(LayerKind):
     any_convention = True   # features last in either layout
     summary = ("a router (num_experts x hidden) and num_experts SwiGLU MLP experts (3 x hidden x intermediate "
                "each), top_k used per token")
+    saves = ("unmodelled",)   # the routed tokens per expert depend on the data
     args = {"num_experts": Size(), "top_k": Size(), "intermediate_size": Size(), "hidden_size": Size(None)}
     example = ({"num_experts": "E", "top_k": "k", "intermediate_size": "I"}, ["L", "D"],
                {"E": 8, "k": 2, "I": 14336, "D": 4096, "L": 2048})
@@ -43,4 +45,12 @@ class MixtureOfExperts(LayerKind):
                  labels=("E", "2I", "D"), category="weight", active=share)
         b.weight("experts.down_proj", (n, hidden, inner), role="experts' down projections", labels=("E", "D", "I"),
                  category="weight", active=share)
+        rows = size(x[:-1])
+        b.cost("matmul", times(rows, hidden, n), words="the router: tokens x hidden x num_experts")
+        b.cost("softmax", times(SOFTMAX_OPS, rows, n), words="the router's softmax over the experts, per token")
+        b.cost("matmul", times(rows, k, 3 * inner, hidden),
+               words="top_k experts per token: gate, up and down projections, 3 x hidden x intermediate each")
+        b.cost("activation", times(rows, k, inner), words="the experts' SiLU on the gate")
+        b.cost("elementwise", times(rows, k, inner + 2 * hidden),
+               words="gate times up, then each expert's output weighted and added, per token")
         return tuple(x)

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import sympy
+
 from ..errors import SymparamError
 from . import register
 from .base import Flag, Int, LayerKind, NoTwin, Opaque, Real, Twin
 from .core import format_shape
+from .costs import BN_OPS, normalization
 
 
 @register
 class BatchNormalization(LayerKind):
     name = "BatchNormalization"
+    # Keras computes the batch's moments itself (torch backend, measured in tests/test_memory.py): it keeps x - mean
+    # (input-sized) and three vectors per feature for the whole batch (mean, variance, inverse deviation).
+    saves = ("input", "internal", "statistics")
+    statistics_per_batch = True
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 3 * feature_axis(inputs[0], a.axis)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return sympy.Mul(*inputs[0])
     example = ({}, ["h", "w", "c"], {"h": 32, "w": 32, "c": 64})
     summary = "normalizes each feature: gamma and beta (trainable), moving mean and variance (not trainable)"
     args = {
@@ -38,6 +53,7 @@ class BatchNormalization(LayerKind):
             for name, role in (("moving_stddev", "moving standard deviations"), ("renorm_mean", "renorm means"),
                                ("renorm_stddev", "renorm standard deviations")):
                 b.weight(name, shape, role=role, labels=labels, trainable=False, category="statistic")
+        normalization(b, x, BN_OPS, "inference: a multiply and an add per value (statistics and affine folded)")
         return x
 
 

@@ -12,6 +12,7 @@ from ..errors import SymparamError, show
 from . import register
 from .base import Arg, Flag, LayerKind, NoTwin, Opaque, Real, Twin
 from .core import format_shape
+from .costs import normalization, statistics_ops
 
 
 class Axes(Arg):
@@ -64,9 +65,20 @@ _GAMMA_BETA = {"beta_initializer": Opaque(), "gamma_initializer": Opaque(), "bet
                "gamma_regularizer": Opaque(), "beta_constraint": Opaque(), "gamma_constraint": Opaque()}
 
 
+def positions(x, axis) -> sympy.Expr:
+    """How many groups a normalization over `axis` (Keras axes, the batch at 0) makes of one example."""
+    axes = {batched_axis(x, d) for d in ((axis,) if isinstance(axis, int) else axis)}
+    return sympy.Mul(*(d for i, d in enumerate(x, start=1) if i not in axes))
+
+
 @register
 class LayerNormalization(LayerKind):
     name = "LayerNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * positions(inputs[0], a.axis)       # a mean and an inverse deviation per normalized group
     example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 512})
     summary = "normalizes each example over axis: gamma and beta with the shape of those axes"
     args = {"axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True), **_GAMMA_BETA}
@@ -78,6 +90,7 @@ class LayerNormalization(LayerKind):
             raise SymparamError("axis must name at least one axis (Keras cannot normalize over none). "
                                 "Received: axis = [].")
         distinct_axes(x, axes)
+        normalization(b, x, statistics_ops(a.scale, a.center), "per value: mean and variance, normalize, the affine parts")
         # Keras: the weights' shape follows sorted(axis), the raw values (negative ones first)
         if not (a.scale or a.center):
             return x
@@ -131,6 +144,14 @@ class GroupNormalization(LayerKind):
                                      "num_channels": channels, "affine": a.scale, "bias": a.center}, [moved])
 
     name = "GroupNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        (x,) = inputs
+        channels = x[batched_axis(x, a.axis) - 1]
+        groups = a.groups if a.groups is not None else channels
+        return 3 * groups + channels     # Keras's composite: mean, variance, rstd per group; gamma·rstd per channel
     example = ({"groups": "G"}, ["H", "W", "C"], {"G": 8, "H": 32, "W": 32, "C": 64})
     summary = "normalizes groups of channels: gamma and beta per channel (groups must divide the channels)"
     args = {"groups": Groups(32), "axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True),
@@ -151,12 +172,18 @@ class GroupNormalization(LayerKind):
             b.weight("gamma", (channels,), role="scales", labels=("C",), category="scale")
         if a.center:
             b.weight("beta", (channels,), role="offsets", labels=("C",), category="offset")
+        normalization(b, x, statistics_ops(a.scale, a.center), "per value: mean and variance, normalize, the affine parts")
         return x
 
 
 @register
 class UnitNormalization(LayerKind):
     name = "UnitNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * positions(inputs[0], a.axis)      # the sum of squares and its inverse square root per group
     example = ({}, ["n"], {"n": 128})
     summary = "scales each example to unit L2 norm over axis"
     no_params = "dividing by the norm is a fixed function of the values it receives"
@@ -165,12 +192,18 @@ class UnitNormalization(LayerKind):
     def build(self, a, inputs, b):
         (x,) = inputs
         distinct_axes(x, (a.axis,) if isinstance(a.axis, int) else a.axis)
+        normalization(b, x, 3, "per value: square and add, then divide by the norm")
         return x
 
 
 @register
 class RMSNormalization(LayerKind):
     name = "RMSNormalization"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return positions(inputs[0], a.axis)           # one inverse root mean square per normalized group
     example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 4096})
     summary = "divides each example by its root mean square over the trailing axis: one scale per feature"
     args = {"axis": Axes(-1), "epsilon": Real(1e-6)}
@@ -190,6 +223,7 @@ class RMSNormalization(LayerKind):
         shape = tuple(known_length(x, i, "axis", "the scale takes their shape") for i in found)
         labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
         b.weight("scale", shape, role="scales", labels=labels, category="scale")
+        normalization(b, x, 4, "per value: square and add, multiply by 1/rms, scale")
         return x
 
     @classmethod

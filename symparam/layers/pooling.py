@@ -9,6 +9,7 @@ from ..shapes import join_channels, pool_length
 from . import register
 from .base import REQUIRED, Choice, Flag, LayerKind, Sizes
 from .core import channels_of
+from .costs import pooling, reads, size
 
 _FORMAT = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
 
@@ -35,7 +36,9 @@ class Pooling(LayerKind):
                           f"pool_size: a 'valid' window of {p} needs input axis {axis + 1} to be at least {p}",
                           f"input length {n}")
             out.append(length)
-        return join_channels(channels, out, a.data_format)
+        shape = join_channels(channels, out, a.data_format)
+        pooling(b, shape, a.pool_size, average="Average" in self.name)
+        return shape
 
 
 class GlobalPooling(LayerKind):
@@ -44,6 +47,7 @@ class GlobalPooling(LayerKind):
 
     def build(self, a, inputs, b):
         channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)
+        reads(b, size(inputs[0]), channels if "Average" in self.name else 0)
         if a.keepdims:
             return join_channels(channels, [sympy.Integer(1)] * self.rank, a.data_format)
         return (channels,)
@@ -59,6 +63,7 @@ def _example(rank: int, args: dict) -> tuple[dict, list, dict]:
 @register
 class MaxPooling1D(Pooling):
     name = "MaxPooling1D"
+    saves = ("input", "argmax")
     aliases = ("MaxPool1D",)
     rank = 1
     args, example = Pooling.make_args(1, 2), _example(1, {})
@@ -69,6 +74,7 @@ class MaxPooling1D(Pooling):
 @register
 class MaxPooling2D(Pooling):
     name = "MaxPooling2D"
+    saves = ("input", "argmax")
     aliases = ("MaxPool2D",)
     rank = 2
     args, example = Pooling.make_args(2, 2), _example(2, {})
@@ -79,6 +85,7 @@ class MaxPooling2D(Pooling):
 @register
 class MaxPooling3D(Pooling):
     name = "MaxPooling3D"
+    saves = ("input", "argmax")
     aliases = ("MaxPool3D",)
     rank = 3
     args, example = Pooling.make_args(3, 2), _example(3, {})
@@ -89,6 +96,7 @@ class MaxPooling3D(Pooling):
 @register
 class AveragePooling1D(Pooling):
     name = "AveragePooling1D"
+    saves = ("input",)
     aliases = ("AvgPool1D",)
     rank = 1
     args, example = Pooling.make_args(1, REQUIRED), _example(1, {"pool_size": 2})
@@ -99,6 +107,7 @@ class AveragePooling1D(Pooling):
 @register
 class AveragePooling2D(Pooling):
     name = "AveragePooling2D"
+    saves = ("input",)
     aliases = ("AvgPool2D",)
     rank = 2
     args, example = Pooling.make_args(2, REQUIRED), _example(2, {"pool_size": 2})
@@ -109,6 +118,7 @@ class AveragePooling2D(Pooling):
 @register
 class AveragePooling3D(Pooling):
     name = "AveragePooling3D"
+    saves = ("input",)
     aliases = ("AvgPool3D",)
     rank = 3
     args, example = Pooling.make_args(3, REQUIRED), _example(3, {"pool_size": 2})
@@ -119,6 +129,7 @@ class AveragePooling3D(Pooling):
 @register
 class GlobalMaxPooling1D(GlobalPooling):
     name = "GlobalMaxPooling1D"
+    saves = ("input", "output")
     aliases = ("GlobalMaxPool1D",)
     rank = 1
     example = _example(1, {})
@@ -129,6 +140,7 @@ class GlobalMaxPooling1D(GlobalPooling):
 @register
 class GlobalMaxPooling2D(GlobalPooling):
     name = "GlobalMaxPooling2D"
+    saves = ("input", "output")
     aliases = ("GlobalMaxPool2D",)
     rank = 2
     example = _example(2, {})
@@ -139,6 +151,7 @@ class GlobalMaxPooling2D(GlobalPooling):
 @register
 class GlobalMaxPooling3D(GlobalPooling):
     name = "GlobalMaxPooling3D"
+    saves = ("input", "output")
     aliases = ("GlobalMaxPool3D",)
     rank = 3
     example = _example(3, {})
@@ -149,6 +162,7 @@ class GlobalMaxPooling3D(GlobalPooling):
 @register
 class GlobalAveragePooling1D(GlobalPooling):
     name = "GlobalAveragePooling1D"
+    saves = ("none",)
     aliases = ("GlobalAvgPool1D",)
     rank = 1
     example = _example(1, {})
@@ -159,6 +173,7 @@ class GlobalAveragePooling1D(GlobalPooling):
 @register
 class GlobalAveragePooling2D(GlobalPooling):
     name = "GlobalAveragePooling2D"
+    saves = ("none",)
     aliases = ("GlobalAvgPool2D",)
     rank = 2
     example = _example(2, {})
@@ -169,6 +184,7 @@ class GlobalAveragePooling2D(GlobalPooling):
 @register
 class GlobalAveragePooling3D(GlobalPooling):
     name = "GlobalAveragePooling3D"
+    saves = ("none",)
     aliases = ("GlobalAvgPool3D",)
     rank = 3
     example = _example(3, {})
@@ -186,7 +202,24 @@ class AdaptivePooling(LayerKind):
 
     def build(self, a, inputs, b):
         channels, _ = channels_of(inputs[0], a.data_format, self.name, self.rank)
-        return join_channels(channels, list(a.output_size), a.data_format)
+        shape = join_channels(channels, list(a.output_size), a.data_format)
+        reads(b, size(inputs[0]), size(shape) if "Average" in self.name else 0)
+        return shape
+
+
+def averaged(x, output_size) -> sympy.Expr:
+    """What an adaptive average pooling keeps: nothing when every output length is 1 (torch computes a mean),
+    else its input (for the backward's windows)."""
+    return sympy.Integer(0) if all(o == 1 for o in output_size) else sympy.Mul(*x)
+
+
+class AdaptiveAverage:
+    """The `saves` rule of the adaptive average poolings (symparam.layers.pooling.averaged)."""
+    saves = ("internal",)
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return averaged(inputs[0], a.output_size)
 
 
 def _adaptive_example(rank: int) -> tuple[dict, list, dict]:
@@ -194,7 +227,7 @@ def _adaptive_example(rank: int) -> tuple[dict, list, dict]:
 
 
 @register
-class AdaptiveAveragePooling1D(AdaptivePooling):
+class AdaptiveAveragePooling1D(AdaptiveAverage, AdaptivePooling):
     name = "AdaptiveAveragePooling1D"
     rank = 1
     args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
@@ -203,7 +236,7 @@ class AdaptiveAveragePooling1D(AdaptivePooling):
 
 
 @register
-class AdaptiveAveragePooling2D(AdaptivePooling):
+class AdaptiveAveragePooling2D(AdaptiveAverage, AdaptivePooling):
     name = "AdaptiveAveragePooling2D"
     rank = 2
     args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
@@ -212,7 +245,7 @@ class AdaptiveAveragePooling2D(AdaptivePooling):
 
 
 @register
-class AdaptiveAveragePooling3D(AdaptivePooling):
+class AdaptiveAveragePooling3D(AdaptiveAverage, AdaptivePooling):
     name = "AdaptiveAveragePooling3D"
     rank = 3
     args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
@@ -223,6 +256,7 @@ class AdaptiveAveragePooling3D(AdaptivePooling):
 @register
 class AdaptiveMaxPooling1D(AdaptivePooling):
     name = "AdaptiveMaxPooling1D"
+    saves = ("input", "argmax")
     rank = 1
     args, example = AdaptivePooling.make_args(1), _adaptive_example(1)
     summary = "the maximum over 1D windows sized so that the output has output_size positions, per channel"
@@ -232,6 +266,7 @@ class AdaptiveMaxPooling1D(AdaptivePooling):
 @register
 class AdaptiveMaxPooling2D(AdaptivePooling):
     name = "AdaptiveMaxPooling2D"
+    saves = ("input", "argmax")
     rank = 2
     args, example = AdaptivePooling.make_args(2), _adaptive_example(2)
     summary = "the maximum over 2D windows sized so that the output is output_size, per channel"
@@ -241,6 +276,7 @@ class AdaptiveMaxPooling2D(AdaptivePooling):
 @register
 class AdaptiveMaxPooling3D(AdaptivePooling):
     name = "AdaptiveMaxPooling3D"
+    saves = ("input", "argmax")
     rank = 3
     args, example = AdaptivePooling.make_args(3), _adaptive_example(3)
     summary = "the maximum over 3D windows sized so that the output is output_size, per channel"

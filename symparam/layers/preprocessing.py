@@ -23,6 +23,7 @@ from . import register
 from .base import REQUIRED, Arg, Choice, Flag, LayerKind, Opaque, Real, Size
 from .core import format_shape
 from .normalization_extra import Axes, batched_axis, known_length
+from .costs import INTERPOLATION_OPS, identity, moves, size as values_of, times
 
 
 class ArrayLike(Arg):
@@ -62,6 +63,7 @@ def _require_same(b, length: Dim, size: int, key: str, why: str) -> None:
 class Normalization(LayerKind):
     no_twin = "PyTorch has no preprocessing normalization layer (torchvision transforms hold no weights)"
     name = "Normalization"
+    saves = ("none",)
     example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "standardizes with a mean and variance per kept axis: non-trainable mean, variance and count"
     args = {"axis": Axes(-1, none_ok=True), "mean": ArrayLike(None), "variance": ArrayLike(None),
@@ -69,6 +71,7 @@ class Normalization(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("normalization", times(2, values_of(x)), words="subtract the mean, divide by the deviation, per value")
         if (a.mean is None) != (a.variance is None):
             raise SymparamError("give both mean and variance, or neither. Received: "
                                 f"{'mean' if a.variance is None else 'variance'} only.")
@@ -116,6 +119,7 @@ class Normalization(LayerKind):
 @register
 class Rescaling(LayerKind):
     name = "Rescaling"
+    saves = ("none",)
     example = ({"scale": 0.00392156862745098}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "multiplies by scale and adds offset (numbers, or arrays broadcast over the input)"
     no_params = "scale and offset are constants, not learned"
@@ -123,6 +127,7 @@ class Rescaling(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("elementwise", times(2, values_of(x)), words="a multiply and an add per value")
         batched = (None, *x)
         for key, shape in (("scale", a.scale), ("offset", a.offset)):
             if len(shape) > len(batched):
@@ -146,6 +151,7 @@ _INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
 @register
 class Resizing(LayerKind):
     name = "Resizing"
+    saves = ("none",)
     example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
     summary = "resizes images to height x width (the channels stay)"
     no_params = "resizing interpolates the values it receives"
@@ -161,7 +167,10 @@ class Resizing(LayerKind):
     def build(self, a, inputs, b):
         if a.crop_to_aspect_ratio and a.pad_to_aspect_ratio:
             raise SymparamError("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true.")
-        return resized(inputs[0], a, self.name)
+        out = resized(inputs[0], a, self.name)
+        b.cost("elementwise", times(INTERPOLATION_OPS.get(a.interpolation, INTERPOLATION_OPS["bilinear"]), values_of(out)),
+               words=f"{a.interpolation} interpolation: operations per output value")
+        return out
 
 
 def resized(x, a, kind: str):
@@ -181,6 +190,7 @@ def resized(x, a, kind: str):
 @register
 class CategoryEncoding(LayerKind):
     name = "CategoryEncoding"
+    saves = ("none",)
     example = ({"num_tokens": "tokens"}, ["k"], {"tokens": 100, "k": 8})
     summary = "encodes integer token ids as num_tokens-long one-hot, multi-hot or count vectors"
     no_params = "the encoding only counts the token ids it receives"
@@ -191,6 +201,7 @@ class CategoryEncoding(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("elementwise", values_of(x), words="one count (or set) per token id")
         if a.num_tokens is None:
             raise SymparamError("num_tokens must be set (the number of token ids, 0 to num_tokens - 1).")
         if a.output_mode != "one_hot":
@@ -226,24 +237,28 @@ _IMAGE_FORMAT = Choice("channels_last", "channels_first", default="channels_last
 @register
 class CenterCrop(LayerKind):
     name = "CenterCrop"
+    saves = ("none",)
     example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
     summary = "crops the centre height x width of each image (resizes an image smaller than that)"
     no_params = "cropping only keeps some of the values it receives"
     args = {"height": Size(), "width": Size(), "data_format": _IMAGE_FORMAT}
 
     def build(self, a, inputs, b):
+        moves(b)
         return resized(inputs[0], a, self.name)
 
 
 @register
 class RandomCrop(LayerKind):
     name = "RandomCrop"
+    saves = ("none",)
     example = ({"height": "h", "width": "w"}, ["H", "W", "C"], {"h": 224, "w": 224, "H": 256, "W": 256, "C": 3})
     summary = "crops a random height x width window of each image while training (resizes otherwise)"
     no_params = "cropping only keeps some of the values it receives"
     args = {"height": Size(), "width": Size(), "seed": Opaque(), "data_format": _IMAGE_FORMAT}
 
     def build(self, a, inputs, b):
+        moves(b)
         return resized(inputs[0], a, self.name)
 
 
@@ -296,9 +311,16 @@ class Augmentation(LayerKind):
     2-axis input read with the batch axis as the image's first one."""
     example = ({}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     channels: tuple[int, ...] = ()   # the channel counts a colour augmentation works on (any if empty)
+    # Random augmentations are the identity at inference (0); the deterministic ones declare operations per value.
+    ops = 0
+    ops_words = ""
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        if self.ops:
+            b.cost("elementwise", times(self.ops, values_of(x)), words=self.ops_words)
+        else:
+            identity(b)
         if len(x) not in (2, 3):
             raise SymparamError(f"{self.name} expects images (height, width, channels) besides the batch axis. "
                                 f"Received input shape {format_shape(x)}.")
@@ -322,6 +344,7 @@ class Augmentation(LayerKind):
 @register
 class RandomFlip(Augmentation):
     name = "RandomFlip"
+    saves = ("none",)
     summary = "flips images horizontally and/or vertically at random while training"
     no_params = "flipping only reorders the values it receives"
     # Keras keeps any mode ("horizontal", "vertical", "horizontal_and_vertical"); another one flips nothing
@@ -331,6 +354,7 @@ class RandomFlip(Augmentation):
 @register
 class RandomRotation(Augmentation):
     name = "RandomRotation"
+    saves = ("none",)
     example = ({"factor": 0.1}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "rotates images by a random fraction of a full turn (within factor) while training"
     no_params = "rotating only moves the values it receives"
@@ -340,6 +364,7 @@ class RandomRotation(Augmentation):
 @register
 class RandomZoom(Augmentation):
     name = "RandomZoom"
+    saves = ("none",)
     example = ({"height_factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "zooms images in or out by a random fraction (within height_factor, width_factor) while training"
     no_params = "zooming only interpolates the values it receives"
@@ -351,6 +376,7 @@ class RandomZoom(Augmentation):
 @register
 class RandomTranslation(Augmentation):
     name = "RandomTranslation"
+    saves = ("none",)
     example = ({"height_factor": 0.1, "width_factor": 0.1}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "shifts images by a random fraction of their height and width while training"
     no_params = "shifting only moves the values it receives"
@@ -360,6 +386,7 @@ class RandomTranslation(Augmentation):
 @register
 class RandomContrast(Augmentation):
     name = "RandomContrast"
+    saves = ("none",)
     example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "scales each image's contrast by a random factor in [1 - factor, 1 + factor] while training"
     no_params = "the contrast factor is drawn afresh, not learned"
@@ -389,6 +416,7 @@ _COLOUR = "the change is drawn afresh for each image, not learned"
 @register
 class RandomBrightness(Augmentation):
     name = "RandomBrightness"
+    saves = ("none",)
     example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "adds a random brightness (a fraction of value_range, within factor) to each image while training"
     no_params = _COLOUR
@@ -398,6 +426,7 @@ class RandomBrightness(Augmentation):
 @register
 class RandomHue(Augmentation):
     name = "RandomHue"
+    saves = ("none",)
     channels = (3,)
     example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "shifts each image's hue by a random amount within factor while training"
@@ -409,6 +438,7 @@ class RandomHue(Augmentation):
 @register
 class RandomSaturation(Augmentation):
     name = "RandomSaturation"
+    saves = ("none",)
     channels = (3,)
     example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "scales each image's saturation by a random amount within factor while training"
@@ -420,6 +450,7 @@ class RandomSaturation(Augmentation):
 @register
 class RandomColorDegeneration(Augmentation):
     name = "RandomColorDegeneration"
+    saves = ("none",)
     channels = (3,)
     example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "blends each image with its grayscale version by a random amount within factor while training"
@@ -431,6 +462,7 @@ class RandomColorDegeneration(Augmentation):
 @register
 class RandomGrayscale(Augmentation):
     name = "RandomGrayscale"
+    saves = ("none",)
     channels = (1, 3)
     summary = "turns each image to grayscale (its channels kept) with probability factor while training"
     no_params = _COLOUR
@@ -440,6 +472,7 @@ class RandomGrayscale(Augmentation):
 @register
 class RandomInvert(Augmentation):
     name = "RandomInvert"
+    saves = ("none",)
     summary = "inverts each image's values within value_range with probability factor while training"
     no_params = _COLOUR
     args = {"factor": Factor(0, 1, default=1.0), "value_range": ValueRange([0, 255], loose=True), "seed": Opaque(),
@@ -449,14 +482,17 @@ class RandomInvert(Augmentation):
 @register
 class AutoContrast(Augmentation):
     name = "AutoContrast"
+    saves = ("none",)
     summary = "stretches each image's values to fill value_range"
     no_params = "the stretch follows from the values each image holds"
+    ops, ops_words = 4, "per value: into the image's min and max (2), subtract and scale (2)"
     args = {"value_range": ValueRange([0, 255])}
 
 
 @register
 class RandomSharpness(Augmentation):
     name = "RandomSharpness"
+    saves = ("none",)
     example = ({"factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "sharpens or blurs each image by a random amount within factor while training"
     no_params = _COLOUR
@@ -467,7 +503,9 @@ class RandomSharpness(Augmentation):
 @register
 class Solarization(Augmentation):
     name = "Solarization"
+    saves = ("none",)
     summary = "inverts the values above a random threshold and adds a random amount while training"
+    ops, ops_words = 2, "per value: compare with the threshold, invert or keep (applied at inference too)"
     no_params = _COLOUR
     args = {"addition_factor": Factor(0, 1, each=True, default=0.0),
             "threshold_factor": Factor(0, 1, each=True, default=0.0), "value_range": ValueRange([0, 255]),
@@ -477,6 +515,7 @@ class Solarization(Augmentation):
 @register
 class RandomShear(Augmentation):
     name = "RandomShear"
+    saves = ("none",)
     example = ({"x_factor": 0.2}, ["H", "W", "C"], {"H": 32, "W": 32, "C": 3})
     summary = "shears images along x and y by random amounts within x_factor and y_factor while training"
     no_params = "shearing only moves the values it receives"
@@ -487,7 +526,9 @@ class RandomShear(Augmentation):
 @register
 class Equalization(Augmentation):
     name = "Equalization"
+    saves = ("none",)
     summary = "equalizes each image's histogram of values (bins bins over value_range)"
     no_params = "the equalization follows from the values each image holds"
+    ops, ops_words = 2, "per value: into the histogram, then looked up in its cumulative table"
     args = {"value_range": ValueRange([0, 255]), "bins": Size(256), "data_format": _IMAGE_FORMAT}
 

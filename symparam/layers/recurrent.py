@@ -15,6 +15,7 @@ from ..shapes import conv_length, join_channels
 from . import register
 from .base import ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
 from .core import format_shape
+from .costs import ACTIVATION_OPS, size, times
 
 _U = sympy.Integer
 
@@ -64,10 +65,46 @@ def sequence_outputs(a, timesteps, step_shape: tuple, n_states: int):
     return out
 
 
+# Per unit and time step, beyond the gate products and biases: the element-wise operations of the cell update and
+# the activations applied (what each cell computes, Keras's and PyTorch's alike).
+CELL_OPS = {
+    "rnn": (0, 1),      # h = act(x W + h U + b): the activation
+    "lstm": (4, 5),     # c = f*c + i*g (3), h = o*tanh(c) (1); sigmoid on i, f, o, tanh on g and c
+    "gru": (5, 3),      # r*(h U_h + b) (1), h = z*h + (1 - z)*h~ (4); sigmoid on z, r, tanh on h~
+}
+
+
+def step_costs(b, timesteps, n_in, u, gates: int, cell: str, biases: int, *, state_in=None, ordinal: str = "",
+               first: bool = True) -> None:
+    """One recurrent layer's costs: each of `timesteps` steps multiplies the input (n_in wide) and the state
+    (`state_in` wide, units by default) by every gate's weights, adds the two products and `biases` bias vectors
+    of gates x u, and updates the cell (CELL_OPS). `first`: the input is the layer's own (not a lower level's)."""
+    g = gates * u
+    state_in = u if state_in is None else state_in
+    words = f"{ordinal}: timesteps x " if ordinal else "timesteps x "
+    b.cost("matmul", times(timesteps, n_in, g), words=words + "input width x gates·units", of_input=first)
+    b.cost("matmul", times(timesteps, state_in, g), words=words + "state width x gates·units (the recurrent product)",
+           of_input=False)
+    elementwise, activations = CELL_OPS[cell]
+    b.cost("bias", times(timesteps, biases * g), words=words + f"{biases} bias vector(s) of gates·units")
+    b.cost("elementwise", times(timesteps, g + elementwise * u),
+           words=words + "adding the input and recurrent products, and the cell's update")
+    b.cost("activation", times(timesteps, ACTIVATION_OPS * activations, u), words=words + "the gates' activations")
+
+
 class Recurrent(LayerKind):
     """SimpleRNN, LSTM, GRU: `gates` stacked blocks of units in each kernel; `n_states` states."""
     gates = 1
     n_states = 1
+    cell = "rnn"
+    # Unit-sized vectors the backward pass keeps (Keras's own step loop on the torch backend, measured in
+    # tests/test_memory.py): per step, and once. LSTM: h_{t-1}, c_{t-1}, the four gates and tanh(c_t); GRU (reset
+    # after): eight; SimpleRNN: h_0 .. h_T and one more.
+    per_step, once = 1, 2
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        return (cls.per_step * inputs[0][0] + cls.once) * a.units
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -86,7 +123,11 @@ class Recurrent(LayerKind):
         b.weight("recurrent_kernel", (u, g * u), role="recurrent weights" + gates, labels=("u", wide), category="weight")
         if a.use_bias:
             self.bias(a, b, g * u, wide)
+        step_costs(b, timesteps, n_in, u, self.gates, self.cell, self.biases(a))
         return sequence_outputs(a, timesteps, (u,), self.n_states)
+
+    def biases(self, a) -> int:
+        return 1 if a.use_bias else 0
 
     def bias(self, a, b, width, wide):
         b.weight("bias", (width,), role="biases", labels=(wide,), category="bias")
@@ -115,6 +156,7 @@ _SEQUENCE_EXAMPLE = ({"units": "u"}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 
 @register
 class SimpleRNN(Recurrent):
     name = "SimpleRNN"
+    saves = ("input", "internal")
     summary = "a fully connected recurrent layer: input weights, units x units recurrent weights, units biases"
     example = _SEQUENCE_EXAMPLE
     args = _SIMPLE
@@ -131,11 +173,14 @@ class SimpleRNN(Recurrent):
 @register
 class LSTM(Recurrent):
     name = "LSTM"
+    saves = ("input", "internal")
     summary = "long short-term memory: four gates, each with input and recurrent weights and biases"
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "unit_forget_bias": Opaque(True)}
     gates = 4
     n_states = 2     # the hidden state and the cell state
+    cell = "lstm"
+    per_step, once = 7, 0
     torch_twin = "nn.LSTM"
     twin_note = "PyTorch's nn.LSTM keeps two bias vectors per gate (bias_ih and bias_hh), Keras's LSTM one"
 
@@ -143,11 +188,17 @@ class LSTM(Recurrent):
 @register
 class GRU(Recurrent):
     name = "GRU"
+    saves = ("input", "internal")
     summary = "gated recurrent unit: three gates; with reset_after, separate input and recurrent biases"
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "reset_after": Flag(True)}
     gates = 3
+    cell = "gru"
+    per_step, once = 8, 0
     torch_twin = "nn.GRU"
+
+    def biases(self, a) -> int:
+        return (2 if a.reset_after else 1) if a.use_bias else 0
 
     @classmethod
     def twin_args(cls, a) -> dict:
@@ -218,6 +269,16 @@ class ConvLSTM(LayerKind):
         if a.use_bias:
             b.weight("bias", (4 * f,), role="biases", labels=("4F",), category="bias")
         state = join_channels(f, out, a.data_format)
+        b.cost("matmul", times(timesteps, size(out), *a.kernel_size, channels, 4 * f),
+               words="timesteps x output positions x kernel taps x C_in x 4F (the input convolution)")
+        b.cost("matmul", times(timesteps, size(out), *a.kernel_size, f, 4 * f),
+               words="timesteps x output positions x kernel taps x F x 4F (the state's 'same' convolution)",
+               of_input=False)
+        cells = times(timesteps, size(state))
+        b.cost("bias", times(4, cells) if a.use_bias else 0, words="timesteps x positions x 4F biases")
+        b.cost("elementwise", times(CELL_OPS["lstm"][0] + 4, cells),
+               words="timesteps x positions x F: adding the two products (4 gates) and the cell's update (4)")
+        b.cost("activation", times(ACTIVATION_OPS * CELL_OPS["lstm"][1], cells), words="the gates' activations")
         return sequence_outputs(a, timesteps, state, 2)
 
 
@@ -228,6 +289,7 @@ def _tuple(values) -> str:
 @register
 class ConvLSTM1D(ConvLSTM):
     name = "ConvLSTM1D"
+    saves = ("unmodelled",)
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["T", "L", "C_in"], {"F": 16, "k": 3, "T": 10, "L": 32, "C_in": 3})
     summary = ("a 1D convolutional LSTM: four gates, each a k convolution of the input and of the state, one bias per "
@@ -238,6 +300,7 @@ class ConvLSTM1D(ConvLSTM):
 @register
 class ConvLSTM2D(ConvLSTM):
     name = "ConvLSTM2D"
+    saves = ("unmodelled",)
     rank = 2
     example = ({"filters": "F", "kernel_size": ["k_h", "k_w"]}, ["T", "H", "W", "C_in"],
                {"F": 16, "k_h": 3, "k_w": 3, "T": 10, "H": 32, "W": 32, "C_in": 3})
@@ -249,6 +312,7 @@ class ConvLSTM2D(ConvLSTM):
 @register
 class ConvLSTM3D(ConvLSTM):
     name = "ConvLSTM3D"
+    saves = ("unmodelled",)
     rank = 3
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["T", "D", "H", "W", "C_in"],
                {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "T": 10, "D": 32, "H": 32, "W": 32, "C_in": 3})

@@ -15,6 +15,7 @@ from ..shapes import join_channels, split_channels
 from . import register
 from .base import Arg, Choice, LayerKind, Opaque, Size, Sizes
 from .core import format_shape
+from .costs import INTERPOLATION_OPS, identity, moves, size, times
 
 _FORMAT = Choice("channels_last", "channels_first", default="channels_last")
 _SPATIAL = {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}
@@ -109,7 +110,14 @@ class SpatialEdit(LayerKind):
         need_rank(x, self.rank + 1, self.name, _layout(self.rank, data_format))
         channels, spatial = split_channels(x, data_format)
         out = [self.new_length(a, b, n, axis) for axis, n in enumerate(spatial)]
-        return join_channels(channels, out, data_format)
+        shape = join_channels(channels, out, data_format)
+        interpolation = getattr(a, "interpolation", "nearest")
+        if interpolation == "nearest":
+            moves(b)
+        else:
+            b.cost("elementwise", times(INTERPOLATION_OPS.get(interpolation, INTERPOLATION_OPS["bilinear"]),
+                                        size(shape)), words=f"{interpolation} interpolation: operations per output value")
+        return shape
 
 
 class ZeroPadding(SpatialEdit):
@@ -141,6 +149,7 @@ def _example(rank: int) -> tuple[dict, list, dict]:
 @register
 class ZeroPadding1D(ZeroPadding):
     name = "ZeroPadding1D"
+    saves = ("none",)
     rank = 1
     args, example = {"padding": Sides(1, 1), "data_format": _FORMAT}, _example(1)
     summary = "adds rows of zeros around the steps (axis 1)"
@@ -149,6 +158,7 @@ class ZeroPadding1D(ZeroPadding):
 @register
 class ZeroPadding2D(ZeroPadding):
     name = "ZeroPadding2D"
+    saves = ("none",)
     rank = 2
     args, example = {"padding": Sides(2, 1, negative_int=True), "data_format": _FORMAT}, _example(2)
     summary = "adds rows of zeros around the rows and columns"
@@ -157,6 +167,7 @@ class ZeroPadding2D(ZeroPadding):
 @register
 class ZeroPadding3D(ZeroPadding):
     name = "ZeroPadding3D"
+    saves = ("none",)
     rank = 3
     args, example = {"padding": Sides(3, 1, negative_int=True), "data_format": _FORMAT}, _example(3)
     summary = "adds rows of zeros around the three spatial axes"
@@ -165,6 +176,7 @@ class ZeroPadding3D(ZeroPadding):
 @register
 class Cropping1D(Cropping):
     name = "Cropping1D"
+    saves = ("none",)
     rank = 1
     has_format = False
     args, example = {"cropping": Sides(1, [1, 1])}, _example(1)
@@ -174,6 +186,7 @@ class Cropping1D(Cropping):
 @register
 class Cropping2D(Cropping):
     name = "Cropping2D"
+    saves = ("none",)
     rank = 2
     args, example = {"cropping": Sides(2, 0), "data_format": _FORMAT}, _example(2)
     summary = "removes positions at the edges of the rows and columns"
@@ -182,6 +195,7 @@ class Cropping2D(Cropping):
 @register
 class Cropping3D(Cropping):
     name = "Cropping3D"
+    saves = ("none",)
     rank = 3
     args, example = {"cropping": Sides(3, 1), "data_format": _FORMAT}, _example(3)
     summary = "removes positions at the edges of the three spatial axes"
@@ -190,6 +204,7 @@ class Cropping3D(Cropping):
 @register
 class UpSampling1D(UpSampling):
     name = "UpSampling1D"
+    saves = ("none",)
     rank = 1
     has_format = False
     args, example = {"size": Size(2)}, _example(1)
@@ -199,6 +214,7 @@ class UpSampling1D(UpSampling):
 @register
 class UpSampling2D(UpSampling):
     name = "UpSampling2D"
+    saves = ("none",)
     rank = 2
     args = {
         "size": Sizes(2, 2), "data_format": _FORMAT,
@@ -212,6 +228,7 @@ class UpSampling2D(UpSampling):
 @register
 class UpSampling3D(UpSampling):
     name = "UpSampling3D"
+    saves = ("none",)
     rank = 3
     args, example = {"size": Sizes(3, 2), "data_format": _FORMAT}, _example(3)
     summary = "repeats each position size times along the three spatial axes"
@@ -220,6 +237,7 @@ class UpSampling3D(UpSampling):
 @register
 class RepeatVector(LayerKind):
     name = "RepeatVector"
+    saves = ("none",)
     example = ({"n": "n"}, ["features"], {"n": 10, "features": 64})
     summary = "repeats a vector n times: (features,) becomes (n, features)"
     no_params = "repeating only copies the values it receives"
@@ -227,6 +245,7 @@ class RepeatVector(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         need_rank(x, 1, self.name, "(features,)")
         return (a.n, x[0])
 
@@ -247,6 +266,7 @@ class Dims(Arg):
 @register
 class Permute(LayerKind):
     name = "Permute"
+    saves = ("none",)
     example = ({"dims": [2, 1]}, ["steps", "features"], {"steps": 10, "features": 64})
     summary = "reorders the axes (dims counts them from 1, the batch axis excluded)"
     no_params = "permuting only reorders the axes of the values it receives"
@@ -254,6 +274,7 @@ class Permute(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         need_rank(x, len(a.dims), self.name, f"(as many as dims = {list(a.dims)})")
         return tuple(x[d - 1] for d in a.dims)
 
@@ -261,21 +282,29 @@ class Permute(LayerKind):
 @register
 class Identity(LayerKind):
     name = "Identity"
+    saves = ("none",)
     example = ({}, ["n"], {"n": 128})
     summary = "returns its input unchanged (a placeholder)"
     no_params = "the layer returns what it receives"
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
 @register
 class Masking(LayerKind):
     name = "Masking"
+    saves = ("mask",)
+
+    @classmethod
+    def mask_values(cls, a, inputs, output):
+        return sympy.Mul(*inputs[0][:-1])   # one flag per step (all its features equal mask_value or not)
     example = ({}, ["steps", "features"], {"steps": 10, "features": 64})
     summary = "masks the timesteps whose features all equal mask_value (they become 0 and are skipped downstream)"
     no_params = "masking only compares the values it receives with mask_value"
     args = {"mask_value": Opaque(0.0)}
 
     def build(self, a, inputs, b):
+        b.cost("elementwise", times(2, size(inputs[0])), words="per value: compare with mask_value, then zero or keep")
         return inputs[0]

@@ -14,10 +14,12 @@ from __future__ import annotations
 import sympy
 
 from ..errors import SymparamError
+from ..shapes import product
 from . import register
 from .base import LayerKind, Size
 from .core import format_shape
 from .merging import require_same
+from .costs import attention, size, times
 
 
 @register
@@ -27,6 +29,7 @@ class ScaledDotProductAttention(LayerKind):
     any_convention = True   # the same computation in either layout: features last
     summary = ("attention of num_heads query heads over num_kv_heads key and value heads of head_dim; inputs q, k, v "
                "(or one fused qkv); output (..., num_heads x head_dim)")
+    saves = ("input", "output", "statistics")   # q, k, v, its output and a logsumexp, as the fused kernel keeps
     no_params = "attention only weighs the projected values it receives by the projected queries and keys"
     n_inputs = (1, 3)
     args = {"num_heads": Size(), "num_kv_heads": Size(None), "head_dim": Size(None)}
@@ -53,6 +56,9 @@ class ScaledDotProductAttention(LayerKind):
                 raise SymparamError(f"head_dim cannot be read from a fused input of unknown width; give head_dim. "
                                     f"Received: {received}.")
             self._width(b, width, parts * d, "(num_heads + 2*num_kv_heads)*head_dim", received)
+            self._whole(b, d, "the fused width must be (num_heads + 2*num_kv_heads) times a whole head_dim", received)
+            length = x[-2] if len(x) >= 2 else sympy.Integer(1)
+            attention(b, times(heads, size(x[:-2])), length, length, d, d, of_input=True)
             return (*x[:-1], heads * d)
         q, k, v = inputs
         d = a.head_dim if a.head_dim is not None else (None if q[-1] is None else q[-1] / heads)
@@ -60,6 +66,7 @@ class ScaledDotProductAttention(LayerKind):
             raise SymparamError(f"head_dim cannot be read from queries of unknown width; give head_dim. "
                                 f"Received: {received}.")
         self._width(b, q[-1], heads * d, "num_heads*head_dim", received)
+        self._whole(b, d, "the queries' width must be num_heads times a whole head_dim", received)
         self._width(b, k[-1], kv * d, "num_kv_heads*head_dim", received)
         self._width(b, v[-1], kv * d, "num_kv_heads*head_dim", received)
         if len(k) != len(q) or len(v) != len(q):
@@ -68,7 +75,30 @@ class ScaledDotProductAttention(LayerKind):
             require_same(q[i], k[i], b, "inputs", "q and k must agree on every axis before the positions", received)
         if len(k) >= 2:
             require_same(k[-2], v[-2], b, "inputs", "k and v must have the same positions", received)
+        one = sympy.Integer(1)
+        attention(b, times(heads, size(q[:-2])), q[-2] if len(q) >= 2 else one, k[-2] if len(k) >= 2 else one, d, d,
+                  of_input=True)
         return (*q[:-1], heads * d)
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        """The fused kernel's logsumexp: one per query position and head."""
+        return a.num_heads * product(inputs[0][:-1])
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        """The keys and values it attends over (a fused input: its key and value parts)."""
+        if len(inputs) == 1:
+            x = inputs[0]
+            kv = a.num_kv_heads if a.num_kv_heads is not None else a.num_heads
+            return product(x[:-1]) * 2 * kv * (x[-1] / (a.num_heads + 2 * kv))
+        return product(inputs[1][:-1]) * inputs[1][-1] + product(inputs[2][:-1]) * inputs[2][-1]
+
+    @staticmethod
+    def _whole(b, d, why: str, received: str) -> None:
+        numerator, denominator = sympy.fraction(sympy.together(d))
+        if denominator != 1:
+            b.require(sympy.Eq(sympy.Mod(numerator, denominator), 0), "inputs", why, received)
 
     @staticmethod
     def _width(b, have, want, rule: str, received: str) -> None:

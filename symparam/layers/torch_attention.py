@@ -13,6 +13,7 @@ import sympy
 from ..errors import SymparamError
 from . import register
 from .base import Build, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
+from .costs import attention as attention_products, bias as add_bias, normalization, statistics_ops, times
 from .torch_recurrent import features, layer_count, sequence
 
 
@@ -51,6 +52,33 @@ def layer_norm(b: Build, prefix: str, e: sympy.Expr, bias: bool, role: str) -> N
         b.weight(f"{prefix}bias", (e,), role=f"{role} offsets", labels=("E",), category="offset")
 
 
+def attention_costs(b: Build, heads, e, kdim, vdim, length, s_key, *, bias: bool, extra_keys: int = 0) -> None:
+    """nn.MultiheadAttention's arithmetic: the projections of the query (length L) and of the keys and values
+    (length S), each head's QK^T and scores x values over S + extra_keys keys (bias_k/bias_v and the zero
+    attention each append one), the output projection."""
+    b.cost("matmul", times(length, e, e), words="query projection: L x E x E")
+    b.cost("matmul", times(s_key, kdim + vdim, e), words="key and value projections: S x (kdim + vdim) x E")
+    if bias:
+        b.cost("bias", times(length + 2 * s_key, e) if None not in (length, s_key) else None,
+               words="projection biases: (L + 2S) x E")
+    keys = None if s_key is None else s_key + extra_keys
+    attention_products(b, heads, length, keys, e / heads, e / heads)
+    b.cost("matmul", times(length, e, e), words="output projection: L x E x E", of_input=False)
+    add_bias(b, bias, (length, e))
+
+
+def block_costs(b: Build, length, e, a, attentions: int) -> None:
+    """A transformer layer's feed-forward block, its layer norms and residual additions (one per sub-block)."""
+    b.cost("matmul", times(length, e, a.dim_feedforward), words="feed-forward in: L x E x d_ff", of_input=False)
+    add_bias(b, a.bias, (length, a.dim_feedforward))
+    b.cost("activation", times(length, a.dim_feedforward), words=f"{a.activation} per feed-forward value")
+    b.cost("matmul", times(length, a.dim_feedforward, e), words="feed-forward out: L x d_ff x E", of_input=False)
+    add_bias(b, a.bias, (length, e))
+    normalization(b, (length, e * (attentions + 1)), statistics_ops(True, a.bias),
+                  f"{attentions + 1} layer norms: mean and variance, normalize, the affine parts")
+    b.cost("elementwise", times(attentions + 1, length, e), words="the residual additions, one per sub-block")
+
+
 def heads_divide(b: Build, e: sympy.Expr, heads: sympy.Expr, width: str = "embed_dim",
                  key: str = "num_heads") -> None:
     b.require(sympy.Eq(sympy.Mod(e, heads), 0), key, f"{width} must be divisible by {key}",
@@ -76,6 +104,20 @@ class MultiheadAttention(LayerKind):
                                            "value_dim": e / a.num_heads, "use_bias": a.bias}, [query, value, key])
 
     name = "nn.MultiheadAttention"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """As Keras's MultiHeadAttention with key_dim = value_dim = embed_dim / num_heads (docs/memory.md: what
+        torch's own forward keeps instead)."""
+        length, e = output
+        source = inputs[1][0] if len(inputs) == 3 else length
+        return 2 * length * e + 2 * source * e + a.num_heads * length * source
+
+    @classmethod
+    def kv_cache(cls, a, inputs):
+        query = inputs[0]
+        return 2 * (inputs[1][0] if len(inputs) == 3 else query[0]) * query[1]   # keys and values: embed_dim each
     convention = "torch"
     summary = ("multi-head attention on (query, key, value), or self-attention on one input: query, key and value "
                "projections, an E x E output projection")
@@ -108,6 +150,8 @@ class MultiheadAttention(LayerKind):
             b.require(sympy.Eq(s_key, s_value), "inputs", "the key and the value must have the same length",
                       f"key length {s_key}, value length {s_value}")
         attention(b, "", e, kdim, vdim, bias=a.bias, add_bias_kv=a.add_bias_kv)
+        attention_costs(b, a.num_heads, e, kdim, vdim, length, s_key, bias=a.bias,
+                        extra_keys=int(a.add_bias_kv) + int(a.add_zero_attn))
         return (length, e)
 
 
@@ -149,6 +193,17 @@ def decoder_layer(b: Build, prefix: str, e, a) -> None:
         layer_norm(b, f"{prefix}norm{i}.", e, a.bias, f"layer norm {i}")
 
 
+def encoder_costs(b: Build, e, length, a) -> None:
+    attention_costs(b, a.nhead, e, e, e, length, length, bias=a.bias)
+    block_costs(b, length, e, a, 1)
+
+
+def decoder_costs(b: Build, e, length, memory, a) -> None:
+    attention_costs(b, a.nhead, e, e, e, length, length, bias=a.bias)
+    attention_costs(b, a.nhead, e, e, e, length, memory, bias=a.bias)
+    block_costs(b, length, e, a, 2)
+
+
 def feed_forward(b: Build, prefix: str, e, a) -> None:
     linear(b, f"{prefix}linear1.", e, a.dim_feedforward, a.bias, "feed-forward in", ("d_ff", "E"))
     linear(b, f"{prefix}linear2.", a.dim_feedforward, e, a.bias, "feed-forward out", ("E", "d_ff"))
@@ -159,6 +214,7 @@ class TransformerEncoderLayer(LayerKind):
     no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
                "and Dense (see examples/bert_base.toml)")
     name = "nn.TransformerEncoderLayer"
+    saves = ("unmodelled",)
     convention = "torch"
     summary = ("self-attention (4E x E weights, 4E biases), a feed-forward block E -> d_ff -> E and two layer "
                "norms, on a sequence (L, E)")
@@ -168,6 +224,7 @@ class TransformerEncoderLayer(LayerKind):
     def build(self, a, inputs, b):
         e, length = model_width(a, inputs, ("input",), self.name, b)
         encoder_layer(b, "", e, a)
+        encoder_costs(b, e, length, a)
         return (length, e)
 
 
@@ -176,6 +233,7 @@ class TransformerDecoderLayer(LayerKind):
     no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
                "and Dense (see examples/bert_base.toml)")
     name = "nn.TransformerDecoderLayer"
+    saves = ("unmodelled",)
     convention = "torch"
     summary = ("self-attention on tgt, attention over memory, a feed-forward block E -> d_ff -> E and three layer "
                "norms; inputs tgt (T, E) and memory (S, E)")
@@ -185,8 +243,9 @@ class TransformerDecoderLayer(LayerKind):
     args = LAYER_ARGS
 
     def build(self, a, inputs, b):
-        e, length, _ = model_width(a, inputs, ("tgt", "memory"), self.name, b)
+        e, length, memory = model_width(a, inputs, ("tgt", "memory"), self.name, b)
         decoder_layer(b, "", e, a)
+        decoder_costs(b, e, length, memory, a)
         return (length, e)
 
 
@@ -195,6 +254,7 @@ class Transformer(LayerKind):
     no_twin = ("Keras has no transformer layer; write it as a block of MultiHeadAttention, LayerNormalization "
                "and Dense (see examples/bert_base.toml)")
     name = "nn.Transformer"
+    saves = ("unmodelled",)
     convention = "torch"
     summary = ("encoder-decoder transformer: stacked encoder and decoder layers, each stack with a final layer "
                "norm; inputs src (S, E) and tgt (T, E)")
@@ -219,11 +279,15 @@ class Transformer(LayerKind):
         # torch's forward indexes layers[0]: a stack of 0 layers builds but cannot run.
         n_enc = layer_count(a.num_encoder_layers, "num_encoder_layers")
         n_dec = layer_count(a.num_decoder_layers, "num_decoder_layers")
-        e, _, length = model_width(a, inputs, ("src", "tgt"), self.name, b)
+        e, source, length = model_width(a, inputs, ("src", "tgt"), self.name, b)
         for i in range(n_enc):
             encoder_layer(b, f"encoder.layers.{i}.", e, a)
+            encoder_costs(b, e, source, a)
         layer_norm(b, "encoder.norm.", e, a.bias, "encoder's final layer norm")
         for i in range(n_dec):
             decoder_layer(b, f"decoder.layers.{i}.", e, a)
+            decoder_costs(b, e, length, source, a)
         layer_norm(b, "decoder.norm.", e, a.bias, "decoder's final layer norm")
+        normalization(b, (source, e), statistics_ops(True, a.bias), "the encoder's final layer norm")
+        normalization(b, (length, e), statistics_ops(True, a.bias), "the decoder's final layer norm")
         return (length, e)

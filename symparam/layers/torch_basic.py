@@ -17,6 +17,9 @@ from ..torch_shapes import conv_length, flatten_axes, pool_length, same_padding,
 from . import register
 from .base import Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
 from .core import format_shape
+from .costs import (BN_OPS, activation, bias, convolution, identity, moves, normalization, pooling, reads,
+                    size, softmax, statistics_ops, times)
+from .pooling import AdaptiveAverage
 from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
                          given_or_inferred)
 
@@ -62,6 +65,7 @@ def _running_stats(b, c) -> None:
 @register
 class Linear(LayerKind):
     name = "nn.Linear"
+    saves = ("input",)
     convention = "torch"
     example = ({"out_features": "out_features"}, ["in_features"], {"out_features": 10, "in_features": 256})
     summary = "fully connected on the last axis: out_features x in_features weights plus out_features biases"
@@ -76,7 +80,10 @@ class Linear(LayerKind):
         b.weight("weight", (a.out_features, n_in), role="weights", labels=("out", "in"), category="weight")
         if a.bias:
             b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
-        return (*x[:-1], a.out_features)
+        out = (*x[:-1], a.out_features)
+        b.cost("matmul", times(size(x[:-1]), n_in, a.out_features), words="input rows x in x out")
+        bias(b, a.bias, out)
+        return out
 
     @classmethod
     def twin(cls, a, inputs, convention):
@@ -137,6 +144,12 @@ class TorchConv(LayerKind):
         b.weight("weight", shape, role="weights", labels=(*labels, *_KERNEL[self.rank]), category="weight")
         if a.bias:
             b.weight("bias", (c_out,), role="biases", labels=("C_out",), category="bias")
+        if self.transposed:
+            convolution(b, spatial, kernel, c_in, c_out / g,
+                        words="input positions x kernel taps x C_in x C_out/g (each input value spread over a window)")
+        else:
+            convolution(b, out, kernel, c_in / g, c_out)
+        bias(b, a.bias, (c_out, *out))
         return (c_out, *out)
 
     def _length(self, a, b, axis: int, n):
@@ -183,6 +196,7 @@ def _conv_example(rank: int) -> tuple[dict, list, dict]:
 @register
 class Conv1d(TorchConv):
     name = "nn.Conv1d"
+    saves = ("input",)
     rank = 1
     args, example = TorchConv.make_args(1, transposed=False), _conv_example(1)
     summary = "a 1D convolution: weight (C_out, C_in/groups, k), one bias per output channel"
@@ -191,6 +205,7 @@ class Conv1d(TorchConv):
 @register
 class Conv2d(TorchConv):
     name = "nn.Conv2d"
+    saves = ("input",)
     rank = 2
     args, example = TorchConv.make_args(2, transposed=False), _conv_example(2)
     summary = "a 2D convolution: weight (C_out, C_in/groups, k_h, k_w), one bias per output channel"
@@ -199,6 +214,7 @@ class Conv2d(TorchConv):
 @register
 class Conv3d(TorchConv):
     name = "nn.Conv3d"
+    saves = ("input",)
     rank = 3
     args, example = TorchConv.make_args(3, transposed=False), _conv_example(3)
     summary = "a 3D convolution: weight (C_out, C_in/groups, k_d, k_h, k_w), one bias per output channel"
@@ -207,6 +223,7 @@ class Conv3d(TorchConv):
 @register
 class ConvTranspose1d(TorchConv):
     name = "nn.ConvTranspose1d"
+    saves = ("input",)
     rank = 1
     transposed = True
     args, example = TorchConv.make_args(1, transposed=True), _conv_example(1)
@@ -216,6 +233,7 @@ class ConvTranspose1d(TorchConv):
 @register
 class ConvTranspose2d(TorchConv):
     name = "nn.ConvTranspose2d"
+    saves = ("input",)
     rank = 2
     transposed = True
     args, example = TorchConv.make_args(2, transposed=True), _conv_example(2)
@@ -226,6 +244,7 @@ class ConvTranspose2d(TorchConv):
 @register
 class ConvTranspose3d(TorchConv):
     name = "nn.ConvTranspose3d"
+    saves = ("input",)
     rank = 3
     transposed = True
     args, example = TorchConv.make_args(3, transposed=True), _conv_example(3)
@@ -251,6 +270,13 @@ def _norm_args(affine: bool, track: bool) -> dict:
 
 
 class BatchNorm(LayerKind):
+    saves = ("input", "statistics")
+    statistics_per_batch = True    # one mean and inverse deviation per channel for the whole batch
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * inputs[0][0]                       # the batch's mean and inverse deviation per channel
+
     convention = "torch"
     ranks: tuple[int, ...] = ()
     args = _norm_args(True, True)
@@ -262,6 +288,7 @@ class BatchNorm(LayerKind):
         _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
         if a.track_running_stats:
             _running_stats(b, c)
+        normalization(b, x, BN_OPS, "inference: a multiply and an add per value (statistics and affine folded)")
         return x
 
     @classmethod
@@ -274,6 +301,17 @@ class BatchNorm(LayerKind):
 
 
 class InstanceNorm(LayerKind):
+    saves = ("input", "statistics", "internal")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * inputs[0][0]                       # a mean and an inverse deviation per channel of each sample
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """torch runs it as a batch norm of C·batch channels: the affine weight repeated per sample is kept."""
+        return inputs[0][0] if a.affine else sympy.Integer(0)
+
     @classmethod
     def twin(cls, a, inputs, convention):
         (x,) = inputs
@@ -298,6 +336,8 @@ class InstanceNorm(LayerKind):
         _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
         if a.track_running_stats:
             _running_stats(b, c)
+        normalization(b, x, statistics_ops(a.affine, a.affine and a.bias),
+                      "per value: mean and variance, normalize, the affine parts")
         return x
 
 
@@ -352,6 +392,12 @@ class InstanceNorm3d(InstanceNorm):
 @register
 class LayerNorm(LayerKind):
     name = "nn.LayerNorm"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        x = inputs[0]
+        return 2 * sympy.Mul(*x[:len(x) - len(a.normalized_shape)])   # a mean and an inverse deviation per group
     convention = "torch"
     example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 512})
     summary = "normalizes over the trailing normalized_shape axes: weight and bias of that shape"
@@ -363,6 +409,8 @@ class LayerNorm(LayerKind):
         ns = trailing_shape(b, a.normalized_shape, x)
         labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
         _norm_weights(b, a.elementwise_affine, a.bias, ns, labels, "normalized element")
+        normalization(b, x, statistics_ops(a.elementwise_affine, a.elementwise_affine and a.bias),
+                      "per value: mean and variance, normalize, the affine parts")
         return x
 
     @classmethod
@@ -375,6 +423,12 @@ class LayerNorm(LayerKind):
 @register
 class RMSNorm(LayerKind):
     name = "nn.RMSNorm"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        x = inputs[0]
+        return sympy.Mul(*x[:len(x) - len(a.normalized_shape)])       # one inverse root mean square per group
     convention = "torch"
     example = ({"normalized_shape": "d"}, ["L", "d"], {"L": 128, "d": 4096})
     summary = "divides by the root mean square over the trailing normalized_shape axes: a weight of that shape"
@@ -386,6 +440,7 @@ class RMSNorm(LayerKind):
         if a.elementwise_affine:
             labels = tuple(f"n{i + 1}" for i in range(len(ns))) if len(ns) > 1 else ("n",)
             b.weight("weight", ns, role="scales, one per normalized element", labels=labels, category="scale")
+        normalization(b, x, 2 + 1 + int(a.elementwise_affine), "per value: square and add, multiply by 1/rms, scale")
         return x
 
     @classmethod
@@ -405,6 +460,11 @@ class GroupNorm(LayerKind):
                     [(*x[1:], x[0])])
 
     name = "nn.GroupNorm"
+    saves = ("input", "statistics")
+
+    @classmethod
+    def saved_statistics(cls, a, inputs, output):
+        return 2 * a.num_groups                       # a mean and an inverse deviation per group of each sample
     convention = "torch"
     example = ({"num_groups": "G"}, ["C", "H", "W"], {"G": 32, "C": 256, "H": 16, "W": 16})
     summary = "normalizes each of num_groups channel groups per sample: weight and bias per channel if affine"
@@ -427,6 +487,8 @@ class GroupNorm(LayerKind):
             b.require(sympy.Eq(sympy.Mod(c, g), 0), "num_groups", "the input's channels must be divisible by "
                       "num_groups", f"input shape {format_shape(x)}, num_groups = {g}")
         _norm_weights(b, a.affine, a.bias, (c,), ("C",), "channel")
+        normalization(b, x, statistics_ops(a.affine, a.affine and a.bias),
+                      "per value: mean and variance, normalize, the affine parts")
         return x
 
 
@@ -448,6 +510,7 @@ _TENSOR = Unsupported(None, "a tensor cannot be written in a spec")
 @register
 class Embedding(LayerKind):
     name = "nn.Embedding"
+    saves = ("indices",)
     convention = "torch"
     example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["L"], {"V": 30000, "D": 512, "L": 128})
     summary = "a lookup table: one D-vector per index, num_embeddings x embedding_dim weights; output (*input, D)"
@@ -460,6 +523,7 @@ class Embedding(LayerKind):
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  trainable=not a._freeze, category="embedding")
+        b.free("a lookup: no arithmetic")
         return (*x, a.embedding_dim)
 
     @classmethod
@@ -471,6 +535,7 @@ class Embedding(LayerKind):
 class EmbeddingBag(LayerKind):
     no_twin = "Keras has no bag-of-embeddings layer"
     name = "nn.EmbeddingBag"
+    saves = ("indices",)
     convention = "torch"
     example = ({"num_embeddings": "V", "embedding_dim": "D"}, ["N"], {"V": 30000, "D": 64, "N": 20})
     summary = ("each sample is a bag of indices: an input (N,) (torch's 2D (B, N) form), or flat indices () with "
@@ -515,6 +580,7 @@ class EmbeddingBag(LayerKind):
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  category="embedding")
+        b.cost("elementwise", times(x[0], a.embedding_dim), words="the bag: one add (or compare) per looked-up value")
         return (a.embedding_dim,)
 
 
@@ -522,6 +588,7 @@ class EmbeddingBag(LayerKind):
 class PReLU(LayerKind):
     no_twin = "Keras's PReLU holds one slope per element not shared: symparam does not pair them"
     name = "nn.PReLU"
+    saves = ("input",)
     convention = "torch"
     example = ({"num_parameters": "C"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})
     summary = "leaky ReLU with learned slopes: one shared, or one per channel (num_parameters = C)"
@@ -536,6 +603,7 @@ class PReLU(LayerKind):
                       "num_parameters must be 1 or the input's channels (its first axis)",
                       f"num_parameters = {n}, input shape {format_shape(x)}")
         b.weight("weight", (n,), role="slopes", labels=("n",), category="weight")
+        activation(b, "prelu", x)
         return x
 
 
@@ -571,6 +639,7 @@ class TorchPool(LayerKind):
                 b.require(condition, "kernel_size", f"the pooling's output on input axis {axis + 2} (of the batch) "
                           f"must have at least one position", f"input length {n}, kernel_size = {k}, padding = {p}")
             out.append(length)
+        pooling(b, (c, *out), a.kernel_size, average=self.name.startswith("nn.Avg"))
         return (c, *out)
 
 
@@ -581,7 +650,9 @@ class AdaptivePool(LayerKind):
     def build(self, a, inputs, b):
         (x,) = inputs
         c, spatial = channels_first(x, (self.rank,), self.name)
-        return (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
+        out = (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
+        reads(b, size(x), size(out) if "Avg" in self.name else 0)
+        return out
 
 
 def _pool_args(rank: int, op: str) -> dict:
@@ -596,6 +667,7 @@ def _pool_args(rank: int, op: str) -> dict:
 @register
 class MaxPool1d(TorchPool):
     name = "nn.MaxPool1d"
+    saves = ("input", "argmax")
     rank = 1
     args, example = _pool_args(1, "Max"), _example(1, {"kernel_size": 2})
     summary = "the maximum over each 1D window, per channel"
@@ -605,6 +677,7 @@ class MaxPool1d(TorchPool):
 @register
 class MaxPool2d(TorchPool):
     name = "nn.MaxPool2d"
+    saves = ("input", "argmax")
     rank = 2
     args, example = _pool_args(2, "Max"), _example(2, {"kernel_size": 2})
     summary = "the maximum over each 2D window, per channel"
@@ -614,6 +687,7 @@ class MaxPool2d(TorchPool):
 @register
 class MaxPool3d(TorchPool):
     name = "nn.MaxPool3d"
+    saves = ("input", "argmax")
     rank = 3
     args, example = _pool_args(3, "Max"), _example(3, {"kernel_size": 2})
     summary = "the maximum over each 3D window, per channel"
@@ -623,6 +697,7 @@ class MaxPool3d(TorchPool):
 @register
 class AvgPool1d(TorchPool):
     name = "nn.AvgPool1d"
+    saves = ("input",)
     rank = 1
     args, example = _pool_args(1, "Avg"), _example(1, {"kernel_size": 2})
     summary = "the average over each 1D window, per channel"
@@ -632,6 +707,7 @@ class AvgPool1d(TorchPool):
 @register
 class AvgPool2d(TorchPool):
     name = "nn.AvgPool2d"
+    saves = ("input",)
     rank = 2
     args, example = _pool_args(2, "Avg"), _example(2, {"kernel_size": 2})
     summary = "the average over each 2D window, per channel"
@@ -641,6 +717,7 @@ class AvgPool2d(TorchPool):
 @register
 class AvgPool3d(TorchPool):
     name = "nn.AvgPool3d"
+    saves = ("input",)
     rank = 3
     unpadded_fits = True
     args, example = _pool_args(3, "Avg"), _example(3, {"kernel_size": 2})
@@ -651,6 +728,7 @@ class AvgPool3d(TorchPool):
 @register
 class AdaptiveMaxPool1d(AdaptivePool):
     name = "nn.AdaptiveMaxPool1d"
+    saves = ("input", "argmax")
     rank = 1
     args, example = {"output_size": OutputSize(1), "return_indices": Opaque(False)}, _example(1, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
@@ -660,6 +738,7 @@ class AdaptiveMaxPool1d(AdaptivePool):
 @register
 class AdaptiveMaxPool2d(AdaptivePool):
     name = "nn.AdaptiveMaxPool2d"
+    saves = ("input", "argmax")
     rank = 2
     args, example = {"output_size": OutputSize(2), "return_indices": Opaque(False)}, _example(2, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
@@ -669,6 +748,7 @@ class AdaptiveMaxPool2d(AdaptivePool):
 @register
 class AdaptiveMaxPool3d(AdaptivePool):
     name = "nn.AdaptiveMaxPool3d"
+    saves = ("input", "argmax")
     rank = 3
     args, example = {"output_size": OutputSize(3), "return_indices": Opaque(False)}, _example(3, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
@@ -676,7 +756,7 @@ class AdaptiveMaxPool3d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool1d(AdaptivePool):
+class AdaptiveAvgPool1d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool1d"
     rank = 1
     args, example = {"output_size": OutputSize(1)}, _example(1, {"output_size": 1})
@@ -685,7 +765,7 @@ class AdaptiveAvgPool1d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool2d(AdaptivePool):
+class AdaptiveAvgPool2d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool2d"
     rank = 2
     args, example = {"output_size": OutputSize(2)}, _example(2, {"output_size": 1})
@@ -694,7 +774,7 @@ class AdaptiveAvgPool2d(AdaptivePool):
 
 
 @register
-class AdaptiveAvgPool3d(AdaptivePool):
+class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
     name = "nn.AdaptiveAvgPool3d"
     rank = 3
     args, example = {"output_size": OutputSize(3)}, _example(3, {"output_size": 1})
@@ -709,6 +789,7 @@ class AdaptiveAvgPool3d(AdaptivePool):
 @register
 class Flatten(LayerKind):
     name = "nn.Flatten"
+    saves = ("none",)
     convention = "torch"
     example = ({}, ["C", "H", "W"], {"C": 64, "H": 7, "W": 7})
     summary = "flattens the axes start_dim to end_dim into one (counted with the batch axis at 0)"
@@ -729,6 +810,7 @@ class Flatten(LayerKind):
         if start == 0 and end > 0:
             raise SymparamError(f"flattening the batch axis into others (start_dim 0) is not modelled: the output "
                                 f"would have no batch axis. Received: {received}.")
+        moves(b)
         if start == 0:
             return x
         return (*x[:start - 1], product(x[start - 1:end]), *x[end:])
@@ -737,6 +819,7 @@ class Flatten(LayerKind):
 @register
 class Dropout(LayerKind):
     name = "nn.Dropout"
+    saves = ("mask",)
     convention = "torch"
     example = ({"p": 0.5}, ["n"], {"n": 128})
     summary = "randomly zeroes a fraction p of its inputs while training"
@@ -744,18 +827,21 @@ class Dropout(LayerKind):
     args = {"p": Real(0.5, 0.0, 1.0), "inplace": Opaque(False)}
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
 @register
 class Identity(LayerKind):
     name = "nn.Identity"
+    saves = ("none",)
     convention = "torch"
     example = ({}, ["n"], {"n": 128})
     summary = "passes its input through unchanged"
     no_params = "the identity only passes on what it receives"
 
     def build(self, a, inputs, b):
+        identity(b)
         return inputs[0]
 
 
@@ -776,6 +862,10 @@ class TorchActivation(LayerKind):
             if not high > low:
                 raise SymparamError(f"max_val must be greater than min_val. Received: min_val = {show(low)}, "
                                     f"max_val = {show(high)}.")
+        if self.name in ("nn.Softmax", "nn.LogSoftmax"):
+            softmax(b, x)
+        else:
+            activation(b, self.name, x)
         return x
 
 
@@ -786,6 +876,7 @@ _DIM = {"dim": Int(None, optional=True)}
 @register
 class ReLU(TorchActivation):
     name = "nn.ReLU"
+    saves = ("output",)
     summary = "max(x, 0), element by element"
     args = _INPLACE
 
@@ -793,6 +884,7 @@ class ReLU(TorchActivation):
 @register
 class GELU(TorchActivation):
     name = "nn.GELU"
+    saves = ("input",)
     summary = "the Gaussian error linear unit, element by element"
     args = {"approximate": Choice("none", "tanh", default="none", any_case=False)}
 
@@ -800,18 +892,21 @@ class GELU(TorchActivation):
 @register
 class Tanh(TorchActivation):
     name = "nn.Tanh"
+    saves = ("output",)
     summary = "the hyperbolic tangent, element by element"
 
 
 @register
 class Sigmoid(TorchActivation):
     name = "nn.Sigmoid"
+    saves = ("output",)
     summary = "the logistic sigmoid, element by element"
 
 
 @register
 class SiLU(TorchActivation):
     name = "nn.SiLU"
+    saves = ("input",)
     summary = "x * sigmoid(x), element by element"
     args = _INPLACE
 
@@ -819,6 +914,7 @@ class SiLU(TorchActivation):
 @register
 class LeakyReLU(TorchActivation):
     name = "nn.LeakyReLU"
+    saves = ("input",)
     summary = "x, or negative_slope * x below 0"
     args = {"negative_slope": Number(0.01), **_INPLACE}
 
@@ -826,6 +922,7 @@ class LeakyReLU(TorchActivation):
 @register
 class ELU(TorchActivation):
     name = "nn.ELU"
+    saves = ("input",)
     summary = "x, or alpha * (exp(x) - 1) below 0"
     args = {"alpha": Number(1.0), **_INPLACE}
 
@@ -833,6 +930,7 @@ class ELU(TorchActivation):
 @register
 class Softmax(TorchActivation):
     name = "nn.Softmax"
+    saves = ("output",)
     summary = "exponentials normalized to sum to 1 along dim"
     args = _DIM
 
@@ -840,6 +938,7 @@ class Softmax(TorchActivation):
 @register
 class LogSoftmax(TorchActivation):
     name = "nn.LogSoftmax"
+    saves = ("output",)
     summary = "the logarithm of the softmax along dim"
     args = _DIM
 
@@ -847,6 +946,7 @@ class LogSoftmax(TorchActivation):
 @register
 class Hardtanh(TorchActivation):
     name = "nn.Hardtanh"
+    saves = ("input",)
     summary = "x clipped to [min_val, max_val]"
     args = {"min_val": Number(-1.0), "max_val": Number(1.0), **_INPLACE, "min_value": Number(None, optional=True),
             "max_value": Number(None, optional=True)}
@@ -855,6 +955,7 @@ class Hardtanh(TorchActivation):
 @register
 class ReLU6(TorchActivation):
     name = "nn.ReLU6"
+    saves = ("input",)
     summary = "min(max(x, 0), 6), element by element"
     args = _INPLACE
 
@@ -862,6 +963,7 @@ class ReLU6(TorchActivation):
 @register
 class Mish(TorchActivation):
     name = "nn.Mish"
+    saves = ("input",)
     summary = "x * tanh(softplus(x)), element by element"
     args = _INPLACE
 
@@ -869,6 +971,7 @@ class Mish(TorchActivation):
 @register
 class Softplus(TorchActivation):
     name = "nn.Softplus"
+    saves = ("input",)
     summary = "log(1 + exp(beta * x)) / beta, element by element"
     args = {"beta": Number(1.0), "threshold": Number(20.0)}
 
@@ -876,6 +979,7 @@ class Softplus(TorchActivation):
 @register
 class Hardswish(TorchActivation):
     name = "nn.Hardswish"
+    saves = ("input",)
     summary = "x * relu6(x + 3) / 6, element by element (MobileNet v3)"
     args = _INPLACE
 
@@ -883,5 +987,6 @@ class Hardswish(TorchActivation):
 @register
 class Hardsigmoid(TorchActivation):
     name = "nn.Hardsigmoid"
+    saves = ("input",)
     summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
     args = _INPLACE

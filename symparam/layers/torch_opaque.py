@@ -80,16 +80,20 @@ class Module(LayerKind):
         "output_shape": OutputShape(None),
     }
 
+    saves = ("unmodelled",)   # what an arbitrary forward() keeps is not known
+
     def build(self, a, inputs, b):
         unknown = sorted(set(a.frozen) - set(a.parameters))
         if unknown:
             raise SymparamError(f"frozen names {', '.join(map(repr, unknown))}, which is not among the parameters "
                                 f"({', '.join(a.parameters) or 'none'}). Received: frozen = {show(list(a.frozen))}.")
         what = f" of {a.module}" if a.module else ""
+        b.cost("matmul", None, words=f"a module symparam has no rules for{what}: its arithmetic is unknown")
         for name, shape in a.parameters.items():
             b.weight(name, shape, role=f"parameters{what}, counted from the tensor", labels=(),
                      category="bias" if name == "bias" else "weight", trainable=name not in a.frozen)
         for name, shape in a.buffers.items():
             b.weight(name, shape, role=f"buffer{what}, counted from the tensor", labels=(), category="statistic",
                      buffer=True)
+        b.cost("matmul", None, words=f"unknown: the arithmetic{what} is not modelled, only its tensors are counted")
         return tuple(inputs[0]) if a.output_shape is None else a.output_shape

@@ -22,6 +22,8 @@ from . import register
 from .base import Arg, Build, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin
 from .twin import wrapped
 from .core import format_shape
+from .costs import times
+from .recurrent import step_costs
 
 MAX_LAYERS = 1000   # layer counts name parameters one by one; a bound keeps a typo from building millions
 
@@ -83,6 +85,19 @@ def rnn_args(nonlinearity: bool = False, proj_size: bool = False) -> dict:
 class TorchRNN(LayerKind):
     convention = "torch"
     gates = 1
+    # Unit-sized vectors torch's cell-by-cell RNN keeps, per step and once: LSTM h_{t-1}, c_{t-1}, its four gates
+    # and tanh(c_t); GRU seven (h_{t-1}, r, z, n, h_{t-1} - n, the recurrent gates' three); RNN h_0 .. h_T.
+    per_step, once = 1, 1
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """Per layer and direction the cell's vectors; from the second layer on, that layer's input sequence
+        (both directions read the same one)."""
+        length = inputs[0][0]
+        directions = 2 if a.bidirectional else 1
+        out = a.hidden_size if getattr(a, "proj_size", 0) == 0 else a.proj_size
+        cells = a.num_layers * directions * (cls.per_step * length + cls.once) * a.hidden_size
+        return cells + (a.num_layers - 1) * length * directions * out
 
     def build(self, a, inputs, b):
         (x,) = inputs
@@ -117,6 +132,11 @@ class TorchRNN(LayerKind):
                 if proj != 0:
                     b.weight(f"weight_hr_l{layer}{suffix}", (proj, hidden), role=f"projection weights ({where})",
                              labels=("P", "H"), category="weight")
+                step_costs(b, length, width, hidden, g, self.cell, 2 if a.bias else 0, state_in=out, ordinal=where,
+                           first=layer == 0)
+                if proj != 0:
+                    b.cost("matmul", times(length, hidden, proj), words=f"{where}: timesteps x H x P (the projection)",
+                           of_input=False)
         return (length, directions * out)
 
     keras_twin = ""
@@ -139,7 +159,9 @@ class TorchRNN(LayerKind):
 @register
 class RNN(TorchRNN):
     name = "nn.RNN"
+    saves = ("input", "internal")
     gates = 1
+    cell = "rnn"
     summary = "Elman RNN over a sequence (L, H_in): per layer and direction H x H_in and H x H weights, 2H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 64, "L": 50, "H_in": 32})
     args = rnn_args(nonlinearity=True)
@@ -150,7 +172,10 @@ class RNN(TorchRNN):
 @register
 class LSTM(TorchRNN):
     name = "nn.LSTM"
+    saves = ("input", "internal")
+    per_step, once = 7, 0
     gates = 4
+    cell = "lstm"
     summary = ("LSTM over a sequence (L, H_in): per layer and direction 4H x H_in and 4H x H_out weights, 8H "
                "biases, and P x H projection weights when proj_size P > 0")
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
@@ -162,7 +187,10 @@ class LSTM(TorchRNN):
 @register
 class GRU(TorchRNN):
     name = "nn.GRU"
+    saves = ("input", "internal")
+    per_step, once = 7, 0
     gates = 3
+    cell = "gru"
     summary = "GRU over a sequence (L, H_in): per layer and direction 3H x H_in and 3H x H weights, 6H biases"
     example = ({"hidden_size": "H"}, ["L", "H_in"], {"H": 128, "L": 50, "H_in": 32})
     args = rnn_args()

@@ -20,6 +20,7 @@ from .base import Arg, Choice, Flag, Int, LayerKind, Size
 from .core import format_shape
 from ..torch_shapes import conv_length
 from .torch_args import DEVICE, Number, PerAxis, channels_first, given_or_inferred
+from .costs import INTERPOLATION_OPS, moves, size, times
 
 _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -42,6 +43,7 @@ class _Dims(Arg):
 @register
 class Unflatten(LayerKind):
     name = "nn.Unflatten"
+    saves = ("none",)
     convention = "torch"
     example = ({"dim": 1, "unflattened_size": ["C", "H", "W"]}, ["n"], {"n": 3072, "C": 3, "H": 32, "W": 32})
     summary = "splits axis dim (counted with the batch axis at 0) into the axes unflattened_size"
@@ -49,6 +51,7 @@ class Unflatten(LayerKind):
     args = {"dim": Int(), "unflattened_size": _Dims()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         rank = len(x) + 1
         received = f"dim = {a.dim}, unflattened_size = {format_shape(a.unflattened_size)}, input shape " \
@@ -136,6 +139,7 @@ def scaled_length(n, scale):
 @register
 class Upsample(LayerKind):
     name = "nn.Upsample"
+    saves = ("none",)
     convention = "torch"
     example = ({"scale_factor": 2}, ["C", "H", "W"], _values(2))
     summary = "resizes the spatial axes of (C, L), (C, H, W) or (C, D, H, W) to size, or by scale_factor"
@@ -169,6 +173,12 @@ class Upsample(LayerKind):
         if len(per_axis) != rank:
             raise SymparamError(f"{key} must give one value per spatial axis ({rank}). Received: {key} = "
                                 f"{show(given)}, input shape {format_shape(x)}.")
+        if a.mode in ("nearest", "nearest-exact"):
+            moves(b)
+        else:
+            b.cost("elementwise", times(INTERPOLATION_OPS["bilinear"], size((c, *spatial))) if a.size is None else
+                   times(INTERPOLATION_OPS["bilinear"], size((c, *per_axis))),
+                   words=f"{a.mode} interpolation: operations per output value (counted as bilinear)")
         if a.size is not None:
             return (c, *per_axis)
         out = []
@@ -195,6 +205,7 @@ def _last_three(x, kind: str):
 @register
 class PixelShuffle(LayerKind):
     name = "nn.PixelShuffle"
+    saves = ("none",)
     convention = "torch"
     example = ({"upscale_factor": "r"}, ["C", "H", "W"], {"C": 64, "H": 16, "W": 16, "r": 2})
     summary = "rearranges (C * r^2, H, W) into (C, H * r, W * r), r = upscale_factor"
@@ -202,6 +213,7 @@ class PixelShuffle(LayerKind):
     args = {"upscale_factor": Size()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         lead, (c, h, w) = _last_three(x, self.name)
         r = a.upscale_factor
@@ -215,6 +227,7 @@ class PixelShuffle(LayerKind):
 @register
 class PixelUnshuffle(LayerKind):
     name = "nn.PixelUnshuffle"
+    saves = ("none",)
     convention = "torch"
     example = ({"downscale_factor": "r"}, ["C", "H", "W"], {"C": 16, "H": 32, "W": 32, "r": 2})
     summary = "rearranges (C, H * r, W * r) into (C * r^2, H, W), r = downscale_factor"
@@ -222,6 +235,7 @@ class PixelUnshuffle(LayerKind):
     args = {"downscale_factor": Size()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         lead, (c, h, w) = _last_three(x, self.name)
         r = a.downscale_factor
@@ -235,6 +249,7 @@ class PixelUnshuffle(LayerKind):
 @register
 class ChannelShuffle(LayerKind):
     name = "nn.ChannelShuffle"
+    saves = ("none",)
     convention = "torch"
     example = ({"groups": "g"}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32, "g": 4})
     summary = "interleaves the channels of (C, ...) from groups groups (ShuffleNet)"
@@ -242,6 +257,7 @@ class ChannelShuffle(LayerKind):
     args = {"groups": Size()}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         if len(x) < 2:
             raise SymparamError(f"{self.name} expects an input (C, ...) with at least 2 axes besides the batch. "
@@ -285,6 +301,7 @@ class TorchPad(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        moves(b)
         r = self.rank
         ranks = range(r, 17) if self.mode == "constant" else (r, r + 1)
         if len(x) not in ranks:
@@ -316,6 +333,7 @@ def _pad_summary(rank: int, what: str) -> str:
 @register
 class ZeroPad1d(TorchPad):
     name = "nn.ZeroPad1d"
+    saves = ("none",)
     rank = 1
     args, example, summary = {"padding": _Padding(1)}, _pad_example(1), _pad_summary(1, "zeros")
 
@@ -323,6 +341,7 @@ class ZeroPad1d(TorchPad):
 @register
 class ZeroPad2d(TorchPad):
     name = "nn.ZeroPad2d"
+    saves = ("none",)
     rank = 2
     args, example, summary = {"padding": _Padding(2)}, _pad_example(2), _pad_summary(2, "zeros")
 
@@ -330,6 +349,7 @@ class ZeroPad2d(TorchPad):
 @register
 class ZeroPad3d(TorchPad):
     name = "nn.ZeroPad3d"
+    saves = ("none",)
     rank = 3
     args, example, summary = {"padding": _Padding(3)}, _pad_example(3), _pad_summary(3, "zeros")
 
@@ -341,6 +361,7 @@ def _constant_args(rank: int) -> dict:
 @register
 class ConstantPad1d(TorchPad):
     name = "nn.ConstantPad1d"
+    saves = ("none",)
     rank = 1
     args, example = _constant_args(1), _pad_example(1, {"value": 0.0})
     summary = _pad_summary(1, "the constant value")
@@ -349,6 +370,7 @@ class ConstantPad1d(TorchPad):
 @register
 class ConstantPad2d(TorchPad):
     name = "nn.ConstantPad2d"
+    saves = ("none",)
     rank = 2
     args, example = _constant_args(2), _pad_example(2, {"value": 0.0})
     summary = _pad_summary(2, "the constant value")
@@ -357,6 +379,7 @@ class ConstantPad2d(TorchPad):
 @register
 class ConstantPad3d(TorchPad):
     name = "nn.ConstantPad3d"
+    saves = ("none",)
     rank = 3
     args, example = _constant_args(3), _pad_example(3, {"value": 0.0})
     summary = _pad_summary(3, "the constant value")
@@ -365,6 +388,7 @@ class ConstantPad3d(TorchPad):
 @register
 class ReflectionPad1d(TorchPad):
     name = "nn.ReflectionPad1d"
+    saves = ("input",)
     rank, mode = 1, "reflect"
     args, example = {"padding": _Padding(1)}, _pad_example(1)
     summary = _pad_summary(1, "the input's reflection (each padding less than the axis length)")
@@ -373,6 +397,7 @@ class ReflectionPad1d(TorchPad):
 @register
 class ReflectionPad2d(TorchPad):
     name = "nn.ReflectionPad2d"
+    saves = ("input",)
     rank, mode = 2, "reflect"
     args, example = {"padding": _Padding(2)}, _pad_example(2)
     summary = _pad_summary(2, "the input's reflection (each padding less than the axis length)")
@@ -381,6 +406,7 @@ class ReflectionPad2d(TorchPad):
 @register
 class ReflectionPad3d(TorchPad):
     name = "nn.ReflectionPad3d"
+    saves = ("input",)
     rank, mode = 3, "reflect"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "the input's reflection (each padding less than the axis length)")
@@ -389,6 +415,7 @@ class ReflectionPad3d(TorchPad):
 @register
 class ReplicationPad1d(TorchPad):
     name = "nn.ReplicationPad1d"
+    saves = ("input",)
     rank, mode = 1, "replicate"
     args, example = {"padding": _Padding(1)}, _pad_example(1)
     summary = _pad_summary(1, "copies of the edge values")
@@ -397,6 +424,7 @@ class ReplicationPad1d(TorchPad):
 @register
 class ReplicationPad2d(TorchPad):
     name = "nn.ReplicationPad2d"
+    saves = ("input",)
     rank, mode = 2, "replicate"
     args, example = {"padding": _Padding(2)}, _pad_example(2)
     summary = _pad_summary(2, "copies of the edge values")
@@ -405,6 +433,7 @@ class ReplicationPad2d(TorchPad):
 @register
 class ReplicationPad3d(TorchPad):
     name = "nn.ReplicationPad3d"
+    saves = ("input",)
     rank, mode = 3, "replicate"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "copies of the edge values")
@@ -413,6 +442,7 @@ class ReplicationPad3d(TorchPad):
 @register
 class CircularPad1d(TorchPad):
     name = "nn.CircularPad1d"
+    saves = ("none",)
     rank, mode = 1, "circular"
     args, example = {"padding": _Padding(1)}, _pad_example(1)
     summary = _pad_summary(1, "the values from the other end (each padding at most the axis length)")
@@ -421,6 +451,7 @@ class CircularPad1d(TorchPad):
 @register
 class CircularPad2d(TorchPad):
     name = "nn.CircularPad2d"
+    saves = ("none",)
     rank, mode = 2, "circular"
     args, example = {"padding": _Padding(2)}, _pad_example(2)
     summary = _pad_summary(2, "the values from the other end (each padding at most the axis length)")
@@ -429,6 +460,7 @@ class CircularPad2d(TorchPad):
 @register
 class CircularPad3d(TorchPad):
     name = "nn.CircularPad3d"
+    saves = ("none",)
     rank, mode = 3, "circular"
     args, example = {"padding": _Padding(3)}, _pad_example(3)
     summary = _pad_summary(3, "the values from the other end (each padding at most the axis length)")
@@ -441,6 +473,15 @@ class CircularPad3d(TorchPad):
 @register
 class LocalResponseNorm(LayerKind):
     name = "nn.LocalResponseNorm"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """torch's composite: the squares padded to C + size - 1 channels (the average pooling's input), the base
+        k + alpha·mean and its power beta (two more input-sized tensors)."""
+        (x,) = inputs
+        per_channel = sympy.Mul(*x[1:])
+        return 2 * x[0] * per_channel + (x[0] + a.size - 1) * per_channel
     convention = "torch"
     example = ({"size": 5}, ["C", "H", "W"], _values(2))
     summary = "divides each value by a power of the sum of squares over `size` neighbouring channels (AlexNet)"
@@ -452,6 +493,8 @@ class LocalResponseNorm(LayerKind):
         if len(x) < 2:
             raise SymparamError(f"{self.name} expects an input (C, ...) with at least 2 axes besides the batch. "
                                 f"Received input shape {format_shape(x)}.")
+        b.cost("normalization", times(2 * a.size + 3, size(x)),
+               words="per value: square and add over size channels, scale, add k, the power, divide")
         return x
 
 
@@ -459,6 +502,7 @@ class LocalResponseNorm(LayerKind):
 class Bilinear(LayerKind):
     no_twin = "Keras has no bilinear layer"
     name = "nn.Bilinear"
+    saves = ("input",)
     convention = "torch"
     example = ({"out_features": "out", "inputs": ["x1", "x2"]}, {"x1": ["in1"], "x2": ["in2"]},
                {"out": 10, "in1": 32, "in2": 16})
@@ -484,6 +528,10 @@ class Bilinear(LayerKind):
         if a.bias:
             b.weight("bias", (a.out_features,), role="biases", labels=("out",), category="bias")
         lead = tuple(p if p is not None else q for p, q in zip(x1[:-1], x2[:-1]))
+        b.cost("matmul", times(size(lead), a.out_features, n2, n1 + 1),
+               words="rows x out x in2 x (in1 + 1): x1^T W_k (in1 x in2), then times x2 (in2)")
+        if a.bias:
+            b.cost("bias", times(size(lead), a.out_features), words="one add per output value")
         return (*lead, a.out_features)
 
 
@@ -511,6 +559,7 @@ def _blocks(a, b, spatial, shape) -> list:
 @register
 class Unfold(LayerKind):
     name = "nn.Unfold"
+    saves = ("none",)
     convention = "torch"
     example = ({"kernel_size": ["k_h", "k_w"]}, ["C", "H", "W"], {"C": 3, "H": 32, "W": 32, "k_h": 3, "k_w": 3})
     summary = "extracts sliding blocks from (C, H, W) as columns: (C * k_h * k_w, L), L the number of blocks"
@@ -518,6 +567,7 @@ class Unfold(LayerKind):
     args = {"kernel_size": PerAxis(2), **_WINDOW}
 
     def build(self, a, inputs, b):
+        moves(b)
         (x,) = inputs
         if len(x) != 3:
             raise SymparamError(f"{self.name} expects an input (C, H, W): 3 axes besides the batch. Received input "
@@ -530,6 +580,7 @@ class Unfold(LayerKind):
 @register
 class Fold(LayerKind):
     name = "nn.Fold"
+    saves = ("none",)
     convention = "torch"
     example = ({"output_size": ["H", "W"], "kernel_size": ["k_h", "k_w"]}, ["n", "L"],
                {"n": 27, "L": 900, "H": 32, "W": 32, "k_h": 3, "k_w": 3})
@@ -540,6 +591,7 @@ class Fold(LayerKind):
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        b.cost("elementwise", size(x), words="one add per input value (overlapping blocks summed)")
         if len(x) != 2:
             raise SymparamError(f"{self.name} expects an input (C * k_h * k_w, L): 2 axes besides the batch. "
                                 f"Received input shape {format_shape(x)}.")

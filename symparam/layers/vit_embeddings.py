@@ -16,6 +16,7 @@ from . import register
 from .base import Flag, LayerKind, Size
 from .core import format_shape
 from .torch_args import given_or_inferred
+from .costs import times
 
 
 @register
@@ -25,6 +26,7 @@ class ViTEmbeddings(LayerKind):
     convention = "torch"
     summary = ("patches of patch_size x patch_size projected to hidden_size, a class token and a learned position "
                "per token; output (patches + 1, hidden_size)")
+    saves = ("input",)   # the patch projection keeps the image for its weight gradient
     args = {"hidden_size": Size(), "patch_size": Size(), "num_channels": Size(None), "use_mask_token": Flag(False)}
     example = ({"hidden_size": "D", "patch_size": "P"}, [3, "S", "S"], {"D": 768, "P": 16, "S": 224})
 
@@ -48,4 +50,8 @@ class ViTEmbeddings(LayerKind):
                  labels=("D", "C", "P", "P"), category="weight")
         b.weight("patch_embeddings.projection.bias", (d,), role="patch projection biases", labels=("D",),
                  category="bias")
+        patches = tokens - 1
+        b.cost("matmul", times(patches, d, c, p, p), words="the patch projection: patches x D x C x P x P")
+        b.cost("bias", times(patches, d), words="one add per projected value")
+        b.cost("elementwise", times(tokens, d), words="the position vectors added, per token and feature")
         return (tokens, d)

@@ -11,6 +11,7 @@ from . import register
 from .base import Arg, LayerKind, NoTwin, Unsupported, _is_none
 from .core import format_shape
 from .parsing import LayerArg
+from .costs import size, times
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
@@ -39,6 +40,7 @@ def _inner(b, kind, args, inputs, word: str):
 @register
 class Bidirectional(LayerKind):
     name = "Bidirectional"
+    saves = ("input", "internal")
     summary = "a recurrent layer run forwards plus a copy run backwards: twice its parameters"
     example = ({"layer": {"type": "LSTM", "units": "u"}}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
     args = {
@@ -47,6 +49,11 @@ class Bidirectional(LayerKind):
         "backward_layer": Unsupported(None, "a separate backward layer is not modelled; the backward copy mirrors "
                                             "layer"),
     }
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        kind, args = a.layer
+        return 2 * kind.saved_inside(args, inputs, output)
 
     def build(self, a, inputs, b):
         kind, args = a.layer
@@ -60,6 +67,9 @@ class Bidirectional(LayerKind):
         if a.merge_mode == "concat":
             out = (*out[:-1], 2 * out[-1])
         merged = [out, out] if a.merge_mode is None else [out]
+        if a.merge_mode in ("sum", "mul", "ave"):
+            b.cost("elementwise", times(1 + (a.merge_mode == "ave"), size(out)),
+                   words=f"merging the two directions ({a.merge_mode}) per output value")
         if states:
             return merged + states + states
         return merged if a.merge_mode is None else out
@@ -82,6 +92,7 @@ class TimeDistributed(LayerKind):
         return kind.twin(args, inputs, convention)
 
     name = "TimeDistributed"
+    saves = ("wrapped",)
     summary = "applies one layer to every step of a sequence: the wrapped layer's parameters, shared over time"
     example = ({"layer": {"type": "Dense", "units": "units"}}, ["T", "n_in"], {"units": 10, "T": 20, "n_in": 64})
     args = {"layer": LayerArg()}
@@ -95,7 +106,7 @@ class TimeDistributed(LayerKind):
         if len(x) < 2:
             raise SymparamError("TimeDistributed expects an input with at least 2 axes (timesteps, ...) besides the "
                                 f"batch. Received input shape {format_shape(x)}.")
-        out = b.inner(kind, args, [tuple(x[1:])])
+        out = b.inner(kind, args, [tuple(x[1:])], times=x[0])
         if isinstance(out, list):
             raise SymparamError(f"TimeDistributed cannot wrap a layer with several outputs (Keras refuses it). "
                                 f"Received: layer.type = {kind.name!r} with {len(out)} outputs.")

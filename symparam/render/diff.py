@@ -18,6 +18,10 @@ def _parts(parts: dict) -> str:
     return " + ".join(f"({text(readable(v))}) {PLURAL[c]}" for c, v in parts.items() if v != 0)
 
 
+def _flops(quantity):
+    return None if quantity is None else json_value(quantity.value)
+
+
 def table(d: Diff, console) -> None:
     from rich import box
     from rich.table import Table
@@ -29,6 +33,8 @@ def table(d: Diff, console) -> None:
     for row in d.layers:
         t.add_row(terminal(row.name), _value(row.a), _value(row.b), _value(row.change))
     t.add_row("[bold]total[/bold]", _value(d.a.total.value), _value(d.b.total.value), _value(d.change))
+    flops = [None if q is None else q.value for q in d.flops]
+    t.add_row("[bold]FLOPs (forward)[/bold]", _value(flops[0]), _value(flops[1]), _value(d.flops_change))
     console.print(t)
     symbolic = d.symbolic_change
     if not symbolic.is_number or not d.change.is_number:
@@ -55,5 +61,7 @@ def document(d: Diff) -> dict:
         "layers": [{"name": r.name, "a": json_value(r.a), "b": json_value(r.b), "change": json_value(readable(r.change))}
                    for r in d.layers],
         "by_category": {c: json_value(v) for c, v in d.explain().items() if v != 0},
+        "flops": {"a": _flops(d.flops[0]), "b": _flops(d.flops[1]),
+                  "change": None if d.flops_change is None else json_value(readable(d.flops_change))},
         "buffers_by_category": {c: json_value(v) for c, v in d.buffers().items() if v != 0},
     }

@@ -140,6 +140,9 @@ class _Page:
         if layer.buffers:
             out.append('<p class="note">Buffers (not parameters):</p>')
             out.append(self.steps(layer.buffers))
+        if layer.macs:
+            out.append('<p class="note">Multiply-accumulates (MACs):</p>')
+            out.append(self.steps(layer.macs))
         out.append("</section>")
         return "\n".join(out)
 
@@ -184,5 +187,5 @@ def document(d: Derivation, share=None) -> str:
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
 
 
-def render(a: Account, share=None) -> str:
-    return document(derive(of(a)), share)
+def render(a: Account, share=None, compute=None) -> str:
+    return document(derive(of(a), compute), share)

@@ -20,7 +20,12 @@ def json_value(expr):
     return spec_text(expr)
 
 
-def _layer(layer: LayerAccount) -> dict:
+def _counted(quantity):
+    """A compute quantity (None: unknown, an axis of unknown length)."""
+    return None if quantity is None else json_value(quantity.value)
+
+
+def _layer(layer: LayerAccount, compute=None) -> dict:
     record = layer.record
     out = {
         "name": layer.name,
@@ -37,6 +42,8 @@ def _layer(layer: LayerAccount) -> dict:
         "by_category": {c: json_value(v) for c, v in layer.categories.items()},
         "variables": [_variable(t) for t in layer.variables],
     }
+    if compute is not None:
+        out["macs"], out["flops"] = _counted(compute.macs), _counted(compute.flops)
     return out
 
 
@@ -51,15 +58,19 @@ def _variable(term: Term) -> dict:
     return out
 
 
-def document(a: Account) -> dict:
+def document(a: Account, compute=None) -> dict:
+    """The document; `compute` a symparam.compute.Report (the default convention's when None)."""
     a = of(a)
+    if compute is None:
+        from ..compute import report
+        compute = report(a)
     return {
         "network": a.name,
         "convention": a.convention,
         "bindings": {k: int(v) for k, v in a.bindings.items()},
         "free_symbols": a.free,
         "inputs": {name: [json_value(d) for d in shape] for name, shape in a.net.inputs.items()},
-        "layers": [_layer(layer) for layer in a.layers],
+        "layers": [_layer(layer, c) for layer, c in zip(a.layers, compute.layers)],
         "total": json_value(a.total.value),
         "trainable": json_value(a.trainable.value),
         "non_trainable": json_value(a.non_trainable.value),
@@ -68,11 +79,19 @@ def document(a: Account) -> dict:
         "by_category": {c: json_value(v) for c, v in a.categories.items() if v != 0},
         "assumptions": [{"layer": x.layer if x.layer is not None else x.where, "key": x.key, "condition": x.text}
                         for x in a.assumptions],
+        "macs": _counted(compute.macs),
+        "flops": _counted(compute.flops),
+        "flops_training": _counted(compute.training),
+        "compute": {"convention": compute.convention.name, "batch": json_value(compute.batch),
+                    "causal": compute.options.causal},
     }
 
 
-def render(a: Account, share=None, translation=None, leading=None) -> str:
-    doc = document(of(a))
+def render(a: Account, share=None, translation=None, leading=None, compute=None, memory=None) -> str:
+    doc = document(of(a), compute)
+    if memory is not None:
+        from .memory import document as memory_document
+        doc["memory"] = memory_document(memory)
     if share is not None:
         from .sensitivity import document as share_document
         doc["share"] = share_document(share)

@@ -140,6 +140,9 @@ def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: i
     if layer.buffers:
         out.append("Buffers (not parameters):")
         out.append(align(layer.buffers, limit))
+    if layer.macs:
+        out.append("Multiply-accumulates (MACs):")
+        out.append(align(layer.macs, limit))
     return out
 
 
@@ -165,9 +168,10 @@ def fragment(d: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(a: Account, share=None) -> str:
-    """The fragment; with `share` (a sensitivity report) its section after the totals."""
-    out = fragment(derive(of(a)))
+def render(a: Account, share=None, compute=None) -> str:
+    """The fragment; with `share` (a sensitivity report) its section after the totals; with `compute` (a
+    symparam.compute.Report) each layer's MACs and FLOPs."""
+    out = fragment(derive(of(a), compute))
     if share is not None:
         from .sensitivity import latex as share_latex
         out += share_latex(share)

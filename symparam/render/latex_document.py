@@ -56,10 +56,10 @@ def document(d: Derivation, extra: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def render(a: Account, share=None) -> str:
+def render(a: Account, share=None, compute=None) -> str:
     """The document; with `share` (a sensitivity report) its section after the totals."""
     extra = ""
     if share is not None:
         from .sensitivity import latex as share_latex
         extra = share_latex(share)
-    return document(derive(of(a)), extra)
+    return document(derive(of(a), compute), extra)

@@ -54,6 +54,8 @@ def layer_block(layer: LayerDerivation) -> list[str]:
     out += [_item(line) for line in items] + [""]
     if layer.buffers:
         out += ["Buffers (not parameters):", ""] + [_item(line) for line in layer.buffers] + [""]
+    if layer.macs:
+        out += ["Multiply-accumulates (MACs):", ""] + [_item(line) for line in layer.macs] + [""]
     return out
 
 
@@ -104,5 +106,9 @@ def document(d: Derivation, share=None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render(a: Account, share=None) -> str:
-    return document(derive(of(a)), share)
+def render(a: Account, share=None, compute=None, memory=None) -> str:
+    out = document(derive(of(a), compute), share)
+    if memory is not None:
+        from .memory import lines
+        out += "\n" + "\n".join(lines(memory))
+    return out

@@ -57,12 +57,16 @@ def leading_table(lead: Leading, console) -> None:
             f"{', '.join(lead.sparse_layers)}: {text(readable(lead.unused))}")
     if lead.term is None:
         say("Leading term: the non-embedding parameters are not a polynomial in the symbols.")
-        return
-    say(f"Leading term of the non-embedding parameters: {text(lead.term)}")
-    say(f"  non-embedding parameters: {text(readable(lead.non_embedding))}")
-    say(f"  it leaves out the lower-order terms: {text(readable(lead.lower))}")
-    if lead.embedding_layers:
-        say(f"  and the embeddings ({', '.join(lead.embedding_layers)}): {text(readable(lead.embeddings))}")
+    else:
+        say(f"Leading term of the non-embedding parameters: {text(lead.term)}")
+        say(f"  non-embedding parameters: {text(readable(lead.non_embedding))}")
+        say(f"  it leaves out the lower-order terms: {text(readable(lead.lower))}")
+        if lead.embedding_layers:
+            say(f"  and the embeddings ({', '.join(lead.embedding_layers)}): {text(readable(lead.embeddings))}")
+    if lead.flops is not None:
+        from .compute import closed_form_lines
+        for line in closed_form_lines(lead.flops):
+            say(line)
 
 
 def leading_document(lead: Leading) -> dict:
@@ -70,4 +74,11 @@ def leading_document(lead: Leading) -> dict:
             "non_embedding": json_value(readable(lead.non_embedding)), "lower_order": json_value(readable(lead.lower)),
             "embeddings": json_value(readable(lead.embeddings)), "embedding_layers": lead.embedding_layers,
             **({"active": json_value(readable(lead.active)), "unused": json_value(readable(lead.unused)),
-                "sparse_layers": lead.sparse_layers} if lead.active is not None else {})}
+                "sparse_layers": lead.sparse_layers} if lead.active is not None else {}),
+            **({"flops": closed_form_document(lead.flops)} if lead.flops is not None else {})}
+
+
+def closed_form_document(forms) -> dict:
+    from .compute import closed_form_values
+    return {key: json_value(readable(value)) if not isinstance(value, dict) else
+            {k: json_value(readable(v)) for k, v in value.items()} for key, value in closed_form_values(forms).items()}

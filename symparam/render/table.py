@@ -8,23 +8,33 @@ from .escape import plain, terminal
 
 
 LARGE = 500   # rows beyond which the table is laid out plainly (rich's layout costs milliseconds a row)
+RIGHT = ("Param #", "MACs", "FLOPs")   # columns of numbers
 
 
-def show(a: Account, console, share=None, translation=None, leading=None) -> None:
-    """Print the table (and the --share, --convention and --leading sections asked for) to a rich console."""
+def _count(quantity) -> str:
+    return "unknown" if quantity is None else text(quantity.value)
+
+
+def show(a: Account, console, share=None, translation=None, leading=None, compute=None,
+         memory=None) -> None:
+    """Print the table (and the --share, --convention and --leading sections asked for; MACs and FLOPs columns with
+    `compute`, a symparam.compute.Report; the memory section with `memory`) to a rich console."""
     a = of(a)
     net = a.net
     graph = any(layer.inputs and i > 0 and layer.inputs != (a.layers[i - 1].name,)
                 for i, layer in enumerate(a.layers))
     title = f"Network: {net.name} ({net.convention} convention)"
     headers = ["Layer (type)", "Output Shape", "Param formula", "Param #"] + (["Connected to"] if graph else [])
+    headers += ["MACs", "FLOPs"] if compute is not None else []
     rows = []
-    for layer in a.layers:
+    for i, layer in enumerate(a.layers):
         record = layer.record
         shapes = " ".join(map(shape_text, record.outputs)) if record.outputs else shape_text(record.output_shape)
         row = [f"{layer.name} ({layer.type})", shapes, layer.formula_text() or "—", text(layer.params.value)]
         if graph:
             row.append(", ".join(layer.inputs))
+        if compute is not None:
+            row += [_count(compute.layers[i].macs), _count(compute.layers[i].flops)]
         rows.append(row)
     if len(rows) > LARGE:
         _plain(console, title, headers, rows)
@@ -39,6 +49,10 @@ def show(a: Account, console, share=None, translation=None, leading=None) -> Non
     say = lambda words: console.print(plain(words), highlight=False, markup=False)   # noqa: E731
     if a.sparse:
         say(f"Active params per token: {text(a.active.value)}")
+    if compute is not None:
+        from .compute import totals
+        for line in totals(compute):
+            say(line)
     if a.buffers.value != 0:
         say(f"Buffers (not parameters): {text(a.buffers.value)}")
     if a.bindings:
@@ -56,6 +70,9 @@ def show(a: Account, console, share=None, translation=None, leading=None) -> Non
     if leading is not None:
         from .sensitivity import leading_table
         leading_table(leading, console)
+    if memory is not None:
+        from .memory import table as memory_table
+        memory_table(memory, console)
 
 
 def _rich(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
@@ -64,7 +81,7 @@ def _rich(console, title: str, headers: list[str], rows: list[list[str]]) -> Non
 
     table = Table(title=terminal(title), box=box.SIMPLE_HEAD, title_justify="left")
     for i, header in enumerate(headers):
-        table.add_column(header, no_wrap=i == 0, justify="right" if header == "Param #" else "left")
+        table.add_column(header, no_wrap=i == 0, justify="right" if header in RIGHT else "left")
     for row in rows:
         table.add_row(*(terminal(cell) for cell in row))
     console.print(table)
@@ -78,7 +95,7 @@ def _plain(console, title: str, headers: list[str], rows: list[list[str]]) -> No
     widths = [max(cell_len(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row):
-        return "  " + "   ".join(c.rjust(w) if headers[i] == "Param #" else c + " " * (w - cell_len(c))
+        return "  " + "   ".join(c.rjust(w) if headers[i] in RIGHT else c + " " * (w - cell_len(c))
                                   for i, (c, w) in enumerate(zip(row, widths))).rstrip()
 
     out = [plain(title), "", line(cells[0]), " " + "─" * (sum(widths) + 3 * len(widths) - 1)]

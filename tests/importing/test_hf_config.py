@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from symparam.account import build as account
 from symparam.engine import derive, resolved
+from symparam.errors import SymparamError
 from symparam.importing import convert
 from symparam.render.json import document
 from symparam.spec import loads
@@ -195,16 +197,20 @@ BAD = {
                          ["field 'architectures'", "LlamaForCausalLM"]),
     "an unknown activation": ('{"model_type": "llama", "hidden_act": "cubic"}', ["field 'hidden_act'", "cubic"]),
     "not JSON": ('{"model_type": "llama", hidden_size: 1}', ["not a JSON config"]),
+    "not an object": ('[{"model_type": "llama"}]', ["not a model symparam can import"]),
+    "the Keras convention": ('{"model_type": "llama"}', ["torch convention", "--convention keras"], "--convention",
+                             "keras"),
+    "a lifted symbol": ('{"model_type": "llama"}', ["--symbol is not needed"], "--symbol", "d=4096"),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_configs_are_one_line(case, tmp_path, capsys):
     from symparam.cli import main
-    text, fragments = BAD[case]
+    text, fragments, *options = BAD[case]
     path = tmp_path / "config.json"
     path.write_text(text)
-    assert main(["import", str(path)]) == 2
+    assert main(["import", str(path), *options]) == 2
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
@@ -220,6 +226,45 @@ def test_a_bad_config_is_one_line_from_the_real_command(tmp_path):
     assert "num_local_experts" in done.stderr
 
 
+def test_a_repeat_of_several_terms_reads_as_one_count():
+    """T5's repeated blocks are num_layers - 1 copies: the formula says (num_layers - 1) x (...), not
+    num_layers - 1 x (...)."""
+    _, net = imported(CONFIGS / "t5-small.json")
+    layer = next(x for x in document(account(net))["layers"] if x["name"] == "encoder.block/layer.0.layer_norm")
+    assert layer["formula"] == "(num_layers - 1) × (d_model)"
+
+
 def test_every_family_is_covered_by_a_config():
     types = {json.loads(p.read_text())["model_type"] for p in CONFIGS.glob("*.json")}
     assert types == set(FAMILIES)
+
+
+values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-3, 2**70), st.floats(allow_nan=True),
+                                st.text(max_size=12), st.sampled_from(["gelu", "silu", "gated-gelu", "relu", "absolute",
+                                                                       "LlamaForCausalLM", "BertModel"])),
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                      max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(model_type=st.sampled_from(FAMILIES + ("falcon", 3)), base=st.sampled_from(sorted(CONFIGS.glob("*.json"))),
+       changes=st.dictionaries(st.sampled_from(sorted({k for p in CONFIGS.glob("*.json")
+                                                       for k in json.loads(p.read_text())} | {"architectures",
+                                                                                             "head_dim", "n_inner"})),
+                               values, max_size=3))
+def test_any_config_imports_or_fails_in_one_error(model_type, base, changes, tmp_path_factory):
+    """Published configs with fields changed to anything JSON holds: the import writes a spec symparam loads, or
+    raises symparam's own error (a traceback would be a bug)."""
+    config = {**json.loads(base.read_text()), **changes}
+    if changes.get("model_type") is None:
+        config["model_type"] = model_type
+    path = tmp_path_factory.mktemp("fuzz") / "config.json"
+    try:
+        path.write_text(json.dumps(config))
+    except ValueError:   # a float JSON cannot hold
+        return
+    try:
+        loads(convert(str(path)), "fuzz")
+    except SymparamError as exc:
+        assert "\n" not in str(exc)
+

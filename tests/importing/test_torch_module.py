@@ -18,6 +18,7 @@ import pytest
 
 from oracle.cases import require
 
+pytestmark = pytest.mark.filterwarnings("ignore:The default weight initialization:FutureWarning")   # inception_v3
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
@@ -271,3 +272,57 @@ def test_gpt2_from_transformers_counts_its_tied_head_once(torch, models):
     assert [v.shared_with for v in net.layer("lm_head").variables] == ["transformer.wte/weight"]
     assert int(net.total) == sum(p.numel() for p in module.parameters()) < sum(
         p.numel() for _, p in module.named_parameters(remove_duplicate=False))
+
+
+# ---- every torch kind, read back from a module built from its oracle cases ------------------------------------
+
+def _torch_cases() -> dict:
+    """The generated cases of the torch families' layer tests (tests/layers/test_torch_*.py), by kind."""
+    import importlib
+    cases = {}
+    for family in ("basic", "shape", "recurrent", "attention"):
+        cases.update(importlib.import_module(f"layers.test_torch_{family}").GENERATED)
+    return cases
+
+
+TORCH_CASES = _torch_cases()
+
+
+@pytest.mark.parametrize("kind", sorted(TORCH_CASES))
+def test_every_torch_kind_is_read_back_from_its_module(torch, kind):
+    """A module of every kind symparam has, built by the layer oracle's own cases, imports as one layer of that
+    kind (its arguments read back from the module's attributes), not as an nn.Module listing, and counts exactly."""
+    from hypothesis import given, reject, settings
+
+    import symparam
+    from oracle.cases import SETTINGS, Refused, framework_facts, symparam_facts
+    from oracle.torch_facts import case_module
+    from symparam.errors import SymparamError
+
+    @settings(max_examples=4, **SETTINGS)
+    @given(TORCH_CASES[kind].cases)
+    def check(case):
+        try:
+            framework_facts(case)
+            expected = symparam_facts(case)
+            module, inputs, _ = case_module(case)
+        except (Refused, SymparamError):
+            reject()
+        if isinstance(inputs, dict):   # nn.EmbeddingBag called by keyword: from_torch takes positional inputs
+            reject()
+        net = symparam.from_torch(module, inputs)
+        assert [layer.type for layer in net.layers] == [kind], (case, [layer.type for layer in net.layers])
+        params, trainable, buffers = _counts(module)
+        assert (int(net.total), int(net.trainable), int(net.buffers)) == (params, trainable, buffers)
+        assert tuple(int(d) for d in net.layers[0].output_shape) == expected.output_shape
+
+    check()
+
+
+def test_a_sequence_first_input_drops_its_batch_axis_where_torch_has_it(torch):
+    """nn.LSTM without batch_first is called on (L, N, H_in): the spec's input is (L, H_in), read by the LSTM."""
+    import symparam
+    module = torch.nn.LSTM(4, 8, num_layers=2)
+    net = symparam.from_torch(module, torch.zeros(5, 2, 4))
+    assert {k: tuple(v) for k, v in net.inputs.items()} == {"input": (5, 4)}
+    assert net.layers[0].inputs == ("input",) and tuple(net.layers[0].output_shape) == (5, 8)

@@ -28,7 +28,7 @@ import torch
 
 from .cases import Case, Facts, Refused, tupled
 
-__all__ = ["complete_kwargs", "torch", "torch_case_facts"]
+__all__ = ["case_module", "complete_kwargs", "torch", "torch_case_facts"]
 
 # torch raises all of these for configurations it does not accept (AssertionError: Embedding's padding_idx,
 # Hardtanh's bounds; IndexError: a dim out of range).
@@ -105,8 +105,9 @@ def _bag_call(case: Case, kwargs) -> dict:
     return call
 
 
-def torch_case_facts(case: Case) -> Facts:
-    """Run the case's module on zeros and return its facts, or raise Refused."""
+def case_module(case: Case):
+    """(the module, its inputs: positional tensors or, for nn.EmbeddingBag by name, keyword tensors, the batch axis)
+    of a case, built and made as torch_case_facts runs them; raises Refused where torch refuses to construct it."""
     shapes = case.call_shapes()
     if any(d is None for s in shapes for d in s):
         raise AssertionError(f"{case}: torch needs every input length")
@@ -114,16 +115,27 @@ def torch_case_facts(case: Case) -> Facts:
     kwargs = {k: tupled(v) for k, v in complete_kwargs(case.type_name, case.kwargs, shapes[0]).items()}
     batch_axis = 1 if case.type_name in _SEQUENCE_FIRST and not kwargs.get("batch_first") else 0
     dtype = torch.long if case.type_name in _INDEX_INPUTS else torch.float32
-    described = f"nn.{cls.__name__}({kwargs}) on {shapes}"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # dropout with one layer, enable_nested_tensor: advice, not refusals
             module = cls(**kwargs)
+    except REFUSALS as exc:
+        raise Refused(f"nn.{cls.__name__}({kwargs}): {type(exc).__name__}: {exc}") from exc
+    if case.type_name == "nn.EmbeddingBag" and case.named:
+        return module, _bag_call(case, kwargs), batch_axis
+    return module, [torch.zeros((*s[:batch_axis], BATCH, *s[batch_axis:]), dtype=dtype) for s in shapes], batch_axis
+
+
+def torch_case_facts(case: Case) -> Facts:
+    """Run the case's module on zeros and return its facts, or raise Refused."""
+    module, xs, batch_axis = case_module(case)
+    described = f"{type(module).__name__}({dict(case.kwargs)}) on {case.call_shapes()}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             module.eval()
-            xs = [torch.zeros((*s[:batch_axis], BATCH, *s[batch_axis:]), dtype=dtype) for s in shapes]
-            by_name = _bag_call(case, kwargs) if case.type_name == "nn.EmbeddingBag" and case.named else {}
             with torch.no_grad():
-                y = module(*xs) if not by_name else module(**by_name)
+                y = module(**xs) if isinstance(xs, dict) else module(*xs)
     except REFUSALS as exc:
         raise Refused(f"{described}: {type(exc).__name__}: {exc}") from exc
     if isinstance(y, tuple):
