@@ -17,7 +17,7 @@ import sympy
 from .errors import layer_where
 from .model import CATEGORIES, LayerRecord, Network, Variable
 from .printing import product_text, spec_text, text
-from .totals import grouping, readable
+from .totals import grouping, layered, readable
 
 
 # How a category reads in a sentence, counted: "(4·units) biases"
@@ -29,10 +29,17 @@ class Quantity:
     """A count at the bound values and before binding, each in its one readable form (worked out when first read:
     a renderer pays only for the forms it shows)."""
 
-    __slots__ = ("_raw", "_symbolic_raw", "_formulas", "_group", "_forms")
+    __slots__ = ("_raw", "_symbolic_raw", "_formulas", "_group", "_forms", "_parts")
 
-    def __init__(self, value: sympy.Expr, symbolic: sympy.Expr, formulas=None, group=()) -> None:
+    def __init__(self, value: sympy.Expr, symbolic: sympy.Expr, formulas=None, group=(), parts=None) -> None:
         self._raw, self._symbolic_raw, self._formulas, self._group, self._forms = value, symbolic, formulas, group, {}
+        self._parts = parts   # a network's: per layer (copies, one copy's count), bound and unbound
+
+    def _readable(self, raw, parts, formulas=None) -> sympy.Expr:
+        if parts is None:
+            return readable(raw.xreplace(formulas) if formulas else raw, self._group)
+        return layered([(n.xreplace(formulas), c.xreplace(formulas)) if formulas else (n, c) for n, c in parts],
+                       self._group)
 
     def _form(self, key: str, make):
         if key not in self._forms:
@@ -41,14 +48,13 @@ class Quantity:
 
     @property
     def value(self) -> sympy.Expr:
-        return self._form("value", lambda: readable(self._raw, self._group))
+        return self._form("value", lambda: self._readable(self._raw, self._parts and self._parts[0]))
 
     @property
     def symbolic(self) -> sympy.Expr:
         """Before binding, with the spec's formula defaults put in (d_ff = 4*d_model)."""
-        raw = self._symbolic_raw
-        return self._form("symbolic", lambda: readable(raw.xreplace(self._formulas) if self._formulas else raw,
-                                                       self._group))
+        return self._form("symbolic", lambda: self._readable(self._symbolic_raw, self._parts and self._parts[1],
+                                                             self._formulas))
 
     @property
     def bound(self) -> bool:
@@ -65,6 +71,39 @@ class Term:
     @property
     def size(self) -> sympy.Expr:
         return self.variable.size
+
+    @property
+    def factors(self) -> tuple[sympy.Expr, ...]:
+        """The axes as a reader multiplies them: a per-head size cancelled against the heads (n_head and
+        d_model/n_head make d_model), the axes in layout order otherwise."""
+        return _cancelled(self.dims)
+
+
+def _cancelled(dims: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+    """dims with each axis's denominator cancelled against another axis's factor, when every one cancels exactly;
+    dims unchanged otherwise (a floor or a ceiling is never taken apart)."""
+    numerators, denominators = [], []
+    for d in dims:
+        top, bottom = (d, sympy.Integer(1)) if d.has(sympy.floor, sympy.ceiling) else sympy.fraction(sympy.together(d))
+        numerators.append(top)
+        denominators.extend(f for f in sympy.Mul.make_args(bottom) if f != 1)
+    if not denominators:
+        return dims
+    for q in denominators:
+        for i, top in enumerate(numerators):
+            if q in sympy.Mul.make_args(top):
+                numerators[i] = top / q
+                break
+        else:
+            return dims
+    return tuple(n for n in numerators if n != 1) or (sympy.Integer(1),)
+
+
+def halves(parts: list) -> list:
+    """The first half of a list made of two equal halves (a Bidirectional layer's forward and backward copies),
+    or the list itself."""
+    h = len(parts) // 2
+    return parts[:h] if h and len(parts) % 2 == 0 and parts[:h] == parts[h:] else parts
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -124,7 +163,10 @@ class LayerAccount:
         """The table's formula: each counted variable's axes multiplied in the spec's sizes (3·3·3·32 + 32), times
         the copies of a repeated layer; '' without parameters. `show` prints one size (plain text by default);
         `bound` puts the bound values in the sizes."""
-        body = " + ".join(product_text(t.variable.shape if bound else t.dims, show, times) for t in self.terms)
+        parts = [product_text(t.variable.shape if bound else t.factors, show, times) for t in self.terms]
+        body = " + ".join(self.halves(parts))
+        if len(self.halves(parts)) < len(parts):   # a forward and a backward copy: 2 × (...)
+            body = repeat.format(n=show(sympy.Integer(2)), f=body)
         count = self.record.repeat if bound else self.repeat
         if body and count != 1:
             n = show(count)
@@ -132,6 +174,12 @@ class LayerAccount:
         for index, copies in reversed(self.record.copies if bound else self.symbolic.copies):   # a growing repeat
             body = f"sum over {index} < {show(copies)} of ({body})" if body else body
         return body
+
+    def halves(self, parts: list) -> list:
+        """The forward copy's part of a list with one item per counted variable, for a kind whose variables are two
+        identical copies (Bidirectional); the list itself otherwise."""
+        from .layers import lookup
+        return halves(parts) if lookup(self.type).mirrored else parts
 
     def tie_note(self) -> str:
         """'kernel tied to wte/embeddings, counted there' for each tied variable; '' when none."""
@@ -248,8 +296,13 @@ def build(net: Network) -> Account:
         return tuple(Assumption(None if place == "[network]" else place, where_of.get(place, place), c.key,
                                 c.relation, c.why) for place, c in of.assumptions)
 
-    return Account(net, tuple(layers), quantity(net.total, sym.total), quantity(net.trainable, sym.trainable),
-                   quantity(net.non_trainable, sym.non_trainable), quantity(net.buffers, sym.buffers),
+    def network(of_layer) -> Quantity:   # a network's count, grouped per layer and per repeated block
+        parts = tuple(tuple((r.repeat, of_layer(r) / r.repeat) for r in n.layers) for n in (net, sym))
+        return Quantity(sympy.Add(*map(of_layer, net.layers)), sympy.Add(*map(of_layer, sym.layers)), formulas, group,
+                        parts)
+
+    return Account(net, tuple(layers), network(lambda r: r.params), network(lambda r: r.trainable),
+                   network(lambda r: r.non_trainable), network(lambda r: r.buffers),
                    _sum(categories), _sum(buffer_categories), assumptions(net), assumptions(sym), group,
                    quantity(net.active, sym.active))
 

@@ -13,17 +13,20 @@ Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import sympy
 
 from .account import Account, LayerAccount, Term, of
 from .layers import lookup
 from .model import LayerRecord
-from .printing import SymparamLatexPrinter, latex, letters, product_text
+from .printing import SymparamLatexPrinter, label, latex, product_text
+from .shapes import window_rule
+from .totals import LISTED
 
 TIMES = r" \cdot "
 Form = tuple[str, ...]   # one side of an equation: its terms (LaTeX), added; a term "- x" is subtracted
@@ -51,6 +54,16 @@ class Line:
         return " = ".join(join(form) for form in self.forms)
 
 
+Segment = tuple[str, str]   # ("text", plain words) or ("math", LaTeX): a sentence, mathematics typeset as such
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What one letter of a rule is in this layer: 'C_in = filters_1 = 6', 'input channels (the filters of conv1)'."""
+    math: str                        # LaTeX
+    words: str                       # plain text
+
+
 @dataclass(frozen=True)
 class LayerDerivation:
     index: int                       # 1-based position in the network (blocks expanded)
@@ -65,6 +78,9 @@ class LayerDerivation:
     no_params: str                   # plain text: why it has no parameters ("" when it has some)
     buffers: tuple[Line, ...]        # one line per buffer (PyTorch's running statistics): not parameters
     output: Line                     # the output shape: in the spec's symbols, with the numbers, the value
+    lesson: tuple[Segment, ...] = ()  # one sentence in the lesson's voice (without its full stop)
+    legend: tuple[Legend, ...] = ()  # each letter of the rules: its value here and where it comes from
+    shape: tuple[Line, ...] = ()     # output lengths worked by the layer's own rule from its own input
     macs: tuple[Line, ...] = ()      # with a compute report: each product's MACs, the layer's MACs and FLOPs
 
 
@@ -106,10 +122,9 @@ class _WithNumbers(SymparamLatexPrinter):
     """For shapes and table cells: a/2 rather than \\frac; bound symbols print as their numbers, unevaluated
     (floor(img_size/2) -> \\lfloor 32/2 \\rfloor)."""
 
-    def __init__(self, values: dict[str, int], grouped: bool = False) -> None:
+    def __init__(self, values: dict[str, int]) -> None:
         super().__init__({"mul_symbol": "dot", "fold_short_frac": True})   # a/2, not \frac: shapes sit in text
         self.values = values
-        self.grouped = grouped   # 2{,}304 in counts; 2304 in shapes, where a comma separates axes
         self._memo: dict = {}
 
     def doprint(self, expr) -> str:
@@ -123,9 +138,6 @@ class _WithNumbers(SymparamLatexPrinter):
             return self._print(sympy.Integer(self.values[expr.name]))
         return super()._print_Symbol(expr, style)
 
-    def _print_Integer(self, expr):
-        return super()._print_Integer(expr) if self.grouped else str(int(expr.p))
-
 
 def _tidy(expr):
     """floor and ceiling of a sum over one denominator, as people write them: floor((n - 5)/2)."""
@@ -136,8 +148,7 @@ def _tidy(expr):
                         lambda e: e.func(sympy.together(e.args[0]), evaluate=False))
 
 
-_SHAPES = _WithNumbers({})
-_INLINE = _WithNumbers({}, grouped=True)
+_INLINE = _WithNumbers({})   # thousands grouped (1{,}024) in counts and shapes alike
 
 
 @lru_cache(maxsize=8192)
@@ -149,7 +160,7 @@ def show(expr) -> str:
 
 @lru_cache(maxsize=8192)
 def _shape_dim(d) -> str:
-    return _SHAPES.doprint(_tidy(d))
+    return _INLINE.doprint(_tidy(d))
 
 
 def _sum(expr) -> Form:
@@ -157,7 +168,8 @@ def _sum(expr) -> Form:
     if not isinstance(expr, sympy.Add):
         return (show(expr),)
     terms = _INLINE._as_ordered_terms(expr)
-    return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else show(t) for i, t in enumerate(terms))
+    return tuple(f"- {show(-t)}" if i and t.could_extract_minus_sign() else
+                 rf"\left({show(t)}\right)" if isinstance(t, sympy.Add) else show(t) for i, t in enumerate(terms))
 
 
 def shape_latex(shape, show=None) -> str:
@@ -166,7 +178,7 @@ def shape_latex(shape, show=None) -> str:
                            for d in shape) + ")"
 
 
-def _shapes(layer: LayerRecord, show=_SHAPES.doprint) -> str:
+def _shapes(layer: LayerRecord, show=_INLINE.doprint) -> str:
     return ", ".join(shape_latex(s, show) for s in (layer.outputs or (layer.output_shape,)))
 
 
@@ -179,6 +191,45 @@ def _chain(*forms: Form) -> tuple[Form, ...]:
     return tuple(out)
 
 
+class _Letters:
+    """A layer's rule letters in LaTeX. A letter that is also a name of the spec's symbols gets a prime, so that a
+    rule's letter never reads as the spec's symbol (the rule's n_out is not a spec's n_out)."""
+
+    def __init__(self, clash) -> None:
+        self.clash = frozenset(clash)
+
+    def atom(self, name: str) -> str:
+        return label(name) + ("'" if name in self.clash else "")
+
+    def tex(self, text_: str) -> str:
+        """'k_h' -> k_{h}, '4u' -> 4u, 'm*C_in' -> m \\cdot C_{\\mathrm{in}} (as printing.letters, primes added)."""
+        parts = []
+        for factor in text_.split("*"):
+            digits, rest = re.match(r"(\d*)(.*)", factor).groups()
+            parts.append(digits + ("/".join(self.atom(p) for p in rest.split("/")) if rest else ""))
+        return TIMES.join(parts)
+
+
+_TOKENS = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)?|\d+|\S")
+_ATOM = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)?")
+_SIGNS = {"×": r"\times", "·": r"\cdot", "−": "-"}
+
+
+def _sentence(words: str, letters: _Letters) -> tuple[Segment, ...]:
+    """A kind's lesson sentence as text and math: '$k_h × k_w$' is math in the rule's letters."""
+    out: list[Segment] = []
+    for i, part in enumerate(words.split("$")):
+        if i % 2 == 0:
+            if part:
+                out.append(("text", part))
+        else:
+            out.append(("math", " ".join(letters.atom(t) if _ATOM.fullmatch(t) else _SIGNS.get(t, t)
+                                         for t in _TOKENS.findall(part))))
+    if out and out[0][0] == "text":
+        out[0] = ("text", out[0][1][:1].upper() + out[0][1][1:])
+    return tuple(out)
+
+
 def _product(dims, printer) -> str:
     """The axes multiplied in layout order; an axis that is a quotient in brackets (h · (E/h), not h · E / h)."""
     def axis(d):
@@ -187,12 +238,28 @@ def _product(dims, printer) -> str:
     return product_text(dims, axis, TIMES)
 
 
-def _variable_line(term: Term, numbers: _WithNumbers) -> Line:
-    """letters = the spec's sizes = the numbers put in = the value: k_h·k_w·C_in·F = 3·3·3·32 = 864."""
+_LABEL = re.compile(r"(\d*)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?)")
+
+
+def _numbers(labels, shape) -> str:
+    """The bound axes as the letters read them: '4u' with u = 64 as 4 · 64, 'n_in' as 128."""
+    parts = []
+    for letter, d in zip(labels, shape):
+        m = _LABEL.fullmatch(letter)
+        c = int(m.group(1)) if m and m.group(1) else 1
+        parts.append(f"{c}{TIMES}{show(d / c)}" if c != 1 and (d / c).is_integer else show(d))
+    return TIMES.join(parts) if parts else "1"
+
+
+def _variable_line(term: Term, letters: _Letters, bound: bool) -> Line:
+    """Bound: letters = the numbers = the value (k_h·k_w·C_in·F = 3·3·3·32 = 864); unbound: letters = the spec's
+    sizes = the value. Each letter's value and its source are the layer's legend."""
     v, dims = term.variable, term.dims
-    generic = TIMES.join(letters(x) for x in v.labels) if len(v.labels) == len(dims) and dims else ""
-    forms = _chain((generic,), (_product(dims, show),),
-                   (_product(dims, lambda d: numbers.doprint(_tidy(d))),), (show(v.size),))
+    fits = len(v.labels) == len(dims) and dims
+    generic = TIMES.join(letters.tex(x) for x in v.labels) if fits else ""
+    middle = ((_numbers(v.labels, v.shape) if fits else _product(v.shape, show)) if bound
+              else _product(term.factors, show))
+    forms = _chain((generic,), (middle,), (show(v.size),) if bound or v.size.is_number else ())
     notes = ["not trainable"] if not (v.trainable or v.buffer) else []   # buffers are listed apart
     if v.shared_with:
         notes.append(f"tied to {v.shared_with}, counted there")
@@ -213,31 +280,230 @@ def _window(sym: LayerRecord, sub) -> Line | None:
                               (r" \times ".join(show(sub(d)) for d in dims),)))
 
 
-def _layer(la: LayerAccount, printer: _WithNumbers, numbers: _WithNumbers, bound: bool, sub) -> LayerDerivation:
+# ---- where each letter's value comes from --------------------------------------------------------------------------
+
+def _arg(args, key: str):
+    """An argument's value; 'layer.units' reads into a wrapped layer's arguments."""
+    value = args
+    for part in key.split("."):
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], SimpleNamespace):
+            value = value[1]
+        value = value.get(part) if isinstance(value, Mapping) else getattr(value, part, None)
+    return value
+
+
+def _holds(arg, value) -> bool:
+    if isinstance(arg, (tuple, list)):
+        return any(_holds(x, value) for x in arg)
+    return isinstance(arg, (int, sympy.Expr)) and not isinstance(arg, bool) and sympy.sympify(arg) == value
+
+
+def _made_by(a: Account, name: str, value, depth: int = 0) -> str:
+    """'the filters of conv1': the layer upstream of `name` (itself included) whose argument gave `value`, through
+    layers that pass it on (a pooling keeps its channels); '' when none did."""
+    try:
+        la = a.layer(name)
+    except KeyError:
+        return ""
+    kind = lookup(la.type)
+    for key in dict.fromkeys(src for _, src in kind.legend.values() if src != "input"):
+        if _holds(_arg(la.symbolic.args, key), value):
+            return f"the {key.rsplit('.', 1)[-1]} of {name}"
+    if depth < 64:
+        for producer, shape in zip(la.inputs, la.symbolic.input_shapes):
+            if value in shape:
+                found = _made_by(a, producer, value, depth + 1)
+                if found:
+                    return found
+    return ""
+
+
+def _from_input(a: Account, la: LayerAccount, value, axis=None, what: str = "") -> str:
+    """Where an axis of this layer's input comes from: 'the filters of conv1', 'the height of pool1's output'."""
+    for producer, shape in zip(la.inputs, la.symbolic.input_shapes):
+        axes = [axis] if axis is not None else list(reversed(range(len(shape))))
+        for i in axes:
+            if i is None or i >= len(shape) or shape[i] != value:
+                continue
+            words = what.removeprefix("the input's ") or ("last axis" if i == len(shape) - 1 else f"axis {i + 1}")
+            words = words if words.startswith("axis") else f"the {words}"
+            if producer not in {x.name for x in a.layers}:
+                return f"{words} of the network's input"
+            found = "" if what else _made_by(a, producer, value)
+            return found or f"{words} of {producer}'s output"
+    return ""
+
+
+def _source(a: Account, la: LayerAccount, source, value, what: str = "") -> str:
+    """Words for where a letter's value comes from: an input axis (an index, or "input": found by value), this
+    layer's argument, or (undeclared) whichever of the two holds it."""
+    if isinstance(source, int) or source == "input":
+        return _from_input(a, la, value, source if isinstance(source, int) else None, what)
+    if source and "=" in source:   # an argument whose default is another's: strides=pool_size
+        key, _, other = source.partition("=")
+        if _arg(la.symbolic.args, key) is None and _holds(_arg(la.symbolic.args, other), value):
+            return f"{key}, the default: the {other}"
+        source = key
+    if source and _holds(_arg(la.symbolic.args, source), value):
+        top, _, inner = source.partition(".")
+        words = f"the wrapped layer's {inner}" if inner else source
+        return words + ("" if top in la.record.given else ", the default")
+    return _from_input(a, la, value) if source != "" else ""
+
+
+def _legend_entry(letters: _Letters, letter: str, sym, num, bound: bool, meaning: str, where: str) -> Legend:
+    forms = [letters.atom(letter)]
+    if not (sympy.sympify(sym).is_number and bound):
+        forms.append(show(sym))
+    if bound and forms[-1] != show(num):
+        forms.append(show(num))
+    words = meaning if not where or where == meaning else (f"{meaning} ({where})" if meaning else where)
+    return Legend(" = ".join(forms), words)
+
+
+def _legend(a: Account, la: LayerAccount, letters: _Letters, rules, bound: bool) -> tuple[Legend, ...]:
+    """Each letter of the layer's formulas and shape rules: its value here and where it comes from."""
+    kind = lookup(la.type)
+    found: dict[str, tuple] = {}
+    clashes: set[str] = set()
+    for t in la.variables:
+        v = t.variable
+        if len(v.labels) != len(t.dims):
+            continue
+        for letter, sym, num in zip(v.labels, t.dims, v.shape):
+            m = _LABEL.fullmatch(letter)
+            if not m:
+                continue
+            c = int(m.group(1) or 1)
+            atom, sym, num = m.group(2), sym / c, num / c
+            if atom in found and found[atom][0] != sym:
+                clashes.add(atom)
+            meaning, source = kind.legend.get(atom, ("", None))
+            found.setdefault(atom, (sym, num, meaning, source, ""))
+    for rule_b, rule_s in rules:
+        for (_, letter, num, source, _), (_, _, sym, _, meaning) in zip(rule_b.letters, rule_s.letters):
+            found.setdefault(letter, (sympy.sympify(sym), sympy.sympify(num), meaning, source, meaning))
+    out = []
+    for letter, (sym, num, meaning, source, what) in found.items():
+        if letter in clashes or letter.isdigit():
+            continue
+        where = _source(a, la, source, sym, what)
+        out.append(_legend_entry(letters, letter, sym, num, bound, meaning, where))
+    return tuple(out)
+
+
+# ---- the output shape, worked by the layer's own rule -------------------------------------------------------------
+
+class _RulePrinter(_WithNumbers):
+    """A rule in the order it is written (n - k, not -k + n), each symbol printed as given: a letter or a number."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        super().__init__({})
+        self._settings["order"] = "none"
+        self.names = names
+
+    def _print_Symbol(self, expr, style="plain"):
+        return self.names[expr.name] if expr.name in self.names else super()._print_Symbol(expr, style)
+
+
+def _rules(la: LayerAccount):
+    """(bound, unbound) AxisRule pairs of the layer's kind; axes alike (a square window over a square input)
+    given once, named together."""
+    kind = lookup(la.type)
+    try:
+        pairs = list(zip(kind.shape_rule(SimpleNamespace(**la.record.args), la.record.input_shapes),
+                         kind.shape_rule(SimpleNamespace(**la.symbolic.args), la.symbolic.input_shapes)))
+    except Exception:   # a kind whose rule cannot read these inputs shows none (the build has checked them)
+        return []
+    if len(pairs) > 1 and all([x[2] for x in p[i].letters] == [x[2] for x in pairs[0][i].letters]
+                              for p in pairs for i in (0, 1)):
+        names = [p[1].words for p in pairs]
+        both = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
+        first_b, first_s = pairs[0]
+        return [(first_b, replace(first_s, words=both))]
+    return pairs
+
+
+def _shape_lines(la: LayerAccount, letters: _Letters, rules, bound: bool) -> tuple[Line, ...]:
+    out = []
+    for rule_b, rule_s in rules:
+        rule = _RulePrinter({sym.name: letters.atom(letter) for sym, letter, *_ in rule_s.letters}).doprint(
+            rule_s.rule)
+        filled = ""
+        if bound and all(sympy.sympify(v).is_number for _, _, v, *_ in rule_b.letters):
+            filled = _RulePrinter({sym.name: show(sympy.sympify(v)) for sym, _, v, *_ in rule_b.letters}).doprint(
+                rule_b.rule)
+        result = (la.record if bound else la.symbolic).output_shape[rule_s.axis]
+        out.append(Line(f"output {rule_s.words}", _chain((rule,), (filled,), (show(result),))))
+    return tuple(out)
+
+
+def _padding_note(letters: _Letters, rules) -> tuple[Segment, ...]:
+    """'With valid padding an output length is ⌊(H - k_h)/s_h⌋ + 1; with same padding it would be ⌈H/s_h⌉.'"""
+    if not rules or not rules[0][1].padding:
+        return ()
+    rule = rules[0][1]
+    names = {sym.name: letters.atom(letter) for sym, letter, *_ in rule.letters}
+    stride = next(letter for sym, letter, *_ in rule.letters if sym.name == "s")
+    names.setdefault("k", letters.atom("k" + stride[1:]))
+    dilated = "d" in names
+    other = "same" if rule.padding == "valid" else "valid"
+    other_rule = window_rule(other, dilated)[0]
+    return (("text", f". With {rule.padding} padding an output length is "),
+            ("math", _RulePrinter(names).doprint(rule.rule)),
+            ("text", f"; with {other} padding it would be "), ("math", _RulePrinter(names).doprint(other_rule)))
+
+
+def _bracket(prefix: str, items) -> Form:
+    """prefix(a + b + c) as terms that a long line may break between: ('prefix(a', 'b', 'c)')."""
+    items = tuple(items)
+    if len(items) == 1:
+        return (prefix + items[0],)
+    return (f"{prefix}({items[0]}", *items[1:-1], f"{items[-1]})")
+
+
+def _copies(la: LayerAccount, parts, repeat) -> Form:
+    """The layer's parts added, with its forward and backward copies (2 × ...) and its repeats (n × ...)."""
+    half = la.halves(list(parts))
+    form: Form = tuple(parts)
+    if len(half) < len(parts):
+        form = _bracket(r"2 \times ", half)
+    if repeat != 1:
+        form = _bracket(rf"{show(repeat)} \times ", form)
+    return form
+
+
+def _layer(a: Account, la: LayerAccount, printer: _WithNumbers, bound: bool, sub, clash) -> LayerDerivation:
     layer, sym = la.record, la.symbolic
     kind = lookup(layer.type)
+    letters = _Letters(clash)
     summary = kind.summary[:1].upper() + kind.summary[1:] if kind.summary else ""
-    params = tuple(_variable_line(t, numbers) for t in la.variables if not t.variable.buffer)
-    buffers = tuple(_variable_line(t, numbers) for t in la.variables if t.variable.buffer)
+    params = tuple(_variable_line(t, letters, bound) for t in la.variables if not t.variable.buffer)
+    buffers = tuple(_variable_line(t, letters, bound) for t in la.variables if t.variable.buffer)
     total = None
     no_params = ""
     if params:
         sizes = tuple(show(t.size) for t in la.terms)
-        copies: Form = ()
-        if la.repeat != 1 and sizes:   # n × (a + b + c), in plain brackets so a long one may break inside
-            copies = ((rf"{show(layer.repeat)} \times {sizes[0]}",) if len(sizes) == 1 else
-                      (rf"{show(layer.repeat)} \times ({sizes[0]}", *sizes[1:-1], f"{sizes[-1]})"))
+        copies = _copies(la, sizes, layer.repeat) if sizes else ()
         for index, count in reversed(layer.copies):   # a growing repeat: the sizes are copy i's, summed over i
-            copies = (rf"\sum_{{{show(index)}=0}}^{{{show(count)} - 1}} \left({' + '.join(copies or sizes)}\right)",)
-        total = Line("parameters", _chain(copies or (sizes if len(sizes) > 1 else ()), _sum(la.params.value)))
+            copies = (rf"\sum_{{{show(index)}=0}}^{{{show(count)} - 1}} \left({' + '.join(copies)}\right)",)
+        total = Line("parameters", _chain(copies if len(copies) > 1 or layer.repeat != 1 or len(sizes) > 1
+                                          or layer.copies else (), _sum(la.params.value)))
     else:
         no_params = kind.no_params or ("its only variables are buffers" if buffers else "it declares no variables")
-    output = Line("output shape", _chain((_shapes(sym),), (_shapes(sym, printer.doprint) if bound else "",),
-                                         (_shapes(layer),)))
+    rules = _rules(la)
+    worked = bool(rules)
+    output = Line("output shape", _chain((_shapes(sym),), (_shapes(sym, printer.doprint) if bound and not worked
+                                                            else "",), (_shapes(layer),)))
+    lesson = (_sentence(kind.lesson, letters) if kind.lesson else ()) + _padding_note(letters, rules)
+    wrapped = sym.args.get("layer")
+    if lesson and isinstance(wrapped, tuple) and getattr(wrapped[0], "lesson", ""):   # Bidirectional(LSTM)
+        lesson += (("text", ". "),) + _sentence(wrapped[0].lesson, letters)
     return LayerDerivation(la.position, layer.name, layer.type, summary,
                            show(layer.repeat) if layer.repeat != 1 else "",
                            tuple(shape_latex(s) for s in layer.input_shapes), _window(sym, sub),
-                           params, total, no_params, buffers, output)
+                           params, total, no_params, buffers, output, lesson,
+                           _legend(a, la, letters, rules, bound), _shape_lines(la, letters, rules, bound))
 
 
 def _macs(la: LayerAccount, lc, numbers: _WithNumbers) -> tuple[Line, ...]:
@@ -267,14 +533,27 @@ def _terms(values) -> Form:
     return tuple(rf"\left({show(v)}\right)" if isinstance(v, sympy.Add) else show(v) for v in values)
 
 
+def _formula(la: LayerAccount) -> Form:
+    """A layer's count as the table's formula writes it (the spec's sizes), bracketed when it is a sum: the total
+    keeps each layer's grouping, never a regrouping across layers."""
+    parts = tuple(_product(t.factors, show) for t in la.terms)
+    form = _copies(la, parts, la.repeat)
+    return _bracket("", form) if len(form) > 1 else form
+
+
 def _totals(a: Account) -> tuple[Line, ...]:
-    lines = []
-    sym_terms = _terms(layer.params.symbolic for layer in a.layers)
-    terms = _terms(layer.params.value for layer in a.layers)
-    lines.append(Line("total", _chain(sym_terms if len(sym_terms) > 1 else (), _sum(a.total.symbolic))))
-    if terms != sym_terms:   # the numbers the bindings give (stated at the top)
-        lines.append(Line("total in numbers", _chain(terms if len(terms) > 1 else (), _sum(a.total.value))))
-    return tuple(lines)
+    counted = [la for la in a.layers if la.params.value != 0 or la.params.symbolic != 0]
+    formulas = tuple(term for la in counted for term in _formula(la))
+    values = tuple(show(la.params.value) for la in counted)
+    symbolic = a.total.symbolic
+    if not sympy.sympify(symbolic).is_number:   # in symbols; then the numbers the bindings give (stated at the top)
+        listed = 1 < len(counted) <= LISTED
+        lines = [Line("total", _chain(formulas if listed else (), _sum(symbolic)))]
+        if a.total.bound:
+            lines.append(Line("total in numbers", _chain(values if len(values) > 1 else (), _sum(a.total.value))))
+        return tuple(lines)
+    return (Line("total", _chain(formulas if len(counted) > 1 else (), values if len(values) > 1 else (),
+                                 _sum(a.total.value))),)
 
 
 def _split(a: Account) -> tuple[Line, ...]:
@@ -299,7 +578,8 @@ def derive(a: Account, compute=None) -> Derivation:
     a = of(a)
     net, sym = a.net, a.net.unbound
     values = {k: int(v) for k, v in net.bindings.items()}
-    printer, numbers = _WithNumbers(values), _WithNumbers(values, grouped=True)
+    printer = _WithNumbers(values)
+    clash = set(sym.symbols.names())
     table = {sym.symbols.get(k): sympy.Integer(v) for k, v in values.items()}
 
     def sub(expr):
@@ -310,8 +590,8 @@ def derive(a: Account, compute=None) -> Derivation:
         bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
         free=tuple(latex(sympy.Symbol(n)) for n in a.free),
         rows=tuple(_row(la) for la in a.layers), total=show(a.total.value),
-        layers=tuple(_layer(la, printer, numbers, bool(values), sub) for la in a.layers) if compute is None else
-        tuple(replace(_layer(la, printer, numbers, bool(values), sub), macs=_macs(la, lc, numbers))
+        layers=tuple(_layer(a, la, printer, bool(values), sub, clash) for la in a.layers) if compute is None else
+        tuple(replace(_layer(a, la, printer, bool(values), sub, clash), macs=_macs(la, lc, printer))
               for la, lc in zip(a.layers, compute.layers)),
         totals=_totals(a), split=_split(a), buffers=_buffers(a),
         assumptions=tuple(Assumption(x.layer or x.where, x.key, show(x.relation), x.why) for x in a.assumptions),
@@ -332,9 +612,11 @@ def formulas(d: Derivation) -> Iterator[str]:
         yield from layer.inputs
         if layer.repeat:
             yield layer.repeat
-        if layer.window is not None:
+        if layer.window is not None and not layer.legend:   # the legend gives the window's sizes otherwise
             yield layer.window.math
-        for line in (*layer.params, *((layer.total,) if layer.total else ()), *layer.buffers):
+        yield from (math for kind, math in layer.lesson if kind == "math")
+        yield from (item.math for item in layer.legend)
+        for line in (*layer.params, *((layer.total,) if layer.total else ()), *layer.shape, *layer.buffers):
             yield line.math
         yield layer.output.math
         for line in layer.macs:

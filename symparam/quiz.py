@@ -236,14 +236,14 @@ def describe(net: Network) -> list[str]:
 def _shown(kind, key: str, value, given) -> bool:
     """Whether an argument is stated: every argument the spec wrote, and every other argument of the kind at its
     resolved value, except those the count and the shapes never depend on (initializers, regularizers, dtype,
-    rates, activations: Opaque, Real, ActivationName, Unsupported) and the base Layer's. An unset optional size
+    rates, activations, use_cudnn: an `inert` Arg; a kind's `inert_args`: stateful) and the base Layer's. An unset optional size
     (a pooling's strides) is stated as None, as Keras documents it; other unset options are left out."""
-    from .layers.base import BASE_ARGS, ActivationName, Opaque, Real, Size, Sizes, Unsupported
+    from .layers.base import BASE_ARGS, Size, Sizes
 
     if key in given:
         return True
     arg = getattr(kind, "args", {}).get(key)
-    if arg is None or key in BASE_ARGS or isinstance(arg, (Opaque, Real, ActivationName, Unsupported)):
+    if arg is None or key in BASE_ARGS or arg.inert or key in getattr(kind, "inert_args", ()):
         return False
     return value is not None or isinstance(arg, (Size, Sizes))
 

@@ -32,6 +32,22 @@ def pool_length(n: Dim, pool: sympy.Expr, stride: sympy.Expr, padding: str) -> t
     return ceil_of(n / stride), None
 
 
+def window_rule(padding: str, dilated: bool = False):
+    """The rule conv_length and pool_length follow, in letters, for a lesson to show and fill in: returns
+    (rule, (n, k, s, d)) with n the input length, k the window, s the stride, d the dilation (None unless
+    `dilated`). 'valid': floor((n - k)/s) + 1, or floor((n - d*(k - 1) - 1)/s) + 1 dilated; otherwise ceil(n/s)."""
+    n, k, s, d = (sympy.Symbol(x, integer=True, positive=True) for x in ("n", "k", "s", "d"))
+
+    def over_s(x):   # written unevaluated, in the order a lesson writes it: floor((n - k)/s) + 1
+        return sympy.Mul(x, sympy.Pow(s, -1, evaluate=False), evaluate=False)
+
+    if padding != "valid":
+        return sympy.ceiling(over_s(n), evaluate=False), (n, None, s, None)
+    span = ((sympy.Mul(-1, d, sympy.Add(k, -1, evaluate=False), evaluate=False), -1) if dilated else (-k,))
+    rule = sympy.Add(sympy.floor(over_s(sympy.Add(n, *span, evaluate=False)), evaluate=False), 1, evaluate=False)
+    return rule, (n, k, s, d if dilated else None)
+
+
 def product(dims) -> Dim:
     """The number of elements of a shape, or None when an axis is unknown."""
     if any(d is None for d in dims):

@@ -30,13 +30,39 @@ def _readable(expr: sympy.Expr, prefer: tuple) -> sympy.Expr:
     if prefer:
         others = sorted(expanded.free_symbols - set(prefer), key=lambda s: s.name)
         return collect(expanded, [*prefer, *others])
-    candidates = [expanded]
+    candidates = [expanded, expr]   # expr as built: (floor(n/4) - 3)**2 stays a square when that is shorter
     symbols = sorted(expanded.free_symbols, key=lambda s: s.name)
     candidates.append(collect(expanded, symbols))
     if expanded.is_polynomial(*symbols):
         small = len(sympy.Add.make_args(expanded)) <= FACTOR_TERMS and len(symbols) <= FACTOR_SYMBOLS
         candidates.append(sympy.factor(expanded) if small else sympy.factor_terms(expanded))
     return min(candidates, key=lambda c: (len(str(c)), sympy.count_ops(c)))
+
+
+LISTED = 12   # layers (or repeated blocks) a total is written per layer for; a deeper network's is tidied whole
+
+
+def layered(parts, prefer=()) -> sympy.Expr:
+    """A network's total grouped per layer, and per block for repeated layers: each layer's count in its readable
+    form, the layers repeated n times together under n (n_layer·(12·d_model² + 13·d_model)), never one layer's terms
+    merged with another's. `parts` are (copies, one copy's count) per layer. With more than LISTED groups, or one,
+    the readable form of the whole sum."""
+    blocks: dict[sympy.Expr, list[sympy.Expr]] = {}
+    single = []
+    for copies, count in parts:
+        if count == 0:
+            continue
+        if copies == 1:
+            single.append(count)
+        else:
+            blocks.setdefault(copies, []).append(count)
+    whole = sympy.Add(*single, *(n * sympy.Add(*counts) for n, counts in blocks.items()))
+    if whole.is_number or not 1 < len(single) + len(blocks) <= LISTED:
+        return readable(whole, prefer)
+    terms = [readable(c, prefer) for c in single] + [n * readable(sympy.Add(*c)) for n, c in blocks.items()]
+    constant = sympy.Add(*(t for t in terms if t.is_number))   # layers of a fixed size: one number
+    terms = [t for t in terms if not t.is_number] + ([constant] if constant != 0 else [])
+    return sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
 
 
 def collect(expanded: sympy.Expr, symbols) -> sympy.Expr:

@@ -58,7 +58,7 @@ def test_chained_defaults_resolve_through_each_other(write_spec, capsys):
     code, out, _ = run(capsys, "derive", str(path), "--symbolic", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["free_symbols"] == ["a"]
-    assert doc["total"] == "4*a**2 + 22*a + 1"
+    assert doc["total"] == "18*a + (2*a + 1)**2"   # per layer: Dense(b) 18a, Dense(c) (2a + 1)^2
     assert load_text(CHAINED).total == expected.subs(a, 4) == load(path).total
 
 

@@ -177,8 +177,20 @@ def test_latex_document_compiles(spec, args, tmp_path, write_spec):
     assert tex.startswith(r"\documentclass{article}") and tex.rstrip().endswith(r"\end{document}")
     assert r"\begin{longtable}" in tex
     log = compile_latex(tmp_path, tex)
-    overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
-    assert all(w < 10 for w in overfull), f"lines run into the margin: {overfull}"
+    assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("symbolic", [False, True], ids=["numeric", "symbolic"])
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.toml")))
+def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path, request):
+    if example == "llama":   # merged from main at the end: its repeated block's total is one unbreakable bracket
+        request.applymarker(pytest.mark.xfail(strict=True, reason="llama's per-block total term is one \\left(...\\right) "
+                                              "wider than the page (derivation._sum does not break inside it)"))
+    tex = derive_cli(str(EXAMPLES / f"{example}.toml"), "--format", "latex-document",
+                     *(["--symbolic"] if symbolic else []))
+    log = compile_latex(tmp_path, tex)
+    assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
 
 
 @needs_pdflatex
@@ -327,10 +339,111 @@ def test_derivation_reads_like_the_lesson():
     pool = d.layers[2]
     assert pool.params == () and pool.no_params == "pooling only takes the maximum over each window"
     assert pool.output.math == (r"(\left\lfloor{\mathrm{img\_size} / 2}\right\rfloor, \left\lfloor{\mathrm{img\_size}"
-                                r" / 2}\right\rfloor, 64) = (\left\lfloor{32 / 2}\right\rfloor, \left\lfloor{32 / 2}"
-                                r"\right\rfloor, 64) = (16, 16, 64)")
+                                r" / 2}\right\rfloor, 64) = (16, 16, 64)")
+    assert pool.shape[0].math == (r"\left\lfloor{\left(H - k_{h}\right) / s_{h}}\right\rfloor + 1 = "
+                                  r"\left\lfloor{\left(32 - 2\right) / 2}\right\rfloor + 1 = 16")
     assert d.totals[0].math.endswith("= 128{,}952") and len(d.totals) == 1
     assert [r.params for r in d.rows] == ["896", "18{,}496", "0", "73{,}856", "33{,}024", "0", "2{,}570", "110"]
+    conv2 = {item.math: item.words for item in d.layers[1].legend}
+    assert conv2[r"C_{\mathrm{in}} = 32"] == "input channels (the filters of Conv1)"
+    assert conv2["F = 64"] == "filters" and conv2[r"s_{h} = 1"] == "the stride along the height (strides, the default)"
+
+
+def _lenet5(symbolic=False):
+    import symparam
+    return derive(symparam.load(str(EXAMPLES / "lenet5.toml"), symbolic=symbolic))
+
+
+def test_lenet5_pooling_works_from_its_own_input():
+    """Issue 10: pool1 works from 28 (conv1's output), pool2 from 10, by the rule, not from img_size."""
+    d = _lenet5()
+    pool1, pool2 = d.layers[1], d.layers[3]
+    rule = r"\left\lfloor{\left(H - k_{h}\right) / s_{h}}\right\rfloor + 1"
+    assert [line.words for line in pool1.shape] == ["output height and width"]
+    assert pool1.shape[0].math == rf"{rule} = \left\lfloor{{\left(28 - 2\right) / 2}}\right\rfloor + 1 = 14"
+    assert pool2.shape[0].math == rf"{rule} = \left\lfloor{{\left(10 - 2\right) / 2}}\right\rfloor + 1 = 5"
+    legend = {item.math: item.words for item in pool1.legend}
+    assert legend[r"H = \mathrm{img\_size} - 4 = 28"] == "the input's height (the height of conv1's output)"
+    assert legend[r"s_{h} = 2"] == "the stride along the height (strides, the default: the pool_size)"
+    # both rules are shown: the one used (valid) and the one 'same' padding would use
+    math = [part for kind, part in pool1.lesson if kind == "math"]
+    assert math[-2:] == [rule, r"\left\lceil{H / s_{h}}\right\rceil"]
+    conv2 = {item.math: item.words for item in d.layers[2].legend}
+    assert conv2[r"C_{\mathrm{in}} = \mathrm{filters\_1} = 6"] == "input channels (the filters of conv1)"
+    flatten = d.layers[4]
+    assert flatten.shape[0].math == r"d_{1} \cdot d_{2} \cdot d_{3} = 5 \cdot 5 \cdot 16 = 400"
+    # the total: one bracket per layer in the spec's sizes, then each layer's count tidied on its own (five terms:
+    # no regrouping across layers, as sympy's of the whole sum gives six), then the numbers
+    assert [len(form) for form in d.totals[0].forms] == [10, 5]   # five layers, two terms each; one term each
+    assert r"\mathrm{filters\_1} \cdot \left(25 \cdot \mathrm{channels} + 1\right)" in d.totals[0].forms[1]
+    assert d.totals[1].math == "156 + 2{,}416 + 48{,}120 + 10{,}164 + 850 = 61{,}706"
+
+
+def _nested_rounding(tex: str) -> bool:
+    depth = 0
+    for token in re.findall(r"\\[lr](?:floor|ceil)", tex):
+        depth += 1 if token[1] == "l" else -1
+        if depth > 1:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("example", ["lenet5", "resnet50"])
+def test_symbolic_shapes_hold_no_rounding_of_a_rounding(example):
+    import sympy
+    import symparam
+    net = symparam.load(str(EXAMPLES / f"{example}.toml"), symbolic=True)
+    rounding = (sympy.floor, sympy.ceiling)
+    for layer in net.layers:
+        for dim in (d for shape in (layer.output_shape, *layer.input_shapes) for d in shape if d is not None):
+            for inner in dim.atoms(*rounding):
+                assert not inner.args[0].has(*rounding), (layer.name, dim)
+    d = derive(net)
+    assert not [tex for tex in formulas(d) if _nested_rounding(tex)]
+    assert not _nested_rounding(r"\lfloor 1 \rfloor + \lfloor 2 \rfloor") and _nested_rounding(
+        r"\lfloor \lfloor 1 \rfloor \rfloor")   # the check itself can fail
+
+
+def test_a_rule_letter_never_reads_as_a_spec_symbol(write_spec):
+    """lstm_classifier's spec has `units`: the Dense rule is written n_in · n_out; a spec that has a symbol n_out
+    gets the rule's letter primed, in every format."""
+    import symparam
+    d = derive(symparam.load(str(EXAMPLES / "lstm_classifier.toml")))
+    dense = d.layers[2]
+    assert dense.params[0].forms[0] == (r"n_{\mathrm{in}} \cdot n_{\mathrm{out}}",)
+    assert all(r"\mathrm{units}" not in line.forms[0][0] for layer in d.layers for line in layer.params)
+    path = str(write_spec(SPECIALS))   # its Dense has units = "n_out"
+    d = derive(symparam.load(path))
+    assert d.layers[0].params[0].forms[0] == (r"n_{\mathrm{in}}' \cdot n_{\mathrm{out}}'",)
+    assert r"n_{\mathrm{out}}' = \mathrm{n\_out}" in [item.math for item in d.layers[0].legend]
+    for fmt in ("markdown", "html", "latex-document"):
+        out = derive_cli(path, "--format", fmt)
+        assert "n_{\\mathrm{out}}'" in out or "<mi>&#x02032;</mi>" in out or "&#x02032;" in out, fmt
+
+
+def test_per_head_sizes_cancel_and_a_bidirectional_layer_is_twice_one_direction():
+    import symparam
+    gpt2 = symparam.load(GPT2).account.layer("h/attn")
+    assert gpt2.formula() == "n_layer × (" + " + ".join(["d_model·d_model + d_model"] * 4) + ")"
+    lstm = symparam.load(str(EXAMPLES / "lstm_classifier.toml")).account.layer("bidirectional")
+    assert lstm.formula() == "2 × (embed·4·units + units·4·units + 4·units)"
+    d = derive(symparam.load(str(EXAMPLES / "lstm_classifier.toml")))
+    assert d.layers[1].total.math == r"2 \times (32{,}768 + 16{,}384 + 256) = 98{,}816"
+
+
+def test_shapes_group_thousands_and_an_input_shape_is_never_broken():
+    import symparam
+    d = derive(symparam.load(GPT2))
+    assert d.rows[0].output == "(1{,}024, 768)"
+    tex = derive_cli(CNN, "--format", "latex-document")
+    assert r"\text{input shape} &= (32, 32, 3)" in tex   # a row of the worked answer, not a phrase that may break
+
+
+@pytest.mark.parametrize("fmt, here", [("markdown", "Here $H = "), ("html", "<p>Here <math")])
+def test_markdown_and_html_get_the_lesson_too(fmt, here):
+    out = derive_cli(str(EXAMPLES / "lenet5.toml"), "--format", fmt)
+    assert here in out and "output height and width" in out and "Each of the" in out
+    assert "the filters of conv1" in out
 
 
 def test_derivation_symbolic_total_then_numbers(write_spec):
@@ -339,8 +452,38 @@ def test_derivation_symbolic_total_then_numbers(write_spec):
                       '[[layers]]\ntype = "Dense"\nunits = "width"\n[[layers]]\ntype = "Dense"\nunits = 10\n')
     d = derive(symparam.load(path))
     assert [line.words for line in d.totals] == ["total", "total in numbers"]
-    assert d.totals[0].forms[-1] == (r"\mathrm{d\_in} \cdot \mathrm{width}", r"11 \cdot \mathrm{width}", "10")
+    assert d.totals[0].forms == ((r"(\mathrm{d\_in} \cdot \mathrm{width}", r"\mathrm{width})",
+                                  r"(\mathrm{width} \cdot 10", "10)"),
+                                 (r"\mathrm{width} \cdot \left(\mathrm{d\_in} + 1\right)",
+                                  r"\left(10 \cdot \mathrm{width} + 10\right)"))
     assert d.totals[1].math == "50{,}240 + 650 = 50{,}890"
     dense = d.layers[0].params[0]
-    assert dense.forms == ((r"n_{\mathrm{in}} \cdot \mathrm{units}",), (r"\mathrm{d\_in} \cdot \mathrm{width}",),
-                           (r"784 \cdot 64",), ("50{,}176",))
+    assert dense.forms == ((r"n_{\mathrm{in}} \cdot n_{\mathrm{out}}",), (r"784 \cdot 64",), ("50{,}176",))
+    symbolic = derive(symparam.load(path, symbolic=True)).layers[0].params[0]
+    assert symbolic.forms == ((r"n_{\mathrm{in}} \cdot n_{\mathrm{out}}",), (r"\mathrm{d\_in} \cdot \mathrm{width}",))
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("dilated", [False, True])
+def test_the_window_rule_is_the_rule_the_shapes_follow(padding, dilated):
+    """shapes.window_rule, filled in, gives conv_length's and pool_length's lengths (one fact, two uses)."""
+    import sympy
+    from hypothesis import given, settings, strategies as st
+    from symparam.shapes import conv_length, pool_length, window_rule
+
+    rule, (n, k, s, d) = window_rule(padding, dilated)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.integers(1, 300), st.integers(1, 9), st.integers(1, 5), st.integers(1, 4))
+    def check(length, window, stride, dilation):
+        dilation = dilation if dilated else 1
+        if padding == "valid" and length < dilation * (window - 1) + 1:
+            return
+        values = {n: length, s: stride, **({k: window} if k is not None else {}), **({d: dilation} if d else {})}
+        filled = rule.xreplace({key: sympy.Integer(v) for key, v in values.items()})
+        sizes = [sympy.Integer(v) for v in (length, window, stride, dilation)]
+        assert filled == conv_length(*sizes, padding)[0]
+        if not dilated:
+            assert filled == pool_length(*sizes[:3], padding)[0]
+
+    check()

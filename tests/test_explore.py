@@ -356,7 +356,7 @@ class Browser:
     def table(self) -> dict:
         return self.evaluate("""(() => {
             const text = id => document.getElementById(id).textContent;
-            const rows = document.querySelectorAll("tbody tr:not(.sum)").length;
+            const rows = document.querySelectorAll("#network > tbody > tr:not(.sum)").length;   // its layers
             return {total: text("total"), trainable: text("trainable"), non_trainable: text("non_trainable"),
                     params: [...Array(rows).keys()].map(i => text("params-" + i)),
                     shapes: [...Array(rows).keys()].map(i => text("shape-" + i)),
@@ -429,8 +429,8 @@ def test_cnn_page_follows_img_size(browser, tmp_path):
     assert shown["total"] == "invalid" and set(shown["params"]) == {"invalid"}
     assert "img_size must be a positive integer" in shown["status"]
 
-    maths = page.evaluate("[...document.querySelectorAll('math')].map(m => [m instanceof MathMLElement, "
-                          "m.getBoundingClientRect().width])")
+    maths = page.evaluate("[...document.querySelectorAll('math')].filter(m => m.closest('[hidden]') === null)"
+                          ".map(m => [m instanceof MathMLElement, m.getBoundingClientRect().width])")   # shown ones
     assert len(maths) >= 2 * len(net.layers) + 3                     # a shape and a count per layer, the totals
     assert all(is_mathml and width > 0 for is_mathml, width in maths)
 
@@ -537,3 +537,37 @@ def test_subprocess(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"Wrote {target}: sliders for img_size.\n"
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@needs_chromium
+def test_a_clicked_layer_shows_its_derivation_and_the_plot_follows_the_slider(browser, tmp_path):
+    spec = EXAMPLES / "lenet5.toml"
+    page = browser(write_page(tmp_path / "lenet5.html", spec))
+    visible = "[...document.querySelectorAll('.worked')].filter(p => !p.hidden).map(p => p.id)"
+    assert page.evaluate(visible) == []                               # no derivation until a row is clicked
+    row = "document.querySelectorAll('#network > tbody > tr')[{}].click()"
+    page.evaluate(row.format(1))                                      # pool1
+    assert page.evaluate(visible) == ["steps-1"]
+    steps = page.evaluate("document.getElementById('steps-1').textContent")
+    assert "output height and width" in steps and "pool1" in steps and "conv1" in steps   # the rule, its source
+    assert page.evaluate("document.getElementById('steps-1').querySelectorAll('math').length") > 3
+    page.evaluate(row.format(5))                                      # fc1: the other one hides
+    assert page.evaluate(visible) == ["steps-5"]
+
+    # the plot: the total over img_size (the first slider), a dot at the current size on the table's total
+    assert page.evaluate("document.getElementById('plot').dataset.symbol") == "img_size"
+    assert int(page.evaluate("document.getElementById('plot').dataset.points")) > 20
+    inked = ("(() => { const c = document.getElementById('plot'); const d = c.getContext('2d')"
+             ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) "
+             "if (d[i] > 0) n++; return n; })()")
+    assert page.evaluate(inked) > 500                                 # a curve was drawn, not a blank canvas
+    here = "(() => { const c = document.getElementById('plot'); return [c.dataset.x, c.dataset.total]; })()"
+    net = derive_file(spec)
+    assert page.evaluate(here) == ["32", f"{int(net.total):,}"] == ["32", page.table()["total"]]
+    page.type_into("n-img_size", "64")
+    assert page.evaluate(here) == ["64", f"{int(net.subs(img_size=64).total):,}"]
+    # another symbol: the plot follows the choice
+    page.evaluate("(() => { const s = document.getElementById('plot-symbol'); s.value = 'units_1'; "
+                  "s.dispatchEvent(new Event('change')); })()")
+    assert page.evaluate("document.getElementById('plot').dataset.symbol") == "units_1"
+    assert page.evaluate(here) == ["120", f"{int(net.subs(img_size=64).total):,}"]

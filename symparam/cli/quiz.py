@@ -24,7 +24,7 @@ def quiz(
     = "markdown",
     questions: Annotated[str, typer.Option(
         "--questions", help="Question styles: total, layer, shape, largest (comma-separated).")] = "total,layer",
-    paper: Annotated[str, typer.Option("--paper", help="The LaTeX sheet's and key's paper: a4 or letter.",
+    paper: Annotated[str, typer.Option("--paper", help="The printed paper (LaTeX and HTML): a4 or letter.",
                                        metavar="PAPER")] = "a4",
     set_: SetOption = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the sheet to FILE.",
@@ -56,7 +56,7 @@ def quiz(
     net = derive_file(spec, given, free=varied)
     variants = make(net, axes, count, seed, styles)
     sheet, key = SHEETS[format_]
-    options = {"paper": paper} if format_ == "latex" else {}   # the paper is LaTeX's alone
+    options = {"paper": paper} if format_ in ("latex", "html") else {}   # the formats that print
     text = sheet(net.name, variants, **options)
     if output:
         write_atomic(output, text, "--output")

@@ -109,6 +109,11 @@ class MultiHeadAttention(LayerKind):
     saves = ("input", "internal", "statistics")
     summary = ("attention with num_heads heads: query, key and value projections (key_dim, value_dim per head) "
                "and an output projection")
+    lesson = ("each of the $h$ heads projects the query and the key to $d_k$ numbers and the value to $d_v$, each "
+              "projection with its biases; an output projection maps the $h · d_v$ values back to $E_q$ features")
+    legend = {"E_q": ("query features", "input"), "E_k": ("key features", "input"),
+              "E_v": ("value features", "input"), "h": ("heads", "num_heads"), "d_k": ("numbers per head", "key_dim"),
+              "d_v": ("numbers per head", "value_dim=key_dim")}
     n_inputs = (2, 3)
     args = {
         "num_heads": Size(), "key_dim": Size(), "value_dim": OptionalSize(None), "dropout": Real(0.0, 0.0, 1.0),

@@ -78,6 +78,7 @@ def _whole(expr: sympy.Expr):
 class Arg:
     """One constructor argument: its default and how a spec value becomes a Python value."""
     expected = "a value"
+    inert = False   # the count and the shapes never depend on it (an exercise sheet need not state it)
 
     def __init__(self, default: Any = REQUIRED) -> None:
         self.default = default
@@ -160,6 +161,7 @@ ACTIVATIONS = (
 
 class ActivationName(Arg):
     """An activation function's name (it does not change the count), or "none"."""
+    inert = True
     expected = 'the name of a Keras activation such as "relu" or "softmax", or "none"'
 
     def parse(self, value, key, ctx):
@@ -177,6 +179,7 @@ class ActivationName(Arg):
 
 
 class Real(Arg):
+    inert = True
     def __init__(self, default: Any = REQUIRED, low: float = 0.0, high: float | None = None,
                  high_open: bool = False) -> None:
         super().__init__(default)
@@ -213,6 +216,7 @@ class Int(Arg):
 class Opaque(Arg):
     """An argument the count does not depend on (initializers, regularizers, constraints, dtype, seed)."""
     expected = "a string, number, boolean, list or table"
+    inert = True
 
     def __init__(self, default: Any = None) -> None:
         super().__init__(default)
@@ -220,6 +224,7 @@ class Opaque(Arg):
 
 class Unsupported(Arg):
     """A Keras argument symparam does not model yet: accepted only at its default."""
+    inert = True
 
     def __init__(self, default: Any = None, why: str = "") -> None:
         super().__init__(default)
@@ -313,6 +318,45 @@ class Twin:
     note: str = ""                          # why the counts differ, when they do
 
 
+@dataclass(frozen=True)
+class AxisRule:
+    """One output length worked from the input's (shapes.window_rule): the rule in its generic letters (n, k, s, d)
+    and, per letter, the letter a lesson writes (H, k_h, s_h), this layer's value, where it comes from (an
+    argument key, "key=other" for a default taken from another argument, or the index of the input axis it reads)
+    and what it is ("the window's height")."""
+    words: str                                            # "height", "width", "length"
+    rule: sympy.Expr                                      # floor((n - k)/s) + 1
+    letters: tuple[tuple[sympy.Symbol, str, Any, Any, str], ...]   # (symbol, letter, value, source, meaning)
+    axis: int                                             # the output axis it gives
+    padding: str
+
+
+_AXIS_LETTERS = {1: (("length", ""),), 2: (("height", "h"), ("width", "w")),
+                 3: (("depth", "d"), ("height", "h"), ("width", "w"))}
+_INPUT_LETTER = {"length": "L", "depth": "D", "height": "H", "width": "W"}
+
+
+def window_rules(spatial, windows, strides, dilations, padding: str, data_format: str,
+                 keys: tuple[str, str, str]) -> tuple[AxisRule, ...]:
+    """The rule of each spatial axis of a convolution or pooling (shapes.window_rule), with this layer's values;
+    `keys` are the arguments holding the window, the stride and the dilation."""
+    from ..shapes import window_rule
+    rank = len(spatial)
+    dilated = any(d != 1 for d in dilations)
+    first = 1 if data_format == "channels_first" else 0
+    out = []
+    for i, ((words, sub), n, k, s, d) in enumerate(zip(_AXIS_LETTERS[rank], spatial, windows, strides, dilations)):
+        rule, symbols = window_rule(padding, dilated)
+        tail = f"_{sub}" if sub else ""
+        letters = (_INPUT_LETTER[words], f"k{tail}", f"s{tail}", f"d{tail}")
+        meanings = (f"the input's {words}", f"the window's {words}", f"the stride along the {words}",
+                    f"the dilation along the {words}")
+        entries = tuple(entry for entry in zip(symbols, letters, (n, k, s, d), (first + i, *keys), meanings)
+                        if entry[0] is not None)
+        out.append(AxisRule(words, rule, entries, first + i, padding))
+    return tuple(out)
+
+
 class LayerKind:
     """Base of every layer kind. Subclasses set the ClassVars and implement build().
 
@@ -355,6 +399,20 @@ class LayerKind:
             return None
         words, key = cls.window_arg
         return words, getattr(a, key)
+
+    # The lesson's words (symparam.derivation): one sentence in a teacher's voice, mathematics between $...$ in the
+    # letters of the kind's formulas ("each of the $F$ filters spans $k_h × k_w × C_in$ inputs"); and per letter
+    # what it stands for and where its value comes from: an argument (dotted into a wrapped layer: "layer.units")
+    # or "input" (an axis of the input, found by its value).
+    lesson: ClassVar[str] = ""
+    mirrored: ClassVar[bool] = False       # its variables are two identical copies (forward, backward) in a row
+    inert_args: ClassVar[tuple[str, ...]] = ()   # flags that change neither the count nor a shape (stateful)
+    legend: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    @classmethod
+    def shape_rule(cls, a: SimpleNamespace, inputs: Sequence[Shape]) -> tuple["AxisRule", ...]:
+        """How the output's lengths follow from the input's, in letters, for a lesson to show: () for none."""
+        return ()
 
     @classmethod
     def saved_statistics(cls, a: SimpleNamespace, inputs: Sequence[Shape], output: Shape) -> sympy.Expr:

@@ -7,7 +7,7 @@ import sympy
 from ..errors import SymparamError
 from ..shapes import conv_length, join_channels
 from . import register
-from .base import ActivationName, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Size, Sizes, Twin
+from .base import ActivationName, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Size, Sizes, Twin, window_rules
 from .core import KERNEL_ARGS, channels_of, lora_rank
 from .costs import activation, bias, convolution, size, times
 
@@ -29,6 +29,19 @@ class Conv(LayerKind):
             "dilation_rate": Sizes(rank, 1), "groups": Size(1), "activation": ActivationName(None),
             "use_bias": Flag(True), **KERNEL_ARGS, "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
         }
+
+    lesson = ("each of the $F$ filters spans a $k_h × k_w$ window across all $C_in$ input channels and adds one "
+              "bias; sliding over the input, it gives one output channel")
+    legend = {"k": ("the window", "kernel_size"), "k_d": ("the window's depth", "kernel_size"),
+              "k_h": ("the window's height", "kernel_size"), "k_w": ("the window's width", "kernel_size"),
+              "C_in": ("input channels", "input"), "F": ("filters", "filters"), "g": ("groups", "groups"),
+              "r": ("the LoRA rank", "lora_rank")}
+
+    @classmethod
+    def shape_rule(cls, a, inputs):
+        channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
+        return window_rules(spatial, a.kernel_size, _per_axis(a.strides, cls.rank), _per_axis(a.dilation_rate, cls.rank),
+                            a.padding, a.data_format, ("kernel_size", "strides", "dilation_rate"))
 
     def build(self, a, inputs, b):
         rank = self.rank
@@ -103,6 +116,8 @@ class Conv1D(Conv):
     rank = 1
     example = ({"filters": "F", "kernel_size": "k"}, ["L", "C_in"], {"F": 64, "k": 3, "L": 100, "C_in": 16})
     summary = "1D convolution: F filters of width k over the input channels, one bias per filter"
+    lesson = ("each of the $F$ filters spans a window of $k$ steps across all $C_in$ input channels and adds one "
+              "bias; sliding along the sequence, it gives one output channel")
     args = Conv.conv_args(1)
 
 
@@ -127,4 +142,6 @@ class Conv3D(Conv):
     example = ({"filters": "F", "kernel_size": ["k_d", "k_h", "k_w"]}, ["D", "H", "W", "C_in"],
                {"F": 16, "k_d": 3, "k_h": 3, "k_w": 3, "D": 16, "H": 32, "W": 32, "C_in": 3})
     summary = "3D convolution: F filters of k_d x k_h x k_w over the input channels, one bias per filter"
+    lesson = ("each of the $F$ filters spans a $k_d × k_h × k_w$ window across all $C_in$ input channels and adds "
+              "one bias; sliding over the volume, it gives one output channel")
     args = Conv.conv_args(3)

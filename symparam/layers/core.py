@@ -7,8 +7,8 @@ import sympy
 from ..errors import SymparamError, show
 from ..shapes import product, split_channels
 from . import register
-from .base import (REQUIRED, ActivationName, Arg, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin,
-                   Unsupported)
+from .base import (REQUIRED, ActivationName, Arg, AxisRule, Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size,
+                   Twin, Unsupported)
 from .costs import activation, bias, identity, moves, size, times
 
 KERNEL_ARGS = {
@@ -86,6 +86,9 @@ class Dense(LayerKind):
     saves = ("input", "activation")
     example = ({"units": "units"}, ["n_in"], {"units": 10, "n_in": 256})
     summary = "fully connected: inputs x units weights plus units biases, on the last axis"
+    lesson = ("every one of the $n_out$ outputs is a weighted sum of all $n_in$ inputs plus its own bias, so the "
+              "layer holds an $n_in × n_out$ weight matrix and $n_out$ biases")
+    legend = {"n_in": ("inputs", "input"), "n_out": ("outputs", "units"), "r": ("the LoRA rank", "lora_rank")}
     args = {
         "units": Size(), "activation": ActivationName(None), "use_bias": Flag(True), **KERNEL_ARGS,
         "lora_rank": Int(None, optional=True), "lora_alpha": Opaque(),
@@ -96,13 +99,13 @@ class Dense(LayerKind):
         (x,) = inputs
         n_in = last_axis(x, "Dense")
         lora = lora_rank(a.lora_rank)
-        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "units"), trainable=not lora, category="weight")
+        b.weight("kernel", (n_in, a.units), role="weights", labels=("n_in", "n_out"), trainable=not lora, category="weight")
         if a.use_bias:
-            b.weight("bias", (a.units,), role="biases", labels=("units",), category="bias")
+            b.weight("bias", (a.units,), role="biases", labels=("n_out",), category="bias")
         if lora:
             r = sympy.Integer(lora)
             b.weight("lora_kernel_a", (n_in, r), role="LoRA down-projection", labels=("n_in", "r"), category="weight")
-            b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "units"), category="weight")
+            b.weight("lora_kernel_b", (r, a.units), role="LoRA up-projection", labels=("r", "n_out"), category="weight")
         out = (*x[:-1], a.units)
         rows = size(x[:-1])
         b.cost("matmul", times(rows, n_in, a.units), words="input rows x n_in x units")
@@ -127,6 +130,17 @@ class Flatten(LayerKind):
     saves = ("none",)
     example = ({}, ["h", "w", "c"], {"h": 7, "w": 7, "c": 64})
     summary = "flattens every axis but the batch into one"
+    lesson = "flattening lays the values out in one long vector: its length is the product of the input's axes"
+
+    @classmethod
+    def shape_rule(cls, a, inputs):
+        (x,) = inputs
+        if any(d is None for d in x) or len(x) < 2:
+            return ()
+        symbols = [sympy.Symbol(f"a{i}", integer=True, positive=True) for i in range(len(x))]
+        return (AxisRule("length", sympy.Mul(*symbols, evaluate=False),
+                         tuple((sym, f"d_{i + 1}", d, i, "")
+                               for i, (sym, d) in enumerate(zip(symbols, x))), 0, ""),)
     no_params = "flattening only rearranges the values it receives"
     args = {"data_format": Choice("channels_last", "channels_first", default="channels_last")}
 

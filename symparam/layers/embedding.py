@@ -15,6 +15,10 @@ class Embedding(LayerKind):
     name = "Embedding"
     saves = ("indices",)
     summary = "a lookup table of input_dim vectors of output_dim, one per token index"
+    lesson = "an embedding is a table with one row of $d$ learned numbers for each of the $V$ token indices"
+    legend = {"V": ("token indices", "input_dim"), "d": ("numbers per row", "output_dim"),
+              "r": ("the LoRA rank", "lora_rank")}
+    inert_args = ("mask_zero",)   # a mask changes no count and no shape
     example = ({"input_dim": "V", "output_dim": "d"}, ["T"], {"V": 10000, "d": 128, "T": 50})
     args = {
         "input_dim": Size(), "output_dim": Size(), "embeddings_initializer": Opaque("uniform"),

@@ -105,6 +105,7 @@ class Add(ElementwiseMerge):
     name = "Add"
     saves = ("none",)
     summary = "adds its inputs element by element (shapes broadcast as in Keras)"
+    lesson = "adding only sums values that arrive: a residual connection costs no parameters"
     example = _merge_example()
 
 

@@ -28,6 +28,9 @@ class BatchNormalization(LayerKind):
         return sympy.Mul(*inputs[0])
     example = ({}, ["h", "w", "c"], {"h": 32, "w": 32, "c": 64})
     summary = "normalizes each feature: gamma and beta (trainable), moving mean and variance (not trainable)"
+    lesson = ("batch normalization keeps four numbers per channel: a scale and an offset that are learned, and a "
+              "running mean and variance that are only tracked, so they are not trainable")
+    legend = {"C": ("channels", "input")}
     args = {
         "axis": Int(-1), "momentum": Real(0.99), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True),
         "beta_initializer": Opaque(), "gamma_initializer": Opaque(), "moving_mean_initializer": Opaque(),

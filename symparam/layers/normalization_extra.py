@@ -81,6 +81,8 @@ class LayerNormalization(LayerKind):
         return 2 * positions(inputs[0], a.axis)       # a mean and an inverse deviation per normalized group
     example = ({}, ["seq", "d_model"], {"seq": 128, "d_model": 512})
     summary = "normalizes each example over axis: gamma and beta with the shape of those axes"
+    lesson = "layer normalization learns one scale and one offset for each of the $d$ features it normalizes over"
+    legend = {"d": ("features", "input")}
     args = {"axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True), **_GAMMA_BETA}
 
     def build(self, a, inputs, b):

@@ -7,7 +7,7 @@ import sympy
 
 from ..shapes import join_channels, pool_length
 from . import register
-from .base import REQUIRED, Choice, Flag, LayerKind, Sizes
+from .base import REQUIRED, Choice, Flag, LayerKind, Sizes, window_rules
 from .core import channels_of
 from .costs import pooling, reads, size
 
@@ -24,6 +24,16 @@ class Pooling(LayerKind):
         # Keras compares pooling's padding case-sensitively; AveragePooling has no default pool_size.
         return {"pool_size": Sizes(rank, pool_default), "strides": Sizes(rank, None, optional=True),
                 "padding": Choice("valid", "same", default="valid", any_case=False), **_FORMAT}
+
+    lesson = ("pooling slides a window over each channel on its own and keeps one number per position: it has no "
+              "weights, and the channels pass through unchanged")
+
+    @classmethod
+    def shape_rule(cls, a, inputs):
+        channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
+        strides = a.strides if a.strides is not None else a.pool_size
+        return window_rules(spatial, a.pool_size, strides, (1,) * cls.rank, a.padding, a.data_format,
+                            ("pool_size", "strides=pool_size", ""))
 
     def build(self, a, inputs, b):
         channels, spatial = channels_of(inputs[0], a.data_format, self.name, self.rank)

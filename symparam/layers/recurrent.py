@@ -23,6 +23,7 @@ _U = sympy.Integer
 class Rate(Arg):
     """A dropout rate: any number (Keras clamps it into [0, 1] itself, and takes a boolean as 0 or 1)."""
     expected = "a number (Keras clamps it into [0, 1])"
+    inert = True
 
     def parse(self, value, key, ctx):
         if not isinstance(value, (int, float)):
@@ -33,6 +34,7 @@ class Rate(Arg):
 class Cudnn(Arg):
     """LSTM and GRU's use_cudnn: "auto", true or false (Keras compares exactly)."""
     expected = '"auto", true or false'
+    inert = True
 
     def parse(self, value, key, ctx):
         if isinstance(value, (str, int, float)) and value in ("auto", True, False):   # Keras's own test
@@ -96,6 +98,8 @@ class Recurrent(LayerKind):
     """SimpleRNN, LSTM, GRU: `gates` stacked blocks of units in each kernel; `n_states` states."""
     gates = 1
     n_states = 1
+    legend = {"n_in": ("input features", "input"), "u": ("units", "units")}
+    inert_args = ("go_backwards", "stateful")
     cell = "rnn"
     # Unit-sized vectors the backward pass keeps (Keras's own step loop on the torch backend, measured in
     # tests/test_memory.py): per step, and once. LSTM: h_{t-1}, c_{t-1}, the four gates and tanh(c_t); GRU (reset
@@ -175,6 +179,8 @@ class LSTM(Recurrent):
     name = "LSTM"
     saves = ("input", "internal")
     summary = "long short-term memory: four gates, each with input and recurrent weights and biases"
+    lesson = ("an LSTM has four gates of $u$ units each; every gate reads the $n_in$ input features and the $u$ "
+              "values of the previous state, and has one bias per unit")
     example = _SEQUENCE_EXAMPLE
     args = {**_GATED, "unit_forget_bias": Opaque(True)}
     gates = 4

@@ -580,7 +580,8 @@ class EmbeddingBag(LayerKind):
         _padding_idx(b, a.padding_idx, a.num_embeddings)
         b.weight("weight", (a.num_embeddings, a.embedding_dim), role="embedding vectors", labels=("V", "D"),
                  category="embedding")
-        b.cost("elementwise", times(x[0], a.embedding_dim), words="the bag: one add (or compare) per looked-up value")
+        b.cost("elementwise", times(x[0], a.embedding_dim, 1 + bool(rest)) if x else None,   # flat: bags of unknown size
+               words="the bag: one add (or compare) per looked-up value, and a multiply with per_sample_weights")
         return (a.embedding_dim,)
 
 

@@ -42,6 +42,10 @@ class Bidirectional(LayerKind):
     name = "Bidirectional"
     saves = ("input", "internal")
     summary = "a recurrent layer run forwards plus a copy run backwards: twice its parameters"
+    lesson = ("a bidirectional layer runs the wrapped layer forwards and an identical copy backwards over the "
+              "sequence, so it holds twice the wrapped layer's parameters")
+    legend = {"n_in": ("input features", "input"), "u": ("units in each direction", "layer.units")}
+    mirrored = True
     example = ({"layer": {"type": "LSTM", "units": "u"}}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
     args = {
         "layer": LayerArg(allowed=RECURRENT), "merge_mode": MergeMode("concat"),

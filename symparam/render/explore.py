@@ -120,6 +120,23 @@ def _layer_js(layer: LayerRecord, index_of: dict[str, int], sub: Callable) -> st
             f"conds: [{conds}], whys: {_json(whys)}" + "}")
 
 
+def _steps(sym: Network) -> str:
+    """Each layer's worked derivation in the spec's symbols (symparam.derivation, as `derive --format html` lays
+    it out), hidden until its row is clicked; none without latex2mathml."""
+    from ..account import build
+    from ..derivation import derive
+    from ..errors import SymparamError
+    from .html import _Page
+    try:
+        page = _Page()
+    except SymparamError:   # latex2mathml is not installed: the page works without the derivations
+        return ""
+    d = derive(build(sym))
+    return "\n".join(f'<div class="worked" id="steps-{i}" hidden>'
+                     + page.layer(layer).replace('<math display="inline">', "<math>") + "</div>"
+                     for i, layer in enumerate(d.layers))
+
+
 def _json(value) -> str:
     """JSON safe inside <script> (no '</script>' can close it early)."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -194,8 +211,14 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
     ])
     title = escape(net.name)
     assumptions = (f'<h2>Valid when</h2><ul class="conditions">{"".join(conditions)}</ul>' if conditions else "")
+    plot = ('<h2>Total parameters as one size changes</h2><p><label for="plot-symbol">Size:</label> '
+            '<select id="plot-symbol">' + "".join(f'<option value="{escape(n)}">{escape(n)}</option>' for n in names)
+            + '</select> <span class="doc">(the others held at their values above)</span></p>'
+            '<canvas id="plot" width="640" height="260" role="img" aria-label="total parameters"></canvas>') \
+        if names else ""
     parts = {"TITLE": title, "SOURCE": escape(net.source), "CONTROLS": "\n".join(controls),
-             "ROWS": "\n".join(rows), "ASSUMPTIONS": assumptions, "SCRIPT": RUNTIME + data + "\n" + _SCRIPT}
+             "ROWS": "\n".join(rows), "ASSUMPTIONS": assumptions, "PLOT": plot, "STEPS": _steps(sym),
+             "SCRIPT": RUNTIME + data + "\n" + _SCRIPT}
     return re.sub(r"__([A-Z]+)__", lambda m: parts[m.group(1)], _PAGE)   # one pass: no part is read twice
 
 
@@ -225,39 +248,91 @@ function show(id, text, ok) {
   cell.classList.toggle("invalid", !ok);
 }
 
-function recompute() {
-  const [v, bad] = read();
-  const problems = bad.map(name => name + " must be a positive integer");
-  const networkOk = bad.length === 0 && NETWORK.every(c => attempt(() => c(v)) === true);
-  if (bad.length === 0 && !networkOk) problems.push("the network's input sizes must be positive");
-  const ok = [], sums = {total: 0n, trainable: 0n, non_trainable: 0n};
+function evaluate(v, problems) {   // every layer at the sizes v: whether it is valid, its shape and counts
+  const networkOk = NETWORK.every(c => attempt(() => c(v)) === true);
+  if (!networkOk) problems.push("the network's input sizes must be positive");
+  const ok = [], shapes = [], counts = [], sums = {total: 0n, trainable: 0n, non_trainable: 0n};
   LAYERS.forEach((L, i) => {
-    let good = networkOk && L.deps.every(d => ok[d]), shape, counts;
+    let good = networkOk && L.deps.every(d => ok[d]), shape, count;
     if (good) {
       shape = attempt(() => L.shape(v));
-      counts = attempt(() => [L.params(v), L.trainable(v), L.non_trainable(v)]);
+      count = attempt(() => [L.params(v), L.trainable(v), L.non_trainable(v)]);
       const failed = L.conds.findIndex(c => attempt(() => c(v)) !== true);
       const lengths = shape !== undefined && shape.every(d => d === null || d >= 1n);
       const dims = attempt(() => L.dims(v).every(d => d >= 1n)) === true;
-      good = lengths && dims && counts !== undefined && failed < 0;
+      good = lengths && dims && count !== undefined && failed < 0;
       if (failed >= 0) problems.push(NAMES[i] + ": " + L.whys[failed]);
       else if (!good) problems.push(NAMES[i] + ": a length would not be a positive integer");
     }
-    ok.push(good);
-    if (good) { sums.total += counts[0]; sums.trainable += counts[1]; sums.non_trainable += counts[2]; }
+    ok.push(good); shapes.push(shape); counts.push(count);
+    if (good) { sums.total += count[0]; sums.trainable += count[1]; sums.non_trainable += count[2]; }
+  });
+  return {ok, shapes, counts, sums, all: networkOk && ok.every(x => x)};
+}
+
+function plot(v) {   // the total over one symbol's slider range, the others held; a dot at the current value
+  const canvas = $("plot"), choice = $("plot-symbol");
+  if (!canvas || !choice) return;
+  const s = SYMBOLS.find(x => x.name === choice.value), top = BigInt(s.max);
+  const step = (top + 119n) / 120n, points = [];
+  for (let x = 1n; x <= top; x += step) {
+    const r = evaluate({...v, [s.name]: x}, []);
+    if (r.all) points.push([x, r.sums.total]);
+  }
+  const here = v[s.name], now = here === undefined ? undefined : evaluate(v, []);
+  const marked = now !== undefined && now.all && here <= top;
+  if (marked && !points.some(p => p[0] === here)) {
+    points.push([here, now.sums.total]);
+    points.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+  canvas.dataset.points = String(points.length);
+  canvas.dataset.symbol = s.name;
+  canvas.dataset.x = marked ? here.toString() : "";
+  canvas.dataset.total = marked ? group(now.sums.total) : "";
+  const g = canvas.getContext("2d");
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  g.font = "11px sans-serif";
+  g.fillStyle = "#333";
+  if (points.length === 0) { g.fillText("no valid size", 280, 130); return; }
+  const low = points.reduce((m, p) => (p[1] < m ? p[1] : m), points[0][1]);
+  const high = points.reduce((m, p) => (p[1] > m ? p[1] : m), points[0][1]);
+  const X = x => 80 + 540 * (Number(x) - 1) / Math.max(1, Number(top) - 1);
+  const Y = y => high === low ? 120 : 220 - 200 * Number(y - low) / Number(high - low);
+  g.strokeStyle = "#999";
+  g.beginPath(); g.moveTo(80, 20); g.lineTo(80, 220); g.lineTo(620, 220); g.stroke();
+  g.textAlign = "right"; g.fillText(group(high), 74, 24); g.fillText(group(low), 74, 224);
+  g.fillText(s.max.toString(), 620, 238);
+  g.textAlign = "left"; g.fillText("1", 80, 238);
+  g.textAlign = "center"; g.fillText(s.name, 350, 254);
+  g.strokeStyle = "#1f5fa8"; g.lineWidth = 2;
+  g.beginPath();
+  points.forEach((p, i) => (i ? g.lineTo(X(p[0]), Y(p[1])) : g.moveTo(X(p[0]), Y(p[1]))));
+  g.stroke();
+  if (marked) { g.fillStyle = "#c33"; g.beginPath(); g.arc(X(here), Y(now.sums.total), 5, 0, 2 * Math.PI); g.fill(); }
+}
+
+function recompute() {
+  const [v, bad] = read();
+  const problems = bad.map(name => name + " must be a positive integer");
+  const r = bad.length === 0 ? evaluate(v, problems)
+                             : {ok: LAYERS.map(() => false), shapes: [], counts: [], sums: {}, all: false};
+  const ok = r.ok, sums = r.sums;
+  LAYERS.forEach((L, i) => {
+    const good = ok[i], shape = r.shapes[i], counts = r.counts[i];
     const text = good ? "(" + shape.map(d => d === null ? "None" : d.toString()).join(", ")
                         + (shape.length === 1 ? ",)" : ")") : "";
     show("shape-" + i, text, good);
     show("params-" + i, good ? group(counts[0]) : "", good);
   });
-  const all = ok.every(x => x) && networkOk;
-  for (const key of Object.keys(sums)) show(key, group(sums[key]), all);
+  const all = r.all;
+  for (const key of ["total", "trainable", "non_trainable"]) show(key, all ? group(sums[key]) : "", all);
   CHECKS.forEach((c, i) => {
     const holds = bad.length === 0 ? attempt(() => c(v)) : undefined;
     $("cond-" + i).textContent = holds === true ? "holds" : holds === false ? "fails" : "—";
     $("cond-" + i).className = "live " + (holds === true ? "holds" : "fails");
   });
   $("status").textContent = all ? "" : "Invalid here: " + problems.join("; ") + ".";
+  if (bad.length === 0) plot(v);
   try { history.replaceState(null, "", "#" + SYMBOLS.map(s => s.name + "=" + encodeURIComponent($("n-" + s.name).value)).join("&")); }
   catch (e) { /* some browsers refuse it for file: pages; the page works without */ }
 }
@@ -278,6 +353,18 @@ for (const part of location.hash.slice(1).split("&")) {   // page.html#img_size=
   const box = name && SYMBOLS.some(s => s.name === name) && $("n-" + name), slider = box && $("r-" + name);
   if (box && slider && text !== undefined) { box.value = text; box.dispatchEvent(new Event("input")); }
 }
+const ROWS = [...document.querySelectorAll("#network > tbody > tr:not(.sum)")];   // one per layer, in order
+function reveal(i) {   // a layer's derivation, shown under the table when its row is clicked
+  for (const panel of document.querySelectorAll(".worked")) panel.hidden = panel.id !== "steps-" + i;
+  ROWS.forEach((row, j) => row.classList.toggle("chosen", j === i));
+}
+ROWS.forEach((row, i) => {
+  row.tabIndex = 0;
+  row.title = "Show the derivation";
+  row.addEventListener("click", () => reveal(i));
+  row.addEventListener("keydown", e => { if (e.key === "Enter") reveal(i); });
+});
+if ($("plot-symbol")) $("plot-symbol").addEventListener("change", recompute);
 recompute();
 """
 
@@ -307,6 +394,12 @@ tr.sum td { font-weight: 600; border-top: 2px solid #999; }
 .live { font-family: ui-monospace, monospace; }
 .invalid, .fails { color: #c00; font-style: italic; } .holds { color: #070; }
 #status { color: #c00; min-height: 1.2em; }
+#network > tbody > tr:not(.sum) { cursor: pointer; } #network > tbody > tr:hover, tr.chosen { background: #f3f7fc; }
+.worked { border-left: 3px solid #1f5fa8; padding: 0 1rem; margin-top: 1rem; }
+.worked table.steps th { text-align: right; font-weight: normal; color: #444; padding-right: .8rem; border: none;
+                        background: none; white-space: nowrap; }
+.worked table.steps td { border: none; } .worked table.steps { width: auto; margin-top: .3rem; }
+#plot { width: 100%; max-width: 40rem; border: 1px solid #eee; }
 footer { margin-top: 2rem; color: #666; font-size: .85rem; }
 </style>
 </head>
@@ -316,12 +409,16 @@ footer { margin-top: 2rem; color: #666; font-size: .85rem; }
 __CONTROLS__
 </section>
 <p id="status" role="status"></p>
-<table>
+<table id="network">
 <thead><tr><th>#</th><th>Layer</th><th>Type</th><th>Output shape</th><th>Formula</th><th class="num">Parameters</th></tr></thead>
 <tbody>
 __ROWS__
 </tbody>
 </table>
+<section id="derivation">
+__STEPS__
+</section>
+__PLOT__
 __ASSUMPTIONS__
 <footer>Written by <code>symparam explore</code> from __SOURCE__. Every count is recomputed exactly (BigInt
 arithmetic) in this page from the formulas; nothing is fetched or sent.</footer>

@@ -10,7 +10,7 @@ from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from ..errors import SymparamError
 from .escape import html as escape
-from .latex import chunks, pieces, terms, width
+from .latex import chunks, paragraphs, pieces, steps, terms, width
 
 STEPS = 400   # points (as pdflatex would set the formula) that a derivation line may take before it is broken
 CELL = 220    # the same for a formula in the network table
@@ -120,23 +120,8 @@ class _Page:
         return f'<div class="scroll"><table class="network">{head}<tbody>{"".join(rows)}</tbody>{foot}</table></div>'
 
     def layer(self, layer: LayerDerivation) -> str:
-        out = [f"<section><h3>Layer {layer.index}: {escape(layer.name)} ({escape(layer.type)})</h3>"]
-        sentence = [escape(layer.summary) + "."] if layer.summary else []
-        facts = []
-        if layer.inputs:
-            facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ")
-                         + ", ".join(self.math(s) for s in layer.inputs))
-        if layer.repeat:
-            facts.append(f"repeated {self.math(layer.repeat)} times")
-        if layer.window is not None:
-            facts.append(escape(layer.window.words) + " " + self.math(layer.window.math))
-        if facts:
-            joined = ", ".join(facts)
-            sentence.append(joined[:1].upper() + joined[1:] + ".")
-        if not layer.params:
-            sentence.append(f"No parameters: {escape(layer.no_params)}.")
-        out.append(f"<p>{' '.join(sentence)}</p>")
-        out.append(self.steps((*layer.params, *((layer.total,) if layer.total else ()), layer.output)))
+        out = [f"<section><h3>Layer {layer.index}: {escape(layer.name)} ({escape(layer.type)})</h3>",
+               *(f"<p>{p}</p>" for p in paragraphs(layer, words=escape, math=self.math)), self.steps(steps(layer))]
         if layer.buffers:
             out.append('<p class="note">Buffers (not parameters):</p>')
             out.append(self.steps(layer.buffers))

@@ -41,12 +41,16 @@ def _plain(line: Line) -> str:
     return line.words + (f" ({line.name})" if line.name else "") + (f", {line.note}" if line.note else "")
 
 
-def _labels(line: Line, limit: float) -> list[str]:
-    """The words before the '=', as plain text: on one row, or (when long) the variable's name on a second row."""
-    whole = _plain(line)
-    if line.name and _text_width(whole) > 0.4 * limit:
-        return [line.words + (f", {line.note}" if line.note else ""), f"({line.name})"]
-    return [whole]
+LABEL = 0.3   # of the width: the most a step's words take before the '='; longer words wrap inside it
+
+
+def _label(words: str, limit: float) -> str:
+    """A step's words, as LaTeX: on one line, or (when long) wrapped ragged-left in LABEL of the width, beside its
+    formula rather than on a row of their own."""
+    room = LABEL * limit
+    if _text_width(words) <= room:
+        return rf"\text{{{text(words)}}}"
+    return rf"\text{{\parbox[t]{{{room:.0f}pt}}{{\raggedleft {text(words)}}}}}"
 
 
 def _text_width(words: str) -> float:
@@ -94,49 +98,84 @@ def pieces(line: Line, room: float) -> list[tuple[str, str]]:
     return rows
 
 
-def _rows(line: Line, labels: list[str], room: float) -> list[str]:
+def _rows(line: Line, label: str, room: float) -> list[str]:
     """The line's rows of an align*: its words, then its chain (see `pieces`)."""
-    heads = [rf"\text{{{text(label)}}}" for label in labels]
     out = [("&= " if kind == "=" else r"&\quad ") + math for kind, math in pieces(line, room)]
-    out[0] = f"{heads[-1]} {out[0]}"
-    return [f"{head} &" for head in heads[:-1]] + out
+    out[0] = f"{label} {out[0]}"
+    return out
 
 
 def align(lines, limit: int = LIMIT) -> str:
-    """Lines aligned on '='; the words take the widest label's room, the math what is left of `limit`."""
-    labels = [_labels(line, limit) for line in lines]
-    room = max(limit - max(_text_width(piece) for pieces in labels for piece in pieces) - 12, 120)
-    rows = [row for line, pieces in zip(lines, labels) for row in _rows(line, pieces, room)]
+    """Lines aligned on '='; the words take the widest label's room (at most LABEL of it), the math what is left
+    of `limit`."""
+    labels = [_plain(line) for line in lines]
+    room = max(limit - min(max(_text_width(words) for words in labels), LABEL * limit) - 12, 120)
+    rows = [row for line, words in zip(lines, labels) for row in _rows(line, _label(words, limit), room)]
     return r"\begin{align*}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align*}"
 
 
 def inline(tex: str) -> str:
     """A formula set in running text or a table cell, where TeX may break it: brackets without \\left and \\right
-    (a \\left...\\right group never breaks), and a break allowed after each comma of a shape."""
-    return re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex).replace(", ", r",\allowbreak ")
+    (a \\left...\\right group never breaks), and a break allowed after each comma of a shape, each underscore of a
+    name and each slash."""
+    tex = re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex).replace(", ", r",\allowbreak ")
+    # a long name (num\_hidden\_layers) may break after its underscores, a quotient after its slash
+    # (a break inside \mathrm{...} is none: the name's group is closed before it and opened again after it)
+    return tex.replace(r"\_", r"\_}\allowbreak\mathrm{").replace(" / ", r" /\allowbreak ")
 
 
 def shapes(items) -> str:
     return ", ".join(f"${inline(s)}$" for s in items)
 
 
-def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
-    out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}"]
-    sentence = [text(layer.summary).replace(r"\_", r"\_\allowbreak{}") + "."] if layer.summary else []
-    facts = []
-    if layer.inputs:
-        facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ") + shapes(layer.inputs))
+def sentence(segments, words=text, math=lambda m: f"${inline(m)}$") -> str:
+    """A lesson sentence: words escaped for the format, mathematics as mathematics; its full stop added."""
+    def piece(part: str) -> str:   # an escaper may trim: the spaces around mathematics are kept
+        core = part.strip()
+        return part[:len(part) - len(part.lstrip())] + words(core) + part[len(part.rstrip()):] if core else part
+    return "".join(piece(part) if kind == "text" else math(part) for kind, part in segments) + "."
+
+
+def legend(items, words=text, math=lambda m: f"${inline(m)}$") -> str:
+    """'Here $k_h = 3$, the window's height (kernel_size); ...': each letter's value and where it comes from."""
+    return "Here " + "; ".join(math(item.math) + (f", {words(item.words)}" if item.words else "")
+                               for item in items) + "."
+
+
+def steps(layer: LayerDerivation) -> tuple[Line, ...]:
+    """The rows of a layer's worked answer: what comes in, each variable, the sum, the output's lengths by the
+    layer's own rule, the output shape."""
+    inputs = (Line("input shape" if len(layer.inputs) == 1 else f"input shape {i + 1}", ((shape,),))
+              for i, shape in enumerate(layer.inputs))
+    return (*inputs, *layer.params, *((layer.total,) if layer.total else ()), *layer.shape, layer.output)
+
+
+def prose(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}$") -> str:
+    """The layer's paragraph: its lesson sentence (or its summary), how often it is repeated, why it has no
+    parameters."""
+    out = [sentence(layer.lesson, words, math) if layer.lesson else (words(layer.summary) + "." if layer.summary
+                                                                       else "")]
     if layer.repeat:
-        facts.append(f"repeated ${layer.repeat}$ times")
-    if layer.window is not None:
-        facts.append(f"{text(layer.window.words)} ${layer.window.math}$")
-    if facts:
-        joined = ", ".join(facts)
-        sentence.append(joined[:1].upper() + joined[1:] + ".")
+        out.append(f"The network holds {math(layer.repeat)} copies of it.")
     if not layer.params:
-        sentence.append(f"No parameters: {text(layer.no_params)}.")
-    out.append(" ".join(sentence))
-    out.append(align((*layer.params, *((layer.total,) if layer.total else ()), layer.output), limit))
+        out.append(f"No parameters: {words(layer.no_params)}.")
+    if not layer.legend and layer.window is not None:
+        out.append(f"{words(layer.window.words[:1].upper() + layer.window.words[1:])} {math(layer.window.math)}.")
+    return " ".join(filter(None, out))
+
+
+def paragraphs(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}$") -> list[str]:
+    """The layer's prose, then (its own paragraph) the legend of its letters."""
+    return [prose(layer, words, math), *([legend(layer.legend, words, math)] if layer.legend else [])]
+
+
+def _breakable(words: str) -> str:
+    return text(words).replace(r"\_", r"\_\allowbreak{}")
+
+
+def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
+    out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}",
+           "\n\n".join(paragraphs(layer, words=_breakable)), align(steps(layer), limit)]
     if layer.buffers:
         out.append("Buffers (not parameters):")
         out.append(align(layer.buffers, limit))

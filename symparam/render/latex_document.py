@@ -13,6 +13,7 @@ from .latex import bindings, inline, layer_block, text, totals_block
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2.5cm]{geometry}
 \usepackage{amsmath}
+\allowdisplaybreaks
 \usepackage{array}
 \usepackage{longtable}
 \setlength{\parindent}{0pt}
@@ -20,9 +21,9 @@ PREAMBLE = r"""\documentclass{article}
 """
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
-COLUMNS = (r">{\raggedright\arraybackslash}p{3.5cm}>{\raggedright\arraybackslash}p{4.2cm}"
-           r">{\raggedright\arraybackslash}p{4.3cm}>{\raggedleft\arraybackslash}p{2.2cm}")
-TOTAL = "6.92cm"   # the last two columns and the space between them
+COLUMNS = (r">{\raggedright\arraybackslash}p{3.5cm}>{\raggedright\arraybackslash}p{3.9cm}"
+           r">{\raggedright\arraybackslash}p{4.2cm}>{\raggedleft\arraybackslash}p{2.6cm}")
+TOTAL = "7.22cm"   # the last two columns and the space between them
 LIMIT = 455   # points: this document's text width (16 cm)
 
 
@@ -33,7 +34,8 @@ def table(d: Derivation) -> list[str]:
         formula = " ".join(filter(None, [f"${inline(row.formula)}$" if row.formula else "",
                                          f"({text(row.note)})" if row.note else ""])) or "---"
         name = text(row.name).replace("/", r"/\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")   # may break there
-        out.append(f"{name} ({text(row.type)}) & ${inline(row.output)}$ & {formula} & "
+        kind = text(row.type).replace(".", r".\allowbreak{}")   # nn.AdaptiveAvgPool2d may break after nn.
+        out.append(f"{name} ({kind}) & ${inline(row.output)}$ & {formula} & "
                    f"${inline(row.params)}$ \\\\")
     total = rf"\multicolumn{{2}}{{>{{\raggedleft\arraybackslash}}p{{{TOTAL}}}}}{{${inline(d.total)}$}}"
     out += [r"\hline", rf"\multicolumn{{2}}{{l}}{{Total}} & {total} \\", r"\hline", r"\end{longtable}"]

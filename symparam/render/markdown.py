@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from .escape import markdown as text
+from .latex import paragraphs, steps
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
@@ -35,23 +36,9 @@ def table(d: Derivation) -> list[str]:
 
 def layer_block(layer: LayerDerivation) -> list[str]:
     out = [f"### Layer {layer.index}: {text(layer.name)} ({text(layer.type)})", ""]
-    sentence = [text(layer.summary) + "."] if layer.summary else []
-    facts = []
-    if layer.inputs:
-        facts.append(("Input shape " if len(layer.inputs) == 1 else "Input shapes ")
-                     + ", ".join(f"${s}$" for s in layer.inputs))
-    if layer.repeat:
-        facts.append(f"repeated ${layer.repeat}$ times")
-    if layer.window is not None:
-        facts.append(f"{text(layer.window.words)} ${layer.window.math}$")
-    if facts:
-        joined = ", ".join(facts)
-        sentence.append(joined[:1].upper() + joined[1:] + ".")
-    if not layer.params:
-        sentence.append(f"No parameters: {text(layer.no_params)}.")
-    out += [" ".join(sentence), ""]
-    items = [*layer.params, *((layer.total,) if layer.total else ()), layer.output]
-    out += [_item(line) for line in items] + [""]
+    for paragraph in paragraphs(layer, words=text, math=lambda m: f"${m}$"):
+        out += [paragraph, ""]
+    out += [_item(line) for line in steps(layer)] + [""]
     if layer.buffers:
         out += ["Buffers (not parameters):", ""] + [_item(line) for line in layer.buffers] + [""]
     if layer.macs:

@@ -80,13 +80,20 @@ def latex_key(name: str, variants: list[Variant], paper: str = "a4") -> str:
 
 # ---- Markdown -------------------------------------------------------------------------------------------------
 
+ANSWER = "Answer: " + "_" * 24   # the space a student writes in (Markdown, HTML)
+
+
 def markdown_sheet(name: str, variants: list[Variant]) -> str:
+    """One section per variant, parted by a rule; each question with its answer line."""
     out = [f"# Exercise sheet: {_md(name)}", "", "Count the parameters by hand. Each variant is the same network with "
-           "other numbers.", ""]
+           "other numbers; every argument of every layer is given, defaults included.", ""]
     for v in variants:
+        if v.number > 1:
+            out += ["---", ""]
         out += [f"## Variant {v.number}: {_md(_values(v))}", ""]
         out += [f"- {_md(line)}" for line in describe(v.net)] + [""]
-        out += [f"{i}. {_md(q.text)}" for i, q in enumerate(v.questions, start=1)] + [""]
+        for i, q in enumerate(v.questions, start=1):
+            out += [f"{i}. {_md(q.text)}", "", f"   {_md(ANSWER)}", ""]
     return "\n".join(out)
 
 
@@ -106,28 +113,34 @@ def markdown_key(name: str, variants: list[Variant]) -> str:
 # ---- HTML -----------------------------------------------------------------------------------------------------
 
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}"
-          "code{font-size:.95em}section.variant{border-top:1px solid #ccc;margin-top:2rem}"
-          "strong.answer{color:#064}")
+          "code{font-size:.95em;overflow-wrap:anywhere}section.variant{border-top:1px solid #ccc;margin-top:2rem}"
+          "strong.answer{color:#064}div.space{height:5em;border-bottom:1px dotted #888;margin-bottom:1em}"
+          "@media print{section.variant+section.variant{break-before:page;border-top:none}}")
+_PAPER = {"a4": "A4", "letter": "letter"}   # CSS page sizes for --paper
 
 
-def _page(title: str, head_extra: str, body: list[str]) -> str:
+def _page(title: str, head_extra: str, body: list[str], paper: str = "a4") -> str:
+    style = _STYLE + f"@page{{size:{_PAPER[paper]};margin:2.2cm}}"
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{_html(title)}</title>\n<style>{_STYLE}</style>\n{head_extra}</head>\n<body>\n<main>\n"
+            f"<title>{_html(title)}</title>\n<style>{style}</style>\n{head_extra}</head>\n<body>\n<main>\n"
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
 
 
-def html_sheet(name: str, variants: list[Variant]) -> str:
+def html_sheet(name: str, variants: list[Variant], paper: str = "a4") -> str:
+    """One section per variant (one printed page each), each question followed by room for the answer."""
     body = [f"<h1>Exercise sheet: {_html(name)}</h1>",
-            "<p>Count the parameters by hand. Each variant is the same network with other numbers.</p>"]
+            "<p>Count the parameters by hand. Each variant is the same network with other numbers; every argument "
+            "of every layer is given, defaults included.</p>"]
     for v in variants:
         body.append(f'<section class="variant"><h2>Variant {v.number}: {_html(_values(v))}</h2><ul>'
                     + "".join(f"<li><code>{_html(line)}</code></li>" for line in describe(v.net))
-                    + "</ul><ol>" + "".join(f"<li>{_html(q.text)}</li>" for q in v.questions)
+                    + "</ul><ol>" + "".join(f'<li>{_html(q.text)}<div class="space"></div></li>'
+                                            for q in v.questions)
                     + "</ol></section>")
-    return _page(f"Exercise sheet: {name}", "", body)
+    return _page(f"Exercise sheet: {name}", "", body, paper)
 
 
-def html_key(name: str, variants: list[Variant]) -> str:
+def html_key(name: str, variants: list[Variant], paper: str = "a4") -> str:
     from .html import render as worked
 
     head_extra, body = "", [f"<h1>Answer key: {_html(name)}</h1>"]
@@ -143,7 +156,7 @@ def html_key(name: str, variants: list[Variant]) -> str:
                     + "".join(f'<li>{_html(q.text)} <strong class="answer">{_html(q.answer)}</strong>'
                               f"</li>" for q in v.questions)
                     + f"</ol><h3>Worked solution</h3>{solution}</section>")
-    return _page(f"Answer key: {name}", head_extra, body)
+    return _page(f"Answer key: {name}", head_extra, body, paper)
 
 
 # ---- JSON (for a course platform that grades) -----------------------------------------------------------------
