@@ -72,6 +72,8 @@ def terms(tex: str) -> tuple[str, ...]:
 def chunks(form, room: float) -> list[str]:
     """A long sum cut into pieces of about the same width, each fitting in `room` (if its terms do); every piece
     after the first starts with its sign."""
+    if width(join(form)) == 0:   # nothing to cut (an empty form)
+        return [join(form)]
     target = width(join(form)) / math.ceil(width(join(form)) / room)
     chunks: list[list[str]] = [[]]
     for term in form:
