@@ -180,8 +180,7 @@ def test_latex_document_compiles(spec, args, tmp_path, write_spec):
     assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
 
 
-WIDE_FAMILIES = {("densenet", False), ("densenet", True), ("mobilenet", False), ("mobilenet", True),
-                 ("resnet_v2", True), ("efficientnet", False), ("efficientnet", True)}
+WIDE_FAMILIES = {("densenet", False), ("densenet", True), ("efficientnet", False), ("efficientnet", True)}
 
 
 @needs_pdflatex
@@ -191,9 +190,6 @@ def test_every_gallery_document_compiles_without_overfull_boxes(example, symboli
     if (example, symbolic) in WIDE_FAMILIES:   # issue 12's family specs: their formulas are wider than the page
         request.applymarker(pytest.mark.xfail(strict=True, reason="a family spec's symbolic formula (make_divisible's "
                                               "piecewise, the summed copies) has terms wider than the page"))
-    if example == "llama":   # merged from main at the end: its repeated block's total is one unbreakable bracket
-        request.applymarker(pytest.mark.xfail(strict=True, reason="llama's per-block total term is one \\left(...\\right) "
-                                              "wider than the page (derivation._sum does not break inside it)"))
     tex = derive_cli(str(EXAMPLES / f"{example}.toml"), "--format", "latex-document",
                      *(["--symbolic"] if symbolic else []))
     log = compile_latex(tmp_path, tex)

@@ -300,7 +300,7 @@ def _kinds():
 @pytest.mark.parametrize("target", FRAMEWORKS)
 def test_every_kinds_example_verifies_or_is_refused_in_one_line(target):
     """Each kind's catalogue example, in its own framework, verifies; in the other, it verifies or is refused as
-    having no translation."""
+    having no translation (nn.Module, a listing of an unknown module's tensors, has none in either)."""
     require(target)
     failures, refused = [], []
     for name, kind in _kinds():
@@ -308,7 +308,7 @@ def test_every_kinds_example_verifies_or_is_refused_in_one_line(target):
         try:
             report = verify(account, target)
         except SymparamError as exc:
-            if target != account.convention and "cannot be exported" in str(exc):
+            if (target != account.convention or name == "nn.Module") and "cannot be exported" in str(exc):
                 refused.append(name)
             elif not (target == "keras" and name in KERAS_CANNOT and KERAS_CANNOT[name] in str(exc)):
                 failures.append(f"{name}: {exc}")

@@ -91,6 +91,9 @@ def _apply(op: Op, x):
 def _same(node: Node) -> Recipe:
     record = node.layer.record
     kind = lookup(record.type)
+    if record.type == "nn.Module":
+        raise SymparamError("cannot be exported to torch: an nn.Module layer lists a module's tensors, not what its "
+                            "forward() computes.")
     if kind.any_convention and record.type not in COMBINE:
         raise SymparamError(f"cannot be exported to torch: symparam has no forward() operation for {record.type}.")
     if record.type in COMBINE:

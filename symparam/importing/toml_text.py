@@ -62,7 +62,7 @@ def _scalar(value: Any) -> bool:
 
 
 def key_text(key: str) -> str:
-    return key if _BARE_KEY.match(key) else string_text(key)
+    return key if _BARE_KEY.fullmatch(key) else string_text(key)   # (match: "$" also matches before a final "\n")
 
 
 def string_text(text: str) -> str:

@@ -6,6 +6,8 @@ way; `batched_axis` does the same on symparam's batch-less shapes.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sympy
 
 from ..errors import SymparamError, show
@@ -83,12 +85,16 @@ class LayerNormalization(LayerKind):
     summary = "normalizes each example over axis: gamma and beta with the shape of those axes"
     lesson = "layer normalization learns one scale and one offset for each of the $d$ features it normalizes over"
     legend = {"d": ("features", "input")}
-    args = {"axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True), **_GAMMA_BETA}
+    args = {"axis": Axes(-1), "epsilon": Real(1e-3), "center": Flag(True), "scale": Flag(True),
+            "rms_scaling": Flag(False), **_GAMMA_BETA}
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        rms = a.rms_scaling
+        if rms:   # Keras (deprecated): gamma whatever scale says, no beta whatever center says
+            a = SimpleNamespace(**{**vars(a), "scale": True, "center": False})
         axes = (a.axis,) if isinstance(a.axis, int) else a.axis
-        if not axes:
+        if not axes and not rms:   # (the RMS path runs over no axes: one scalar gamma)
             raise SymparamError("axis must name at least one axis (Keras cannot normalize over none). "
                                 "Received: axis = [].")
         distinct_axes(x, axes)
@@ -98,7 +104,7 @@ class LayerNormalization(LayerKind):
             return x
         shape = tuple(known_length(x, batched_axis(x, d), "axis", "gamma and beta take their shape")
                       for d in sorted(axes))
-        labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
+        labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",) * len(shape)
         if a.scale:
             b.weight("gamma", shape, role="scales", labels=labels, category="scale")
         if a.center:
@@ -108,6 +114,8 @@ class LayerNormalization(LayerKind):
     @classmethod
     def twin(cls, a, inputs, convention):
         (x,) = inputs
+        if a.rms_scaling:
+            raise NoTwin("PyTorch's nn.LayerNorm has no RMS scaling (nn.RMSNorm is RMSNormalization's twin)")
         axes = sorted(batched_axis(x, d) for d in ((a.axis,) if isinstance(a.axis, int) else a.axis))
         if axes != list(range(len(x) + 1 - len(axes), len(x) + 1)):
             raise NoTwin("PyTorch's nn.LayerNorm normalizes trailing axes only")
@@ -223,7 +231,7 @@ class RMSNormalization(LayerKind):
             raise SymparamError(f"axis must name the input's trailing axes (Keras's scale multiplies the trailing "
                                 f"axes). Received: axis = {show(a.axis)} for input shape {format_shape(x)}.")
         shape = tuple(known_length(x, i, "axis", "the scale takes their shape") for i in found)
-        labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",)
+        labels = tuple(f"d{i + 1}" for i in range(len(shape))) if len(shape) > 1 else ("d",) * len(shape)
         b.weight("scale", shape, role="scales", labels=labels, category="scale")
         normalization(b, x, 4, "per value: square and add, multiply by 1/rms, scale")
         return x

@@ -58,10 +58,15 @@ def _text_width(words: str) -> float:
 
 
 def terms(tex: str) -> tuple[str, ...]:
-    """A formula's top-level terms (outside braces), so that it can be broken between them: ('a', 'b', '- c')."""
+    """A formula's top-level terms (outside braces and \\left...\\right brackets), so that it can be broken between
+    them: ('a', 'b', '- c')."""
     out, depth, start = [], 0, 0
     for i, char in enumerate(tex):
         depth += {"{": 1, "}": -1}.get(char, 0)
+        if tex.startswith("\\left", i):
+            depth += 1
+        elif tex.startswith("\\right", i):
+            depth -= 1
         if depth == 0 and tex.startswith((" + ", " - "), i) and i > start:
             out.append(tex[start:i])
             start = i + (3 if tex[i + 1] == "+" else 1)
@@ -69,18 +74,68 @@ def terms(tex: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _opened(term: str, room: float) -> list[str]:
+    """A term too wide for `room` that ends in a bracketed sum (L \\cdot \\left(a + b\\right)) as the terms of that
+    sum, the first carrying the factor and a \\bigl( and the last a \\bigr), so that rows may break inside it;
+    any other term as it is."""
+    if width(term) <= room:
+        return [term]
+    if not term.endswith("\\right)"):
+        return _product(term, room)
+    depth, i = 0, len(term)
+    while i > 0:   # the \\left( that the closing \\right) matches
+        i -= 1
+        if term.startswith("\\right", i):
+            depth += 1
+        elif term.startswith("\\left", i):
+            depth -= 1
+            if depth == 0:
+                break
+    if not term.startswith("\\left(", i):
+        return _product(term, room)
+    inner = terms(term[i + len("\\left("):-len("\\right)")])
+    if len(inner) == 1:
+        return _product(term, room)
+    pieces = [term[:i] + "\\bigl(" + inner[0], *inner[1:-1], inner[-1] + "\\bigr)"]
+    return [p for piece in pieces for p in _opened(piece, room)]
+
+
+def _product(term: str, room: float) -> list[str]:
+    """A product too wide for `room` cut before a top-level \\cdot or \\times: the head that fits, then rows that
+    start with the operator (chunks keeps such a row apart: it continues a product, not a sum)."""
+    cuts, depth = [], 0
+    for i, char in enumerate(term):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if term.startswith("\\left", i):
+            depth += 1
+        elif term.startswith("\\right", i):
+            depth -= 1
+        if depth == 0 and term.startswith((" \\cdot ", " \\times "), i):
+            cuts.append(i)
+    fitting = [i for i in cuts if width(term[:i]) <= room]
+    if not fitting:
+        return [term]
+    cut = fitting[-1]
+    return [term[:cut], *_product(term[cut + 1:], room)]
+
+
+def _continues(term: str) -> bool:
+    return term.startswith(("\\cdot ", "\\times "))
+
+
 def chunks(form, room: float) -> list[str]:
     """A long sum cut into pieces of about the same width, each fitting in `room` (if its terms do); every piece
-    after the first starts with its sign."""
+    after the first starts with its sign. A term wider than `room` that ends in a bracketed sum is opened."""
+    form = [piece for term in form for piece in _opened(term, room)]
     if width(join(form)) == 0:   # nothing to cut (an empty form)
         return [join(form)]
     target = width(join(form)) / math.ceil(width(join(form)) / room)
     chunks: list[list[str]] = [[]]
     for term in form:
-        if chunks[-1] and width(join([*chunks[-1], term])) > min(room, target * 1.2):
+        if chunks[-1] and (_continues(term) or width(join([*chunks[-1], term])) > min(room, target * 1.2)):
             chunks.append([])
         chunks[-1].append(term)
-    return [join(chunk) if i == 0 or chunk[0].startswith("- ") else "+ " + join(chunk)
+    return [join(chunk) if i == 0 or chunk[0].startswith("- ") or _continues(chunk[0]) else "+ " + join(chunk)
             for i, chunk in enumerate(chunks)]
 
 
@@ -172,7 +227,7 @@ def paragraphs(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}
 
 
 def _breakable(words: str) -> str:
-    return text(words).replace(r"\_", r"\_\allowbreak{}")
+    return text(words).replace(r"\_", r"\_\allowbreak{}").replace("/", r"/\allowbreak{}")
 
 
 def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
@@ -194,9 +249,9 @@ def bindings(d: Derivation) -> list[str]:
 def totals_block(d: Derivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
     out = [rf"{heading}{{Total}}", align((*d.totals, *d.split, *((d.buffers,) if d.buffers else ())), limit)]
     if d.free:
-        out.append("Free symbols: " + ", ".join(f"${f}$" for f in d.free) + ".")
+        out.append("Free symbols: " + ", ".join(f"${inline(f)}$" for f in d.free) + ".")
     if d.assumptions:
-        out.append("Valid when " + "; ".join(f"${a.math}$ ({text(a.where)}: {text(a.why)})"
+        out.append("Valid when " + "; ".join(f"${inline(a.math)}$ ({_breakable(a.where)}: {text(a.why)})"
                                              for a in d.assumptions) + ".")
     return out
 

@@ -18,6 +18,7 @@ PREAMBLE = r"""\documentclass{article}
 \usepackage{longtable}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
+\setlength{\emergencystretch}{3em}   % long names in running text: stretch the spaces rather than overrun
 """
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}

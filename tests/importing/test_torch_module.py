@@ -304,6 +304,9 @@ def test_every_torch_kind_is_read_back_from_its_module(torch, kind):
     def check(case):
         try:
             framework_facts(case)
+        except (Refused, AssertionError):   # refused, or an output without the batch axis (nn.Flatten start_dim 0)
+            reject()
+        try:
             expected = symparam_facts(case)
             module, inputs, _ = case_module(case)
         except (Refused, SymparamError):

@@ -28,6 +28,7 @@ def layernorm_cases(draw):
     maybe(draw, kwargs, "axis", axes_argument(len(input_shape)))
     maybe(draw, kwargs, "center", st.booleans())
     maybe(draw, kwargs, "scale", st.booleans())
+    maybe(draw, kwargs, "rms_scaling", st.booleans())
     return norm("LayerNormalization", kwargs, input_shape)
 
 
@@ -101,6 +102,7 @@ EXAMPLES = [
     norm("LayerNormalization", {"axis": []}, (4, 3)),               # refused when called
     norm("LayerNormalization", {"axis": 0}, (4, 3)),                # refused: the batch axis
     norm("LayerNormalization", {"axis": 5}, (4, 3)),                # refused: IndexError in build
+    norm("LayerNormalization", {"rms_scaling": True, "scale": False, "center": True}, (4, 3)),   # gamma, no beta
     norm("GroupNormalization", {}, (4, 64)),
     norm("GroupNormalization", {}, (4, 16)),                        # refused: 32 groups, 16 channels
     norm("GroupNormalization", {"groups": 2, "axis": 1}, (4, 3)),

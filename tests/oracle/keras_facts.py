@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import warnings
 from typing import Any, Mapping, Sequence
 
@@ -67,13 +68,52 @@ def keras_layer(type_name: str, kwargs: Mapping[str, Any]):
         if isinstance(value, Mapping) and "type" in value:
             inner = dict(value)
             plain[key] = keras_layer(inner.pop("type"), inner)
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) and "type" in v for v in value):
+            plain[key] = [keras_layer(v["type"], {k: x for k, x in v.items() if k != "type"}) for v in value]
         elif key in NONE_MEANS_NULL and value == "none":
             plain[key] = None
         elif key in NONE_IN_SHAPES and isinstance(value, list):
             plain[key] = tuple(None if d == "none" else d for d in value)
         else:
             plain[key] = tupled(value)
-    return getattr(keras.layers, type_name)(**plain)
+    return keras_class(type_name)(**plain)
+
+
+# Kinds that are not keras.layers classes: keras.applications' own layers, found where the applications define them,
+# and keras.ops operations (ops.add), run by a layer that applies the operation to its inputs and `scalar`.
+APPLICATION_LAYERS = {"LayerScale": "keras.src.applications.convnext",
+                      "CustomScaleLayer": "keras.src.applications.inception_resnet_v2"}
+
+
+def keras_class(type_name: str):
+    if type_name in APPLICATION_LAYERS:
+        import importlib
+        return getattr(importlib.import_module(APPLICATION_LAYERS[type_name]), type_name)
+    if type_name.startswith("ops."):   # the class a functional graph records: ops.true_divide -> TrueDivide
+        from keras.src.ops import numpy as numpy_ops
+        return _operation_layer(getattr(numpy_ops, type_name[4:].title().replace("_", "")))
+    return getattr(keras.layers, type_name)
+
+
+def _operation_layer(operation_class):
+    """A layer whose output is the operation's, with the shape the operation itself declares for its operands."""
+    class OperationLayer(keras.layers.Layer):
+        def __init__(self, scalar=None, **kwargs):
+            super().__init__(**kwargs)
+            self.scalar = scalar
+            self.operation = operation_class()
+
+        def operands(self, inputs):
+            listed = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            return [*listed, *(() if self.scalar is None else (self.scalar,))]
+
+        def call(self, inputs):
+            return self.operation(*self.operands(inputs))
+
+        def compute_output_spec(self, inputs):
+            return self.operation.compute_output_spec(*self.operands(inputs))
+
+    return OperationLayer
 
 
 def _stateful(kwargs: Mapping[str, Any]) -> bool:
@@ -106,12 +146,17 @@ def _facts(layer, outputs: list, names: str = "name") -> Facts:
     prefix = f"{layer.name}/"
     return Facts(
         outputs=tuple(tuple(None if d is None else int(d) for d in t.shape[1:]) for t in outputs),
-        variables=tuple((str(v.path).removeprefix(prefix) if names == "path" else str(v.name),
+        variables=tuple((_unnumbered(str(v.path).removeprefix(prefix) if names == "path" else str(v.name)),
                          tuple(int(d) for d in v.shape), bool(v.trainable)) for v in layer.weights),
         params=int(layer.count_params()) if layer.weights else 0,
         trainable=_size(layer.trainable_weights),
         non_trainable=_size(layer.non_trainable_weights),
     )
+
+
+def _unnumbered(name: str) -> str:
+    """A weight added without a name is "variable", numbered by Keras across the whole session ("variable_7")."""
+    return re.sub(r"^variable_\d+$", "variable", name)
 
 
 def keras_case_facts(case: Case) -> Facts:
