@@ -171,6 +171,8 @@ class LayerAccount:
         if body and count != 1:
             n = show(count)
             body = repeat.format(n=f"({n})" if isinstance(count, sympy.Add) else n, f=body)   # (num_layers - 1) × ...
+        for index, copies in reversed(self.record.copies if bound else self.symbolic.copies):   # a growing repeat
+            body = f"sum over {index} < {show(copies)} of ({body})" if body else body
         return body
 
     def halves(self, parts: list) -> list:
@@ -254,7 +256,7 @@ def _by_category(layer: LayerRecord, buffers: bool) -> dict[str, sympy.Expr]:
     out = {c: sympy.Integer(0) for c in CATEGORIES}
     for v in layer.variables:
         if v.counted and v.buffer == buffers:
-            out[v.category] += layer.repeat * v.size
+            out[v.category] += layer.counted(v.size)
     return out
 
 

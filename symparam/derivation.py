@@ -485,8 +485,10 @@ def _layer(a: Account, la: LayerAccount, printer: _WithNumbers, bound: bool, sub
     if params:
         sizes = tuple(show(t.size) for t in la.terms)
         copies = _copies(la, sizes, layer.repeat) if sizes else ()
-        total = Line("parameters", _chain(copies if len(copies) > 1 or layer.repeat != 1 or len(sizes) > 1 else (),
-                                          _sum(la.params.value)))
+        for index, count in reversed(layer.copies):   # a growing repeat: the sizes are copy i's, summed over i
+            copies = (rf"\sum_{{{show(index)}=0}}^{{{show(count)} - 1}} \left({' + '.join(copies)}\right)",)
+        total = Line("parameters", _chain(copies if len(copies) > 1 or layer.repeat != 1 or len(sizes) > 1
+                                          or layer.copies else (), _sum(la.params.value)))
     else:
         no_params = kind.no_params or ("its only variables are buffers" if buffers else "it declares no variables")
     rules = _rules(la)

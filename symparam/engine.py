@@ -13,8 +13,9 @@ from .expr import check_bound, check_expansion, expansion, product_bound, sum_bo
 from .layers.base import Build
 from .model import Condition, LayerRecord, Network, Shape
 from .printing import spec_text
-from .spec import MAX_LAYERS, LayerSpec, Spec, _layers, block_size, check_symbols
+from .spec import MAX_LAYERS, LayerSpec, Spec, _layers, arg_value, block_size, check_symbols
 from .symbols import ScopedTable
+from .expr import input_axis
 
 
 MAX_DEPTH = 16   # blocks within blocks
@@ -25,8 +26,12 @@ class _Scope:
 
     def __init__(self, spec: Spec, shapes: dict[str, Shape], layers: list[LayerSpec], prefix: str = "",
                  repeat: sympy.Expr = sympy.Integer(1), records: list | None = None,
-                 conditions: list | None = None, depth: int = 0, full: dict[str, str] | None = None) -> None:
+                 conditions: list | None = None, depth: int = 0, full: dict[str, str] | None = None,
+                 copies: tuple = (), off: dict[str, str] | None = None) -> None:
         self.spec, self.shapes, self.layers, self.prefix, self.repeat = spec, shapes, layers, prefix, repeat
+        self.copies = copies            # the enclosing growing or indexed repeats: (index, count), outermost first
+        self.off = off if off is not None else {}   # layers a `when` switched off -> why
+        self.counts: dict[str, sympy.Expr] = {}     # a repeated layer's count, by its local name
         self.records: list[LayerRecord] = records if records is not None else []
         self.conditions: list[Condition] = conditions if conditions is not None else []
         self.depth = depth
@@ -45,7 +50,7 @@ class _Scope:
 def derive(spec: Spec) -> Network:
     """Build every layer in order; each layer reads the shapes of its inputs from earlier layers."""
     _check_instances(spec)
-    scope = _Scope(spec, dict(spec.inputs), spec.layers, conditions=list(spec.conditions))
+    scope = _Scope(spec, dict(spec.inputs), spec.layers, conditions=list(spec.conditions), off=spec.off)
     _run(scope, next(iter(spec.inputs), None) if len(spec.inputs) == 1 else None)
     if spec.outputs:
         _check_connected(spec)
@@ -54,7 +59,7 @@ def derive(spec: Spec) -> Network:
     if not inputs and records and spec.layers[0].kind is not None and spec.layers[0].kind.n_inputs == 0:
         inputs = {records[0].name: records[0].output_shape}
     net = Network(spec.name, spec.convention, spec.source, inputs, tuple(records), spec.symbols,
-                  conditions=tuple(scope.conditions))
+                  conditions=tuple(scope.conditions), spec=spec)
     _check_sizes(net)
     return replace(net, assumptions=_assumptions(net))
 
@@ -157,8 +162,16 @@ def _input_names(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple
             if name not in scope.shapes:
                 later = any(l.local == name for l in scope.layers)
                 reason = "it is defined later (a layer may only take inputs from earlier layers)" if later \
-                    else f"known are: {', '.join(scope.shapes) or 'none'}"
+                    else scope.off[name] if name in scope.off else f"known are: {', '.join(scope.shapes) or 'none'}"
                 raise SymparamError(f"inputs names {name!r}, which is not an input or an earlier layer; {reason}.")
+            count = scope.counts.get(name)
+            if count is not None and count.is_zero:
+                raise SymparamError(f"inputs names {name!r}, which is repeated 0 times here, so it has no output "
+                                    f"to read (a unit repeated 0 times passes its input on only to the next layer).")
+            if count is not None and count.is_positive is not True:
+                scope.conditions.append(Condition(sympy.Gt(count, 0), "inputs", f"inputs names {name!r}, which is "
+                                                  f"repeated {count} times, and must be repeated at least once for "
+                                                  f"this layer to read its output", where=layer.where))
         return layer.inputs
     if previous is None:
         what = "several inputs: name one with inputs = [...]" if len(scope.shapes) > 1 \
@@ -172,26 +185,123 @@ def _step(layer: LayerSpec, scope: _Scope, previous: str | None) -> tuple[Shape,
     that gives it (a block use's output layer)."""
     names = _input_names(layer, scope, previous)
     input_shapes = tuple(scope.shapes[n] for n in names)
-    repeat = layer.repeat if layer.repeat is not None else sympy.Integer(1)
+    if layer.repeat is None:
+        return _unit(layer, scope, names, input_shapes, scope.repeat, scope.copies)
     # A repeated unit's first input feeds the next copy; any others (the encoder's output that a decoder block's
     # cross-attention reads) reach every copy as they are.
-    if layer.repeat is not None and not input_shapes:
+    if not input_shapes:
         raise SymparamError("repeat needs a unit with an input (its output feeds the next copy).")
+    scope.counts[layer.local] = layer.repeat
+    return _repeated(layer, scope, names, input_shapes)
+
+
+def _unit(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, copies) -> tuple[Shape, str]:
+    """One layer or block use built once, standing for `repeat` copies (times the sums over `copies`)."""
+    layer = _read_inputs(layer, input_shapes)
     if layer.block is not None:
         scope.conditions.extend(replace(c, where=layer.where) for c in layer.conditions)
-        out, full = _call_block(layer, scope, names, input_shapes, repeat)
-    else:
-        record = _build(layer, tuple(scope.full[n] for n in names), input_shapes, scope.repeat * repeat)
-        record = _share(layer, record, scope)
-        scope.records.append(record)
-        out, full = record.output_shape, record.name
-    if layer.repeat is not None and not same_shape(out, input_shapes[0]):
+        return _call_block(layer, scope, names, input_shapes, repeat, copies)
+    record = _build(layer, tuple(scope.full[n] for n in names), input_shapes, repeat)
+    record = replace(_share(layer, record, scope), copies=copies)
+    if layer.initial_state:
+        record = replace(record, inputs=record.inputs + _initial_states(layer, scope))
+    scope.records.append(record)
+    for k, shape in enumerate(record.outputs):   # a layer's several outputs, read as "name:k"
+        scope.shapes[f"{layer.local}:{k}"], scope.full[f"{layer.local}:{k}"] = shape, f"{record.name}:{k}"
+    return record.output_shape, record.name
+
+
+def _initial_states(layer: LayerSpec, scope: _Scope) -> tuple[str, ...]:
+    """The full names of a recurrent layer's initial states, each an earlier output of shape (units,)."""
+    units = layer.args.units
+    for name in layer.initial_state:
+        if name not in scope.shapes:
+            raise SymparamError(f"initial_state names {name!r}, which is no earlier output; known are: "
+                                f"{', '.join(scope.shapes)}.")
+        if not same_shape(scope.shapes[name], (units,)):
+            raise SymparamError(f"initial_state {name!r} must have the layer's state shape ({units},). Received: "
+                                f"{_text(scope.shapes[name])}.")
+    return tuple(scope.full[name] for name in layer.initial_state)
+
+
+def _repeated(layer: LayerSpec, scope: _Scope, names, shapes) -> tuple[Shape, str]:
+    """A repeated unit. Copies that keep their input's shape (and use no index) are built once and counted times
+    the repeat. Copies that grow (DenseNet's channels c0 + i*k) or read their index are built once for copy i, on
+    the input c0 + i*(c1 - c0) the first copy's output c1 implies; copy i's output must be copy i + 1's input
+    (checked symbolically), and the counts are the closed-form sums over i < repeat."""
+    count = layer.repeat
+    first, rest = shapes[0], tuple(shapes[1:])   # the other inputs reach every copy as they are
+    marks = len(scope.records), len(scope.conditions)
+    out, full = _unit(layer, scope, names, (first, *rest), scope.repeat * count, scope.copies)
+    if layer.copy_index is None and same_shape(out, first):
+        return out, full
+    del scope.records[marks[0]:], scope.conditions[marks[1]:]
+    index = layer.copy_index if layer.copy_index is not None else sympy.Symbol("i", integer=True, nonnegative=True)
+    if any(index == i for i, _ in scope.copies):
+        raise SymparamError(f"the index {index} is already the index of an enclosing repeat.")
+    start = tuple(None if d is None else d.xreplace({index: 0}) for d in out)
+    if len(start) != len(first) or any((a is None) != (b is None) for a, b in zip(start, first)):
+        raise SymparamError(f"a repeated unit must keep its number of axes (each copy feeds the next). Received: "
+                            f"input {_text(first)} -> output {_text(out)}.")
+    grown = tuple(None if d is None else sympy.expand(d + index * (o - d)) for d, o in zip(first, start))
+    out, full = _unit(layer, scope, names, (grown, *rest), scope.repeat, scope.copies + ((index, count),))
+    following = tuple(None if d is None else d.xreplace({index: index + 1}) for d in grown)
+    if not same_shape(out, following):
         raise SymparamError(f"a repeated unit must map its output shape onto its input shape (each copy feeds the "
-                            f"next). Received: input {_text(input_shapes[0])} -> output {_text(out)}.")
-    return out, full
+                            f"next; copies may grow, by the same amount each time): copy {index} takes "
+                            f"{_text(grown)} and gives {_text(out)}, but copy {index} + 1 takes {_text(following)}.")
+    return tuple(None if d is None else sympy.expand(d.xreplace({index: count})) for d in grown), full
 
 
-def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat) -> tuple[Shape, str]:
+def _read_inputs(layer: LayerSpec, input_shapes) -> LayerSpec:
+    """The layer's arguments with `input_shape[k]` replaced by its (first) input's length on axis k."""
+    found = set()
+    _placeholders(vars(layer.args), found)
+    if not found:
+        return layer
+    if not input_shapes:
+        raise SymparamError("input_shape is read from a layer's input, and this layer has none.")
+    shape, table = input_shapes[0], {}
+    for symbol in found:
+        axis = input_axis(symbol)
+        if not -len(shape) <= axis < len(shape):
+            raise SymparamError(f"input_shape[{axis}] is outside the input's {len(shape)} axes (the batch axis "
+                                f"left out). Received: input shape {_text(shape)}.")
+        if shape[axis] is None:
+            raise SymparamError(f"input_shape[{axis}] is an axis of unknown length. Received: input shape "
+                                f"{_text(shape)}.")
+        table[symbol] = shape[axis]
+    args = type(layer.args)(**{k: _substituted(v, table) for k, v in vars(layer.args).items()})
+    conditions = [replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions]
+    return replace(layer, args=args, conditions=conditions)
+
+
+def _placeholders(value, found: set) -> None:
+    if isinstance(value, sympy.Basic):
+        found.update(s for s in value.free_symbols if input_axis(s) is not None)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _placeholders(v, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _placeholders(v, found)
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        _placeholders(vars(value), found)
+
+
+def _substituted(value, table):
+    if isinstance(value, sympy.Basic):
+        return value.xreplace(table)
+    if isinstance(value, tuple):
+        return tuple(_substituted(v, table) for v in value)
+    if isinstance(value, list):
+        return [_substituted(v, table) for v in value]
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return type(value)(**{k: _substituted(v, table) for k, v in vars(value).items()})
+    return value
+
+
+def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, copies=()) -> tuple[Shape, str]:
     block = layer.block
     if scope.depth >= MAX_DEPTH:
         raise SymparamError(f"blocks are nested more than {MAX_DEPTH} deep (does block {block.name} use itself?).")
@@ -201,13 +311,18 @@ def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat) ->
     values: dict[str, sympy.Expr] = {}
     table = ScopedTable(scope.spec.symbols, values)
     given = vars(layer.args)
-    for name, default in block.args.items():
-        values[name] = given[name] if name in given else table.parse(default, name)
+    from .layers.base import Context
+    defaults: list[Condition] = []
+    for name, decl in block.args.items():
+        values[name] = given[name] if name in given else arg_value(decl, name, decl.default,
+                                                                   Context(table, defaults))
+    off: dict[str, str] = {}
     inner = _layers(block.layers, table, scope.spec.convention, scope.spec.blocks, start=layer.index,
-                    prefix=f"{layer.name}/", in_block=block.name)
+                    prefix=f"{layer.name}/", in_block=block.name, off=off)
     sub = _Scope(scope.spec, dict(zip(block.inputs, input_shapes)), inner, f"{layer.name}/",
-                 scope.repeat * repeat, scope.records, scope.conditions, scope.depth + 1,
-                 full={inside: scope.full[outside] for inside, outside in zip(block.inputs, names)})
+                 repeat, scope.records, scope.conditions, scope.depth + 1,
+                 full={inside: scope.full[outside] for inside, outside in zip(block.inputs, names)},
+                 copies=copies, off=off)
     last = _run(sub, block.inputs[0] if len(block.inputs) == 1 else None)
     output = block.output or last
     if output not in sub.shapes or output in block.inputs:
@@ -339,7 +454,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
 
     A value may also be an expression of other symbols (a default such as d_ff = 4*d_model that follows a symbol
     left free); only numbers are recorded as bindings."""
-    symbolic = net.unbound
+    symbolic, values = _restructured(net.unbound, values)
     unknown = [name for name in values if name not in symbolic.symbols]
     if unknown:
         known = ", ".join(symbolic.symbols.names()) or "none"
@@ -378,6 +493,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
                                     f"be a positive integer.").within(where).in_file(net.source)
         costs = tuple(replace(c, count=sub(c.count), causal=sub(c.causal)) for c in layer.costs)
         layers.append(replace(layer, costs=costs, input_shapes=tuple(tuple(sub(d) for d in s) for s in layer.input_shapes),
+                              copies=tuple((i, sub(n)) for i, n in layer.copies),
                               output_shape=output, outputs=outputs, variables=variables, repeat=sub(layer.repeat),
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
     inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}
@@ -387,6 +503,25 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
                     symbolic=symbolic)
     _check_sizes(bound)
     return replace(bound, assumptions=_assumptions(bound))
+
+
+def _restructured(net: Network, values: Mapping) -> tuple[Network, dict]:
+    """`net` read again where `values` give its structural (bool, choice) symbols other values than it was built
+    with; and `values` without them (they are no numbers to substitute)."""
+    symbols = net.symbols
+    try:
+        structure = symbols.structural({k: v for k, v in values.items() if k in symbols.structure})
+    except SymparamError as exc:
+        raise exc.in_file(net.source)
+    rest = {k: v for k, v in values.items() if k not in symbols.structure}
+    if structure != symbols.structure and net.spec is not None and net.spec.document is not None:
+        from .spec import from_dict
+        try:
+            spec = from_dict(net.spec.document, net.spec.source, structure)
+        except SymparamError as exc:
+            raise exc.in_file(net.spec.source)
+        net = derive(spec)
+    return net, rest
 
 
 def _check_divisors(net: Network, table, shown: str, where_of) -> None:
@@ -449,6 +584,7 @@ def resolved(net: Network, given: Mapping[str, int] | None = None, *, defaults: 
         values = net.symbols.resolve(given, defaults=defaults, free=free)
     except SymparamError as exc:
         raise exc.in_file(net.source)
+    values.update({k: v for k, v in (given or {}).items() if k in net.symbols.structure})   # bools, choices
     return bind(net, values)
 
 

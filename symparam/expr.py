@@ -3,12 +3,16 @@
 Nothing here evaluates user text. `eval`, `sympify` and `parse_expr` run code, so sizes are read by walking
 the syntax tree and building sympy objects directly. Accepted: integer literals (bounded), names (no leading
 underscore), + - * / // % ** (small literal exponents), unary +/-, parentheses, and calls of bare
-min, max, floor, ceil. Everything else is refused with a short fact; the caller adds where it came from.
+min, max, floor, ceil and of the spec's own helpers (expanded by substitution); `a if c else b`; the layer's
+input shape as `input_shape[k]` (an integer literal k). Conditions (`when`, and the `c` of `a if c else b`) also
+take comparisons, `and`, `or`, `not`, true/false, and string literals compared with a choice (`variant == "large"`).
+Everything else is refused with a short fact; the caller adds where it came from.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
@@ -28,6 +32,31 @@ _MAX_BITS = 3321        # a number below 2**3321 has at most 1,000 digits
 
 GRAMMAR = ("an integer, a symbol name, or an expression over symbols with + - * / // % **, "
            "parentheses, min, max, floor, ceil")
+MAX_HELPER_CALLS = 256  # helper expansions in one expression (helpers call only earlier ones: no recursion)
+INPUT_SHAPE = "input_shape"
+
+
+class Text(str):
+    """The value of a string symbol or block argument (a choice): it may only be compared with a string literal."""
+
+
+def is_condition(value) -> bool:
+    """A sympy boolean that is no expression (true, false, a relation, And/Or/Not): a Symbol is both, and a size."""
+    return isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Expr)
+
+
+def input_dim(axis: int) -> sympy.Symbol:
+    """The placeholder for `input_shape[axis]`, replaced by the layer's input length when it is built (its name
+    starts with '_', which no user name may)."""
+    return sympy.Symbol(f"_input_shape[{axis}]", integer=True, positive=True)
+
+
+def input_axis(symbol: sympy.Basic) -> int | None:
+    """The axis a placeholder of `input_dim` stands for, else None."""
+    name = getattr(symbol, "name", "")
+    if isinstance(symbol, sympy.Symbol) and name.startswith("_input_shape["):
+        return int(name[len("_input_shape["):-1])
+    return None
 
 def _rounded(x: sympy.Expr, rounding) -> sympy.Expr:
     """floor or ceiling of x, exact, in the form sympy's own evaluation gives: integer terms come out, a symbolic
@@ -91,21 +120,93 @@ def check_name(name: str) -> str:
 
 
 class _Walker:
-    def __init__(self, symbol: Callable[[str], sympy.Symbol]) -> None:
+    def __init__(self, symbol: Callable[[str], sympy.Symbol], helpers=None) -> None:
         self.symbol = symbol
+        self.helpers = helpers or {}
 
     def walk(self, node: ast.AST) -> tuple[sympy.Expr, int]:
-        """Return (expression, degree bound)."""
+        """Return (expression, degree bound); the expression is a number or size (never a condition or text)."""
+        value, degree = self.any(node)
+        if isinstance(value, Text):
+            raise SymparamError(f"{_describe(node)} is a string; compare it with a string literal "
+                                f"({_describe(node)} == \"...\")")
+        if is_condition(value):
+            raise SymparamError(f"{_describe(node)} is a condition, not a size (write `a if condition else b`)")
+        return value, degree
+
+    def any(self, node: ast.AST):
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise SymparamError(f"{_describe(node)} is not allowed in a size")
         return method(node)
+
+    def condition(self, node: ast.AST) -> sympy.Basic:
+        """A condition: a comparison, and/or/not, true/false, a boolean name."""
+        if isinstance(node, ast.Constant) and type(node.value) is bool:
+            return sympy.true if node.value else sympy.false
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.condition(v) for v in node.values]
+            return sympy.And(*parts) if isinstance(node.op, ast.And) else sympy.Or(*parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return sympy.Not(self.condition(node.operand))
+        if isinstance(node, (ast.Name, ast.Call)):
+            value, _ = self.any(node)
+            if is_condition(value):
+                return value
+        raise SymparamError(f"{_describe(node)} is not a condition (a comparison such as n > 0 or variant == "
+                            f"\"large\", a boolean symbol, and, or, not)")
+
+    def _compare(self, node: ast.Compare) -> sympy.Basic:
+        relations = {ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne, ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt,
+                     ast.GtE: sympy.Ge}
+        operands = [node.left, *node.comparators]
+        parts = []
+        for op, left, right in zip(node.ops, operands, operands[1:]):
+            if type(op) not in relations:
+                raise SymparamError(f"the comparison {_describe(op)} is not allowed (==, !=, <, <=, >, >= are)")
+            texts = [_text_literal(n) for n in (left, right)]
+            if any(t is not None for t in texts):
+                a, b = (t if t is not None else self.any(n)[0] for t, n in zip(texts, (left, right)))
+                if not (isinstance(a, str) and isinstance(b, str)) or type(op) not in (ast.Eq, ast.NotEq):
+                    raise SymparamError("a string can only be compared with == or != to a string symbol or "
+                                        "argument (variant == \"large\")")
+                parts.append(sympy.true if (a == b) == isinstance(op, ast.Eq) else sympy.false)
+                continue
+            (a, _), (b, _) = self.walk(left), self.walk(right)
+            parts.append(relations[type(op)](a, b))
+        return sympy.And(*parts)
+
+    def _IfExp(self, node: ast.IfExp):
+        test = self.condition(node.test)
+        if test is sympy.true:
+            return self.walk(node.body)
+        if test is sympy.false:
+            return self.walk(node.orelse)
+        (body, db), (orelse, do) = self.walk(node.body), self.walk(node.orelse)
+        return _bounded(sympy.Piecewise((body, test), (orelse, True)), max(db, do))
+
+    def _Subscript(self, node: ast.Subscript):
+        index = node.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand,
+                                                                                           ast.Constant):
+            axis = -index.operand.value if type(index.operand.value) is int else None
+        else:
+            axis = index.value if isinstance(index, ast.Constant) and type(index.value) is int else None
+        if not (isinstance(node.value, ast.Name) and node.value.id == INPUT_SHAPE) or axis is None \
+                or not -16 <= axis < 16:
+            raise SymparamError(f"only {INPUT_SHAPE}[k] may be subscripted (k an integer literal from -16 to 15: "
+                                f"the layer's input length on axis k, batch axis left out)")
+        return input_dim(axis), 1
 
     def _Expression(self, node: ast.Expression):
         return self.walk(node.body)
 
     def _Constant(self, node: ast.Constant):
         value = node.value
+        if type(value) is bool:
+            return (sympy.true if value else sympy.false), 0
         if type(value) is not int:
             raise SymparamError(f"only integer literals are allowed in a size, not {value!r}")
         if value.bit_length() > MAX_LITERAL_BITS:
@@ -113,6 +214,8 @@ class _Walker:
         return sympy.Integer(value), 0
 
     def _Name(self, node: ast.Name):
+        if node.id == INPUT_SHAPE:
+            raise SymparamError(f"{INPUT_SHAPE} is read one axis at a time: {INPUT_SHAPE}[-1] is the last axis")
         return self.symbol(check_name(node.id)), 1
 
     def _UnaryOp(self, node: ast.UnaryOp):
@@ -150,16 +253,53 @@ class _Walker:
         raise SymparamError(f"the operator {_describe(op)} is not allowed in a size")
 
     def _Call(self, node: ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
-            raise SymparamError(f"only min, max, floor and ceil may be called in a size, not {_describe(node.func)}")
         if node.keywords:
             raise SymparamError("keyword arguments are not allowed in a size")
+        if isinstance(node.func, ast.Name) and node.func.id in self.helpers:
+            return self._helper(node)
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            known = "min, max, floor, ceil" + "".join(f", {h}" for h in self.helpers)
+            raise SymparamError(f"only {known} may be called in a size, not {_describe(node.func)}")
         function, least, most = _FUNCTIONS[node.func.id]
         if not least <= len(node.args) <= most:
             count = "exactly 1 argument" if least == most else f"{least} to {most} arguments"
             raise SymparamError(f"{node.func.id} takes {count}, received {len(node.args)}")
         parts = [self.walk(arg) for arg in node.args]
         return _bounded(function(*(p[0] for p in parts)), max(p[1] for p in parts))
+
+
+    def _helper(self, node: ast.Call):
+        """A helper of the spec's [helpers], expanded: its formula read with its parameters bound to the arguments."""
+        helper = self.helpers[node.func.id]
+        if len(node.args) != len(helper.params):
+            raise SymparamError(f"the helper {helper.name}({', '.join(helper.params)}) takes {len(helper.params)} "
+                                f"argument(s), received {len(node.args)}")
+        _CALLS[0] += 1   # every call, nested ones included, counts against one budget per parsed expression
+        if _CALLS[0] > MAX_HELPER_CALLS:
+            raise SymparamError(f"the expression expands more than {MAX_HELPER_CALLS} helper calls (a fixed limit)")
+        return _expanded(helper, tuple(self.walk(arg)[0] for arg in node.args))
+
+
+@lru_cache(maxsize=1 << 12)
+def _expanded(helper: Helper, args: tuple) -> tuple[sympy.Expr, int]:
+    """A helper's formula with its parameters bound to `args` (cached: make_divisible calls round_to three times,
+    and a network calls it with the same sizes again and again)."""
+    values = dict(zip(helper.params, args))
+
+    def local(name: str):
+        if name in values:
+            return values[name]
+        raise SymparamError(f"the helper {helper.name} may use only its parameters ({', '.join(helper.params)}), "
+                            f"not {name!r}")
+    try:
+        tree = ast.parse(helper.formula.strip(), mode="eval")
+        return _Walker(local, helper.earlier).walk(tree.body)
+    except SymparamError as exc:
+        raise SymparamError(f"in the helper {helper.name}: {exc.message}") from None
+
+
+def _text_literal(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is str else None
 
 
 def _bounded(value: sympy.Expr, degree: int) -> tuple[sympy.Expr, int]:
@@ -253,11 +393,35 @@ def _describe(node: ast.AST) -> str:
     return names.get(kind, kind)
 
 
-def parse_expression(text: str, symbol: Callable[[str], sympy.Symbol]) -> sympy.Expr:
-    """Parse one size expression. `symbol(name)` returns the network's Symbol for a name.
+def parse_expression(text: str, symbol: Callable[[str], sympy.Symbol], helpers=None) -> sympy.Expr:
+    """Parse one size expression. `symbol(name)` returns the network's Symbol for a name; `helpers` are the spec's
+    named formulas (name -> Helper).
 
     Raises SymparamError with a short fact; the caller names the key and the place.
     """
+    return _parse(text, symbol, helpers, condition=False)
+
+
+def parse_condition(text: str, symbol: Callable[[str], sympy.Basic], helpers=None) -> sympy.Basic:
+    """Parse one condition (a `when`): a sympy boolean, decided (true, false) or a relation over symbols."""
+    return _parse(text, symbol, helpers, condition=True)
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A named formula of the spec's [helpers]: its parameters, its text, and the helpers defined before it (the
+    only ones it may call, so that expanding one always ends)."""
+    name: str
+    params: tuple[str, ...]
+    formula: str
+    earlier: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+_CALLS = [0]   # helper calls while one expression is parsed (reset by _parse)
+
+
+def _parse(text, symbol, helpers, condition: bool):
+    _CALLS[0] = 0
     if not isinstance(text, str):
         raise SymparamError(f"expected {GRAMMAR}")
     if len(text) > MAX_TEXT:
@@ -266,7 +430,8 @@ def parse_expression(text: str, symbol: Callable[[str], sympy.Symbol]) -> sympy.
         raise SymparamError("the expression is empty")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-        value, _ = _Walker(symbol).walk(tree)
+        walker = _Walker(symbol, helpers)
+        value = walker.condition(tree.body) if condition else walker.walk(tree)[0]
     except SymparamError:
         raise
     except SyntaxError as exc:
@@ -283,3 +448,35 @@ def as_expr(value) -> sympy.Expr:
     if isinstance(value, int) and not isinstance(value, bool):
         return sympy.Integer(value)
     raise TypeError(f"not an expression: {value!r}")
+
+
+@lru_cache(maxsize=1 << 14)
+def sum_over(expr: sympy.Expr, index: sympy.Symbol, count: sympy.Expr) -> sympy.Expr:
+    """The sum of `expr` over index = 0 .. count - 1, in closed form: a polynomial in the index sums, power by power
+    (Faulhaber's formulas), to a polynomial in the count; never a loop over the copies. Anything else in the index
+    goes to sympy's summation."""
+    if index not in expr.free_symbols:
+        return count * expr
+    if count.is_Integer and count <= 0:
+        return sympy.Integer(0)
+    try:
+        poly = sympy.Poly(sympy.expand(expr), index)
+    except sympy.PolynomialError:
+        poly = None
+    if poly is None or any(index in c.free_symbols for c in poly.coeffs()):
+        return sympy.expand(sympy.summation(expr, (index, 0, count - 1)))
+    return sympy.expand(sympy.Add(*(c * _power_sum(p).xreplace({_COUNT: count})
+                                    for (p,), c in poly.terms())))
+
+
+_COUNT = sympy.Symbol("count", integer=True, nonnegative=True)
+
+
+@lru_cache(maxsize=64)
+def _power_sum(power: int) -> sympy.Expr:
+    """0**p + 1**p + ... + (count - 1)**p as a polynomial in count: (B(p+1, count) - B(p+1, 0)) / (p + 1), with the
+    Bernoulli polynomials (an identity whatever convention B(1) takes: B(k, x + 1) - B(k, x) = k x**(k - 1))."""
+    if power == 0:
+        return _COUNT
+    k = power + 1
+    return sympy.expand((sympy.bernoulli(k, _COUNT) - sympy.bernoulli(k, 0)) / k)

@@ -94,9 +94,20 @@ class LayerRecord:
     repeat: sympy.Expr = sympy.Integer(1)   # how many copies of this layer the network holds (a repeated block)
     given: tuple[str, ...] = ()              # the argument keys the spec wrote (the rest are defaults)
     costs: tuple[Cost, ...] = ()             # the forward arithmetic of one copy, per example (symparam.compute)
+    # a growing or indexed repeat: (index, count) pairs, outermost first; the variables' shapes are those of copy
+    # `index` (0 for the first), and the layer's counts are their sums over index < count, in closed form
+    copies: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+
+    def counted(self, size: sympy.Expr) -> sympy.Expr:
+        """`size` (of one copy) over every copy this layer stands for."""
+        from .expr import sum_over
+        total = self.repeat * size
+        for index, count in reversed(self.copies):
+            total = sum_over(total, index, count)
+        return total
 
     def _sum(self, keep) -> sympy.Expr:
-        return self.repeat * sympy.Add(*(v.size for v in self.variables if v.counted and keep(v)))
+        return self.counted(sympy.Add(*(v.size for v in self.variables if v.counted and keep(v))))
 
     @property
     def params(self) -> sympy.Expr:
@@ -118,7 +129,7 @@ class LayerRecord:
     @property
     def active(self) -> sympy.Expr:
         """Parameters one token uses (a mixture of experts uses top_k of its experts); `params` for other layers."""
-        return self.repeat * sympy.Add(*(v.size * v.active for v in self.variables if v.counted and not v.buffer))
+        return self.counted(sympy.Add(*(v.size * v.active for v in self.variables if v.counted and not v.buffer)))
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ class Network:
     conditions: tuple[Condition, ...] = ()       # on the network's input sizes
     assumptions: tuple[tuple[str, Condition], ...] = ()   # (where: a layer name or "[network]", condition)
     symbolic: "Network | None" = None
+    spec: Any = field(default=None, repr=False, compare=False)   # the parsed spec, read again at other structure
 
     @property
     def total(self) -> sympy.Expr:
@@ -161,6 +173,7 @@ class Network:
         used: set[str] = set()
         for layer in self.layers:
             used |= {s.name for s in getattr(layer.repeat, "free_symbols", ())}
+            used |= {s.name for _, count in layer.copies for s in count.free_symbols}
             for v in layer.variables:
                 for d in v.shape:
                     used |= {s.name for s in d.free_symbols}

@@ -3,8 +3,11 @@
 Nothing here builds layers (that is symparam.engine); this module knows the file format:
 
     [network]   name, input (a shape, or a table of named shapes), convention
-    [symbols]   name = { default = 32, doc = "..." }   (or name = 32)
-    [[layers]]  type = "Conv2D", name = "...", inputs = [...], and the layer's own Keras arguments
+    [symbols]   name = { default = 32, doc = "...", type = "positive" }   (or name = 32); types in symbols.TYPES
+    [helpers]   name = { args = ["v", "d"], formula = "..." }   named formulas, expanded where they are called
+    [blocks]    NAME = { args, inputs, output, [[layers]] }      reusable sub-networks
+    [[layers]]  type = "Conv2D", name = "...", inputs = [...], when, repeat, index, share, tie, and the layer's own
+                Keras arguments
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import sympy
+
 from .errors import SymparamError, escaped, layer_where, show
 from .model import Condition, Shape
-from .expr import MAX_LITERAL_BITS, check_name
-from .symbols import SymbolTable
+from .expr import MAX_LITERAL_BITS, Helper, check_name, parse_expression
+from .symbols import STRUCTURAL, TYPES, SymbolTable, check_value, describe_type, exact
 
 CONVENTIONS = ("keras", "torch")
 MAX_FILE = 4 * 1024 * 1024
@@ -29,10 +34,21 @@ MAX_LAYERS = 100_000
 MAX_NAME = 128      # characters in a network, layer, block or input name
 MAX_DOC = 500       # characters in a symbol's or a block's doc
 MAX_SYMBOLS = 1_000
-_TOP = ("network", "symbols", "blocks", "layers")
+MAX_HELPERS = 64
+_TOP = ("network", "symbols", "helpers", "blocks", "layers")
 _NETWORK = ("name", "input", "outputs", "convention")
-_RESERVED = ("type", "name", "inputs", "repeat", "share", "tie")
+_RESERVED = ("type", "name", "inputs", "repeat", "index", "when", "share", "tie", "initial_state")
 _BLOCK = ("args", "inputs", "output", "layers", "doc")
+_SYMBOL = ("default", "doc", "type", "values")
+
+
+@dataclass(frozen=True)
+class ArgDecl:
+    """A block argument: its type (symbols.TYPES, "string" for a free string), its default (None: required; a
+    size's default is text or a number, parsed at each use in the block's terms) and a string's allowed values."""
+    type: str = "positive"
+    default: Any = None
+    values: tuple[str, ...] = ()
 
 
 @dataclass
@@ -40,7 +56,7 @@ class BlockDef:
     """A reusable sub-network: [blocks.NAME] with args (name -> default text, or None: required), its input names,
     the layer that gives its output, and its layer tables (parsed anew at every use, in the caller's terms)."""
     name: str
-    args: dict[str, Any]
+    args: dict[str, ArgDecl]
     inputs: tuple[str, ...]
     output: str | None
     layers: list[dict]
@@ -60,10 +76,12 @@ class LayerSpec:
     given: tuple[str, ...] = ()     # the argument keys the spec wrote
     block: BlockDef | None = None   # set when the type names a block
     repeat: Any = None              # an expression: how many times the layer or block is stacked
+    copy_index: Any = None          # the repeat's index Symbol (0 for the first copy), when the spec names one
     share: str | None = None        # the layer whose weights this one reuses
     tie: dict[str, str] = field(default_factory=dict)   # variable -> "layer/variable" it is the same tensor as
     local: str = ""                 # the name in its own table (the full name without the block use's prefix)
     in_block: str = ""              # the block whose table it is in ("" for the network's own)
+    initial_state: tuple[str, ...] = ()   # a recurrent layer's initial states: earlier outputs ("enc:1")
 
     @property
     def where(self) -> str:
@@ -81,6 +99,8 @@ class Spec:
     conditions: list[Condition] = field(default_factory=list)   # on the network's input sizes
     blocks: dict[str, BlockDef] = field(default_factory=dict)
     outputs: tuple[str, ...] = ()   # the layers that give the network's outputs ([network] outputs)
+    document: dict | None = field(default=None, repr=False)   # the parsed TOML, to read again at other structure
+    off: dict[str, str] = field(default_factory=dict)         # layers a `when` switched off -> where
 
 
 def load(path: str | Path) -> Spec:
@@ -124,8 +144,9 @@ def loads(text: str, source: str = "<spec>") -> Spec:
         raise exc.in_file(source)
 
 
-def from_dict(document: dict, source: str = "<spec>") -> Spec:
-    """Parse a spec already read into Python values (TOML-like: dicts, lists, str, int, float, bool)."""
+def from_dict(document: dict, source: str = "<spec>", structure: dict | None = None) -> Spec:
+    """Parse a spec already read into Python values (TOML-like: dicts, lists, str, int, float, bool). `structure`:
+    values of the structural (bool, choice) symbols to read it at (their defaults otherwise)."""
     _only(document, _TOP, "the top level", "tables")
     network = document.get("network", {})
     if not isinstance(network, dict):
@@ -142,6 +163,10 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
         raise SymparamError(f"convention must be one of {', '.join(map(repr, CONVENTIONS))}. "
                             f"Received: convention = {show(convention)}.").within("[network]")
     symbols = _symbols(document.get("symbols", {}))
+    symbols.strict = "symbols" in document
+    symbols.fix(symbols.structural(structure))
+    symbols.helpers = _helpers(document.get("helpers", {}))
+    symbols.indexes = _indexes(document)
     conditions: list[Condition] = []
     inputs = _inputs(network.get("input"), symbols, conditions)
     raw_layers = document.get("layers", [])
@@ -153,7 +178,8 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
         raise SymparamError(f"the spec has {len(raw_layers):,} layers; symparam builds at most {MAX_LAYERS:,} (a fixed "
                             f"limit).")
     blocks = _blocks(document.get("blocks", {}))
-    layers = _layers(raw_layers, symbols, convention, blocks)
+    off: dict[str, str] = {}
+    layers = _layers(raw_layers, symbols, convention, blocks, off=off)
     outputs = network.get("outputs", [])
     if isinstance(outputs, str):
         outputs = [outputs]
@@ -163,9 +189,75 @@ def from_dict(document: dict, source: str = "<spec>") -> Spec:
     names = {layer.name for layer in layers}
     for output in outputs:
         if output not in names:
-            raise SymparamError(f"outputs names {output!r}, which is not a layer.").within("[network]")
+            why = f" ({off[output]})" if output in off else ""
+            raise SymparamError(f"outputs names {output!r}, which is not a layer{why}.").within("[network]")
     check_symbols(symbols)
-    return Spec(source, name, convention, inputs, symbols, layers, conditions, blocks, tuple(outputs))
+    return Spec(source, name, convention, inputs, symbols, layers, conditions, blocks, tuple(outputs), document, off)
+
+
+def _helpers(table: Any) -> dict[str, Helper]:
+    """[helpers]: name = { args = ["v", "d"], formula = "..." }. A helper may call the helpers written before it."""
+    if not isinstance(table, dict):
+        raise SymparamError(f"[helpers] must be a table of name = {{ args = [...], formula = \"...\" }}. Received: "
+                            f"helpers = {show(table)}.")
+    if len(table) > MAX_HELPERS:
+        raise SymparamError(f"[helpers] has {len(table)} helpers; symparam takes at most {MAX_HELPERS} (a fixed "
+                            f"limit).")
+    helpers: dict[str, Helper] = {}
+    for name, entry in table.items():
+        where = f"[helpers] {name}"
+        try:
+            check_name(name)
+            if not isinstance(entry, dict):
+                raise SymparamError(f"a helper is a table {{ args = [\"v\", \"d\"], formula = \"...\" }}. Received: "
+                                    f"{name} = {show(entry)}.")
+            _only(entry, ("args", "formula", "doc"), where, "keys")
+            params, formula = entry.get("args", []), entry.get("formula")
+            if not isinstance(params, list) or not all(isinstance(a, str) for a in params) or len(params) > 8 \
+                    or len(set(params)) != len(params):
+                raise SymparamError(f"args must be a list of at most 8 distinct parameter names. Received: args = "
+                                    f"{show(params)}.")
+            for param in params:
+                check_name(param)
+            if not isinstance(formula, str):
+                raise SymparamError(f"formula must be an expression over the helper's args. Received: formula = "
+                                    f"{show(formula)}.")
+            _check_text(entry.get("doc", ""), "doc", MAX_DOC, empty=True)
+        except SymparamError as exc:
+            raise exc.within(where)
+        helpers[name] = Helper(name, tuple(params), formula, dict(helpers))
+    for helper in helpers.values():   # each formula read once here, with its parameters free, so a mistake in a
+        try:                              # helper is reported at [helpers] even where no layer calls it
+            probe = {p: sympy.Symbol(p, integer=True, positive=True) for p in helper.params}
+            parse_expression(helper.formula, lambda n: _param(helper, probe, n), helper.earlier)
+        except SymparamError as exc:
+            raise SymparamError(f"formula is not valid: {exc.message}. Received: formula = "
+                                f"{show(helper.formula)}.").within(f"[helpers] {helper.name}")
+    return helpers
+
+
+def _param(helper: Helper, values: dict, name: str):
+    if name in values:
+        return values[name]
+    raise SymparamError(f"the helper {helper.name} may use only its parameters ({', '.join(helper.params)}), not "
+                        f"{name!r}")
+
+
+def _indexes(document: dict) -> dict[str, str]:
+    """Every repeat index the spec names (index = "i") -> where: only its repeat may use the name."""
+    found: dict[str, str] = {}
+    tables = [("[[layers]]", t) for t in document.get("layers", []) if isinstance(t, dict)]
+    blocks = document.get("blocks", {})
+    if isinstance(blocks, dict):
+        for name, block in blocks.items():
+            if isinstance(block, dict) and isinstance(block.get("layers"), list):
+                tables += [(f"[blocks.{name}]", t) for t in block["layers"] if isinstance(t, dict)]
+    for where, table in tables:
+        index = table.get("index")
+        if isinstance(index, str):
+            label = table.get("name") if isinstance(table.get("name"), str) else table.get("type")
+            found.setdefault(index, f"{where} {label!r}")
+    return found
 
 
 def check_symbols(symbols: SymbolTable) -> None:
@@ -198,10 +290,12 @@ def _blocks(table: Any) -> dict[str, BlockDef]:
             if not isinstance(args, dict):
                 raise SymparamError(f"args must be a table of argument = default (\"required\" for none). "
                                     f"Received: args = {show(args)}.")
-            for arg in args:
+            decls = {}
+            for arg, value in args.items():
                 check_name(arg)
                 if arg in _RESERVED:
                     raise SymparamError(f"{arg!r} is reserved and cannot be a block argument.")
+                decls[arg] = _arg_decl(arg, value)
             inputs = entry.get("inputs", ["input"])
             if isinstance(inputs, str):
                 inputs = [inputs]
@@ -219,9 +313,59 @@ def _blocks(table: Any) -> dict[str, BlockDef]:
             doc = _check_text(entry.get("doc", ""), "doc", MAX_DOC, empty=True)
         except SymparamError as exc:
             raise exc.within(where)
-        blocks[name] = BlockDef(name, {k: (None if v == "required" else v) for k, v in args.items()},
-                                tuple(inputs), output, layers, doc)
+        blocks[name] = BlockDef(name, decls, tuple(inputs), output, layers, doc)
     return blocks
+
+
+def _declared_type(entry: dict, default: Any, what: str) -> str:
+    """A symbol's or block argument's type: as written, else from its default (an integer >= 1 or an expression:
+    positive; 0: natural; a float: rational; a bool: bool; `values` given: choice)."""
+    kind = entry.get("type")
+    allowed = TYPES + (("string",) if what == "argument" else ())
+    if kind is not None:
+        if kind not in allowed:
+            raise SymparamError(f"type must be one of {', '.join(map(repr, allowed))}. Received: type = "
+                                f"{show(kind)}.")
+        return kind
+    if "values" in entry:
+        return "choice"
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, float):
+        return "rational"
+    if type(default) is int and default == 0:
+        return "natural"
+    return "positive"
+
+
+def _choices(entry: dict, kind: str) -> tuple[str, ...]:
+    values = entry.get("values", [])
+    if kind not in ("choice", "string") and "values" in entry:
+        raise SymparamError(f"values is for a choice (type = \"choice\"). Received: values = {show(values)}.")
+    if (kind == "choice" or "values" in entry) and (not isinstance(values, list) or not values or len(values) > 64 or not all(
+            isinstance(v, str) and v and len(v) <= MAX_NAME for v in values)):
+        raise SymparamError(f"a choice needs values, a list of at most 64 strings. Received: values = "
+                            f"{show(values)}.")
+    return tuple(values)
+
+
+def _arg_decl(name: str, value: Any) -> ArgDecl:
+    """A block's argument as its args table writes it: "required", a default, or { default, type, values }."""
+    entry = value if isinstance(value, dict) else {"default": value}
+    _only(entry, ("default", "type", "values"), f"the argument {name}", "keys")
+    default = entry.get("default", "required")
+    kind = _declared_type(entry, default, "argument")
+    values = _choices(entry, kind)
+    if default == "required":
+        return ArgDecl(kind, None, values)
+    if kind == "string":
+        if not isinstance(default, str) or (values and default not in values):
+            raise SymparamError(f"the default of {name} must be a string{' of ' + str(list(values)) if values else ''}"
+                                f". Received: default = {show(default)}.")
+    elif kind in ("bool", "choice", "rational") and check_value(kind, default, values) is None:
+        raise SymparamError(f"the default of {name} must be {describe_type(kind, values)}. Received: default = "
+                            f"{show(default)}.")
+    return ArgDecl(kind, default, values)
 
 
 def _only(table: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
@@ -239,31 +383,22 @@ def _symbols(table: Any) -> SymbolTable:
         raise SymparamError(f"[symbols] must be a table. Received: symbols = {show(table)}.")
     for name, entry in table.items():
         where = f"[symbols] {name}"
-        if type(entry) is int:
+        if type(entry) in (int, float, bool):
             entry = {"default": entry}
         if not isinstance(entry, dict):
             raise SymparamError(f"a symbol is a table {{ default = 32, doc = \"...\" }} or a positive integer. "
                                 f"Received: {name} = {show(entry)}.").within(where)
         try:
-            _only(entry, ("default", "doc"), where, "keys")
-        except SymparamError as exc:
-            raise exc.within(where)
-        default, doc = entry.get("default"), entry.get("doc", "")
-        if default is not None and not isinstance(default, str) and (type(default) is not int or default < 1):
-            raise SymparamError(f"default must be a positive integer or an expression of other symbols. Received: "
-                                f"default = {show(default)}.").within(where)
-        if type(default) is int and default.bit_length() > MAX_LITERAL_BITS:
-            raise SymparamError(f"default is too large (at most 2**{MAX_LITERAL_BITS}). Received: default = "
-                                f"{show(default)}.").within(where)
-        try:
+            _only(entry, _SYMBOL, where, "keys")
+            default, doc = entry.get("default"), entry.get("doc", "")
+            kind = _declared_type(entry, default, "symbol")
+            values = _choices(entry, kind)
+            value = _symbol_default(kind, default, values)
             _check_text(doc, "doc", MAX_DOC, empty=True)
+            symbols.declare(name, value, doc, kind, values)
         except SymparamError as exc:
             raise exc.within(where)
-        try:
-            symbols.declare(name, None if isinstance(default, str) else default, doc)
-        except SymparamError as exc:
-            raise exc.within(where)
-        if isinstance(default, str):
+        if isinstance(default, str) and kind not in STRUCTURAL:
             expressions[name] = default
     for name, text in expressions.items():   # after every declaration, so defaults may name later symbols
         try:
@@ -274,6 +409,24 @@ def _symbols(table: Any) -> SymbolTable:
         except SymparamError as exc:
             raise exc.within(f"[symbols] {name}")
     return symbols
+
+
+def _symbol_default(kind: str, default: Any, values: tuple[str, ...]) -> Any:
+    """A symbol's default as the table holds it (None for a formula, read once every symbol is declared)."""
+    if type(default) is int and default.bit_length() > MAX_LITERAL_BITS:
+        raise SymparamError(f"default is too large (at most 2**{MAX_LITERAL_BITS}). Received: default = "
+                            f"{show(default)}.")
+    if kind in STRUCTURAL and default is None:
+        raise SymparamError(f"a {kind} symbol needs a default (it decides which layers the network has). "
+                            f"Received: no default.")
+    if default is None or (isinstance(default, str) and kind not in STRUCTURAL):
+        return None
+    value = check_value(kind, default, values)
+    if value is None:
+        also = " or an expression of other symbols" if kind not in STRUCTURAL else ""
+        raise SymparamError(f"default must be {describe_type(kind, values)}{also}. Received: default = "
+                            f"{show(default)}.")
+    return value
 
 
 def _inputs(value: Any, symbols: SymbolTable, conditions: list[Condition]) -> dict[str, Shape]:
@@ -322,10 +475,12 @@ def _convention_mismatch(kind, convention: str) -> str:
 
 def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
             blocks: dict[str, BlockDef] | None = None, start: int = 1, prefix: str = "",
-            in_block: str = "") -> list[LayerSpec]:
+            in_block: str = "", off: dict[str, str] | None = None) -> list[LayerSpec]:
     """Parse layer tables. `symbols` is the network's table, or a block's scope (ScopedTable). `start` is the
-    network position of the first table, `prefix` the block use's name ("h/") that full names begin with."""
+    network position of the first table, `prefix` the block use's name ("h/") that full names begin with. Layers a
+    `when` switches off are left out (and noted in `off`: name -> why)."""
     blocks = blocks or {}
+    off = off if off is not None else {}
     from .layers import default_name, lookup
     from .layers.base import Context
     from .layers.parsing import parse_args
@@ -349,18 +504,26 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
                 base = default_name(block.name) if block is not None else default_name(kind.name)
                 given_name = _auto_name(base, counters, taken)
             label = _check_layer_name(given_name, "name")
+            if "when" in table and not _switched_on(table["when"], symbols):   # (its name stays free for an
+                off.setdefault(label, f"switched off by when = {show(table['when'])}")   # alternative)
+                continue
             if label in seen:
                 raise SymparamError(f"the name {label!r} is used by an earlier layer; layer names must be unique.")
             seen.add(label)
+            off.pop(label, None)
             inputs = _layer_inputs(table.get("inputs"))
             conditions: list[Condition] = []
             ctx = Context(symbols, conditions)
-            repeat = ctx.size(table["repeat"], "repeat") if "repeat" in table else None
+            repeat = ctx.size(table["repeat"], "repeat", minimum=0) if "repeat" in table else None
+            index_symbol, scope = _index(table, symbols)
             share, tie = _sharing(table)
+            initial = _initial_state(table, kind)
+            values = {k: _literal(symbols, v) for k, v in table.items()}
+            inner = Context(scope, conditions)
             if block is not None:
-                args = _block_args(block, table, ctx)
+                args = _block_args(block, values, inner)
             else:
-                args = parse_args(kind, table, ctx, _RESERVED)
+                args = parse_args(kind, values, inner, _RESERVED)
                 if kind.convention != convention and not kind.any_convention:
                     raise SymparamError(_convention_mismatch(kind, convention))
         except SymparamError as exc:
@@ -368,9 +531,68 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
             raise exc.within(where + (f" in block {in_block}" if in_block else ""))
         layers.append(LayerSpec(index, prefix + label, block.name if block is not None else kind.name, kind, args,
                                 inputs, conditions, tuple(k for k in table if k not in _RESERVED), block, repeat,
-                                share, tie, local=label, in_block=in_block))
+                                index_symbol, share, tie, local=label, in_block=in_block,
+                                initial_state=initial))
         index += block_size(block, blocks) if block is not None else 1
     return layers
+
+
+def _initial_state(table: dict, kind) -> tuple[str, ...]:
+    """initial_state = ["enc:1", "enc:2"]: the states a recurrent layer starts from (they add no parameters)."""
+    if "initial_state" not in table:
+        return ()
+    states = _layer_inputs(table["initial_state"])
+    n_states = getattr(kind, "n_states", None)
+    if not isinstance(n_states, int):
+        raise SymparamError(f"initial_state is for a recurrent layer (SimpleRNN, LSTM, GRU). Received: "
+                            f"initial_state = {show(table['initial_state'])}.")
+    if len(states) != n_states:
+        raise SymparamError(f"initial_state takes {n_states} state(s) for {kind.name}. Received: initial_state = "
+                            f"{show(table['initial_state'])}.")
+    return states
+
+
+def _switched_on(value: Any, symbols) -> bool:
+    """A `when`, decided now: over booleans, choices, block arguments and numbers (not over free sizes, which would
+    make the layers depend on a binding)."""
+    decided = symbols.condition(value, "when")
+    if decided is sympy.true or decided is sympy.false:
+        return decided is sympy.true
+    names = sorted(s.name for s in decided.free_symbols)
+    raise SymparamError(f"when must be decided as the spec is read (by booleans, choices, block arguments and "
+                        f"numbers), and {show(value)} depends on {', '.join(names)}. Received: when = {show(value)}.")
+
+
+def _index(table: dict, symbols):
+    """The repeat's index symbol (0 for the first copy, a non-negative integer) and the names its copies see."""
+    if "index" not in table:
+        return None, symbols
+    name = table["index"]
+    if "repeat" not in table:
+        raise SymparamError(f"index names the copy of a repeat; give repeat too. Received: index = {show(name)}.")
+    if not isinstance(name, str):
+        raise SymparamError(f"index must be a name (index = \"i\"). Received: index = {show(name)}.")
+    check_name(name)
+    if _bound(symbols, name):
+        raise SymparamError(f"index {name!r} is already a symbol or an argument here; give the copy index a name of "
+                            f"its own. Received: index = {show(name)}.")
+    from .symbols import ScopedTable
+    symbol = sympy.Symbol(name, integer=True, nonnegative=True)
+    return symbol, ScopedTable(symbols, {name: symbol})
+
+
+def _bound(symbols, name: str) -> bool:
+    while hasattr(symbols, "values"):
+        if name in symbols.values:
+            return True
+        symbols = symbols.outer
+    return name in symbols
+
+
+def _literal(symbols, value: Any) -> Any:
+    """A layer argument written as the name of a bool or string symbol or block argument takes its value."""
+    found = symbols.literal(value)
+    return value if found is None else found
 
 
 def block_size(block: BlockDef, blocks: dict[str, BlockDef], depth: int = 0) -> int:
@@ -408,11 +630,35 @@ def _block_args(block: BlockDef, table: dict, ctx) -> SimpleNamespace:
             close = difflib.get_close_matches(key, list(block.args), n=2)
             hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise SymparamError(f"block {block.name} has no argument {key!r}.{hint} Received: {key} = {show(value)}.")
-        values[key] = ctx.size(value, key)
-    for key, default in block.args.items():
-        if default is None and key not in values:
+        values[key] = arg_value(block.args[key], key, value, ctx)
+    for key, decl in block.args.items():
+        if decl.default is None and key not in values:
             raise SymparamError(f"{key} is required by block {block.name}.")
     return SimpleNamespace(**values)
+
+
+def arg_value(decl: ArgDecl, key: str, value: Any, ctx) -> Any:
+    """A block argument's value as its type holds it: a size or a rational as an expression, a bool, a string."""
+    value = _literal(ctx.symbols, value)
+    if decl.type in ("positive", "natural"):
+        if isinstance(value, float):
+            raise SymparamError(f"{key} must be {describe_type(decl.type)} or an expression over symbols; a "
+                                f"rational where an integer is needed. Received: {key} = {show(value)}.")
+        return ctx.size(value, key, minimum=1 if decl.type == "positive" else 0)
+    if decl.type == "rational":
+        number = exact(value)
+        if number is not None:
+            if number <= 0:
+                raise SymparamError(f"{key} must be {describe_type('rational')}. Received: {key} = {show(value)}.")
+            return sympy.Rational(number.numerator, number.denominator)
+        return ctx.symbols.parse(value, key)
+    if decl.type == "bool":
+        decided = value if isinstance(value, bool) else _switched_on(value, ctx.symbols)
+        return bool(decided)
+    if not isinstance(value, str) or (decl.values and value not in decl.values):
+        expected = describe_type("choice", decl.values) if decl.values else "a string"
+        raise SymparamError(f"{key} must be {expected}. Received: {key} = {show(value)}.")
+    return value
 
 
 def _auto_name(base: str, counters: dict[str, int], taken: set[str]) -> str:

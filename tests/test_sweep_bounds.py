@@ -21,6 +21,8 @@ REMAINDER = """
 input = ["d"]
 [symbols]
 d = { default = 3 }
+n = {}
+m = {}
 [[layers]]
 type = "Dense"
 name = "dense"

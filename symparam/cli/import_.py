@@ -33,7 +33,7 @@ def import_(
         raise SymparamError(f"--convention must be keras or torch. Received: --convention {convention}.")
     lifted: dict[str, int] = {}
     for item in symbol or []:
-        name, value = parse_binding(item)
+        name, value = parse_binding(item, positive=True)   # a size lifted to a symbol
         lifted[name] = value
     if output is not None:
         from ..fileio import check_outputs

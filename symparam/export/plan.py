@@ -245,6 +245,9 @@ def plan(account: Account, target: str, recipe) -> Plan:
             raise exc.within(layer.where).in_file(net.source) if not exc.message.startswith("layer ") else exc
 
     for label, count, run in _units(account.layers):
+        if any(layer.record.copies for layer in run):   # (a spec-language repeat: not written yet)
+            raise SymparamError(f"{run[0].where}: the unit repeats copies that grow (each copy's shapes differ); "
+                                f"export does not write such a repeat yet.").in_file(net.source)
         if label is None and run[0].name in net.inputs and not run[0].inputs:   # an InputLayer: the input itself
             continue
         read.update(n for layer in run for n in layer.inputs)
@@ -254,6 +257,9 @@ def plan(account: Account, target: str, recipe) -> Plan:
             result.body.append(made)
             continue
         count = integer(count, f"{run[0].where}: repeat")
+        if count == 0:   # (a spec-language repeat: not written yet)
+            raise SymparamError(f"{run[0].where}: the unit is repeated 0 times; export does not write such a repeat "
+                                f"yet.").in_file(net.source)
         carried = python_name(label, taken)
         local: dict[str, str] = {}
         nodes = []

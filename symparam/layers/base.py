@@ -36,7 +36,12 @@ class Context:
             if not expr.is_integer or expr < minimum:
                 raise SymparamError(f"{key} must be {expected} or an expression over symbols. "
                                     f"Received: {key} = {show(value)}.")
-        elif not (expr.is_Symbol and minimum <= 1):   # a symbol is a positive integer already
+        elif expr.is_integer is not True and any(s.is_integer is not True for s in expr.free_symbols):
+            names = ", ".join(sorted(s.name for s in expr.free_symbols if s.is_integer is not True))
+            raise SymparamError(f"{key} must be {expected}, and {expr} is a fraction for some {names} (a rational "
+                                f"where an integer is needed: round it, e.g. floor(...)). Received: {key} = "
+                                f"{show(value)}.")
+        elif not (expr.is_Symbol and (minimum <= 0 or expr.is_positive)):   # a positive symbol is >= 1 already
             relation = sympy.Ge(expr, minimum)
             if relation is sympy.false:   # -n: below the minimum whatever the symbols are (each is >= 1)
                 names = sorted(s.name for s in expr.free_symbols)

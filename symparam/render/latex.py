@@ -127,6 +127,8 @@ def chunks(form, room: float) -> list[str]:
     """A long sum cut into pieces of about the same width, each fitting in `room` (if its terms do); every piece
     after the first starts with its sign. A term wider than `room` that ends in a bracketed sum is opened."""
     form = [piece for term in form for piece in _opened(term, room)]
+    if width(join(form)) == 0:   # nothing to cut (an empty form)
+        return [join(form)]
     target = width(join(form)) / math.ceil(width(join(form)) / room)
     chunks: list[list[str]] = [[]]
     for term in form:
