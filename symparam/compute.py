@@ -218,8 +218,12 @@ def _layer_counts(record: LayerRecord, input_grad: bool, conv: Convention, causa
         if per:
             flops += per * count
             first += per * backward_factor(c, input_grad, weights) * count
-            if n != 1:
+            if n != 1 or record.copies:
                 later += per * backward_factor(c, later_grad, weights) * count
+    if record.copies:   # copies that grow (copy i's sizes): closed-form sums over the index; the first copy's rule
+        first_copy = {index: 0 for index, _ in record.copies}
+        backward = record.counted(later) - (sympy.sympify(later) - first).xreplace(first_copy)
+        return record.counted(macs), record.counted(flops), sympy.expand(backward)
     if n == 1:
         return macs, flops, first
     return n * macs, n * flops, first + (n - 1) * later

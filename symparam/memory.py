@@ -217,7 +217,7 @@ def activations(account: Account, act: sympy.Expr, recompute: bool = False):
         if recompute and _segment(record) is not None:
             by_segment.setdefault(_segment(record), {})[key] = count
             continue
-        per_layer[record.name] += copies * count
+        per_layer[record.name] += record.counted(count) if record.copies else copies * count
     if recompute:
         for segment, parts in by_segment.items():
             first = next(layer.record for layer in account.layers if _segment(layer.record) == segment)
@@ -238,7 +238,7 @@ def kv_cache(account: Account, act: sympy.Expr) -> sympy.Expr | None:
         record = layer.record
         values = lookup(record.type).kv_cache(_args(record), record.input_shapes)
         if values is not None:
-            found.append(record.repeat * values)
+            found.append(record.counted(values))
     return sympy.expand(BATCH * act * sympy.Add(*found)) if found else None
 
 

@@ -85,11 +85,8 @@ def test_batch_multiplies_every_count_and_matches_the_counter():
 
 @pytest.fixture(scope="module")
 def torchvision():
-    lib = torch.library.Library("torchvision", "DEF")   # see COMMON.md: the CUDA wheel beside the CPU torch
-    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    import torchvision
-    yield torchvision
+    from oracle.torchvision_compat import import_torchvision
+    return import_torchvision()   # the registry's CUDA-built wheel beside the CPU torch: see that module
 
 
 def test_resnet50_forward_flops_equal_flop_counter_per_layer_and_total(torchvision):
@@ -101,6 +98,17 @@ def test_resnet50_forward_flops_equal_flop_counter_per_layer_and_total(torchvisi
         assert value(layer.flops) == torch_counts.get(f"ResNet.{layer.name}", 0), layer.name
     assert value(ours.flops) == torch_counts["Global"]
     assert value(ours.macs) * 2 == torch_counts["Global"]
+
+
+@pytest.mark.parametrize("variant, blocks", [("densenet121", (6, 12, 24, 16)), ("densenet169", (6, 12, 32, 32))])
+def test_densenet_family_forward_flops_equal_flop_counter(torchvision, variant, blocks):
+    """examples/densenet.toml's dense blocks are copies that grow (channels c0 + i*growth_rate): their FLOPs are
+    closed-form sums over the copy index, equal to what the counter sees on torchvision's DenseNet, whose
+    convolutions and classifier are Keras's (torchvision's pooling and batch norms count nothing here)."""
+    model = getattr(torchvision.models, variant)().eval()
+    torch_counts = counted(model, torch.zeros(1, 3, 224, 224))
+    ours = compute_of(EXAMPLES / "densenet.toml", **{f"blocks{i + 1}": n for i, n in enumerate(blocks)})
+    assert value(ours.flops) == torch_counts["Global"]
 
 
 def test_vgg16_forward_flops_equal_flop_counter_per_layer_and_total(torchvision):

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-_KEEP: list = []   # the torchvision schema library must live as long as the process
-
-
 def transformers_module():
     torch = pytest.importorskip("torch", reason="the transformers oracle needs torch (pip install '.[oracle]')")
     # torchvision 0.28 (the registry's CUDA-built wheel) imports beside the CPU torch once these two schemas exist;
     # transformers imports torchvision for its image utilities.
-    if not _KEEP and not hasattr(torch.ops.torchvision, "nms"):
-        lib = torch.library.Library("torchvision", "DEF")
-        lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        _KEEP.append(lib)
+    from oracle.torchvision_compat import import_torchvision
+    import_torchvision()
     return pytest.importorskip("transformers", reason="the oracle extra installs it (pip install '.[oracle]')")

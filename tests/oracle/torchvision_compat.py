@@ -27,9 +27,10 @@ def import_torchvision():
         del sys.modules[name]   # the half-imported package
     import torch
 
-    _LIBRARY = torch.library.Library("torchvision", "DEF")
-    _LIBRARY.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    _LIBRARY.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    if not hasattr(torch.ops.torchvision, "nms"):   # defined once per process, whoever asks first
+        _LIBRARY = torch.library.Library("torchvision", "DEF")
+        _LIBRARY.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        _LIBRARY.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
     import torchvision
 
     return torchvision
