@@ -159,10 +159,11 @@ class LayerAccount:
         """(variable, "layer/variable" it is) for the variables counted in another layer."""
         return tuple((t.variable.name, t.variable.shared_with) for t in self.tied)
 
-    def formula(self, show=text, times: str = "·", repeat: str = "{n} × ({f})", bound: bool = False) -> str:
+    def formula(self, show=text, times: str = "·", repeat: str = "{n} × ({f})", bound: bool = False,
+                growing: str = "sum over {i} < {n} of ({f})") -> str:
         """The table's formula: each counted variable's axes multiplied in the spec's sizes (3·3·3·32 + 32), times
-        the copies of a repeated layer; '' without parameters. `show` prints one size (plain text by default);
-        `bound` puts the bound values in the sizes."""
+        the copies of a repeated layer, summed over the index of copies that grow (`growing`); '' without
+        parameters. `show` prints one size (plain text by default); `bound` puts the bound values in the sizes."""
         parts = [product_text(t.variable.shape if bound else t.factors, show, times) for t in self.terms]
         body = " + ".join(self.halves(parts))
         if len(self.halves(parts)) < len(parts):   # a forward and a backward copy: 2 × (...)
@@ -172,7 +173,7 @@ class LayerAccount:
             n = show(count)
             body = repeat.format(n=f"({n})" if isinstance(count, sympy.Add) else n, f=body)   # (num_layers - 1) × ...
         for index, copies in reversed(self.record.copies if bound else self.symbolic.copies):   # a growing repeat
-            body = f"sum over {index} < {show(copies)} of ({body})" if body else body
+            body = growing.format(i=show(index), n=show(copies), f=body) if body else body
         return body
 
     def halves(self, parts: list) -> list:
@@ -297,7 +298,8 @@ def build(net: Network) -> Account:
                                 c.relation, c.why) for place, c in of.assumptions)
 
     def network(of_layer) -> Quantity:   # a network's count, grouped per layer and per repeated block
-        parts = tuple(tuple((r.repeat, of_layer(r) / r.repeat) for r in n.layers) for n in (net, sym))
+        parts = tuple(tuple((r.repeat, of_layer(r) / r.repeat) for r in n.layers if r.repeat != 0)   # 0 copies: none
+                      for n in (net, sym))
         return Quantity(sympy.Add(*map(of_layer, net.layers)), sympy.Add(*map(of_layer, sym.layers)), formulas, group,
                         parts)
 

@@ -524,7 +524,8 @@ def _macs(la: LayerAccount, lc, numbers: _WithNumbers) -> tuple[Line, ...]:
 
 def _row(la: LayerAccount) -> Row:
     """The table's row: the formula in the spec's sizes (3·3·3·32 + 32), times the copies of a repeated layer."""
-    formula = la.formula(show=show, times=TIMES, repeat=r"{n} \times ({f})")   # plain brackets: a cell may break
+    formula = la.formula(show=show, times=TIMES, repeat=r"{n} \times ({f})",   # plain brackets: a cell may break
+                         growing=r"\textstyle\sum_{{{i} < {n}}} ({f})")
     return Row(la.name, la.type, _shapes(la.record), formula, show(la.params.value), la.tie_note())
 
 

@@ -74,30 +74,54 @@ def terms(tex: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# A closing bracket, the \\left that opens it, and the sizes that replace both when rows break inside it.
+BRACKETS = ((r"\right)", r"\left(", r"\bigl(", r"\bigr)"),
+            (r"}\right\rfloor", r"\left\lfloor{", r"\bigl\lfloor ", r" \bigr\rfloor"),
+            (r"}\right\rceil", r"\left\lceil{", r"\bigl\lceil ", r" \bigr\rceil"))
+
+
 def _opened(term: str, room: float) -> list[str]:
-    """A term too wide for `room` that ends in a bracketed sum (L \\cdot \\left(a + b\\right)) as the terms of that
-    sum, the first carrying the factor and a \\bigl( and the last a \\bigr), so that rows may break inside it;
-    any other term as it is."""
-    if width(term) <= room:
+    """A term too wide for `room` that ends in a bracketed sum (L \\cdot \\left(a + b\\right), a floor of a sum) as
+    the terms of that sum, the first carrying the factor and a \\bigl( and the last a \\bigr), so that rows may
+    break inside it; a shape (a, b, c) as its lengths; a product before a factor; any other term as it is."""
+    if width(term) <= room or "\\begin{" in term:   # an environment (cases) cannot be cut across rows
         return [term]
-    if not term.endswith("\\right)"):
-        return _product(term, room)
-    depth, i = 0, len(term)
-    while i > 0:   # the \\left( that the closing \\right) matches
-        i -= 1
-        if term.startswith("\\right", i):
-            depth += 1
-        elif term.startswith("\\left", i):
-            depth -= 1
-            if depth == 0:
-                break
-    if not term.startswith("\\left(", i):
-        return _product(term, room)
-    inner = terms(term[i + len("\\left("):-len("\\right)")])
-    if len(inner) == 1:
-        return _product(term, room)
-    pieces = [term[:i] + "\\bigl(" + inner[0], *inner[1:-1], inner[-1] + "\\bigr)"]
-    return [p for piece in pieces for p in _opened(piece, room)]
+    if term.startswith("(") and term.endswith(")"):
+        items = _items(term[1:-1])
+        if len(items) > 1:
+            pieces = ["(" + items[0] + ",", *(r"\; " + item + "," for item in items[1:-1]), r"\; " + items[-1] + ")"]
+            return [p for piece in pieces for t in terms(piece) for p in _opened(t, room)]
+    for close, open_, big_open, big_close in BRACKETS:
+        if not term.endswith(close):
+            continue
+        depth, i = 0, len(term)
+        while i > 0:   # the \\left that the closing \\right matches
+            i -= 1
+            if term.startswith("\\right", i):
+                depth += 1
+            elif term.startswith("\\left", i):
+                depth -= 1
+                if depth == 0:
+                    break
+        if not term.startswith(open_, i):
+            break
+        inner = terms(term[i + len(open_):-len(close)])
+        if len(inner) == 1:
+            break
+        pieces = [term[:i] + big_open + inner[0], *inner[1:-1], inner[-1] + big_close]
+        return [p for piece in pieces for p in _opened(piece, room)]
+    return _product(term, room)
+
+
+def _items(tex: str) -> list[str]:
+    """A shape's lengths: `tex` cut at its top-level commas."""
+    out, depth, start = [], 0, 0
+    for i, char in enumerate(tex):
+        depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and tex.startswith(", ", i):
+            out.append(tex[start:i])
+            start = i + 2
+    return [*out, tex[start:]]
 
 
 def _product(term: str, room: float) -> list[str]:
@@ -120,7 +144,8 @@ def _product(term: str, room: float) -> list[str]:
 
 
 def _continues(term: str) -> bool:
-    return term.startswith(("\\cdot ", "\\times "))
+    """A piece that continues a product or a shape, not a sum: its row starts with no +."""
+    return term.startswith(("\\cdot ", "\\times ", "\\; "))
 
 
 def chunks(form, room: float) -> list[str]:
@@ -176,6 +201,9 @@ def inline(tex: str) -> str:
     (a \\left...\\right group never breaks), and a break allowed after each comma of a shape, each underscore of a
     name and each slash."""
     tex = re.sub(r"\\(left|right)(?=[()]|\\[lr](floor|ceil))", "", tex).replace(", ", r",\allowbreak ")
+    # a floor's or ceiling's braces make one unbreakable group: the bracket signs are enough
+    tex = re.sub(r"\\(lfloor|lceil)\{", r"\\\1 ", tex)
+    tex = re.sub(r"\}\\(rfloor|rceil)", r" \\\1", tex)
     # a long name (num\_hidden\_layers) may break after its underscores, a quotient after its slash
     # (a break inside \mathrm{...} is none: the name's group is closed before it and opened again after it)
     return tex.replace(r"\_", r"\_}\allowbreak\mathrm{").replace(" / ", r" /\allowbreak ")
