@@ -639,7 +639,8 @@ def test_a_spec_symbol_named_batch_is_the_batch(run, tmp_path):
     assert json.loads(result.output)["memory"]["activations"] == 5 * 4 * 8
     one, five = (json.loads(run("derive", str(EXAMPLES / "cnn.toml"), "--json", *more).output)
                  for more in ((), ("--set", "batch=5")))                             # no --memory: the FLOPs' batch
-    assert five["flops"] == 5 * one["flops"] and "memory" not in five
+    assert five["flops"] == 5 * one["flops"]
+    assert five["memory"]["weights"] == 4 * five["total"] and one["memory"] == five["memory"]   # no activations
 
 
 def test_the_api_gives_the_same_memory_as_the_command():

@@ -91,7 +91,7 @@ def derive(
     if compute or fmt == "json":
         options["compute"] = report(account, Options(flops_convention, batch if batch is not None or symbolic else 1,
                                                      causal))
-    if memory:
+    if memory or fmt == "json":   # JSON always has the memory: weights at --dtype (fp32), training under --optimizer
         from ..memory import estimate
         options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute,
                                      batch=batch if batch is not None or symbolic else 1)
