@@ -254,13 +254,15 @@ def paragraphs(layer: LayerDerivation, words=text, math=lambda m: f"${inline(m)}
     return [prose(layer, words, math), *([legend(layer.legend, words, math)] if layer.legend else [])]
 
 
-def _breakable(words: str) -> str:
-    return text(words).replace(r"\_", r"\_\allowbreak{}").replace("/", r"/\allowbreak{}")
+def breakable(words: str) -> str:
+    """Text that may break after an underscore, a slash or a dot (layer names, module paths)."""
+    broken = text(words).replace(r"\_", r"\_\allowbreak{}").replace("/", r"/\allowbreak{}")
+    return re.sub(r"\.(?=[^\s.\\{}])", r".\\allowbreak{}", broken)   # inside a name, not a sentence's end
 
 
 def layer_block(layer: LayerDerivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
     out = [rf"{heading}{{Layer {layer.index}: {text(layer.name)} ({text(layer.type)})}}",
-           "\n\n".join(paragraphs(layer, words=_breakable)), align(steps(layer), limit)]
+           "\n\n".join(paragraphs(layer, words=breakable)), align(steps(layer), limit)]
     if layer.buffers:
         out.append("Buffers (not parameters):")
         out.append(align(layer.buffers, limit))
@@ -279,7 +281,7 @@ def totals_block(d: Derivation, heading: str = r"\subsection*", limit: int = LIM
     if d.free:
         out.append("Free symbols: " + ", ".join(f"${inline(f)}$" for f in d.free) + ".")
     if d.assumptions:
-        out.append("Valid when " + "; ".join(f"${inline(a.math)}$ ({_breakable(a.where)}: {text(a.why)})"
+        out.append("Valid when " + "; ".join(f"${inline(a.math)}$ ({breakable(a.where)}: {text(a.why)})"
                                              for a in d.assumptions) + ".")
     return out
 

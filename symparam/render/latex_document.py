@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..account import Account, of
 from ..derivation import Derivation, derive
-from .latex import bindings, inline, layer_block, text, totals_block
+from .latex import bindings, breakable, inline, layer_block, text, totals_block
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2.5cm]{geometry}
@@ -34,7 +34,7 @@ def table(d: Derivation) -> list[str]:
     for row in d.rows:
         formula = " ".join(filter(None, [f"${inline(row.formula)}$" if row.formula else "",
                                          f"({text(row.note)})" if row.note else ""])) or "---"
-        name = text(row.name).replace("/", r"/\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")   # may break there
+        name = breakable(row.name)   # may break after / _ and . (module paths)
         kind = text(row.type).replace(".", r".\allowbreak{}")   # nn.AdaptiveAvgPool2d may break after nn.
         out.append(f"{name} ({kind}) & ${inline(row.output)}$ & {formula} & "
                    f"${inline(row.params)}$ \\\\")
