@@ -29,6 +29,7 @@ import sympy
 
 from .account import Account, LayerAccount, Quantity, of
 from .errors import SymparamError
+from .expr import as_sympy
 from .model import COST_KINDS, Cost, LayerRecord
 
 MAC_KINDS = ("matmul", "attention")
@@ -222,7 +223,7 @@ def _layer_counts(record: LayerRecord, input_grad: bool, conv: Convention, causa
                 later += per * backward_factor(c, later_grad, weights) * count
     if record.copies:   # copies that grow (copy i's sizes): closed-form sums over the index; the first copy's rule
         first_copy = {index: 0 for index, _ in record.copies}
-        backward = record.counted(later) - (sympy.sympify(later) - first).xreplace(first_copy)
+        backward = record.counted(later) - (as_sympy(later) - first).xreplace(first_copy)
         return record.counted(macs), record.counted(flops), sympy.expand(backward)
     if n == 1:
         return macs, flops, first

@@ -22,6 +22,7 @@ from typing import Iterator, Mapping
 import sympy
 
 from .account import Account, LayerAccount, Term, of
+from .expr import as_sympy
 from .layers import lookup
 from .model import LayerRecord
 from .printing import SymparamLatexPrinter, label, latex, product_text
@@ -295,7 +296,7 @@ def _arg(args, key: str):
 def _holds(arg, value) -> bool:
     if isinstance(arg, (tuple, list)):
         return any(_holds(x, value) for x in arg)
-    return isinstance(arg, (int, sympy.Expr)) and not isinstance(arg, bool) and sympy.sympify(arg) == value
+    return isinstance(arg, (int, sympy.Expr)) and not isinstance(arg, bool) and as_sympy(arg) == value
 
 
 def _made_by(a: Account, name: str, value, depth: int = 0) -> str:
@@ -353,7 +354,7 @@ def _source(a: Account, la: LayerAccount, source, value, what: str = "") -> str:
 
 def _legend_entry(letters: _Letters, letter: str, sym, num, bound: bool, meaning: str, where: str) -> Legend:
     forms = [letters.atom(letter)]
-    if not (sympy.sympify(sym).is_number and bound):
+    if not (as_sympy(sym).is_number and bound):
         forms.append(show(sym))
     if bound and forms[-1] != show(num):
         forms.append(show(num))
@@ -382,7 +383,7 @@ def _legend(a: Account, la: LayerAccount, letters: _Letters, rules, bound: bool)
             found.setdefault(atom, (sym, num, meaning, source, ""))
     for rule_b, rule_s in rules:
         for (_, letter, num, source, _), (_, _, sym, _, meaning) in zip(rule_b.letters, rule_s.letters):
-            found.setdefault(letter, (sympy.sympify(sym), sympy.sympify(num), meaning, source, meaning))
+            found.setdefault(letter, (as_sympy(sym), as_sympy(num), meaning, source, meaning))
     out = []
     for letter, (sym, num, meaning, source, what) in found.items():
         if letter in clashes or letter.isdigit():
@@ -430,8 +431,8 @@ def _shape_lines(la: LayerAccount, letters: _Letters, rules, bound: bool) -> tup
         rule = _RulePrinter({sym.name: letters.atom(letter) for sym, letter, *_ in rule_s.letters}).doprint(
             rule_s.rule)
         filled = ""
-        if bound and all(sympy.sympify(v).is_number for _, _, v, *_ in rule_b.letters):
-            filled = _RulePrinter({sym.name: show(sympy.sympify(v)) for sym, _, v, *_ in rule_b.letters}).doprint(
+        if bound and all(as_sympy(v).is_number for _, _, v, *_ in rule_b.letters):
+            filled = _RulePrinter({sym.name: show(as_sympy(v)) for sym, _, v, *_ in rule_b.letters}).doprint(
                 rule_b.rule)
         result = (la.record if bound else la.symbolic).output_shape[rule_s.axis]
         out.append(Line(f"output {rule_s.words}", _chain((rule,), (filled,), (show(result),))))
@@ -547,7 +548,7 @@ def _totals(a: Account) -> tuple[Line, ...]:
     formulas = tuple(term for la in counted for term in _formula(la))
     values = tuple(show(la.params.value) for la in counted)
     symbolic = a.total.symbolic
-    if not sympy.sympify(symbolic).is_number:   # in symbols; then the numbers the bindings give (stated at the top)
+    if not as_sympy(symbolic).is_number:   # in symbols; then the numbers the bindings give (stated at the top)
         listed = 1 < len(counted) <= LISTED
         lines = [Line("total", _chain(formulas if listed else (), _sum(symbolic)))]
         if a.total.bound:

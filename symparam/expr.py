@@ -40,6 +40,19 @@ class Text(str):
     """The value of a string symbol or block argument (a choice): it may only be compared with a string literal."""
 
 
+def as_sympy(value) -> sympy.Basic:
+    """An exact value as a sympy object: an int as an Integer, a Fraction as a Rational, a sympy value as it is.
+    Text is refused: unlike sympy.sympify, this never parses (a string from a spec goes through `parse_expression`)."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    from fractions import Fraction
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    raise TypeError(f"not an exact number: {type(value).__name__}")
+
+
 def is_condition(value) -> bool:
     """A sympy boolean that is no expression (true, false, a relation, And/Or/Not): a Symbol is both, and a size."""
     return isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Expr)

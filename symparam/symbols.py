@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import sympy
 
 from .errors import SymparamError, show
-from .expr import GRAMMAR, Text, check_expansion, check_name, parse_condition, parse_expression
+from .expr import GRAMMAR, Text, as_sympy, check_expansion, check_name, parse_condition, parse_expression
 
 TYPES = ("positive", "natural", "rational", "bool", "choice")
 STRUCTURAL = ("bool", "choice")
@@ -164,7 +164,7 @@ class SymbolTable:
                     values[name] = info.default
             else:
                 formulas[name] = info.default
-        known = {self._info[k].symbol: sympy.sympify(v) for k, v in values.items() if k in self._info}
+        known = {self._info[k].symbol: as_sympy(v) for k, v in values.items() if k in self._info}
         pending = {self._info[k].symbol: e.xreplace(known) for k, e in formulas.items()}
         for _ in range(len(pending) + 1):    # each round puts every formula into every other once
             step = {k: e.xreplace(pending) for k, e in pending.items()}

@@ -148,3 +148,19 @@ def test_a_rounding_of_a_rounding_is_one_rounding(a, b, c, use_floor):
                    if isinstance(node, (sympy.floor, sympy.ceiling)) for arg in sympy.preorder_traversal(node.args[0]))
     for v in (1, 2, 3, 7, 30, 101):
         assert value.subs(n, v) == theirs((theirs(sympy.Rational(v, a)) + c) / b)
+
+
+def test_as_sympy_takes_exact_numbers_and_never_parses_text():
+    """The package's one int/Fraction -> sympy conversion (where sympify was): text is refused, not evaluated."""
+    from fractions import Fraction
+
+    import pytest
+    import sympy
+
+    from symparam.expr import as_sympy
+    assert as_sympy(3) == sympy.Integer(3) and as_sympy(Fraction(3, 4)) == sympy.Rational(3, 4)
+    n = sympy.Symbol("n")
+    assert as_sympy(n) is n
+    for text in ("__import__('os').system('true')", "1+1", True, 0.5):
+        with pytest.raises(TypeError):
+            as_sympy(text)

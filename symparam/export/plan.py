@@ -18,6 +18,7 @@ import sympy
 
 from ..account import Account, LayerAccount
 from ..errors import SymparamError
+from ..expr import as_sympy
 from ..layers import lookup
 from ..render.escape import python_name
 from ..twins import bound_value
@@ -111,7 +112,7 @@ def integer(value: Any, what: str) -> int:
     """A bound size as a Python int; a free symbol is an error naming it."""
     if isinstance(value, bool):
         return value
-    expr = sympy.sympify(value) if isinstance(value, int) else value
+    expr = as_sympy(value) if isinstance(value, int) else value
     if isinstance(expr, sympy.Basic) and expr.free_symbols:
         names = ", ".join(sorted(s.name for s in expr.free_symbols))
         raise SymparamError(f"{what} depends on {names}, which is free: bind it with --set {names.split(', ')[0]}=N "
