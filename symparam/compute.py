@@ -29,7 +29,7 @@ import sympy
 
 from .account import Account, LayerAccount, Quantity, of
 from .errors import SymparamError
-from .expr import as_sympy
+from .expr import as_sympy, highest_terms
 from .model import COST_KINDS, Cost, LayerRecord
 
 MAC_KINDS = ("matmul", "attention")
@@ -382,7 +382,7 @@ def closed_forms(account) -> ClosedForms | None:
     forward, causal = _by_kind(net, False, False), _by_kind(net, True, False)
     training = _by_kind(net, False, True)
     attention_causal = per_token(causal["attention"])
-    top = _highest(attention_causal)
+    top = highest_terms(attention_causal)
     if top is None:
         return None
     forms = ClosedForms(length, parameters, per_token(sum(forward.values())), per_token(forward["matmul"]),
@@ -393,12 +393,3 @@ def closed_forms(account) -> ClosedForms | None:
     return forms
 
 
-def _highest(expr: sympy.Expr) -> sympy.Expr | None:
-    """The highest-degree part of a polynomial (None when it is not one)."""
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    poly = expr.as_poly(*symbols) if symbols else None
-    if poly is None:
-        return None
-    top = max(sum(m) for m in poly.monoms())
-    return sympy.Add(*(c * sympy.Mul(*(x ** e for x, e in zip(symbols, m))) for m, c in poly.terms()
-                       if sum(m) == top))

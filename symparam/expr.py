@@ -53,6 +53,17 @@ def as_sympy(value) -> sympy.Basic:
     raise TypeError(f"not an exact number: {type(value).__name__}")
 
 
+def highest_terms(expr: sympy.Expr) -> sympy.Expr | None:
+    """The highest-degree part of a polynomial in its symbols (None when it is not one)."""
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    poly = expr.as_poly(*symbols) if symbols else None
+    if poly is None:
+        return None
+    top = max(sum(m) for m in poly.monoms())
+    return sympy.Add(*(c * sympy.Mul(*(x ** e for x, e in zip(symbols, m))) for m, c in poly.terms()
+                       if sum(m) == top))
+
+
 def is_condition(value) -> bool:
     """A sympy boolean that is no expression (true, false, a relation, And/Or/Not): a Symbol is both, and a size."""
     return isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Expr)

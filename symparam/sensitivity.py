@@ -8,6 +8,7 @@ from fractions import Fraction
 import sympy
 
 from .account import Account, of
+from .expr import highest_terms
 
 
 @dataclass
@@ -80,14 +81,7 @@ class Leading:
 
 
 def highest_degree_part(expr: sympy.Expr) -> sympy.Expr | None:
-    growth = asymptotic(expr)
-    symbols = sorted(growth.free_symbols, key=lambda s: s.name)
-    poly = growth.as_poly(*symbols) if symbols else None
-    if poly is None:
-        return None
-    top = max(sum(m) for m in poly.monoms())
-    return sympy.Add(*(c * sympy.Mul(*(x ** e for x, e in zip(symbols, m))) for m, c in poly.terms()
-                       if sum(m) == top))
+    return highest_terms(asymptotic(expr))
 
 
 def leading(a: Account) -> Leading:
