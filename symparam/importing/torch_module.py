@@ -104,9 +104,6 @@ def build(torch, factory, source: str):
 
 
 def convert(source: str, options) -> dict:
-    if options.symbols:
-        raise SymparamError("--symbol is not supported for a PyTorch import yet: the spec holds the module's numbers; "
-                            "edit it to declare symbols.")
     if not getattr(options, "inputs", None):
         raise SymparamError(f"{source}: give the example input's shape without the batch axis: --input 3,224,224 "
                             f"(repeat it for several inputs; 128:long for token indices).")
@@ -116,11 +113,14 @@ def convert(source: str, options) -> dict:
     module = build(torch, factory, source)
     inputs = [torch.empty((BATCH, *shape), dtype=getattr(torch, dtype), device="meta") for shape, dtype in shapes]
     name = source.partition(":")[2].rsplit(".", 1)[-1]
-    return document(torch, module, inputs, name=name, where=source)
+    return document(torch, module, inputs, name=name, where=source, lifted=options.symbols)
 
 
-def document(torch, module, inputs: list, *, name: str, where: str) -> dict:
-    """The spec (a TOML-like document) of `module` called on `inputs` (tensors with a batch axis at 0)."""
+def document(torch, module, inputs: list, *, name: str, where: str, lifted: dict[str, int] | None = None) -> dict:
+    """The spec (a TOML-like document) of `module` called on `inputs` (tensors with a batch axis at 0); each
+    `lifted` NAME=VALUE written as symbol NAME wherever VALUE is an input length or a size argument (the Keras
+    import's rule: keras_args.lift_symbols)."""
+    from .keras_args import lift_symbols
     from .torch_layers import choose, wire
     from .torch_walk import record
 
@@ -131,11 +131,13 @@ def document(torch, module, inputs: list, *, name: str, where: str) -> dict:
     if not layers:
         raise SymparamError(f"{where}: the module has no submodules and no tensors: nothing to count.")
     tables, shapes = wire(layers, recording, names)
+    seen = ", ".join(f"({', '.join(map(str, shapes[n]))})" for n in names)
+    symbols = lift_symbols(shapes, tables, lifted or {})
     network: dict[str, Any] = {"name": name, "convention": "torch"}
     network["input"] = shapes["input"] if list(shapes) == ["input"] else shapes
     opaque = sum(1 for t in tables if t["type"] == "nn.Module")
     comment = [f"Imported by symparam from {where} ({type(module).__name__}), run once on meta tensors of shape "
-               + ", ".join(f"({', '.join(map(str, shapes[n]))})" for n in names) + " (batch-less).",
+               f"{seen} (batch-less).",
                "Layer names are the module names of named_modules(); a module called again is name#2 and shares "
                "its weights.",
                f"{opaque} layer(s) of type nn.Module stand for modules symparam has no rules for: their "
@@ -143,7 +145,11 @@ def document(torch, module, inputs: list, *, name: str, where: str) -> dict:
     if len(shapes) > len(names):
         comment.append("Inputs named <layer>.in are tensors forward() computed outside any module (a reshape, a "
                        "concatenation), with the shape they had.")
-    return {"__comment__": "\n".join(comment), "network": network, "layers": tables}
+    out = {"__comment__": "\n".join(comment), "network": network}
+    if symbols:
+        out["symbols"] = symbols
+    out["layers"] = tables
+    return out
 
 
 def _input_names(module, n: int) -> list[str]:

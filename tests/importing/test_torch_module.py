@@ -226,12 +226,48 @@ def test_several_inputs_are_named_as_forward_names_them(torch, monkeypatch, caps
     (["symparam_torch_fixtures:Net"], "give the example input's shape"),
     (["symparam_torch_fixtures:Net", "--input", "3,x"], "--input must be a batch-less shape"),
     (["symparam_torch_fixtures:Net()", "--input", "3"], "must be MODULE:FACTORY"),
-    (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--symbol", "c=3"], "--symbol is not supported"),
+    (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--symbol", "c=999"],
+     "--symbol c=999: no input length and no layer size of the model equals 999"),
+    (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--symbol", "c=8", "--symbol", "d=8"],
+     "lift the same value"),
 ])
 def test_bad_input_is_one_line_and_exit_2(torch, monkeypatch, capsys, args, message):
     code, out, err = _run(args, monkeypatch, capsys)
     lines = err.strip().splitlines()
     assert code == 2 and not out and len(lines) == 1 and message in lines[0], err
+
+
+def _output_shapes(torch, module, shape) -> dict[str, tuple]:
+    """Every submodule's output shape (batch-less) when `module` runs on zeros of `shape` (with a batch of 2)."""
+    shapes = {}
+
+    def hook(path):
+        def keep(m, args, out):
+            shapes.setdefault(path, tuple(out.shape[1:]))
+        return keep
+
+    hooks = [m.register_forward_hook(hook(path)) for path, m in module.named_modules() if path]
+    with torch.no_grad():
+        module.eval()(torch.zeros(2, *shape))
+    for hook in hooks:
+        hook.remove()
+    return shapes
+
+
+def test_a_lifted_symbol_derived_at_another_value_is_the_module_built_at_it(torch, fixtures, monkeypatch, capsys):
+    """--symbol lifts the width and the input side (as the Keras import does); bound elsewhere with --set, the spec
+    is the module built there: every submodule's parameters, buffers and output shape."""
+    import symparam
+    code, out, err = _run(["symparam_torch_fixtures:Widths", "--input", "3,20,20", "--symbol", "width=24",
+                           "--symbol", "side=20"], monkeypatch, capsys)
+    assert code == 0, err
+    assert "[symbols]" in out and 'out_channels = "width"' in out and 'input = [3, "side", "side"]' in out
+    net = symparam.load_text(out, width=40, side=28)
+    module = fixtures.Widths(40)
+    assert_counted_exactly(net, module)
+    assert int(net.total) != _counts(fixtures.Widths())[0]
+    want = _output_shapes(torch, module, (3, 28, 28))
+    assert {path: tuple(int(d) for d in net.layer(path).output_shape) for path in want} == want
 
 
 def test_without_torch_the_command_says_how_to_install_it(monkeypatch, capsys):
