@@ -64,8 +64,9 @@ def factory_of(source: str):
                             f"takes no arguments, e.g. mymodels:build_net. Received: {show(source)}.")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
+    from .torch_compat import import_module
     try:
-        module = importlib.import_module(module_name)
+        module = import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             raise SymparamError(f"{source}: no Python module named {exc.name!r} (looked in the current directory "

@@ -224,6 +224,8 @@ def test_several_inputs_are_named_as_forward_names_them(torch, monkeypatch, caps
     (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--input", "4"], "forward() on meta tensors failed"),
     (["symparam_torch_fixtures:FailsInside", "--input", "4"], "failed in 'inner' (Reads)"),
     (["symparam_torch_fixtures:Net"], "give the example input's shape"),
+    (["symparam_torch_nms:net", "--input", "3"],
+     "importing symparam_torch_nms failed: RuntimeError: operator torchvision::nms does not exist"),
     (["symparam_torch_fixtures:Net", "--input", "3,x"], "--input must be a batch-less shape"),
     (["symparam_torch_fixtures:Net()", "--input", "3"], "must be MODULE:FACTORY"),
     (["symparam_torch_fixtures:Net", "--input", "3,16,16", "--symbol", "c=999"],
@@ -284,6 +286,34 @@ def test_as_a_subprocess(torch):
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert 'tie = { weight = "wte/weight" }' in result.stdout
+
+
+def test_torchvision_from_the_command_line_in_a_fresh_interpreter(torch, models, tmp_path):
+    """The registry's torchvision (built for CUDA torch) imports beside the CPU torch once symparam has defined the
+    two detection operators' schemas (symparam/importing/torch_compat.py): a real subprocess, so nothing this
+    process defined helps it."""
+    import symparam
+    out = tmp_path / "resnet18.toml"
+    result = subprocess.run([sys.executable, "-m", "symparam", "import", "torchvision.models:resnet18", "--convention",
+                             "torch", "--input", "3,224,224", "-o", str(out)], cwd=tmp_path, capture_output=True,
+                            text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    net = symparam.load(out)
+    module = models.resnet18()
+    assert_counted_exactly(net, module)
+
+
+def test_other_import_errors_are_not_retried(torch, monkeypatch):
+    """Only torchvision's missing nms/qnms operator makes symparam define the schemas; any other error is raised."""
+    from symparam.importing import torch_compat
+    calls = []
+    monkeypatch.setattr(torch_compat, "define_schemas", lambda: calls.append(1) or True)
+    monkeypatch.setattr(torch_compat.importlib, "import_module",
+                        lambda name: (_ for _ in ()).throw(RuntimeError("operator torchvision::roi_align does not exist")))
+    with pytest.raises(RuntimeError, match="roi_align"):
+        torch_compat.import_module("anything")
+    assert not calls and not torch_compat.is_missing_operator(RuntimeError("operator torchvision::nms2 does not exist"))
+    assert torch_compat.is_missing_operator(RuntimeError("operator torchvision::qnms does not exist"))
 
 
 def test_an_embedding_bag_called_with_offsets_and_weights_is_an_embedding_bag(torch, fixtures):
