@@ -1,5 +1,5 @@
-"""PyTorch dialect, basic layers (nn.*): Linear, convolutions, normalizations, embeddings, PReLU, pooling, Flatten,
-Dropout, Identity and the activations.
+"""PyTorch dialect, basic layers (nn.*): Linear, convolutions, normalizations, embeddings, PReLU, Flatten, Dropout
+and Identity (pooling: torch_pooling.py; activations: torch_activations.py).
 
 Torch's argument names and defaults; shapes channels-first and without the batch axis, e.g. (C, H, W) for
 nn.Conv2d. in_channels / in_features / num_features / num_channels may be left out (read from the input) or
@@ -13,21 +13,18 @@ import sympy
 
 from ..errors import SymparamError, show
 from ..shapes import product
-from ..torch_shapes import conv_length, flatten_axes, pool_length, same_padding, transposed_length
+from ..torch_shapes import conv_length, flatten_axes, same_padding, transposed_length
 from . import register
 from .base import Choice, Flag, Int, LayerKind, NoTwin, Opaque, Real, Size, Twin, Unsupported
 from .core import format_shape
-from .costs import (BN_OPS, activation, bias, convolution, identity, moves, normalization, pooling, reads,
-                    size, softmax, statistics_ops, times)
-from .pooling import AdaptiveAverage
-from .torch_args import (DEVICE, ConvPadding, NormalizedShape, Number, OutputSize, PerAxis, channels_first,
-                         given_or_inferred)
+from .costs import BN_OPS, activation, bias, convolution, identity, moves, normalization, size, statistics_ops, times
+from .torch_args import DEVICE, ConvPadding, NormalizedShape, PerAxis, channels_first, given_or_inferred
 
 _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _KERNEL = {1: ("k",), 2: ("k_h", "k_w"), 3: ("k_d", "k_h", "k_w")}
 
 
-def _example(rank: int, args: dict) -> tuple[dict, list, dict]:
+def channels_example(rank: int, args: dict) -> tuple[dict, list, dict]:
     """An input (C, spatial...) of 64 channels and 32 positions per axis (normalizations, pooling)."""
     return args, ["C", *_SPATIAL[rank]], {"C": 64, **{s: 32 for s in _SPATIAL[rank]}}
 
@@ -345,7 +342,7 @@ class InstanceNorm(LayerKind):
 class BatchNorm1d(BatchNorm):
     name = "nn.BatchNorm1d"
     ranks = (0, 1)
-    example = _example(1, {})
+    example = channels_example(1, {})
     summary = ("batch normalization over (C,) or (C, L): weight and bias per channel; buffers running_mean, "
                "running_var (per channel) and num_batches_tracked (one)")
 
@@ -354,7 +351,7 @@ class BatchNorm1d(BatchNorm):
 class BatchNorm2d(BatchNorm):
     name = "nn.BatchNorm2d"
     ranks = (2,)
-    example = _example(2, {})
+    example = channels_example(2, {})
     summary = ("batch normalization over (C, H, W): weight and bias per channel; buffers running_mean, running_var "
                "(per channel) and num_batches_tracked (one)")
 
@@ -363,7 +360,7 @@ class BatchNorm2d(BatchNorm):
 class BatchNorm3d(BatchNorm):
     name = "nn.BatchNorm3d"
     ranks = (3,)
-    example = _example(3, {})
+    example = channels_example(3, {})
     summary = ("batch normalization over (C, D, H, W): weight and bias per channel; buffers running_mean, "
                "running_var (per channel) and num_batches_tracked (one)")
 
@@ -372,21 +369,21 @@ class BatchNorm3d(BatchNorm):
 class InstanceNorm1d(InstanceNorm):
     name = "nn.InstanceNorm1d"
     ranks = (1,)
-    example = _example(1, {"affine": True})
+    example = channels_example(1, {"affine": True})
 
 
 @register
 class InstanceNorm2d(InstanceNorm):
     name = "nn.InstanceNorm2d"
     ranks = (2,)
-    example = _example(2, {"affine": True})
+    example = channels_example(2, {"affine": True})
 
 
 @register
 class InstanceNorm3d(InstanceNorm):
     name = "nn.InstanceNorm3d"
     ranks = (3,)
-    example = _example(3, {"affine": True})
+    example = channels_example(3, {"affine": True})
 
 
 @register
@@ -609,182 +606,7 @@ class PReLU(LayerKind):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Pooling
-# ---------------------------------------------------------------------------------------------------------------
-
-class TorchPool(LayerKind):
-    convention = "torch"
-    rank = 0
-    unpadded_fits = False   # nn.AvgPool3d alone also wants the input itself, before padding, to fit the kernel
-
-    window_arg = ("window", "kernel_size")
-
-    def build(self, a, inputs, b):
-        (x,) = inputs
-        c, spatial = channels_first(x, (self.rank,), self.name)
-        if getattr(a, "divisor_override", None) == 0:
-            raise SymparamError("divisor_override must not be zero. Received: divisor_override = 0.")
-        stride = a.stride if a.stride is not None else a.kernel_size
-        dilation = getattr(a, "dilation", None) or (sympy.Integer(1),) * self.rank
-        out = []
-        for axis, n in enumerate(spatial):
-            k, s, p, d = a.kernel_size[axis], stride[axis], a.padding[axis], dilation[axis]
-            b.require(sympy.Le(2 * p, k), "padding", "padding must be at most half of kernel_size",
-                      f"padding = {p}, kernel_size = {k}")
-            if self.unpadded_fits and n is not None:
-                b.require(sympy.Ge(n, k), "kernel_size", f"{self.name} needs every input axis, before padding, to "
-                          f"be at least kernel_size", f"input length {n} on axis {axis + 2} (of the batch), "
-                          f"kernel_size = {k}")
-            length, condition = pool_length(n, k, s, p, d, a.ceil_mode)
-            if condition is not None:
-                b.require(condition, "kernel_size", f"the pooling's output on input axis {axis + 2} (of the batch) "
-                          f"must have at least one position", f"input length {n}, kernel_size = {k}, padding = {p}")
-            out.append(length)
-        pooling(b, (c, *out), a.kernel_size, average=self.name.startswith("nn.Avg"))
-        return (c, *out)
-
-
-class AdaptivePool(LayerKind):
-    convention = "torch"
-    rank = 0
-
-    def build(self, a, inputs, b):
-        (x,) = inputs
-        c, spatial = channels_first(x, (self.rank,), self.name)
-        out = (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
-        reads(b, size(x), size(out) if "Avg" in self.name else 0)
-        return out
-
-
-def _pool_args(rank: int, op: str) -> dict:
-    args = {"kernel_size": PerAxis(rank), "stride": PerAxis(rank, None, optional=True),
-            "padding": PerAxis(rank, 0, minimum=0)}
-    if op == "Max":
-        return {**args, "dilation": PerAxis(rank, 1), "return_indices": Opaque(False), "ceil_mode": Flag(False)}
-    extra = {"divisor_override": Int(None, optional=True)} if rank > 1 else {}
-    return {**args, "ceil_mode": Flag(False), "count_include_pad": Opaque(True), **extra}
-
-
-@register
-class MaxPool1d(TorchPool):
-    name = "nn.MaxPool1d"
-    saves = ("input", "argmax")
-    rank = 1
-    args, example = _pool_args(1, "Max"), _example(1, {"kernel_size": 2})
-    summary = "the maximum over each 1D window, per channel"
-    no_params = "pooling only takes the maximum over each window"
-
-
-@register
-class MaxPool2d(TorchPool):
-    name = "nn.MaxPool2d"
-    saves = ("input", "argmax")
-    rank = 2
-    args, example = _pool_args(2, "Max"), _example(2, {"kernel_size": 2})
-    summary = "the maximum over each 2D window, per channel"
-    no_params = "pooling only takes the maximum over each window"
-
-
-@register
-class MaxPool3d(TorchPool):
-    name = "nn.MaxPool3d"
-    saves = ("input", "argmax")
-    rank = 3
-    args, example = _pool_args(3, "Max"), _example(3, {"kernel_size": 2})
-    summary = "the maximum over each 3D window, per channel"
-    no_params = "pooling only takes the maximum over each window"
-
-
-@register
-class AvgPool1d(TorchPool):
-    name = "nn.AvgPool1d"
-    saves = ("input",)
-    rank = 1
-    args, example = _pool_args(1, "Avg"), _example(1, {"kernel_size": 2})
-    summary = "the average over each 1D window, per channel"
-    no_params = "pooling only takes the average over each window"
-
-
-@register
-class AvgPool2d(TorchPool):
-    name = "nn.AvgPool2d"
-    saves = ("input",)
-    rank = 2
-    args, example = _pool_args(2, "Avg"), _example(2, {"kernel_size": 2})
-    summary = "the average over each 2D window, per channel"
-    no_params = "pooling only takes the average over each window"
-
-
-@register
-class AvgPool3d(TorchPool):
-    name = "nn.AvgPool3d"
-    saves = ("input",)
-    rank = 3
-    unpadded_fits = True
-    args, example = _pool_args(3, "Avg"), _example(3, {"kernel_size": 2})
-    summary = "the average over each 3D window, per channel"
-    no_params = "pooling only takes the average over each window"
-
-
-@register
-class AdaptiveMaxPool1d(AdaptivePool):
-    name = "nn.AdaptiveMaxPool1d"
-    saves = ("input", "argmax")
-    rank = 1
-    args, example = {"output_size": OutputSize(1), "return_indices": Opaque(False)}, _example(1, {"output_size": 1})
-    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
-    no_params = "pooling only takes the maximum over each window"
-
-
-@register
-class AdaptiveMaxPool2d(AdaptivePool):
-    name = "nn.AdaptiveMaxPool2d"
-    saves = ("input", "argmax")
-    rank = 2
-    args, example = {"output_size": OutputSize(2), "return_indices": Opaque(False)}, _example(2, {"output_size": 1})
-    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
-    no_params = "pooling only takes the maximum over each window"
-
-
-@register
-class AdaptiveMaxPool3d(AdaptivePool):
-    name = "nn.AdaptiveMaxPool3d"
-    saves = ("input", "argmax")
-    rank = 3
-    args, example = {"output_size": OutputSize(3), "return_indices": Opaque(False)}, _example(3, {"output_size": 1})
-    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
-    no_params = "pooling only takes the maximum over each window"
-
-
-@register
-class AdaptiveAvgPool1d(AdaptiveAverage, AdaptivePool):
-    name = "nn.AdaptiveAvgPool1d"
-    rank = 1
-    args, example = {"output_size": OutputSize(1)}, _example(1, {"output_size": 1})
-    summary = "the average over windows sized to give output_size positions per axis, per channel"
-    no_params = "pooling only takes the average over each window"
-
-
-@register
-class AdaptiveAvgPool2d(AdaptiveAverage, AdaptivePool):
-    name = "nn.AdaptiveAvgPool2d"
-    rank = 2
-    args, example = {"output_size": OutputSize(2)}, _example(2, {"output_size": 1})
-    summary = "the average over windows sized to give output_size positions per axis, per channel"
-    no_params = "pooling only takes the average over each window"
-
-
-@register
-class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
-    name = "nn.AdaptiveAvgPool3d"
-    rank = 3
-    args, example = {"output_size": OutputSize(3)}, _example(3, {"output_size": 1})
-    summary = "the average over windows sized to give output_size positions per axis, per channel"
-    no_params = "pooling only takes the average over each window"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Flatten, Dropout, Identity, activations
+# Flatten, Dropout, Identity
 # ---------------------------------------------------------------------------------------------------------------
 
 @register
@@ -844,150 +666,3 @@ class Identity(LayerKind):
     def build(self, a, inputs, b):
         identity(b)
         return inputs[0]
-
-
-class TorchActivation(LayerKind):
-    convention = "torch"
-    example = ({}, ["n"], {"n": 128})
-    no_params = "an activation is a fixed function applied to each value"
-
-    def build(self, a, inputs, b):
-        (x,) = inputs
-        dim = getattr(a, "dim", None)
-        if dim is not None and not -(len(x) + 1) <= dim <= len(x):
-            raise SymparamError(f"dim must name an axis of the batched input, from {-(len(x) + 1)} to {len(x)}. "
-                                f"Received: dim = {dim}, input shape {format_shape(x)}.")
-        if hasattr(a, "min_val"):
-            low = a.min_value if a.min_value is not None else a.min_val
-            high = a.max_value if a.max_value is not None else a.max_val
-            if not high > low:
-                raise SymparamError(f"max_val must be greater than min_val. Received: min_val = {show(low)}, "
-                                    f"max_val = {show(high)}.")
-        if self.name in ("nn.Softmax", "nn.LogSoftmax"):
-            softmax(b, x)
-        else:
-            activation(b, self.name, x)
-        return x
-
-
-_INPLACE = {"inplace": Opaque(False)}
-_DIM = {"dim": Int(None, optional=True)}
-
-
-@register
-class ReLU(TorchActivation):
-    name = "nn.ReLU"
-    saves = ("output",)
-    summary = "max(x, 0), element by element"
-    args = _INPLACE
-
-
-@register
-class GELU(TorchActivation):
-    name = "nn.GELU"
-    saves = ("input",)
-    summary = "the Gaussian error linear unit, element by element"
-    args = {"approximate": Choice("none", "tanh", default="none", any_case=False)}
-
-
-@register
-class Tanh(TorchActivation):
-    name = "nn.Tanh"
-    saves = ("output",)
-    summary = "the hyperbolic tangent, element by element"
-
-
-@register
-class Sigmoid(TorchActivation):
-    name = "nn.Sigmoid"
-    saves = ("output",)
-    summary = "the logistic sigmoid, element by element"
-
-
-@register
-class SiLU(TorchActivation):
-    name = "nn.SiLU"
-    saves = ("input",)
-    summary = "x * sigmoid(x), element by element"
-    args = _INPLACE
-
-
-@register
-class LeakyReLU(TorchActivation):
-    name = "nn.LeakyReLU"
-    saves = ("input",)
-    summary = "x, or negative_slope * x below 0"
-    args = {"negative_slope": Number(0.01), **_INPLACE}
-
-
-@register
-class ELU(TorchActivation):
-    name = "nn.ELU"
-    saves = ("input",)
-    summary = "x, or alpha * (exp(x) - 1) below 0"
-    args = {"alpha": Number(1.0), **_INPLACE}
-
-
-@register
-class Softmax(TorchActivation):
-    name = "nn.Softmax"
-    saves = ("output",)
-    summary = "exponentials normalized to sum to 1 along dim"
-    args = _DIM
-
-
-@register
-class LogSoftmax(TorchActivation):
-    name = "nn.LogSoftmax"
-    saves = ("output",)
-    summary = "the logarithm of the softmax along dim"
-    args = _DIM
-
-
-@register
-class Hardtanh(TorchActivation):
-    name = "nn.Hardtanh"
-    saves = ("input",)
-    summary = "x clipped to [min_val, max_val]"
-    args = {"min_val": Number(-1.0), "max_val": Number(1.0), **_INPLACE, "min_value": Number(None, optional=True),
-            "max_value": Number(None, optional=True)}
-
-
-@register
-class ReLU6(TorchActivation):
-    name = "nn.ReLU6"
-    saves = ("input",)
-    summary = "min(max(x, 0), 6), element by element"
-    args = _INPLACE
-
-
-@register
-class Mish(TorchActivation):
-    name = "nn.Mish"
-    saves = ("input",)
-    summary = "x * tanh(softplus(x)), element by element"
-    args = _INPLACE
-
-
-@register
-class Softplus(TorchActivation):
-    name = "nn.Softplus"
-    saves = ("input",)
-    summary = "log(1 + exp(beta * x)) / beta, element by element"
-    args = {"beta": Number(1.0), "threshold": Number(20.0)}
-
-
-@register
-class Hardswish(TorchActivation):
-    name = "nn.Hardswish"
-    saves = ("input",)
-    summary = "x * relu6(x + 3) / 6, element by element (MobileNet v3)"
-    args = _INPLACE
-
-
-@register
-class Hardsigmoid(TorchActivation):
-    name = "nn.Hardsigmoid"
-    saves = ("input",)
-    summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
-    args = _INPLACE

@@ -1,6 +1,6 @@
 """symparam/layers/torch_basic.py against real PyTorch: nn.Linear, convolutions and transposed convolutions,
-batch/instance/layer/group norms, embeddings, PReLU, pooling (adaptive too), Flatten, Dropout, Identity and the
-activations.
+batch/instance/layer/group norms, embeddings, PReLU, Flatten, Dropout and Identity (pooling:
+test_torch_pooling.py; activations: test_torch_activations.py).
 
 torch runs each case forward on zeros (tests/oracle/torch_facts.py); symparam must report the same
 named_parameters() and named_buffers(), counts and output shape, or refuse where torch refuses (at construction or
@@ -150,32 +150,6 @@ def prelu_cases(draw):
 
 
 @st.composite
-def pool_cases(draw, op: str, rank: int):
-    shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, SPATIAL_MAX[rank]), min_size=rank,
-                                                     max_size=rank)))
-    kwargs: dict[str, Any] = {"kernel_size": draw(per_axis(rank, 1, 4))}
-    maybe(draw, kwargs, "stride", st.one_of(st.none(), per_axis(rank, 1, 3)))
-    maybe(draw, kwargs, "padding", per_axis(rank, 0, 2))
-    maybe(draw, kwargs, "ceil_mode", st.booleans())
-    if op == "Max":
-        maybe(draw, kwargs, "dilation", per_axis(rank, 1, 3))
-        maybe(draw, kwargs, "return_indices", st.booleans())
-    else:
-        maybe(draw, kwargs, "count_include_pad", st.booleans())
-        if rank > 1:
-            maybe(draw, kwargs, "divisor_override", st.one_of(st.none(), st.integers(1, 3)))
-    return Case(f"nn.{op}Pool{rank}d", kwargs, shape)
-
-
-@st.composite
-def adaptive_cases(draw, op: str, rank: int):
-    shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, 8), min_size=rank, max_size=rank)))
-    sizes = st.integers(1, 6) if rank == 1 else st.one_of(st.none(), st.integers(1, 6))
-    output = draw(st.integers(1, 6)) if draw(st.booleans()) else draw(st.lists(sizes, min_size=rank, max_size=rank))
-    return Case(f"nn.Adaptive{op}Pool{rank}d", {"output_size": output}, shape)
-
-
-@st.composite
 def flatten_cases(draw):
     shape = tuple(draw(st.lists(st.integers(1, 4), max_size=3)))
     kwargs: dict[str, Any] = {}
@@ -200,23 +174,14 @@ def flatten_check(case: Case) -> None:
     assert_matches(case)
 
 
-_REAL = st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2])
-ACTIVATION_ARGS = {   # the elementwise kinds and their arguments
-    "nn.ReLU": {"inplace": st.booleans()}, "nn.SiLU": {"inplace": st.booleans()}, "nn.Mish": {"inplace": st.booleans()},
-    "nn.ReLU6": {"inplace": st.booleans()}, "nn.Hardswish": {"inplace": st.booleans()},
-    "nn.Hardsigmoid": {"inplace": st.booleans()}, "nn.GELU": {"approximate": st.sampled_from(["none", "tanh"])},
-    "nn.LeakyReLU": {"negative_slope": _REAL}, "nn.ELU": {"alpha": _REAL},
-    "nn.Softmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
-    "nn.LogSoftmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
-    "nn.Hardtanh": {"min_val": _REAL, "max_val": _REAL}, "nn.Softplus": {"beta": _REAL, "threshold": _REAL},
-    "nn.Dropout": {"p": st.sampled_from([0.0, 0.1, 0.5, 1.0])}, "nn.Tanh": {}, "nn.Sigmoid": {}, "nn.Identity": {},
-}
+_P = st.sampled_from([0.0, 0.1, 0.5, 1.0])
+ELEMENTWISE_ARGS = {"nn.Dropout": {"p": _P}, "nn.Identity": {}}   # basic kinds that pass each value on
 
 
 @st.composite
-def activation_cases(draw, type_name: str):
+def elementwise_cases(draw, type_name: str):
     shape = tuple(draw(st.lists(st.integers(1, 4), max_size=3)))
-    kwargs = {key: draw(strategy) for key, strategy in ACTIVATION_ARGS[type_name].items() if draw(st.booleans())}
+    kwargs = {key: draw(strategy) for key, strategy in ELEMENTWISE_ARGS[type_name].items() if draw(st.booleans())}
     return Case(type_name, kwargs, shape)
 
 
@@ -231,11 +196,8 @@ GENERATED = {
     "nn.Embedding": Generated(embedding_cases(bag=False), 50),
     "nn.EmbeddingBag": Generated(st.one_of(embedding_cases(bag=True), bag_call_cases()), 80),
     "nn.PReLU": Generated(prelu_cases(), 40),
-    **{f"nn.{op}Pool{rank}d": Generated(pool_cases(op, rank), 50) for op in ("Max", "Avg") for rank in RANKS},
-    **{f"nn.Adaptive{op}Pool{rank}d": Generated(adaptive_cases(op, rank), 25)
-       for op in ("Max", "Avg") for rank in RANKS},
     "nn.Flatten": Generated(flatten_cases(), 60, check=flatten_check),
-    **{type_name: Generated(activation_cases(type_name), 20) for type_name in ACTIVATION_ARGS},
+    **{type_name: Generated(elementwise_cases(type_name), 20) for type_name in ELEMENTWISE_ARGS},
 }
 
 EXAMPLES = [
@@ -277,14 +239,6 @@ EXAMPLES = [
     Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3},            # mode "mean": refused
          {"input": (4,), "per_sample_weights": (4,)}),
     Case("nn.EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, {"input": (), "offsets": (2,)}),   # refused
-    Case("nn.MaxPool1d", {"kernel_size": 3, "ceil_mode": True}, (1, 2)),                 # a window past the end
-    Case("nn.MaxPool1d", {"kernel_size": 3}, (1, 2)),                                    # refused
-    Case("nn.MaxPool1d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 5)),
-    Case("nn.MaxPool1d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, (1, 5)),
-    Case("nn.AvgPool1d", {"kernel_size": 4, "stride": 3, "padding": 2, "ceil_mode": True}, (1, 4)),
-    Case("nn.MaxPool1d", {"kernel_size": 3, "padding": 2}, (1, 10)),                     # padding > k/2: refused
-    Case("nn.MaxPool2d", {"kernel_size": 2, "padding": 1, "dilation": 2}, (1, 5, 5)),
-    Case("nn.AvgPool2d", {"kernel_size": 3, "divisor_override": 0}, (1, 5, 5)),          # refused
     Case("nn.Flatten", {}, (64, 7, 7)),
     Case("nn.Flatten", {"start_dim": 0, "end_dim": 0}, (3, 4)),
 ]

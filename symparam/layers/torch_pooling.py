@@ -1,0 +1,189 @@
+"""PyTorch dialect, pooling (nn.*): max and average pooling over windows, and adaptive pooling to an output size.
+
+Torch's argument names and defaults; shapes channels-first and without the batch axis, e.g. (C, H, W) for
+nn.MaxPool2d. Output-shape arithmetic lives in symparam.torch_shapes.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import SymparamError
+from ..torch_shapes import pool_length
+from . import register
+from .base import Flag, Int, LayerKind, Opaque
+from .costs import pooling, reads, size
+from .pooling import AdaptiveAverage
+from .torch_args import OutputSize, PerAxis, channels_first
+from .torch_basic import channels_example
+
+
+class TorchPool(LayerKind):
+    convention = "torch"
+    rank = 0
+    unpadded_fits = False   # nn.AvgPool3d alone also wants the input itself, before padding, to fit the kernel
+
+    window_arg = ("window", "kernel_size")
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        if getattr(a, "divisor_override", None) == 0:
+            raise SymparamError("divisor_override must not be zero. Received: divisor_override = 0.")
+        stride = a.stride if a.stride is not None else a.kernel_size
+        dilation = getattr(a, "dilation", None) or (sympy.Integer(1),) * self.rank
+        out = []
+        for axis, n in enumerate(spatial):
+            k, s, p, d = a.kernel_size[axis], stride[axis], a.padding[axis], dilation[axis]
+            b.require(sympy.Le(2 * p, k), "padding", "padding must be at most half of kernel_size",
+                      f"padding = {p}, kernel_size = {k}")
+            if self.unpadded_fits and n is not None:
+                b.require(sympy.Ge(n, k), "kernel_size", f"{self.name} needs every input axis, before padding, to "
+                          f"be at least kernel_size", f"input length {n} on axis {axis + 2} (of the batch), "
+                          f"kernel_size = {k}")
+            length, condition = pool_length(n, k, s, p, d, a.ceil_mode)
+            if condition is not None:
+                b.require(condition, "kernel_size", f"the pooling's output on input axis {axis + 2} (of the batch) "
+                          f"must have at least one position", f"input length {n}, kernel_size = {k}, padding = {p}")
+            out.append(length)
+        pooling(b, (c, *out), a.kernel_size, average=self.name.startswith("nn.Avg"))
+        return (c, *out)
+
+
+class AdaptivePool(LayerKind):
+    convention = "torch"
+    rank = 0
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        out = (c, *(n if o is None else o for n, o in zip(spatial, a.output_size)))
+        reads(b, size(x), size(out) if "Avg" in self.name else 0)
+        return out
+
+
+def _pool_args(rank: int, op: str) -> dict:
+    args = {"kernel_size": PerAxis(rank), "stride": PerAxis(rank, None, optional=True),
+            "padding": PerAxis(rank, 0, minimum=0)}
+    if op == "Max":
+        return {**args, "dilation": PerAxis(rank, 1), "return_indices": Opaque(False), "ceil_mode": Flag(False)}
+    extra = {"divisor_override": Int(None, optional=True)} if rank > 1 else {}
+    return {**args, "ceil_mode": Flag(False), "count_include_pad": Opaque(True), **extra}
+
+
+@register
+class MaxPool1d(TorchPool):
+    name = "nn.MaxPool1d"
+    saves = ("input", "argmax")
+    rank = 1
+    args, example = _pool_args(1, "Max"), channels_example(1, {"kernel_size": 2})
+    summary = "the maximum over each 1D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class MaxPool2d(TorchPool):
+    name = "nn.MaxPool2d"
+    saves = ("input", "argmax")
+    rank = 2
+    args, example = _pool_args(2, "Max"), channels_example(2, {"kernel_size": 2})
+    summary = "the maximum over each 2D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class MaxPool3d(TorchPool):
+    name = "nn.MaxPool3d"
+    saves = ("input", "argmax")
+    rank = 3
+    args, example = _pool_args(3, "Max"), channels_example(3, {"kernel_size": 2})
+    summary = "the maximum over each 3D window, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AvgPool1d(TorchPool):
+    name = "nn.AvgPool1d"
+    saves = ("input",)
+    rank = 1
+    args, example = _pool_args(1, "Avg"), channels_example(1, {"kernel_size": 2})
+    summary = "the average over each 1D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AvgPool2d(TorchPool):
+    name = "nn.AvgPool2d"
+    saves = ("input",)
+    rank = 2
+    args, example = _pool_args(2, "Avg"), channels_example(2, {"kernel_size": 2})
+    summary = "the average over each 2D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AvgPool3d(TorchPool):
+    name = "nn.AvgPool3d"
+    saves = ("input",)
+    rank = 3
+    unpadded_fits = True
+    args, example = _pool_args(3, "Avg"), channels_example(3, {"kernel_size": 2})
+    summary = "the average over each 3D window, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveMaxPool1d(AdaptivePool):
+    name = "nn.AdaptiveMaxPool1d"
+    saves = ("input", "argmax")
+    rank = 1
+    args, example = {"output_size": OutputSize(1), "return_indices": Opaque(False)}, channels_example(1, {"output_size": 1})
+    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveMaxPool2d(AdaptivePool):
+    name = "nn.AdaptiveMaxPool2d"
+    saves = ("input", "argmax")
+    rank = 2
+    args, example = {"output_size": OutputSize(2), "return_indices": Opaque(False)}, channels_example(2, {"output_size": 1})
+    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveMaxPool3d(AdaptivePool):
+    name = "nn.AdaptiveMaxPool3d"
+    saves = ("input", "argmax")
+    rank = 3
+    args, example = {"output_size": OutputSize(3), "return_indices": Opaque(False)}, channels_example(3, {"output_size": 1})
+    summary = "the maximum over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the maximum over each window"
+
+
+@register
+class AdaptiveAvgPool1d(AdaptiveAverage, AdaptivePool):
+    name = "nn.AdaptiveAvgPool1d"
+    rank = 1
+    args, example = {"output_size": OutputSize(1)}, channels_example(1, {"output_size": 1})
+    summary = "the average over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveAvgPool2d(AdaptiveAverage, AdaptivePool):
+    name = "nn.AdaptiveAvgPool2d"
+    rank = 2
+    args, example = {"output_size": OutputSize(2)}, channels_example(2, {"output_size": 1})
+    summary = "the average over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the average over each window"
+
+
+@register
+class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
+    name = "nn.AdaptiveAvgPool3d"
+    rank = 3
+    args, example = {"output_size": OutputSize(3)}, channels_example(3, {"output_size": 1})
+    summary = "the average over windows sized to give output_size positions per axis, per channel"
+    no_params = "pooling only takes the average over each window"

@@ -1,0 +1,61 @@
+"""symparam/layers/torch_pooling.py against real PyTorch: max and average pooling in 1 to 3 dimensions (stride,
+padding, dilation, ceil_mode, divisor_override) and adaptive pooling (tests/oracle/torch_facts.py runs each on
+zeros); symparam must give the same output shape and no parameters, or refuse where torch refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from oracle.cases import Case, Generated, framework_tests
+from oracle.strategies import maybe, per_axis
+
+SPATIAL_MAX = {1: 10, 2: 8, 3: 6}
+RANKS = (1, 2, 3)
+
+
+@st.composite
+def pool_cases(draw, op: str, rank: int):
+    shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, SPATIAL_MAX[rank]), min_size=rank,
+                                                     max_size=rank)))
+    kwargs: dict[str, Any] = {"kernel_size": draw(per_axis(rank, 1, 4))}
+    maybe(draw, kwargs, "stride", st.one_of(st.none(), per_axis(rank, 1, 3)))
+    maybe(draw, kwargs, "padding", per_axis(rank, 0, 2))
+    maybe(draw, kwargs, "ceil_mode", st.booleans())
+    if op == "Max":
+        maybe(draw, kwargs, "dilation", per_axis(rank, 1, 3))
+        maybe(draw, kwargs, "return_indices", st.booleans())
+    else:
+        maybe(draw, kwargs, "count_include_pad", st.booleans())
+        if rank > 1:
+            maybe(draw, kwargs, "divisor_override", st.one_of(st.none(), st.integers(1, 3)))
+    return Case(f"nn.{op}Pool{rank}d", kwargs, shape)
+
+
+@st.composite
+def adaptive_cases(draw, op: str, rank: int):
+    shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, 8), min_size=rank, max_size=rank)))
+    sizes = st.integers(1, 6) if rank == 1 else st.one_of(st.none(), st.integers(1, 6))
+    output = draw(st.integers(1, 6)) if draw(st.booleans()) else draw(st.lists(sizes, min_size=rank, max_size=rank))
+    return Case(f"nn.Adaptive{op}Pool{rank}d", {"output_size": output}, shape)
+
+
+GENERATED = {
+    **{f"nn.{op}Pool{rank}d": Generated(pool_cases(op, rank), 50) for op in ("Max", "Avg") for rank in RANKS},
+    **{f"nn.Adaptive{op}Pool{rank}d": Generated(adaptive_cases(op, rank), 25)
+       for op in ("Max", "Avg") for rank in RANKS},
+}
+
+EXAMPLES = [
+    Case("nn.MaxPool1d", {"kernel_size": 3, "ceil_mode": True}, (1, 2)),                 # a window past the end
+    Case("nn.MaxPool1d", {"kernel_size": 3}, (1, 2)),                                    # refused
+    Case("nn.MaxPool1d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 5)),
+    Case("nn.MaxPool1d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, (1, 5)),
+    Case("nn.AvgPool1d", {"kernel_size": 4, "stride": 3, "padding": 2, "ceil_mode": True}, (1, 4)),
+    Case("nn.MaxPool1d", {"kernel_size": 3, "padding": 2}, (1, 10)),                     # padding > k/2: refused
+    Case("nn.MaxPool2d", {"kernel_size": 2, "padding": 1, "dilation": 2}, (1, 5, 5)),
+    Case("nn.AvgPool2d", {"kernel_size": 3, "divisor_override": 0}, (1, 5, 5)),          # refused
+]
+
+test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
