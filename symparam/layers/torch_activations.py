@@ -18,9 +18,14 @@ class TorchActivation(LayerKind):
     convention = "torch"
     example = ({}, ["n"], {"n": 128})
     no_params = "an activation is a fixed function applied to each value"
+    normalizes = False   # a softmax along an axis (its cost), not a function of each value alone
+
+    def check(self, a, x) -> None:
+        """Refuse what torch refuses of this kind's arguments or input (raise SymparamError); nothing by default."""
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        self.check(a, x)
         dim = getattr(a, "dim", None)
         if dim is not None and not -(len(x) + 1) <= dim <= len(x):
             raise SymparamError(f"dim must name an axis of the batched input, from {-(len(x) + 1)} to {len(x)}. "
@@ -31,7 +36,7 @@ class TorchActivation(LayerKind):
             if not high > low:
                 raise SymparamError(f"max_val must be greater than min_val. Received: min_val = {show(low)}, "
                                     f"max_val = {show(high)}.")
-        if self.name in ("nn.Softmax", "nn.LogSoftmax"):
+        if self.normalizes:
             softmax(b, x)
         else:
             activation(b, self.name, x)
@@ -99,6 +104,7 @@ class ELU(TorchActivation):
 @register
 class Softmax(TorchActivation):
     name = "nn.Softmax"
+    normalizes = True
     saves = ("output",)
     summary = "exponentials normalized to sum to 1 along dim"
     args = _DIM
@@ -107,6 +113,7 @@ class Softmax(TorchActivation):
 @register
 class LogSoftmax(TorchActivation):
     name = "nn.LogSoftmax"
+    normalizes = True
     saves = ("output",)
     summary = "the logarithm of the softmax along dim"
     args = _DIM
@@ -159,3 +166,108 @@ class Hardsigmoid(TorchActivation):
     saves = ("input",)
     summary = "relu6(x + 3) / 6, element by element (MobileNet v3's squeeze-and-excitation gate)"
     args = _INPLACE
+
+
+@register
+class CELU(TorchActivation):
+    name = "nn.CELU"
+    saves = ("input",)
+    summary = "max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), element by element"
+    args = {"alpha": Number(1.0), **_INPLACE}
+
+    def check(self, a, x) -> None:
+        if a.alpha == 0:
+            raise SymparamError("alpha cannot be 0 (nn.CELU divides by it). Received: alpha = 0.")
+
+
+@register
+class SELU(TorchActivation):
+    name = "nn.SELU"
+    saves = ("input",)
+    summary = "scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with fixed scale and alpha, element by element"
+    args = _INPLACE
+
+
+@register
+class Softsign(TorchActivation):
+    name = "nn.Softsign"
+    saves = ("input",)
+    summary = "x / (1 + |x|), element by element"
+
+
+@register
+class LogSigmoid(TorchActivation):
+    name = "nn.LogSigmoid"
+    saves = ("input",)
+    summary = "log(sigmoid(x)), element by element"
+
+
+@register
+class Tanhshrink(TorchActivation):
+    name = "nn.Tanhshrink"
+    saves = ("input",)
+    summary = "x - tanh(x), element by element"
+
+
+@register
+class Hardshrink(TorchActivation):
+    name = "nn.Hardshrink"
+    saves = ("input",)
+    summary = "x where |x| > lambd, else 0"
+    args = {"lambd": Number(0.5)}
+
+
+@register
+class Softshrink(TorchActivation):
+    name = "nn.Softshrink"
+    saves = ("input",)
+    summary = "x - lambd above lambd, x + lambd below -lambd, else 0"
+    args = {"lambd": Number(0.5)}
+
+    def check(self, a, x) -> None:
+        if a.lambd < 0:
+            raise SymparamError(f"lambd must be at least 0. Received: lambd = {show(a.lambd)}.")
+
+
+@register
+class Threshold(TorchActivation):
+    name = "nn.Threshold"
+    saves = ("input",)
+    summary = "x above threshold, else value"
+    args = {"threshold": Number(), "value": Number(), **_INPLACE}
+
+
+@register
+class RReLU(TorchActivation):
+    name = "nn.RReLU"
+    saves = ("input",)   # and the random slopes, one per value, while training
+    summary = "x, or a * x below 0 with a drawn from [lower, upper] while training ((lower + upper) / 2 otherwise)"
+    args = {"lower": Number(1 / 8), "upper": Number(1 / 3), **_INPLACE}
+
+    def check(self, a, x) -> None:
+        if a.lower > a.upper:
+            raise SymparamError(f"lower must be at most upper. Received: lower = {show(a.lower)}, upper = "
+                                f"{show(a.upper)}.")
+
+
+@register
+class Softmin(TorchActivation):
+    name = "nn.Softmin"
+    saves = ("output",)
+    normalizes = True
+    summary = "the softmax of -x along dim"
+    args = _DIM
+
+
+@register
+class Softmax2d(TorchActivation):
+    name = "nn.Softmax2d"
+    saves = ("output",)
+    normalizes = True
+    example = ({}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})
+    summary = "the softmax over the channels at each position of a (C, H, W) input"
+
+    def check(self, a, x) -> None:
+        if len(x) not in (2, 3):
+            raise SymparamError(f"nn.Softmax2d takes a (C, H, W) input (or torch's unbatched (H, W) reading of it): "
+                                f"2 or 3 axes besides the batch. Received: input shape {format_shape(x)}.")

@@ -18,17 +18,32 @@ ACTIVATION_ARGS = {   # the elementwise kinds and their arguments
     "nn.LogSoftmax": {"dim": st.one_of(st.none(), st.integers(-5, 4))},
     "nn.Hardtanh": {"min_val": _REAL, "max_val": _REAL}, "nn.Softplus": {"beta": _REAL, "threshold": _REAL},
     "nn.Tanh": {}, "nn.Sigmoid": {},
+    "nn.CELU": {"alpha": _REAL, "inplace": st.booleans()}, "nn.SELU": {"inplace": st.booleans()}, "nn.Softsign": {},
+    "nn.LogSigmoid": {}, "nn.Tanhshrink": {}, "nn.Hardshrink": {"lambd": _REAL}, "nn.Softshrink": {"lambd": _REAL},
+    "nn.RReLU": {"lower": _REAL, "upper": _REAL, "inplace": st.booleans()},
+    "nn.Softmin": {"dim": st.one_of(st.none(), st.integers(-5, 4))}, "nn.Softmax2d": {},
 }
 
 
 @st.composite
 def activation_cases(draw, type_name: str):
-    shape = tuple(draw(st.lists(st.integers(1, 4), max_size=3)))
+    shape = tuple(draw(st.lists(st.integers(1, 4), max_size=4 if type_name == "nn.Softmax2d" else 3)))
     kwargs = {key: draw(strategy) for key, strategy in ACTIVATION_ARGS[type_name].items() if draw(st.booleans())}
     return Case(type_name, kwargs, shape)
 
 
-GENERATED = {type_name: Generated(activation_cases(type_name), 20) for type_name in ACTIVATION_ARGS}
-EXAMPLES = [Case("nn.Softmax", {"dim": 1}, (3, 4)), Case("nn.Hardtanh", {"min_val": 1.0, "max_val": 1.0}, (3,))]
+@st.composite
+def threshold_cases(draw):
+    """nn.Threshold's two arguments are required: always given."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), max_size=3)))
+    return Case("nn.Threshold", {"threshold": draw(_REAL), "value": draw(_REAL)}, shape)
+
+
+GENERATED = {**{type_name: Generated(activation_cases(type_name), 20) for type_name in ACTIVATION_ARGS},
+             "nn.Threshold": Generated(threshold_cases(), 20)}
+EXAMPLES = [Case("nn.Softmax", {"dim": 1}, (3, 4)), Case("nn.Hardtanh", {"min_val": 1.0, "max_val": 1.0}, (3,)),
+            Case("nn.CELU", {"alpha": 0.0}, (3,)), Case("nn.Softshrink", {"lambd": -0.5}, (3,)),
+            Case("nn.RReLU", {"lower": 0.5, "upper": 0.25}, (3,)), Case("nn.Softmax2d", {}, (3,)),
+            Case("nn.Softmax2d", {}, (3, 4, 5)), Case("nn.Threshold", {"threshold": 0.5, "value": 2}, (3, 4))]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
