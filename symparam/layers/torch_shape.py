@@ -9,6 +9,7 @@ could not be described without the batch axis.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import sympy
 
@@ -189,6 +190,31 @@ class Upsample(LayerKind):
                           f"input shape {format_shape(x)}, scale_factor = {show(a.scale_factor)}")
             out.append(length)
         return (c, *out)
+
+
+class FixedModeUpsample(Upsample):
+    """nn.Upsample with its mode fixed (torch's deprecated nn.UpsamplingNearest2d and nn.UpsamplingBilinear2d)."""
+    fixed_mode = "nearest"
+    fixed_align_corners: bool | None = None
+    args = {"size": Upsample.args["size"], "scale_factor": Upsample.args["scale_factor"]}
+
+    def build(self, a, inputs, b):
+        fixed = SimpleNamespace(**vars(a), mode=self.fixed_mode, align_corners=self.fixed_align_corners,
+                                recompute_scale_factor=None)
+        return super().build(fixed, inputs, b)
+
+
+@register
+class UpsamplingNearest2d(FixedModeUpsample):
+    name = "nn.UpsamplingNearest2d"
+    summary = "nn.Upsample with mode \"nearest\": repeats values to size, or by scale_factor"
+
+
+@register
+class UpsamplingBilinear2d(FixedModeUpsample):
+    name = "nn.UpsamplingBilinear2d"
+    fixed_mode, fixed_align_corners = "bilinear", True
+    summary = "nn.Upsample with mode \"bilinear\" and align_corners: resizes (C, H, W) to size, or by scale_factor"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -119,6 +119,14 @@ def local_response_norm_cases(draw):
 
 
 @st.composite
+def fixed_mode_upsample_cases(draw, type_name: str):
+    """nn.UpsamplingNearest2d / nn.UpsamplingBilinear2d: nn.Upsample's cases without the mode arguments."""
+    case = draw(upsample_cases())
+    kwargs = {k: v for k, v in case.kwargs.items() if k in ("size", "scale_factor")}
+    return Case(type_name, kwargs, case.inputs)
+
+
+@st.composite
 def bilinear_cases(draw):
     """Two inputs (..., in1) and (..., in2); torch needs in1_features and in2_features, now and then wrong."""
     lead = draw(st.lists(st.integers(1, 4), max_size=2))
@@ -177,6 +185,8 @@ GENERATED = {
     "nn.PixelUnshuffle": Generated(pixel_shuffle_cases("nn.PixelUnshuffle"), 40),
     "nn.ChannelShuffle": Generated(channel_shuffle_cases(), 30),
     "nn.LocalResponseNorm": Generated(local_response_norm_cases(), 30),
+    **{name: Generated(fixed_mode_upsample_cases(name), 60) for name in ("nn.UpsamplingNearest2d",
+                                                                      "nn.UpsamplingBilinear2d")},
     "nn.Bilinear": Generated(bilinear_cases(), 50),
     "nn.Unfold": Generated(unfold_cases(), 50),
     "nn.Fold": Generated(fold_cases(), 60),
@@ -201,6 +211,10 @@ EXAMPLES = [
     Case("nn.CircularPad1d", {"padding": [0, 4]}, (2, 3)),                           # refused: 4 > 3
     Case("nn.ZeroPad2d", {"padding": [1, 0, 2, 0]}, (2, 3, 4, 5)),
     Case("nn.LocalResponseNorm", {"size": 5}, (96, 55, 55)),
+    Case("nn.UpsamplingBilinear2d", {"scale_factor": 2}, (3, 5, 7)),
+    Case("nn.UpsamplingBilinear2d", {"size": [4, 9]}, (3, 5, 7)),
+    Case("nn.UpsamplingBilinear2d", {"scale_factor": 2}, (3, 5)),                # refused: bilinear needs (C, H, W)
+    Case("nn.UpsamplingNearest2d", {"scale_factor": 3}, (2, 4)),                 # nearest: any rank
     Case("nn.Bilinear", {"in1_features": 3, "in2_features": 4, "out_features": 5},
          {"x1": (6, 3), "x2": (6, 4)}),
     Case("nn.Bilinear", {"in1_features": 3, "in2_features": 4, "out_features": 5},

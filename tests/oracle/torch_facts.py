@@ -47,7 +47,7 @@ def _inferred(type_name: str) -> tuple[str, int] | None:
         return "in_features", -1
     if name.startswith(("Conv", "ConvTranspose")):
         return "in_channels", 0
-    if name.startswith(("BatchNorm", "InstanceNorm")):
+    if name.startswith(("BatchNorm", "InstanceNorm", "SyncBatchNorm")):
         return "num_features", 0
     if name == "GroupNorm":
         return "num_channels", 0
