@@ -1,4 +1,5 @@
-"""PyTorch dialect, pooling (nn.*): max and average pooling over windows, and adaptive pooling to an output size.
+"""PyTorch dialect, pooling (nn.*): max, average and power-mean (LPPool) pooling over windows, and adaptive pooling
+to an output size.
 
 Torch's argument names and defaults; shapes channels-first and without the batch axis, e.g. (C, H, W) for
 nn.MaxPool2d. Output-shape arithmetic lives in symparam.torch_shapes.
@@ -6,15 +7,17 @@ nn.MaxPool2d. Output-shape arithmetic lives in symparam.torch_shapes.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sympy
 
 from ..errors import SymparamError
 from ..torch_shapes import pool_length
 from . import register
-from .base import Flag, Int, LayerKind, Opaque
+from .base import Flag, Int, LayerKind, Opaque, Size
 from .costs import pooling, reads, size
 from .pooling import AdaptiveAverage
-from .torch_args import OutputSize, PerAxis, channels_first
+from .torch_args import Number, OutputSize, PerAxis, channels_first
 from .torch_basic import channels_example
 
 
@@ -187,3 +190,51 @@ class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
     args, example = {"output_size": OutputSize(3)}, channels_example(3, {"output_size": 1})
     summary = "the average over windows sized to give output_size positions per axis, per channel"
     no_params = "pooling only takes the average over each window"
+
+
+class LPPool(TorchPool):
+    """The p-norm over each window: (sum of x^p)^(1/p), torch's average pooling of x^p without padding, times the
+    window's size."""
+    saves = ("input", "output")
+    no_params = "pooling only takes a power mean over each window"
+
+    @classmethod
+    def window(cls, a):
+        words, kernel = super().window(a)
+        return words, kernel if isinstance(kernel, tuple) else (kernel,)
+
+    def build(self, a, inputs, b):
+        kernel = a.kernel_size if isinstance(a.kernel_size, tuple) else (a.kernel_size,)
+        unpadded = SimpleNamespace(**{**vars(a), "kernel_size": kernel}, padding=(sympy.Integer(0),) * self.rank)
+        return super().build(unpadded, inputs, b)
+
+
+def _lp_args(rank: int) -> dict:
+    """nn.LPPool1d's kernel_size is one integer: torch multiplies by it, and a list fails in forward()."""
+    return {"norm_type": Number(), "kernel_size": Size() if rank == 1 else PerAxis(rank),
+            "stride": PerAxis(rank, None, optional=True), "ceil_mode": Flag(False)}
+
+
+@register
+class LPPool1d(LPPool):
+    name = "nn.LPPool1d"
+    rank = 1
+    args, example = _lp_args(1), channels_example(1, {"norm_type": 2, "kernel_size": 2})
+    summary = "the norm_type-norm of each 1D window, per channel"
+
+
+@register
+class LPPool2d(LPPool):
+    name = "nn.LPPool2d"
+    rank = 2
+    args, example = _lp_args(2), channels_example(2, {"norm_type": 2, "kernel_size": 2})
+    summary = "the norm_type-norm of each 2D window, per channel"
+
+
+@register
+class LPPool3d(LPPool):
+    name = "nn.LPPool3d"
+    rank = 3
+    unpadded_fits = True   # as nn.AvgPool3d, which it runs
+    args, example = _lp_args(3), channels_example(3, {"norm_type": 2, "kernel_size": 2})
+    summary = "the norm_type-norm of each 3D window, per channel"

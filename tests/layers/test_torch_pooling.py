@@ -41,13 +41,27 @@ def adaptive_cases(draw, op: str, rank: int):
     return Case(f"nn.Adaptive{op}Pool{rank}d", {"output_size": output}, shape)
 
 
+@st.composite
+def lp_pool_cases(draw, rank: int):
+    shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, SPATIAL_MAX[rank]), min_size=rank,
+                                                     max_size=rank)))
+    kwargs: dict[str, Any] = {"norm_type": draw(st.sampled_from([1, 2, 3.5])), "kernel_size": draw(per_axis(rank, 1, 4))}
+    maybe(draw, kwargs, "stride", st.one_of(st.none(), per_axis(rank, 1, 3)))
+    maybe(draw, kwargs, "ceil_mode", st.booleans())
+    return Case(f"nn.LPPool{rank}d", kwargs, shape)
+
+
 GENERATED = {
+    **{f"nn.LPPool{rank}d": Generated(lp_pool_cases(rank), 40) for rank in RANKS},
     **{f"nn.{op}Pool{rank}d": Generated(pool_cases(op, rank), 50) for op in ("Max", "Avg") for rank in RANKS},
     **{f"nn.Adaptive{op}Pool{rank}d": Generated(adaptive_cases(op, rank), 25)
        for op in ("Max", "Avg") for rank in RANKS},
 }
 
 EXAMPLES = [
+    Case("nn.LPPool2d", {"norm_type": 2, "kernel_size": 3, "stride": 2, "ceil_mode": True}, (3, 5, 5)),
+    Case("nn.LPPool1d", {"norm_type": 2, "kernel_size": 6}, (3, 5)),                     # refused: window too long
+    Case("nn.LPPool1d", {"norm_type": 2, "kernel_size": [2]}, (3, 5)),                   # refused: torch fails
     Case("nn.MaxPool1d", {"kernel_size": 3, "ceil_mode": True}, (1, 2)),                 # a window past the end
     Case("nn.MaxPool1d", {"kernel_size": 3}, (1, 2)),                                    # refused
     Case("nn.MaxPool1d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 5)),
