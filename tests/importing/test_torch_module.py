@@ -346,7 +346,8 @@ def _torch_cases() -> dict:
     """The generated cases of the torch families' layer tests (tests/layers/test_torch_*.py), by kind."""
     import importlib
     cases = {}
-    for family in ("basic", "activations", "pooling", "dropout", "normalization", "shape", "recurrent", "attention"):
+    for family in ("basic", "activations", "pooling", "dropout", "normalization", "shape", "recurrent", "cells",
+                   "attention"):
         cases.update(importlib.import_module(f"layers.test_torch_{family}").GENERATED)
     return cases
 

@@ -51,7 +51,7 @@ def _inferred(type_name: str) -> tuple[str, int] | None:
         return "num_features", 0
     if name == "GroupNorm":
         return "num_channels", 0
-    if name in ("RNN", "LSTM", "GRU"):
+    if name in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"):
         return "input_size", -1
     if name == "MultiheadAttention":
         return "embed_dim", -1
