@@ -140,7 +140,8 @@ class AdaptiveMaxPool1d(AdaptivePool):
     name = "nn.AdaptiveMaxPool1d"
     saves = ("input", "argmax")
     rank = 1
-    args, example = {"output_size": OutputSize(1), "return_indices": Opaque(False)}, channels_example(1, {"output_size": 1})
+    args = {"output_size": OutputSize(1), "return_indices": Opaque(False)}
+    example = channels_example(1, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
     no_params = "pooling only takes the maximum over each window"
 
@@ -150,7 +151,8 @@ class AdaptiveMaxPool2d(AdaptivePool):
     name = "nn.AdaptiveMaxPool2d"
     saves = ("input", "argmax")
     rank = 2
-    args, example = {"output_size": OutputSize(2), "return_indices": Opaque(False)}, channels_example(2, {"output_size": 1})
+    args = {"output_size": OutputSize(2), "return_indices": Opaque(False)}
+    example = channels_example(2, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
     no_params = "pooling only takes the maximum over each window"
 
@@ -160,7 +162,8 @@ class AdaptiveMaxPool3d(AdaptivePool):
     name = "nn.AdaptiveMaxPool3d"
     saves = ("input", "argmax")
     rank = 3
-    args, example = {"output_size": OutputSize(3), "return_indices": Opaque(False)}, channels_example(3, {"output_size": 1})
+    args = {"output_size": OutputSize(3), "return_indices": Opaque(False)}
+    example = channels_example(3, {"output_size": 1})
     summary = "the maximum over windows sized to give output_size positions per axis, per channel"
     no_params = "pooling only takes the maximum over each window"
 

@@ -308,8 +308,10 @@ def test_other_import_errors_are_not_retried(torch, monkeypatch):
     from symparam.importing import torch_compat
     calls = []
     monkeypatch.setattr(torch_compat, "define_schemas", lambda: calls.append(1) or True)
-    monkeypatch.setattr(torch_compat.importlib, "import_module",
-                        lambda name: (_ for _ in ()).throw(RuntimeError("operator torchvision::roi_align does not exist")))
+    def fails(name):
+        raise RuntimeError("operator torchvision::roi_align does not exist")
+
+    monkeypatch.setattr(torch_compat.importlib, "import_module", fails)
     with pytest.raises(RuntimeError, match="roi_align"):
         torch_compat.import_module("anything")
     assert not calls and not torch_compat.is_missing_operator(RuntimeError("operator torchvision::nms2 does not exist"))
@@ -346,8 +348,8 @@ def _torch_cases() -> dict:
     """The generated cases of the torch families' layer tests (tests/layers/test_torch_*.py), by kind."""
     import importlib
     cases = {}
-    for family in ("basic", "activations", "pooling", "dropout", "normalization", "shape", "recurrent", "cells",
-                   "attention"):
+    for family in ("basic", "activations", "pooling", "dropout", "normalization", "distance", "shape", "recurrent",
+                   "cells", "attention"):
         cases.update(importlib.import_module(f"layers.test_torch_{family}").GENERATED)
     return cases
 

@@ -45,7 +45,8 @@ def adaptive_cases(draw, op: str, rank: int):
 def lp_pool_cases(draw, rank: int):
     shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, SPATIAL_MAX[rank]), min_size=rank,
                                                      max_size=rank)))
-    kwargs: dict[str, Any] = {"norm_type": draw(st.sampled_from([1, 2, 3.5])), "kernel_size": draw(per_axis(rank, 1, 4))}
+    kwargs: dict[str, Any] = {"norm_type": draw(st.sampled_from([1, 2, 3.5])),
+                              "kernel_size": draw(per_axis(rank, 1, 4))}
     maybe(draw, kwargs, "stride", st.one_of(st.none(), per_axis(rank, 1, 3)))
     maybe(draw, kwargs, "ceil_mode", st.booleans())
     return Case(f"nn.LPPool{rank}d", kwargs, shape)
