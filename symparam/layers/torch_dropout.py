@@ -3,7 +3,9 @@ nn.FeatureAlphaDropout) or single values keeping the self-normalizing mean and v
 the identity at inference and have no parameters.
 
 torch refuses nn.Dropout1d on inputs other than (C, L) or its unbatched (L,) reading; nn.Dropout2d/3d only warn
-about other ranks (and give the input's shape), so symparam takes any rank there.
+about other ranks (and give the input's shape), so symparam takes any rank there, except that nn.Dropout2d and
+nn.FeatureAlphaDropout fail in training on an input with no axis besides the batch (eval() lets it through): that
+is refused.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from .torch_basic import Dropout
 class ChannelDropout(Dropout):
     saves = ("mask",)
     ranks: tuple[int, ...] = ()   # axes besides the batch torch accepts; () for any
+    channels = False              # needs a channel axis: torch's feature dropout fails without one while training
 
     def build(self, a, inputs, b):
         (x,) = inputs
+        if self.channels and not x:
+            raise SymparamError(f"{self.name} needs a channel axis besides the batch (torch's feature dropout "
+                                f"fails without one while training). Received input shape ().")
         if self.ranks and len(x) not in self.ranks:
             axes = " or ".join(str(r) for r in self.ranks)
             raise SymparamError(f"{self.name} expects an input with {axes} axes besides the batch ((C, L), or torch's "
@@ -45,6 +51,7 @@ class Dropout1d(ChannelDropout):
 @register
 class Dropout2d(ChannelDropout):
     name = "nn.Dropout2d"
+    channels = True
     example = ({"p": 0.5}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})
     summary = "randomly zeroes whole channels of a (C, H, W) input, a fraction p of them, while training"
 
@@ -59,6 +66,7 @@ class Dropout3d(ChannelDropout):
 @register
 class FeatureAlphaDropout(ChannelDropout):
     name = "nn.FeatureAlphaDropout"
+    channels = True
     example = ({"p": 0.5}, ["C", "H", "W"], {"C": 64, "H": 32, "W": 32})
     summary = "alpha dropout of whole channels (SELU networks), a fraction p of them, while training"
 

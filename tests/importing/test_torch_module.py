@@ -382,7 +382,12 @@ def test_every_torch_kind_is_read_back_from_its_module(torch, kind):
             reject()
         if isinstance(inputs, dict):   # nn.EmbeddingBag called by keyword: from_torch takes positional inputs
             reject()
-        net = symparam.from_torch(module, inputs)
+        try:
+            net = symparam.from_torch(module, inputs)
+        except SymparamError as exc:   # torch refuses it in training mode (the oracle runs eval()): an InstanceNorm
+            if "forward() on meta tensors failed" not in str(exc):   # of one position tracking its statistics
+                raise
+            reject()
         assert [layer.type for layer in net.layers] == [kind], (case, [layer.type for layer in net.layers])
         params, trainable, buffers = _counts(module)
         assert (int(net.total), int(net.trainable), int(net.buffers)) == (params, trainable, buffers)
