@@ -82,6 +82,25 @@ class OutputSize(Arg):
         return tuple(None if _none(v) else ctx.size(v, key) for v in items)
 
 
+class Ratios(Arg):
+    """A fraction per spatial axis, each strictly between 0 and 1: one for all, or a list of `rank`; or "none"
+    (nn.FractionalMaxPool2d's output_ratio)."""
+
+    def __init__(self, rank: int) -> None:
+        super().__init__(None)
+        self.rank = rank
+        self.expected = f'a number between 0 and 1 (both excluded), a list of {rank} of them, or "none"'
+
+    def parse(self, value, key, ctx):
+        if _none(value):
+            return None
+        items = value if isinstance(value, list) else [value] * self.rank
+        if len(items) != self.rank or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1
+                                          for v in items):
+            raise self.refuse(value, key)
+        return tuple(items)
+
+
 class Number(Arg):
     """A real number the count does not depend on, which torch still compares (Hardtanh's bounds)."""
     expected = "a number"

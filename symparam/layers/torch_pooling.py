@@ -1,5 +1,5 @@
-"""PyTorch dialect, pooling (nn.*): max, average and power-mean (LPPool) pooling over windows, and adaptive pooling
-to an output size.
+"""PyTorch dialect, pooling (nn.*): max, average and power-mean (LPPool) pooling over windows, adaptive pooling
+to an output size, and fractional max pooling (random windows, an output size or ratio).
 
 Torch's argument names and defaults; shapes channels-first and without the batch axis, e.g. (C, H, W) for
 nn.MaxPool2d. Output-shape arithmetic lives in symparam.torch_shapes.
@@ -15,9 +15,10 @@ from ..errors import SymparamError
 from ..torch_shapes import pool_length
 from . import register
 from .base import Flag, Int, LayerKind, Opaque, Size
+from .core import format_shape
 from .costs import pooling, reads, size
 from .pooling import AdaptiveAverage
-from .torch_args import Number, OutputSize, PerAxis, channels_first
+from .torch_args import Number, OutputSize, PerAxis, Ratios, channels_first
 from .torch_basic import channels_example
 
 
@@ -241,3 +242,67 @@ class LPPool3d(LPPool):
     unpadded_fits = True   # as nn.AvgPool3d, which it runs
     args, example = _lp_args(3), channels_example(3, {"norm_type": 2, "kernel_size": 2})
     summary = "the norm_type-norm of each 3D window, per channel"
+
+
+class FractionalMaxPool(LayerKind):
+    """The maximum over windows of kernel_size at pseudo-random steps, giving output_size positions per axis, or
+    int(length * output_ratio) as torch computes it: in floating point (0.7 * 90 gives 62, not 63), so a ratio needs
+    input lengths that are numbers."""
+    convention = "torch"
+    saves = ("input", "argmax")
+    rank = 0
+    strict = False   # torch's 3D version wants output + kernel - 1 below the input length, its 2D one at most it
+    no_params = "pooling only takes the maximum over each window"
+    window_arg = ("window", "kernel_size")
+
+    @staticmethod
+    def make_args(rank: int) -> dict:
+        return {"kernel_size": PerAxis(rank), "output_size": PerAxis(rank, None, optional=True),
+                "output_ratio": Ratios(rank), "return_indices": Opaque(False), "_random_samples": Opaque(None)}
+
+    def build(self, a, inputs, b):
+        (x,) = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        received = f"output_size = {a.output_size}, output_ratio = {a.output_ratio}"
+        if (a.output_size is None) == (a.output_ratio is None):
+            raise SymparamError(f"give exactly one of output_size and output_ratio. Received: {received}.")
+        out = []
+        for axis, n in enumerate(spatial):
+            if a.output_size is not None:
+                length = a.output_size[axis]
+            elif n is None or not n.is_number:
+                raise SymparamError(f"output_ratio needs input lengths that are numbers (torch computes int(length "
+                                    f"* ratio) in floating point); give output_size instead. Received: {received}, "
+                                    f"input shape {format_shape(x)}.")
+            else:
+                length = sympy.Integer(int(int(n) * float(a.output_ratio[axis])))   # torch's own arithmetic
+                if length < 1:
+                    raise SymparamError(f"every output length must be at least 1: int({n} * "
+                                        f"{a.output_ratio[axis]}) is 0. Received: {received}.")
+            if n is not None:
+                reach = length + a.kernel_size[axis] - 1
+                rule = "below" if self.strict else "at most"
+                b.require(sympy.Lt(reach, n) if self.strict else sympy.Le(reach, n), "kernel_size",
+                          f"output length + kernel_size - 1 must be {rule} the input length on each axis",
+                          f"input length {n} on axis {axis + 2} (of the batch), kernel_size = "
+                          f"{a.kernel_size[axis]}, output length {length}")
+            out.append(length)
+        pooling(b, (c, *out), a.kernel_size, average=False)
+        return (c, *out)
+
+
+@register
+class FractionalMaxPool2d(FractionalMaxPool):
+    name = "nn.FractionalMaxPool2d"
+    rank = 2
+    args, example = FractionalMaxPool.make_args(2), channels_example(2, {"kernel_size": 3, "output_ratio": 0.5})
+    summary = "the maximum over kernel_size windows at pseudo-random steps, to output_size or output_ratio (2D)"
+
+
+@register
+class FractionalMaxPool3d(FractionalMaxPool):
+    name = "nn.FractionalMaxPool3d"
+    rank = 3
+    strict = True
+    args, example = FractionalMaxPool.make_args(3), channels_example(3, {"kernel_size": 3, "output_ratio": 0.5})
+    summary = "the maximum over kernel_size windows at pseudo-random steps, to output_size or output_ratio (3D)"

@@ -52,7 +52,26 @@ def lp_pool_cases(draw, rank: int):
     return Case(f"nn.LPPool{rank}d", kwargs, shape)
 
 
+_RATIOS = st.sampled_from([0.25, 0.5, 0.7, 0.29, 0.57, 0.9, 0.0, 1.0])   # 0.7 * 10 is 7.000000000000001 in floats
+
+
+@st.composite
+def fractional_cases(draw, rank: int):
+    shape = (draw(st.integers(1, 3)), *draw(st.lists(st.integers(1, 10), min_size=rank, max_size=rank)))
+    kwargs: dict[str, Any] = {"kernel_size": draw(per_axis(rank, 1, 3))}
+    which = draw(st.sampled_from(["size", "ratio", "ratio", "both", "neither"][: 5 if draw(st.integers(0, 5)) == 0
+                                                                               else 3]))
+    if which in ("size", "both"):
+        kwargs["output_size"] = draw(per_axis(rank, 1, 6))
+    if which in ("ratio", "both"):
+        kwargs["output_ratio"] = draw(_RATIOS) if draw(st.booleans()) else draw(
+            st.lists(_RATIOS, min_size=rank, max_size=rank))
+    maybe(draw, kwargs, "return_indices", st.booleans())
+    return Case(f"nn.FractionalMaxPool{rank}d", kwargs, shape)
+
+
 GENERATED = {
+    **{f"nn.FractionalMaxPool{rank}d": Generated(fractional_cases(rank), 60) for rank in (2, 3)},
     **{f"nn.LPPool{rank}d": Generated(lp_pool_cases(rank), 40) for rank in RANKS},
     **{f"nn.{op}Pool{rank}d": Generated(pool_cases(op, rank), 50) for op in ("Max", "Avg") for rank in RANKS},
     **{f"nn.Adaptive{op}Pool{rank}d": Generated(adaptive_cases(op, rank), 25)
@@ -60,6 +79,10 @@ GENERATED = {
 }
 
 EXAMPLES = [
+    Case("nn.FractionalMaxPool2d", {"kernel_size": 2, "output_ratio": 0.7}, (1, 90, 100)),   # torch: 62 and 70
+    Case("nn.FractionalMaxPool2d", {"kernel_size": 3, "output_size": [8, 9]}, (1, 10, 10)),  # refused: 9 + 3 - 1
+    Case("nn.FractionalMaxPool2d", {"kernel_size": 2, "output_ratio": 0.2}, (1, 3, 3)),      # refused: length 0
+    Case("nn.FractionalMaxPool3d", {"kernel_size": 2, "output_size": 3}, (2, 5, 6, 7)),
     Case("nn.LPPool2d", {"norm_type": 2, "kernel_size": 3, "stride": 2, "ceil_mode": True}, (3, 5, 5)),
     Case("nn.LPPool1d", {"norm_type": 2, "kernel_size": 6}, (3, 5)),                     # refused: window too long
     Case("nn.LPPool1d", {"norm_type": 2, "kernel_size": [2]}, (3, 5)),                   # refused: torch fails
@@ -74,3 +97,21 @@ EXAMPLES = [
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
+
+
+def test_a_fractional_ratio_needs_numbers_and_a_size_does_not():
+    """torch computes int(length * ratio) in floating point, which no exact expression over a symbol reproduces
+    (int(90 * 0.7) is 62): with a symbolic length symparam asks for output_size, which it takes."""
+    import pytest
+
+    from symparam.api import load_dict
+    from symparam.errors import SymparamError
+
+    def spec(**kwargs):
+        return {"network": {"name": "f", "convention": "torch", "input": [3, "side", "side"]},
+                "symbols": {"side": {"default": 90}},
+                "layers": [{"type": "nn.FractionalMaxPool2d", "kernel_size": 2, **kwargs}]}
+
+    with pytest.raises(SymparamError, match="output_ratio needs input lengths that are numbers"):
+        load_dict(spec(output_ratio=0.7))
+    assert tuple(load_dict(spec(output_size=40), side=50).layers[0].output_shape) == (3, 40, 40)
