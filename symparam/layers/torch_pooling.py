@@ -1,5 +1,6 @@
 """PyTorch dialect, pooling (nn.*): max, average and power-mean (LPPool) pooling over windows, adaptive pooling
-to an output size, and fractional max pooling (random windows, an output size or ratio).
+to an output size, fractional max pooling (random windows, an output size or ratio) and max unpooling (a max
+pooling's inverse, from the values and their indices).
 
 Torch's argument names and defaults; shapes channels-first and without the batch axis, e.g. (C, H, W) for
 nn.MaxPool2d. Output-shape arithmetic lives in symparam.torch_shapes.
@@ -12,7 +13,7 @@ from types import SimpleNamespace
 import sympy
 
 from ..errors import SymparamError
-from ..torch_shapes import pool_length
+from ..torch_shapes import pool_length, transposed_length
 from . import register
 from .base import Flag, Int, LayerKind, Opaque, Size
 from .core import format_shape
@@ -306,3 +307,62 @@ class FractionalMaxPool3d(FractionalMaxPool):
     strict = True
     args, example = FractionalMaxPool.make_args(3), channels_example(3, {"kernel_size": 3, "output_ratio": 0.5})
     summary = "the maximum over kernel_size windows at pseudo-random steps, to output_size or output_ratio (3D)"
+
+
+class MaxUnpool(LayerKind):
+    """A max pooling undone: each value written back at its index, zeros elsewhere; the output length per axis is
+    (n - 1) * stride - 2 * padding + kernel_size, as a transposed convolution's. Called on the pooled values and
+    their indices (the same shape); torch's output_size argument to forward() is not modelled."""
+    convention = "torch"
+    saves = ("indices",)
+    rank = 0
+    n_inputs = (1, 2)
+    no_params = "unpooling only places the values it receives"
+    window_arg = ("window", "kernel_size")
+
+    @staticmethod
+    def make_args(rank: int) -> dict:
+        return {"kernel_size": PerAxis(rank), "stride": PerAxis(rank, None, optional=True),
+                "padding": PerAxis(rank, 0, minimum=0)}
+
+    def build(self, a, inputs, b):
+        x, *indices = inputs
+        c, spatial = channels_first(x, (self.rank,), self.name)
+        if indices and tuple(indices[0]) != tuple(x):
+            raise SymparamError(f"{self.name}'s indices must have the input's shape. Received input shapes "
+                                f"{format_shape(x)} and {format_shape(indices[0])}.")
+        stride = a.stride if a.stride is not None else a.kernel_size
+        out = []
+        for axis, n in enumerate(spatial):
+            length, condition = transposed_length(n, a.kernel_size[axis], stride[axis], a.padding[axis], 0, 1)
+            if condition is not None:
+                b.require(condition, "padding", f"the output on input axis {axis + 2} (of the batch) must have at "
+                          f"least one position", f"input length {n}, kernel_size = {a.kernel_size[axis]}, stride = "
+                          f"{stride[axis]}, padding = {a.padding[axis]}")
+            out.append(length)
+        b.free("moves or selects values: no arithmetic")
+        return (c, *out)
+
+
+@register
+class MaxUnpool1d(MaxUnpool):
+    name = "nn.MaxUnpool1d"
+    rank = 1
+    args, example = MaxUnpool.make_args(1), channels_example(1, {"kernel_size": 2})
+    summary = "undoes nn.MaxPool1d: each value back at its index, zeros elsewhere"
+
+
+@register
+class MaxUnpool2d(MaxUnpool):
+    name = "nn.MaxUnpool2d"
+    rank = 2
+    args, example = MaxUnpool.make_args(2), channels_example(2, {"kernel_size": 2})
+    summary = "undoes nn.MaxPool2d: each value back at its index, zeros elsewhere"
+
+
+@register
+class MaxUnpool3d(MaxUnpool):
+    name = "nn.MaxUnpool3d"
+    rank = 3
+    args, example = MaxUnpool.make_args(3), channels_example(3, {"kernel_size": 2})
+    summary = "undoes nn.MaxPool3d: each value back at its index, zeros elsewhere"

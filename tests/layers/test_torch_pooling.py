@@ -70,7 +70,21 @@ def fractional_cases(draw, rank: int):
     return Case(f"nn.FractionalMaxPool{rank}d", kwargs, shape)
 
 
+@st.composite
+def unpool_cases(draw, rank: int):
+    """The values, and (mostly) their indices of the same shape (now and then another shape)."""
+    shape = (draw(st.integers(1, 3)), *draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank)))
+    kwargs: dict[str, Any] = {"kernel_size": draw(per_axis(rank, 1, 4))}
+    maybe(draw, kwargs, "stride", st.one_of(st.none(), per_axis(rank, 1, 3)))
+    maybe(draw, kwargs, "padding", per_axis(rank, 0, 2))
+    kind = f"nn.MaxUnpool{rank}d"
+    if draw(st.integers(0, 7)) == 0:
+        return Case(kind, kwargs, {"input": shape, "indices": (shape[0], *(n + 1 for n in shape[1:]))})
+    return Case(kind, kwargs, {"input": shape, "indices": shape})
+
+
 GENERATED = {
+    **{f"nn.MaxUnpool{rank}d": Generated(unpool_cases(rank), 40) for rank in RANKS},
     **{f"nn.FractionalMaxPool{rank}d": Generated(fractional_cases(rank), 60) for rank in (2, 3)},
     **{f"nn.LPPool{rank}d": Generated(lp_pool_cases(rank), 40) for rank in RANKS},
     **{f"nn.{op}Pool{rank}d": Generated(pool_cases(op, rank), 50) for op in ("Max", "Avg") for rank in RANKS},
@@ -79,6 +93,8 @@ GENERATED = {
 }
 
 EXAMPLES = [
+    Case("nn.MaxUnpool2d", {"kernel_size": 2}, {"input": (3, 4, 4), "indices": (3, 4, 4)}),
+    Case("nn.MaxUnpool1d", {"kernel_size": 2, "padding": 1}, {"input": (3, 1), "indices": (3, 1)}),  # length 0
     Case("nn.FractionalMaxPool2d", {"kernel_size": 2, "output_ratio": 0.7}, (1, 90, 100)),   # torch: 62 and 70
     Case("nn.FractionalMaxPool2d", {"kernel_size": 3, "output_size": [8, 9]}, (1, 10, 10)),  # refused: 9 + 3 - 1
     Case("nn.FractionalMaxPool2d", {"kernel_size": 2, "output_ratio": 0.2}, (1, 3, 3)),      # refused: length 0

@@ -11,7 +11,8 @@ The batch axis is axis 0, except for the sequence modules (nn.RNN/LSTM/GRU, nn.M
 Transformer layers), which take it at axis 1 unless batch_first. Arguments symparam reads from the input when a
 spec leaves them out (in_features, in_channels, num_features, num_channels, input_size, embed_dim, d_model) are
 filled in from the first input the same way, so one kwargs dict serves both. Lists become tuples (TOML has no
-tuples). nn.Embedding and nn.EmbeddingBag get int64 indices (zeros), every other module float32 zeros.
+tuples). nn.Embedding and nn.EmbeddingBag get int64 indices (zeros), every other module float32 zeros (nn.MaxUnpool*'s
+second input, the indices, int64 zeros).
 
 A configuration torch refuses -- an exception at construction or in forward() -- raises ``Refused`` with torch's
 own message. An output axis of length 0 (torch allows some: a transposed convolution that shrinks to nothing) is
@@ -123,7 +124,9 @@ def case_module(case: Case):
         raise Refused(f"nn.{cls.__name__}({kwargs}): {type(exc).__name__}: {exc}") from exc
     if case.type_name == "nn.EmbeddingBag" and case.named:
         return module, _bag_call(case, kwargs), batch_axis
-    return module, [torch.zeros((*s[:batch_axis], BATCH, *s[batch_axis:]), dtype=dtype) for s in shapes], batch_axis
+    dtypes = [dtype, *(torch.long if case.type_name.startswith("nn.MaxUnpool") else dtype for _ in shapes[1:])]
+    return module, [torch.zeros((*s[:batch_axis], BATCH, *s[batch_axis:]), dtype=d) for s, d in zip(shapes, dtypes)], \
+        batch_axis
 
 
 def torch_case_facts(case: Case) -> Facts:
