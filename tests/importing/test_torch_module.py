@@ -403,3 +403,20 @@ def test_a_sequence_first_input_drops_its_batch_axis_where_torch_has_it(torch):
     net = symparam.from_torch(module, torch.zeros(5, 2, 4))
     assert {k: tuple(v) for k, v in net.inputs.items()} == {"input": (5, 4)}
     assert net.layers[0].inputs == ("input",) and tuple(net.layers[0].output_shape) == (5, 8)
+
+
+def test_transformer_stacks_import_as_their_layers(torch):
+    """nn.TransformerEncoder / nn.TransformerDecoder hold num_layers deep copies of the layer they are given (and a
+    final norm): imported, each copy is a layer of its own kind, and every count is exact per module."""
+    import symparam
+    nn = torch.nn
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), 3, norm=nn.LayerNorm(16),
+                                    enable_nested_tensor=False)
+    net = symparam.from_torch(encoder, torch.zeros(2, 5, 16))
+    assert_counted_exactly(net, encoder)
+    assert [layer.type for layer in net.layers] == ["nn.TransformerEncoderLayer"] * 3 + ["nn.LayerNorm"]
+    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32, batch_first=True), 2)
+    net = symparam.from_torch(decoder, (torch.zeros(2, 5, 16), torch.zeros(2, 7, 16)))
+    assert_counted_exactly(net, decoder)
+    assert [layer.type for layer in net.layers] == ["nn.TransformerDecoderLayer"] * 2
+    assert tuple(net.layers[-1].output_shape) == (5, 16)
