@@ -44,23 +44,20 @@ def test_a_spec_that_is_not_utf8(capsys, tmp_path):
     assert "the spec is not UTF-8 text" in refused(capsys, "derive", str(path))
 
 
-def test_a_hugging_face_config_over_its_limit_or_not_utf8(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(hf_config, "MAX_CONFIG", 1000)
-    big = tmp_path / "config.json"
-    big.write_text('{"model_type": "gpt2", "n_embd": 8, "pad": "' + "x" * 2000 + '"}')
-    err = refused(capsys, "import", str(big))
-    assert str(big) in err and "the config is larger than 1,000 bytes (a fixed limit)" in err
-    bad = tmp_path / "bad.json"
-    bad.write_bytes(b'{"model_type": "gpt2", "name": "caf\xe9"}')
-    assert "the config is not UTF-8 text" in refused(capsys, "import", str(bad))
+CONFIGS = {   # importer module, a config of its kind with room for padding, its name
+    "hugging face": (hf_config, '{{"model_type": "gpt2", "n_embd": 8, "pad": "{}"}}', "config.json"),
+    "keras": (keras_config, '{{"class_name": "Sequential", "config": {{"name": "{}", "layers": []}}}}', "model.json"),
+}
 
 
-def test_a_keras_config_over_its_limit_or_not_utf8(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(keras_config, "MAX_CONFIG", 1000)
-    big = tmp_path / "model.json"
-    big.write_text('{"class_name": "Sequential", "config": {"name": "' + "x" * 2000 + '", "layers": []}}')
+@pytest.mark.parametrize("kind", sorted(CONFIGS))
+def test_a_config_over_its_limit_or_not_utf8(kind, capsys, tmp_path, monkeypatch):
+    module, template, name = CONFIGS[kind]
+    monkeypatch.setattr(module, "MAX_CONFIG", 1000)
+    big = tmp_path / name
+    big.write_text(template.format("x" * 2000))
     err = refused(capsys, "import", str(big))
     assert str(big) in err and "the config is larger than 1,000 bytes (a fixed limit)" in err
-    bad = tmp_path / "bad.json"
-    bad.write_bytes(b'{"class_name": "Sequential", "config": {"name": "caf\xe9", "layers": []}}')
+    bad = tmp_path / f"bad-{name}"
+    bad.write_bytes(template.format("caf\xe9").encode("latin-1"))
     assert "the config is not UTF-8 text" in refused(capsys, "import", str(bad))
