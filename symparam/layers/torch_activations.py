@@ -234,6 +234,7 @@ class Threshold(TorchActivation):
     name = "nn.Threshold"
     saves = ("input",)
     summary = "x above threshold, else value"
+    example = ({"threshold": 0.1, "value": 0.0}, ["n"], {"n": 128})
     args = {"threshold": Number(), "value": Number(), **_INPLACE}
 
 

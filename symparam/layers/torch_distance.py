@@ -25,7 +25,7 @@ class TorchSimilarity(LayerKind):
     saves = ("input",)
     n_inputs = 2
     no_params = "a similarity is computed from its two inputs; it holds no weights"
-    example = ({}, ["n"], {"n": 128})
+    example = ({"inputs": ["x1", "x2"]}, {"x1": ["n"], "x2": ["n"]}, {"n": 128})
 
     def pair(self, inputs, b):
         """The two inputs' broadcast shape (batch-less)."""

@@ -296,7 +296,7 @@ class FractionalMaxPool(LayerKind):
 class FractionalMaxPool2d(FractionalMaxPool):
     name = "nn.FractionalMaxPool2d"
     rank = 2
-    args, example = FractionalMaxPool.make_args(2), channels_example(2, {"kernel_size": 3, "output_ratio": 0.5})
+    args, example = FractionalMaxPool.make_args(2), channels_example(2, {"kernel_size": 3, "output_size": 16})
     summary = "the maximum over kernel_size windows at pseudo-random steps, to output_size or output_ratio (2D)"
 
 
@@ -305,7 +305,7 @@ class FractionalMaxPool3d(FractionalMaxPool):
     name = "nn.FractionalMaxPool3d"
     rank = 3
     strict = True
-    args, example = FractionalMaxPool.make_args(3), channels_example(3, {"kernel_size": 3, "output_ratio": 0.5})
+    args, example = FractionalMaxPool.make_args(3), channels_example(3, {"kernel_size": 3, "output_size": 16})
     summary = "the maximum over kernel_size windows at pseudo-random steps, to output_size or output_ratio (3D)"
 
 
