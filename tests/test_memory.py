@@ -473,6 +473,9 @@ def test_diff_memory_gives_each_part_in_a_and_b_and_the_change(run, tmp_path):
 TORCH_DIFFERENCES = {
     "nn.Dropout": ("torch's CPU dropout keeps its scaled noise at 4 bytes a value, not a 1-byte bool mask",
                    lambda shapes, B: (4 - 1) * B * shapes[0][0]),
+    **{name: ("torch's CPU dropout keeps its scaled noise at 4 bytes a value (per channel for the feature "
+              "dropouts), not a 1-byte bool mask", lambda shapes, B: (4 - 1) * B * shapes[0][0])
+       for name in ("nn.AlphaDropout", "nn.Dropout1d", "nn.Dropout2d", "nn.Dropout3d", "nn.FeatureAlphaDropout")},
     "nn.EmbeddingBag": ("torch also keeps offset2bag (one int64 per index, and one more), and per bag its offset, "
                         "size and max index (int64)", lambda shapes, B: 8 * (B * shapes[0][0] + 1 + 3 * B)),
     "nn.RMSNorm": ("torch's CPU RMSNorm is composite: with a weight it also keeps x·rstd (input-sized) for the "

@@ -191,14 +191,14 @@ class SELU(TorchActivation):
 @register
 class Softsign(TorchActivation):
     name = "nn.Softsign"
-    saves = ("input",)
+    saves = ("input", "output")   # and the denominator 1 + |x| (torch's composite)
     summary = "x / (1 + |x|), element by element"
 
 
 @register
 class LogSigmoid(TorchActivation):
     name = "nn.LogSigmoid"
-    saves = ("input",)
+    saves = ("input", "output")   # and torch's input-sized buffer
     summary = "log(sigmoid(x)), element by element"
 
 
@@ -241,7 +241,7 @@ class Threshold(TorchActivation):
 @register
 class RReLU(TorchActivation):
     name = "nn.RReLU"
-    saves = ("input",)   # and the random slopes, one per value, while training
+    saves = ("input", "output")   # and the random slopes, one per value, while training
     summary = "x, or a * x below 0 with a drawn from [lower, upper] while training ((lower + upper) / 2 otherwise)"
     args = {"lower": Number(1 / 8), "upper": Number(1 / 3), **_INPLACE}
 

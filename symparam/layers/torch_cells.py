@@ -20,14 +20,9 @@ from .torch_recurrent import features
 
 class TorchCell(LayerKind):
     convention = "torch"
-    saves = ("input", "internal")
+    saves = ("unmodelled",)   # what torch keeps for backward is not counted yet
     n_inputs = (1, 3)   # the input, then the state tensors it was given (h; LSTM: h and c)
     gates, cell, states = 1, "rnn", 1
-    per_step = 1        # H-sized vectors the step keeps for backward (as torch_recurrent's TorchRNN counts them)
-
-    @classmethod
-    def saved_inside(cls, a, inputs, output):
-        return cls.per_step * a.hidden_size
 
     def build(self, a, inputs, b):
         x, *state = inputs
@@ -71,7 +66,7 @@ class RNNCell(TorchCell):
 @register
 class LSTMCell(TorchCell):
     name = "nn.LSTMCell"
-    gates, cell, states, per_step = 4, "lstm", 2, 7
+    gates, cell, states = 4, "lstm", 2
     summary = "one step of an LSTM: 4H x H_in and 4H x H weights, 8H biases"
     example = ({"hidden_size": "H"}, ["H_in"], {"H": 128, "H_in": 32})
     args = _cell_args()
@@ -80,7 +75,13 @@ class LSTMCell(TorchCell):
 @register
 class GRUCell(TorchCell):
     name = "nn.GRUCell"
-    gates, cell, per_step = 3, "gru", 7
+    gates, cell = 3, "gru"
+    saves = ("input", "internal")
+
+    @classmethod
+    def saved_inside(cls, a, inputs, output):
+        """Seven H-sized vectors, as torch_recurrent's nn.GRU keeps per step."""
+        return 7 * a.hidden_size
     summary = "one step of a GRU: 3H x H_in and 3H x H weights, 6H biases"
     example = ({"hidden_size": "H"}, ["H_in"], {"H": 128, "H_in": 32})
     args = _cell_args()

@@ -22,7 +22,7 @@ from .torch_args import Number
 
 class TorchSimilarity(LayerKind):
     convention = "torch"
-    saves = ("input",)
+    saves = ("unmodelled",)   # what torch keeps for backward is not counted yet
     n_inputs = 2
     no_params = "a similarity is computed from its two inputs; it holds no weights"
     example = ({"inputs": ["x1", "x2"]}, {"x1": ["n"], "x2": ["n"]}, {"n": 128})

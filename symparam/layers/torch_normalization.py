@@ -27,6 +27,7 @@ class SyncBatchNorm(BatchNorm):
 
 @register
 class CrossMapLRN2d(LocalResponseNorm):
+    saves = ("unmodelled",)   # what torch keeps for backward is not counted yet
     name = "nn.CrossMapLRN2d"
     summary = "nn.LocalResponseNorm's normalization across `size` neighbouring channels, for (C, H, W) inputs"
 

@@ -200,7 +200,7 @@ class AdaptiveAvgPool3d(AdaptiveAverage, AdaptivePool):
 class LPPool(TorchPool):
     """The p-norm over each window: (sum of x^p)^(1/p), torch's average pooling of x^p without padding, times the
     window's size."""
-    saves = ("input", "output")
+    saves = ("unmodelled",)   # what torch keeps for backward is not counted yet
     no_params = "pooling only takes a power mean over each window"
 
     @classmethod
@@ -314,7 +314,7 @@ class MaxUnpool(LayerKind):
     (n - 1) * stride - 2 * padding + kernel_size, as a transposed convolution's. Called on the pooled values and
     their indices (the same shape); torch's output_size argument to forward() is not modelled."""
     convention = "torch"
-    saves = ("indices",)
+    saves = ("unmodelled",)   # what torch keeps for backward is not counted yet
     rank = 0
     n_inputs = (1, 2)
     no_params = "unpooling only places the values it receives"
