@@ -30,7 +30,7 @@ INFERRED = {"in_features": (0, -1), "in_channels": (0, 0), "num_features": (0, 0
 SKIPPED = {"device", "dtype"}   # where the module lives: the file builds on the default device, verify on meta
 SEQUENCE_FIRST = {"nn.RNN", "nn.LSTM", "nn.GRU", "nn.MultiheadAttention", "nn.TransformerEncoderLayer",
                   "nn.TransformerDecoderLayer", "nn.Transformer"}   # (L, N, E) unless batch_first
-TUPLES = {"nn.RNN", "nn.LSTM", "nn.GRU", "nn.MultiheadAttention"}   # forward() returns (output, ...)
+TUPLES = {"nn.RNN", "nn.LSTM", "nn.GRU", "nn.MultiheadAttention", "nn.LSTMCell"}   # forward() returns (output, ...)
 
 
 @dataclass(frozen=True)

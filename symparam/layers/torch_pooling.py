@@ -316,8 +316,9 @@ class MaxUnpool(LayerKind):
     convention = "torch"
     saves = ("unmodelled",)   # what torch keeps for backward is not counted yet
     rank = 0
-    n_inputs = (1, 2)
+    n_inputs = 2
     no_params = "unpooling only places the values it receives"
+    no_export = "reads a max pooling's indices, its second output, which a spec cannot name"
     window_arg = ("window", "kernel_size")
 
     @staticmethod
@@ -326,11 +327,11 @@ class MaxUnpool(LayerKind):
                 "padding": PerAxis(rank, 0, minimum=0)}
 
     def build(self, a, inputs, b):
-        x, *indices = inputs
+        x, indices = inputs
         c, spatial = channels_first(x, (self.rank,), self.name)
-        if indices and tuple(indices[0]) != tuple(x):
+        if tuple(indices) != tuple(x):
             raise SymparamError(f"{self.name}'s indices must have the input's shape. Received input shapes "
-                                f"{format_shape(x)} and {format_shape(indices[0])}.")
+                                f"{format_shape(x)} and {format_shape(indices)}.")
         stride = a.stride if a.stride is not None else a.kernel_size
         out = []
         for axis, n in enumerate(spatial):
@@ -348,7 +349,8 @@ class MaxUnpool(LayerKind):
 class MaxUnpool1d(MaxUnpool):
     name = "nn.MaxUnpool1d"
     rank = 1
-    args, example = MaxUnpool.make_args(1), channels_example(1, {"kernel_size": 2})
+    args = MaxUnpool.make_args(1)
+    example = ({"kernel_size": 2, "inputs": ["x", "indices"]}, {"x": ["C", "L"], "indices": ["C", "L"]}, {"C": 64, "L": 32})
     summary = "undoes nn.MaxPool1d: each value back at its index, zeros elsewhere"
 
 
@@ -356,7 +358,8 @@ class MaxUnpool1d(MaxUnpool):
 class MaxUnpool2d(MaxUnpool):
     name = "nn.MaxUnpool2d"
     rank = 2
-    args, example = MaxUnpool.make_args(2), channels_example(2, {"kernel_size": 2})
+    args = MaxUnpool.make_args(2)
+    example = ({"kernel_size": 2, "inputs": ["x", "indices"]}, {"x": ["C", "H", "W"], "indices": ["C", "H", "W"]}, {"C": 64, "H": 32, "W": 32})
     summary = "undoes nn.MaxPool2d: each value back at its index, zeros elsewhere"
 
 
@@ -364,5 +367,6 @@ class MaxUnpool2d(MaxUnpool):
 class MaxUnpool3d(MaxUnpool):
     name = "nn.MaxUnpool3d"
     rank = 3
-    args, example = MaxUnpool.make_args(3), channels_example(3, {"kernel_size": 2})
+    args = MaxUnpool.make_args(3)
+    example = ({"kernel_size": 2, "inputs": ["x", "indices"]}, {"x": ["C", "D", "H", "W"], "indices": ["C", "D", "H", "W"]}, {"C": 64, "D": 32, "H": 32, "W": 32})
     summary = "undoes nn.MaxPool3d: each value back at its index, zeros elsewhere"
