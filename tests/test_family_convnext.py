@@ -148,3 +148,14 @@ def test_convnext_leading_term():
     top = sympy.Add(*(c * sympy.Mul(*(x**e for x, e in zip(poly.gens, m))) for m, c in poly.terms()
                       if sum(m) == poly.total_degree()))
     assert sympy.expand(top - WIDTH**2 * (8 * b1 + 32 * b2 + 128 * b3 + 512 * b4)) == 0
+
+
+def test_convnext_docs_closed_form_is_the_symbolic_total():
+    """docs/spec.md's closed form (w = width, b1..b4 the block counts), read by symparam's own parser."""
+    from symparam.expr import parse_expression
+
+    text = (EXAMPLES.parent / "docs" / "spec.md").read_text(encoding="utf-8")
+    block = re.search(r"### `examples/convnext\.toml`.*?```\n(.*?)\n```", text, flags=re.S).group(1)
+    names = {"w": WIDTH, "classes": CLASSES, **{f"b{i}": b for i, b in enumerate(B, 1)}}
+    documented = parse_expression(block.strip(), names.__getitem__)
+    assert sympy.expand(documented - load(CONVNEXT, symbolic=True).total) == 0
