@@ -17,6 +17,7 @@ import pytest
 import sympy
 
 from symparam.api import load
+from test_cli_errors import assert_one_line, run
 from test_families import EXAMPLES, assert_matches_keras, derived, keras  # noqa: F401 (keras is a fixture)
 
 CONVNEXT = EXAMPLES / "convnext.toml"
@@ -85,7 +86,12 @@ def test_convnext_exact_against_keras(name, build_convnext, capsys):
         use, sep, inner = row["name"].partition("/")
         return 0 if inner == "add" else blocks[int(use[6])] if sep else 1
     try:
-        assert_matches_keras(doc, flattened(model), pattern, copies)
+        keras_layers = flattened(model)
+        assert_matches_keras(doc, keras_layers, pattern, copies)
+        for row in doc["layers"]:   # a repeat's row too: every copy has the shape the row shows
+            shapes = {tuple(l.output.shape[1:]) for l in keras_layers.layers if re.fullmatch(pattern(row["name"]),
+                                                                                             l.name)}
+            assert shapes == ({tuple(row["output_shape"])} if copies(row) else set()), row["name"]
         adds = [op for op in model.operations if type(op).__name__ == "Add"]
         assert len(adds) == sum(blocks)                                 # one residual addition per block
         assert [r["name"] for r in doc["layers"] if r["name"].endswith("/add")] == [
@@ -159,3 +165,12 @@ def test_convnext_docs_closed_form_is_the_symbolic_total():
     names = {"w": WIDTH, "classes": CLASSES, **{f"b{i}": b for i, b in enumerate(B, 1)}}
     documented = parse_expression(block.strip(), names.__getitem__)
     assert sympy.expand(documented - load(CONVNEXT, symbolic=True).total) == 0
+
+
+def test_convnext_image_size_floor_is_keras_minimum(capsys):
+    """Keras's ConvNeXt refuses images under 32 px (min_size=32); here the last downsampling's 2x2 window needs
+    floor(img_size/16) >= 2, the same bound: 32 derives, 31 is one line naming the layer and the key."""
+    assert run(capsys, "derive", CONVNEXT, "--set", "img_size=32")[0] == 0
+    code, out, err = run(capsys, "derive", CONVNEXT, "--set", "img_size=31")
+    assert code == 2 and out == ""
+    assert_one_line(err, "convnext.toml", "'downsampling_conv_2' (Conv2D)", "kernel_size", "img_size=31")
