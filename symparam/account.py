@@ -235,8 +235,17 @@ class Account:
         return self.net.convention
 
     @property
-    def bindings(self) -> Mapping[str, int]:
+    def bindings(self) -> Mapping[str, int | sympy.Rational]:
+        """The numbers substituted (integers and exact rationals)."""
         return self.net.bindings
+
+    @property
+    def bound(self) -> Mapping[str, int | sympy.Rational | bool | str]:
+        """Every bound symbol, as outputs list them, in the spec's order: the numbers substituted (integers, exact
+        rationals) and the booleans and choices the network was built with."""
+        numbers, structure = self.net.bindings, self.net.symbols.structure
+        return {n: numbers[n] if n in numbers else structure[n] for n in self.net.symbols.names()
+                if n in numbers or n in structure}
 
     @property
     def free(self) -> list[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from itertools import chain as itertools_chain
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import SymparamError
+from ..symbols import binding_text
 from .common import DtypeOption, OptimizerOption, SetOption, bindings, console, take_batch
 
 
@@ -37,9 +39,10 @@ def sweep(
     optimizer: OptimizerOption = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
-    from ..engine import derive_file
+    from ..engine import derive
     from ..fileio import atomic_output, check_outputs, write_atomic
-    from ..sweep import check_size, parse_over, plan
+    from ..spec import load
+    from ..sweep import check_size, parse_over, split, typed
 
     if format_ not in ("table", "csv", "json"):
         raise SymparamError(f"--format must be table, csv or json. Received: --format {format_}.")
@@ -57,18 +60,17 @@ def sweep(
     given = bindings(set_)
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    extra = None
-    if memory or dtype is not None or optimizer is not None:
-        extra = {"memory_bytes": _memory_bytes(spec, given, swept, dtype or "fp32", optimizer)}
-    if flops:
-        from .sweep_compute import flops_columns
-        net, flops_extra = flops_columns(spec, given, swept, flops_convention)
-        extra = {**(extra or {}), **flops_extra}
-    else:
-        net = derive_file(spec, given, free=swept)
-    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra)
-    docs = {info.symbol.name: info.doc for info in net.symbols}
-    with _progress(job) as parts:
+    symbols = derive(load(spec)).symbols
+    axes = typed(axes, symbols)
+    outer, inner = split(axes, symbols)
+    if plot and outer:
+        raise SymparamError(f"--plot draws integer axes; {outer[0].name} is {symbols.info(outer[0].name).type}: "
+                            f"sweep it without --plot, or --set it.")
+    jobs = _jobs(spec, given, outer, inner, per_layer=per_layer, max_points=max_points, memory=memory,
+                 dtype=dtype, optimizer=optimizer, flops=flops, flops_convention=flops_convention)
+    first, job, docs = next(jobs)
+    with _progress(job, outer) as chunks_of:
+        parts = _parts(first, job, jobs, chunks_of, axes)
         if format_ == "table" and not output:
             from ..render.sweep import table
             drawn = []
@@ -85,6 +87,53 @@ def sweep(
         else:
             stream(_kept(parts, drawn, plot), fmt, sys.stdout.write)
             _write_plot(plot, drawn, docs, write_atomic)
+
+
+def _jobs(spec, given, outer, inner, *, per_layer, max_points, memory, dtype, optimizer, flops, flops_convention):
+    """(values, plan, symbol docs) for every combination of the outer axes' values (rationals, booleans, choices:
+    the spec derived at each), the integer axes swept by the plan; one combination, {}, when there are none."""
+    import itertools
+
+    from ..engine import derive_file
+    from ..sweep import plan
+
+    swept = {a.name for a in inner}
+    names = [a.name for a in outer]
+    layers = None
+    for combo in itertools.product(*(a.values for a in outer)):
+        values = dict(zip(names, combo))
+        at = {**given, **values}
+        try:
+            extra = None
+            if memory or dtype is not None or optimizer is not None:
+                extra = {"memory_bytes": _memory_bytes(spec, dict(at), swept, dtype or "fp32", optimizer)}
+            if flops:
+                from .sweep_compute import flops_columns
+                net, flops_extra = flops_columns(spec, dict(at), swept, flops_convention)
+                extra = {**(extra or {}), **flops_extra}
+            else:
+                net = derive_file(spec, at, free=swept)
+            job = plan(net, inner, per_layer=per_layer, max_points=max_points, extra=extra)
+        except SymparamError as exc:
+            if not values:
+                raise
+            shown = ", ".join(f"{k}={binding_text(v)}" for k, v in values.items())
+            raise SymparamError(f"--over {shown}: {exc.message}") from None
+        if layers is not None and job.layer_columns != layers:
+            shown = ", ".join(f"{k}={binding_text(v)}" for k, v in values.items())
+            raise SymparamError(f"--per-layer: the network has other layers at {shown}; sweep one structure at a "
+                                f"time.")
+        layers = job.layer_columns
+        yield values, job, {info.symbol.name: info.doc for info in net.symbols if info.symbol is not None}
+
+
+def _parts(first, job, jobs, chunks_of, axes):
+    """Every chunk of every combination, with the outer axes' columns."""
+    from ..sweep import with_values
+
+    for values, job in itertools_chain(((first, job),), ((v, j) for v, j, _ in jobs)):
+        for part in chunks_of(job):
+            yield with_values(part, values, axes) if values else part
 
 
 def _memory_bytes(spec, given: dict, swept: set, dtype: str, optimizer):
@@ -125,15 +174,15 @@ def _write_plot(plot, drawn, docs, write_atomic) -> None:
 
 
 @contextmanager
-def _progress(job):
-    """The chunks, with a progress bar on a terminal for a large grid."""
+def _progress(job, outer):
+    """How a plan is run into chunks: with a progress bar on a terminal for a large grid of integers."""
     from ..sweep import CHUNK, chunks
 
-    if job.size <= CHUNK or not sys.stderr.isatty():
-        yield chunks(job)
+    if job.size <= CHUNK or outer or not sys.stderr.isatty():
+        yield chunks
         return
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("sweeping", total=job.size)
-        yield chunks(job, lambda done, total: progress.update(task, completed=done))
+        yield lambda job: chunks(job, lambda done, total: progress.update(task, completed=done))
