@@ -241,11 +241,9 @@ class Account:
 
     @property
     def bound(self) -> Mapping[str, int | sympy.Rational | bool | str]:
-        """Every bound symbol, as outputs list them, in the spec's order: the numbers substituted (integers, exact
-        rationals) and the booleans and choices the network was built with."""
-        numbers, structure = self.net.bindings, self.net.symbols.structure
-        return {n: numbers[n] if n in numbers else structure[n] for n in self.net.symbols.names()
-                if n in numbers or n in structure}
+        """Every bound symbol, as outputs list them: the numbers substituted (integers, exact rationals), then the
+        booleans and choices the network was built with."""
+        return {**self.net.bindings, **self.net.symbols.structure}
 
     @property
     def free(self) -> list[str]:

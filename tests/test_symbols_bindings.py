@@ -46,7 +46,7 @@ def test_mobilenet_alpha_is_shown_in_the_table_and_json(capsys):
 def test_every_type_by_set(typed, capsys):
     argv = ("derive", typed, "--set", "alpha=3/8", "--set", "use_bias=false", "--set", "variant=small")
     assert bound_line(run(capsys, *argv)) == \
-        "Bound: img_size = 32, alpha = 3/8, use_bias = false, variant = small"
+        "Bound: alpha = 3/8, img_size = 32, use_bias = false, variant = small"   # numbers given first, as before
     doc = json.loads(run(capsys, *argv, "--json"))
     assert doc["bindings"] == {"img_size": 32, "alpha": "3/8", "use_bias": False, "variant": "small"}
 
