@@ -465,8 +465,14 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     table = {symbolic.symbols.get(name): sympy.Integer(v) if isinstance(v, int) else v for name, v in values.items()}
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
 
+    memo: dict = {}   # a network repeats the same lengths layer after layer: each is substituted once
+
     def sub(expr):
-        return None if expr is None else expr.xreplace(table)
+        if expr is None:
+            return None
+        if expr not in memo:
+            memo[expr] = expr.xreplace(table)
+        return memo[expr]
 
     where_of = {layer.name: layer_where(layer.index, layer.name, layer.type) for layer in symbolic.layers}
     _check_divisors(symbolic, table, shown, where_of)
