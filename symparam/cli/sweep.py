@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from ..symbols import binding_text
 from .common import DtypeOption, OptimizerOption, SetOption, bindings, console, take_batch
 
 
@@ -95,6 +94,7 @@ def _jobs(spec, given, outer, inner, *, per_layer, max_points, memory, dtype, op
     import itertools
 
     from ..engine import derive_file
+    from ..symbols import binding_text
     from ..sweep import plan
 
     swept = {a.name for a in inner}
