@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from contextlib import contextmanager
-from itertools import chain as itertools_chain
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import SymparamError
-from .common import DtypeOption, OptimizerOption, SetOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, bindings, console
 
 
 def sweep(
@@ -38,6 +38,7 @@ def sweep(
     optimizer: OptimizerOption = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
+    from ..compute import take_batch
     from ..engine import derive
     from ..fileio import atomic_output, check_outputs, write_atomic
     from ..spec import load
@@ -56,17 +57,19 @@ def sweep(
         from ..render.plot import check as check_plot
         check_plot(axes, plot)
     swept = {a.name for a in axes}
-    given = bindings(set_)
+    unbound = derive(load(spec))
+    batch, given = take_batch(bindings(set_), unbound.symbols)   # the FLOPs' and the memory's examples
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    symbols = derive(load(spec)).symbols
+    symbols = unbound.symbols
     axes = typed(axes, symbols)
     outer, inner = split(axes, symbols)
     if plot and outer:
         raise SymparamError(f"--plot draws integer axes; {outer[0].name} is {symbols.info(outer[0].name).type}: "
                             f"sweep it without --plot, or --set it.")
-    jobs = _jobs(spec, given, outer, inner, per_layer=per_layer, max_points=max_points, memory=memory,
-                 dtype=dtype, optimizer=optimizer, flops=flops, flops_convention=flops_convention)
+    jobs = _jobs(unbound, given, batch, outer, inner, per_layer=per_layer, max_points=max_points,
+                 memory=memory or dtype is not None or optimizer is not None, dtype=dtype, optimizer=optimizer,
+                 flops=flops, flops_convention=flops_convention)
     first, job, docs = next(jobs)
     with _progress(job, outer) as chunks_of:
         parts = _parts(first, job, jobs, chunks_of, axes)
@@ -88,12 +91,12 @@ def sweep(
             _write_plot(plot, drawn, docs, write_atomic)
 
 
-def _jobs(spec, given, outer, inner, *, per_layer, max_points, memory, dtype, optimizer, flops, flops_convention):
+def _jobs(unbound, given, batch, outer, inner, *, per_layer, max_points, memory, dtype, optimizer, flops,
+          flops_convention):
     """(values, plan, symbol docs) for every combination of the outer axes' values (rationals, booleans, choices:
-    the spec derived at each), the integer axes swept by the plan; one combination, {}, when there are none."""
-    import itertools
-
-    from ..engine import derive_file
+    the network bound at each), the integer axes swept by the plan; one combination, {}, when there are none."""
+    from ..account import build
+    from ..engine import resolved
     from ..symbols import binding_text
     from ..sweep import plan
 
@@ -102,18 +105,16 @@ def _jobs(spec, given, outer, inner, *, per_layer, max_points, memory, dtype, op
     layers = None
     for combo in itertools.product(*(a.values for a in outer)):
         values = dict(zip(names, combo))
-        at = {**given, **values}
         try:
-            extra = None
-            if memory or dtype is not None or optimizer is not None:
-                extra = {"memory_bytes": _memory_bytes(spec, dict(at), swept, dtype or "fp32", optimizer)}
+            net = resolved(unbound, {**given, **values}, free=swept)
+            extra = {}
+            account = build(net) if memory or flops else None
+            if memory:
+                extra["memory_bytes"] = _memory_bytes(account, batch, dtype or "fp32", optimizer)
             if flops:
                 from .sweep_compute import flops_columns
-                net, flops_extra = flops_columns(spec, dict(at), swept, flops_convention)
-                extra = {**(extra or {}), **flops_extra}
-            else:
-                net = derive_file(spec, at, free=swept)
-            job = plan(net, inner, per_layer=per_layer, max_points=max_points, extra=extra)
+                extra.update(flops_columns(account, batch, flops_convention))
+            job = plan(net, inner, per_layer=per_layer, max_points=max_points, extra=extra or None)
         except SymparamError as exc:
             if not values:
                 raise
@@ -131,24 +132,18 @@ def _parts(first, job, jobs, chunks_of, axes):
     """Every chunk of every combination, with the outer axes' columns."""
     from ..sweep import with_values
 
-    for values, job in itertools_chain(((first, job),), ((v, j) for v, j, _ in jobs)):
+    for values, job in itertools.chain(((first, job),), ((v, j) for v, j, _ in jobs)):
         for part in chunks_of(job):
             yield with_values(part, values, axes) if values else part
 
 
-def _memory_bytes(spec, given: dict, swept: set, dtype: str, optimizer):
-    """The memory (symparam.memory) in the swept symbols; `batch` is taken out of `given` when the spec has no
-    symbol of that name."""
+def _memory_bytes(account, batch, dtype: str, optimizer):
+    """The memory (symparam.memory) in the swept symbols, for `batch` examples."""
     import sympy
 
-    from ..account import build
-    from ..engine import derive, resolved
     from ..memory import estimate
-    from ..spec import load
 
-    unbound = derive(load(spec))
-    batch = take_batch(given, unbound)
-    m = estimate(build(resolved(unbound, given, free=swept)), dtype, optimizer, batch=batch)
+    m = estimate(account, dtype, optimizer, batch=batch)
     if optimizer is None:
         return sympy.Add(*(p.bytes for p in m.parts))
     if m.training is None:
