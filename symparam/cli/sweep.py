@@ -17,7 +17,9 @@ def sweep(
     spec: Annotated[str, typer.Argument(help="The network spec (TOML).", show_default=False)],
     over: Annotated[Optional[list[str]], typer.Option(
         "--over", help="A swept symbol: NAME=START:STOP[:STEP] (STOP included) or NAME=v1,v2,... (repeatable; "
-                       "the grid is their product).", metavar="NAME=RANGE")] = None,
+                       "the grid is their product). Values of the symbol's type: integers (0 for a natural "
+                       "symbol), exact decimals or fractions (1.1, 6/5), true/false, a choice's words.",
+        metavar="NAME=RANGE")] = None,
     set_: SetOption = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Add a column per layer.")] = False,
     format_: Annotated[str, typer.Option("--format", help="table, csv or json.", metavar="FORMAT")] = "table",
