@@ -96,3 +96,10 @@ def test_binding_text_is_read_back_by_set(value):
     shown = binding_text(parsed if not isinstance(parsed, Fraction) else
                          __import__("sympy").Rational(parsed.numerator, parsed.denominator))
     assert shown == value
+
+
+def test_explorer_fixes_a_rational_set(typed, capsys, tmp_path):
+    # Before: the rational was no binding, stayed free, and the page's JavaScript printer raised (a traceback)
+    page = tmp_path / "page.html"
+    run(capsys, "explore", typed, "--set", "alpha=0.5", "-o", page)
+    assert 'class="name">alpha</span> = 1/2 ' in page.read_text()
