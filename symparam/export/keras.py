@@ -181,7 +181,7 @@ def recipe_for(translation):
         layers = _from_torch(node)
         kind = lookup(node.layer.type)
         there = node.expected if row.record is None else Expected(
-            *(integer(v, "a count") for v in (row.record.params, row.record.trainable, row.record.non_trainable,
+            *(integer(node.bind(v), "a count") for v in (row.record.params, row.record.trainable, row.record.non_trainable,
                                               row.record.buffers)), node.expected.outputs)
         if row.record is None:
             there = Expected(0, 0, 0, 0, node.expected.outputs)

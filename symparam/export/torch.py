@@ -326,7 +326,7 @@ def recipe_for(translation):
             return made, Expected(0, 0, 0, 0, node.expected.outputs)
         ties = tuple((_torch_variable(v), owner, _torch_variable(w)) for v, owner, w in node.ties)
         held = [v for v in row.record.variables if not any(v.name == t[0] for t in ties)]
-        count = lambda keep: sum(integer(v.size, "a count") for v in held if keep(v))  # noqa: E731
+        count = lambda keep: sum(integer(node.bind(v.size), "a count") for v in held if keep(v))  # noqa: E731
         there = Expected(count(lambda v: not v.buffer), count(lambda v: v.trainable and not v.buffer),
                          count(lambda v: not v.trainable and not v.buffer), count(lambda v: v.buffer),
                          node.expected.outputs)
