@@ -38,6 +38,8 @@ def _names_in(path: Path) -> frozenset[str]:
 
 
 RESERVED |= _names_in(Path(__file__).with_name("keras_tied.py"))
+RESERVED |= _names_in(Path(__file__).with_name("torch_modules.py"))
+RESERVED |= _names_in(Path(__file__).with_name("keras_own.py"))
 
 
 @dataclass(frozen=True)
