@@ -326,20 +326,23 @@ def _from_keras(node: Node) -> Recipe:
 
 
 def _normalization(node: Node) -> Call:
+    """Keras's Normalization as the file's own module: its statistics as buffers, or the mean and variance the spec
+    gave as constants, laid onto the kept axes as Keras lays them (from the last)."""
     a, record = node.args, node.layer.record
-    if a.mean is not None:
-        raise SymparamError("cannot be exported to torch: a Normalization with a given mean and variance holds "
-                            "constants, which the written module does not.")
     rank = len(record.input_shapes[0]) + 1
     axes = () if a.axis is None else (a.axis,) if isinstance(a.axis, int) else tuple(a.axis)
     keep = sorted({d % rank for d in axes})
+    if len(keep) != len(axes):
+        raise SymparamError("cannot be exported to torch: a Normalization naming an axis twice is not translated.")
+    if a.mean is not None:
+        lengths = dict(zip(keep[len(keep) - len(a.mean):], a.mean))
+        return Call("Normalization", (("shape", tuple(a.mean)), ("broadcast", tuple(lengths.get(d, 1) for d in
+                                                                                   range(rank))),
+                                      ("mean", a.mean.values), ("variance", a.variance.values)))
     mean = next(v for v in record.variables if v.name == "mean")
     shape = tuple(integer(node.bind(d), "the mean's shape") for d in mean.shape)
-    if len(shape) != len(keep):
-        raise SymparamError("cannot be exported to torch: a Normalization naming an axis twice is not translated.")
     lengths = dict(zip(keep, shape))
-    broadcast = tuple(lengths.get(d, 1) for d in range(rank))
-    return Call("Normalization", (("shape", shape), ("broadcast", broadcast)))
+    return Call("Normalization", (("shape", shape), ("broadcast", tuple(lengths.get(d, 1) for d in range(rank)))))
 
 
 def _attention(node: Node) -> Call:

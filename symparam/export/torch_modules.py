@@ -7,11 +7,15 @@ from torch import nn
 
 
 class Normalization(nn.Module):
-    """Keras's Normalization: (x - mean) / sqrt(variance), its mean, variance and count of samples as buffers."""
+    """Keras's Normalization: (x - mean) / sqrt(variance), its mean, variance and count of samples as buffers; given
+    a mean and variance, those are constants (as in Keras: no weights, nothing in the state dict)."""
 
-    def __init__(self, shape, broadcast):
+    def __init__(self, shape, broadcast, mean=None, variance=None):
         super().__init__()
         self.broadcast = broadcast
+        if mean is not None:
+            self.mean, self.variance = torch.tensor(mean), torch.tensor(variance)
+            return
         self.register_buffer("mean", torch.zeros(shape))
         self.register_buffer("variance", torch.ones(shape))
         self.register_buffer("count", torch.zeros((), dtype=torch.long))
