@@ -791,3 +791,25 @@ def test_the_written_attention_classes_compute_grouped_query_attention():
     assert np.allclose(fused, expected, atol=1e-5)
     layer = keras_own.ScaledDotProductAttention(4, 2, 3, causal=True)
     assert np.allclose(np.asarray(layer(q, k, v).detach().cpu()), expected, atol=1e-5)
+
+
+GIVEN_STATISTICS = """[network]
+input = [2, 3]
+[[layers]]
+type = "Normalization"
+name = "norm"
+mean = [1.0, 2.0, 3.0]
+variance = [4.0, 4.0, 16.0]
+"""
+
+
+def test_a_normalization_given_its_statistics_holds_them_as_constants(write_spec, tmp_path):
+    """Keras holds a given mean and variance as constants, not weights (ConvNeXt's prestem normalization): the
+    torch module too, and it standardizes with them: (1 - mean) / sqrt(variance)."""
+    torch = require("torch")
+    account = account_of(derive_file(write_spec(GIVEN_STATISTICS)))
+    _, _, totals, _, namespace = run_written(tmp_path, account, "torch")
+    assert totals == (0, 0, 0)
+    y = namespace["Net"]()(torch.ones(5, 2, 3))
+    assert torch.allclose(y, torch.tensor([0.0, -0.5, -0.5]).expand(5, 2, 3))
+    assert verify(account, "torch").verified

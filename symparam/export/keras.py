@@ -22,7 +22,8 @@ from ..layers.base import REQUIRED
 from .plan import Expected, Node, Plan, Unit, integer
 from .source import Call, attention_args, literal, number, scale_args, value, written
 
-POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention", "ScaledDotProductAttention"}   # called as layer(query, value[, key]); merges: a list
+# called as layer(query, value[, key]) (attention: layer(q, k, v)); merges take a list
+POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention", "ScaledDotProductAttention"}
 TIED = Path(__file__).with_name("keras_tied.py")
 OWN_LAYERS = Path(__file__).with_name("keras_own.py")   # layers of the file's own, where keras.layers has none
 
@@ -197,7 +198,7 @@ def own_classes() -> list[tuple[str, str]]:
     """(name, source) of each class in keras_own.py, as the written file holds it."""
     import ast
     text = OWN_LAYERS.read_text(encoding="utf-8")
-    return [(c.name, "\n\n" + ast.get_source_segment(text, c) + "\n") for c in ast.parse(text).body
+    return [(c.name, "\n" + ast.get_source_segment(text, c) + "\n") for c in ast.parse(text).body
             if isinstance(c, ast.ClassDef)]
 
 
@@ -217,11 +218,9 @@ def recipe_for(translation):
             raise SymparamError(f"cannot be exported to Keras: {row.reason}.")
         layers = _from_torch(node)
         kind = lookup(node.layer.type)
-        there = node.expected if row.record is None else Expected(
-            *(integer(node.bind(v), "a count") for v in (row.record.params, row.record.trainable, row.record.non_trainable,
-                                              row.record.buffers)), node.expected.outputs)
-        if row.record is None:
-            there = Expected(0, 0, 0, 0, node.expected.outputs)
+        twin = row.record
+        counts = (0, 0, 0, 0) if twin is None else (twin.params, twin.trainable, twin.non_trainable, twin.buffers)
+        there = Expected(*(integer(node.bind(v), "a count") for v in counts), node.expected.outputs)
         return Recipe(tuple(layers), _call(kind)), there
 
     return recipe

@@ -376,11 +376,9 @@ def recipe_for(translation):
         if not rows:
             return replace(_same(node), ties=node.ties), None
         row = rows[node.layer.name]
-        if node.layer.type in OWN:   # a module of the file's own: the layer's variables, statistics as buffers
-            held = node.layer.record.variables
-            count = lambda keep: sum(integer(node.bind(v.size), "a count") for v in held if keep(v))  # noqa: E731
-            return _from_keras(node), Expected(count(lambda v: v.trainable), count(lambda v: v.trainable), 0,
-                                               count(lambda v: not v.trainable), node.expected.outputs)
+        if node.layer.type in OWN and not node.share:   # the file's own module: the layer's variables, its
+            own = [v for v in node.layer.record.variables if v.counted]               # statistics as buffers
+            return _from_keras(node), _held(node, own, lambda v: not v.trainable)
         if row.reason:
             raise SymparamError(f"cannot be exported to torch: {row.reason}.")
         made = _from_keras(node)
@@ -388,13 +386,18 @@ def recipe_for(translation):
             return made, Expected(0, 0, 0, 0, node.expected.outputs)
         ties = tuple((_torch_variable(v), owner, _torch_variable(w)) for v, owner, w in node.ties)
         held = [v for v in row.record.variables if not any(v.name == t[0] for t in ties)]
-        count = lambda keep: sum(integer(node.bind(v.size), "a count") for v in held if keep(v))  # noqa: E731
-        there = Expected(count(lambda v: not v.buffer), count(lambda v: v.trainable and not v.buffer),
-                         count(lambda v: not v.trainable and not v.buffer), count(lambda v: v.buffer),
-                         node.expected.outputs)
-        return replace(made, ties=ties), there
+        return replace(made, ties=ties), _held(node, held, lambda v: v.buffer)
 
     return recipe
+
+
+def _held(node: Node, variables, buffer) -> Expected:
+    """What the node's torch module holds: `variables` (at its copy), those `buffer` picks as buffers."""
+    def count(keep) -> int:
+        return sum(integer(node.bind(v.size), "a count") for v in variables if keep(v))
+
+    return Expected(count(lambda v: not buffer(v)), count(lambda v: v.trainable and not buffer(v)),
+                    count(lambda v: not v.trainable and not buffer(v)), count(buffer), node.expected.outputs)
 
 
 # ---- source ------------------------------------------------------------------------------------------------------
@@ -443,7 +446,7 @@ def own_classes() -> list[tuple[str, str]]:
     """(name, source) of each class in torch_modules.py, in its order, as the written file holds it."""
     text = MODULES.read_text(encoding="utf-8")
     tree = ast.parse(text)
-    return [(c.name, "\n\n" + ast.get_source_segment(text, c) + "\n") for c in tree.body if isinstance(c, ast.ClassDef)]
+    return [(c.name, "\n" + ast.get_source_segment(text, c) + "\n") for c in tree.body if isinstance(c, ast.ClassDef)]
 
 
 def write(plan: Plan) -> str:
