@@ -72,6 +72,8 @@ def bound_value(value, table):
         return value.xreplace(table)
     if isinstance(value, SimpleNamespace):
         return SimpleNamespace(**{k: bound_value(v, table) for k, v in vars(value).items()})
+    if isinstance(value, tuple) and hasattr(value, "values"):   # an array argument: its shape is plain numbers
+        return value
     if isinstance(value, (tuple, list)):
         items = [bound_value(v, table) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)   # a NamedTuple, or not
