@@ -204,7 +204,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
         idents[name] = ident
         inputs.append(Input(ident, name, _flat(name), _input_shape(shape, name), name in indices))
     result = Plan(account.name, net.source, target, net.convention, tuple(inputs))
-    table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
+    table = {net.symbols.get(k): as_sympy(v) for k, v in net.bindings.items()}
     names: set = {i.framework_name for i in inputs}
     read: set[str] = set()
 
