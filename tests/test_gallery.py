@@ -13,7 +13,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -526,15 +525,11 @@ GALLERY = ["lenet5", "vgg16", "resnet50", "resnet50_torch", "mobilenet_v2", "lst
 
 
 @pytest.mark.parametrize("name", GALLERY)
-def test_derive_runs_quickly(name, capsys):
-    # In-process (the interpreter's start-up is benchmarks/startup.py's business); about 0.1 s (LeNet-5) to 0.6 s
-    # (ResNet50, 176 layers) on a laptop; --symbolic about twice that for the large graphs.
+def test_derive_runs_numeric_and_symbolic(name, capsys):
+    # How long it takes is benchmarks/gallery.py's business (no timed assertion in the tests).
     for args in ([], ["--symbolic"]):
-        start = time.perf_counter()
         assert main(["derive", str(spec(name)), *args]) == 0
-        elapsed = time.perf_counter() - start
         assert "Total params:" in capsys.readouterr().out
-        assert elapsed < 15, f"symparam derive {name} {' '.join(args)}: {elapsed:.1f} s"
 
 
 def test_lenet5_latex_compiles(tmp_path, capsys):
