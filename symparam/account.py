@@ -235,8 +235,15 @@ class Account:
         return self.net.convention
 
     @property
-    def bindings(self) -> Mapping[str, int]:
+    def bindings(self) -> Mapping[str, int | sympy.Rational]:
+        """The numbers substituted (integers and exact rationals)."""
         return self.net.bindings
+
+    @property
+    def bound(self) -> Mapping[str, int | sympy.Rational | bool | str]:
+        """Every bound symbol, as outputs list them: the numbers substituted (integers, exact rationals), then the
+        booleans and choices the network was built with."""
+        return {**self.net.bindings, **self.net.symbols.structure}
 
     @property
     def free(self) -> list[str]:

@@ -25,8 +25,9 @@ from .account import Account, LayerAccount, Term, of
 from .expr import as_sympy
 from .layers import lookup
 from .model import LayerRecord
-from .printing import SymparamLatexPrinter, label, latex, product_text
+from .printing import SymparamLatexPrinter, label, latex, latex_name, product_text
 from .shapes import window_rule
+from .symbols import binding_text
 from .totals import LISTED
 
 TIMES = r" \cdot "
@@ -123,7 +124,7 @@ class _WithNumbers(SymparamLatexPrinter):
     """For shapes and table cells: a/2 rather than \\frac; bound symbols print as their numbers, unevaluated
     (floor(img_size/2) -> \\lfloor 32/2 \\rfloor)."""
 
-    def __init__(self, values: dict[str, int]) -> None:
+    def __init__(self, values: dict[str, sympy.Rational]) -> None:
         super().__init__({"mul_symbol": "dot", "fold_short_frac": True})   # a/2, not \frac: shapes sit in text
         self.values = values
         self._memo: dict = {}
@@ -136,8 +137,16 @@ class _WithNumbers(SymparamLatexPrinter):
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
-            return self._print(sympy.Integer(self.values[expr.name]))
+            return self._print(self.values[expr.name])
         return super()._print_Symbol(expr, style)
+
+
+def _binding(name: str, value) -> str:
+    """img_size = 224, alpha = 1/2 (as \\frac{1}{2}), minimalistic = false, variant = small (a choice's string as an
+    upright name: only identifiers come here, the LaTeX escaping of other text sits in render)."""
+    shown = (r"\mathrm{" + latex_name(binding_text(value)) + "}" if isinstance(value, (bool, str))
+             else latex(as_sympy(value)))
+    return f"{latex(sympy.Symbol(name))} = {shown}"
 
 
 def _tidy(expr):
@@ -579,17 +588,17 @@ def derive(a: Account, compute=None) -> Derivation:
     (a symparam.compute.Report) each layer also shows its MACs and FLOPs."""
     a = of(a)
     net, sym = a.net, a.net.unbound
-    values = {k: int(v) for k, v in net.bindings.items()}
+    values = {k: as_sympy(v) for k, v in net.bindings.items()}   # integers and exact rationals (alpha = 1/2)
     printer = _WithNumbers(values)
     clash = set(sym.symbols.names())
-    table = {sym.symbols.get(k): sympy.Integer(v) for k, v in values.items()}
+    table = {sym.symbols.get(k): v for k, v in values.items()}
 
     def sub(expr):
         return expr.xreplace(table)
 
     return Derivation(
         name=net.name, convention=net.convention,
-        bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
+        bindings=tuple(_binding(k, v) for k, v in a.bound.items() if not isinstance(v, str) or v.isidentifier()),
         free=tuple(latex(sympy.Symbol(n)) for n in a.free),
         rows=tuple(_row(la) for la in a.layers), total=show(a.total.value),
         layers=tuple(_layer(a, la, printer, bool(values), sub, clash) for la in a.layers) if compute is None else

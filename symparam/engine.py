@@ -453,7 +453,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     """Substitute numbers for symbols; a condition that fails is an error naming the layer and the key.
 
     A value may also be an expression of other symbols (a default such as d_ff = 4*d_model that follows a symbol
-    left free); only numbers are recorded as bindings."""
+    left free); only numbers (integers and exact rationals) are recorded as bindings."""
     symbolic, values = _restructured(net.unbound, values)
     unknown = [name for name in values if name not in symbolic.symbols]
     if unknown:
@@ -465,8 +465,14 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
     table = {symbolic.symbols.get(name): sympy.Integer(v) if isinstance(v, int) else v for name, v in values.items()}
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
 
+    memo: dict = {}   # a network repeats the same lengths layer after layer: each is substituted once
+
     def sub(expr):
-        return None if expr is None else expr.xreplace(table)
+        if expr is None:
+            return None
+        if expr not in memo:
+            memo[expr] = expr.xreplace(table)
+        return memo[expr]
 
     where_of = {layer.name: layer_where(layer.index, layer.name, layer.type) for layer in symbolic.layers}
     _check_divisors(symbolic, table, shown, where_of)
@@ -498,7 +504,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
                               conditions=tuple(replace(c, relation=c.relation.xreplace(table)) for c in layer.conditions)))
     inputs = {n: tuple(sub(d) for d in s) for n, s in symbolic.inputs.items()}
     conditions = tuple(replace(c, relation=c.relation.xreplace(table)) for c in symbolic.conditions)
-    numbers = {k: v for k, v in values.items() if isinstance(v, int)}
+    numbers = {k: v for k, v in values.items() if isinstance(v, (int, sympy.Rational))}   # alpha = 1/2 too
     bound = replace(symbolic, layers=tuple(layers), inputs=inputs, conditions=conditions, bindings=numbers,
                     symbolic=symbolic)
     _check_sizes(bound)

@@ -15,6 +15,7 @@ import sympy
 
 from .account import Account
 from .errors import SymparamError, show
+from .expr import as_sympy
 
 BATCH = sympy.Symbol("batch", integer=True, positive=True)   # the batch of a spec with no `batch` of its own
 
@@ -305,7 +306,7 @@ def _bindings(account: Account) -> dict:
     sym = account.net.unbound.symbols
     table = {sym.get(k): sympy.Integer(v) if isinstance(v, int) else v
              for k, v in sym.resolve({}, defaults=False).items()}
-    numbers = {sym.get(k): sympy.Integer(v) for k, v in account.bindings.items()}
+    numbers = {sym.get(k): as_sympy(v) for k, v in account.bindings.items()}   # a rational too
     return {k: v.xreplace(numbers) for k, v in table.items()} | numbers
 
 

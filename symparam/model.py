@@ -141,7 +141,7 @@ class Network:
     inputs: Mapping[str, Shape]
     layers: tuple[LayerRecord, ...]
     symbols: Any                                # the SymbolTable
-    bindings: Mapping[str, int] = field(default_factory=dict)
+    bindings: Mapping[str, int | sympy.Rational] = field(default_factory=dict)   # the numbers substituted
     conditions: tuple[Condition, ...] = ()       # on the network's input sizes
     assumptions: tuple[tuple[str, Condition], ...] = ()   # (where: a layer name or "[network]", condition)
     symbolic: "Network | None" = None

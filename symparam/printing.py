@@ -7,6 +7,7 @@ No output format lives here; renderers map these to their syntax and escape user
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy
 from sympy.printing.latex import LatexPrinter
@@ -50,6 +51,12 @@ _SPEC = SpecPrinter()
 
 def spec_text(expr) -> str:
     """An expression or condition in symparam's syntax: `img_size >= 5`, `d_model % n_head == 0`."""
+    return _spec_text(expr) if isinstance(expr, sympy.Basic) else _SPEC.doprint(expr)   # (True == 1 in a cache)
+
+
+@lru_cache(maxsize=1 << 14)
+def _spec_text(expr) -> str:
+    """Printed once per expression: a network prints the same lengths and counts again and again."""
     return _SPEC.doprint(expr)
 
 

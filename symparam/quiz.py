@@ -14,6 +14,7 @@ import sympy
 
 from .account import Account, build
 from .errors import SymparamError
+from .expr import as_sympy
 from .model import Network
 from .printing import shape_text, spec_text
 from .sweep import Axis, grid_size
@@ -220,7 +221,7 @@ def _valid_combinations(net: Network, axes: list[Axis], fixed: dict) -> list[dic
 def describe(net: Network) -> list[str]:
     """The network as an exercise states it, in Keras's call notation: the input, then each layer's kind with every
     argument a student needs, defaults included (see `_shown`). No answers."""
-    table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
+    table = {net.symbols.get(k): as_sympy(v) for k, v in net.bindings.items()}
     lines = [f"{name}: Input(shape={_value(tuple(s), table)})" for name, s in net.inputs.items()]
     previous = next(iter(net.inputs), None)
     for layer in net.layers:

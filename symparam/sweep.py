@@ -7,8 +7,8 @@ memory whatever its size; a sweep held whole in memory (`run`) has at most MAX_C
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -16,18 +16,21 @@ import numpy as np
 from .errors import SymparamError, show
 from .expr import check_name
 from .model import Network
+from .symbols import binding_text, check_value, describe_type, parse_value
 
 MAX_POINTS = 10_000_000
 CELLS = 400_000            # values evaluated and formatted at once (points per chunk x columns): ~100 MB
 MAX_CELLS = 50_000_000     # values a whole in-memory result may hold (about 400 MB of int64)
 CHUNK = 250_000            # points per chunk at most (a progress step)
 BIG = 2**62                # axis values from here on are held as Python integers
+MAX_DERIVES = 1_000        # combinations of rational, boolean and choice values (each one derive of the spec)
+OUTER_TYPES = ("rational", "bool", "choice")
 
 
 @dataclass(frozen=True)
 class Axis:
     name: str
-    values: Sequence[int]   # a range (never materialised) or a tuple
+    values: Sequence        # a range of integers (never materialised), or a tuple of values
 
     @property
     def size(self) -> int:
@@ -57,30 +60,91 @@ class Axis:
 
 
 def parse_over(text: str) -> Axis:
-    """`NAME=START:STOP[:STEP]` (STOP included) or `NAME=v1,v2,...`; every value a positive integer."""
+    """`NAME=START:STOP[:STEP]` (STOP included; integers, or exact decimals and fractions: 1:2:1/10) or
+    `NAME=v1,v2,...` (integers, 0 included, decimals, fractions, true, false, words). Each value is read by
+    symbols.parse_value, exactly; whether the symbol takes it is checked against its type by `typed`."""
     name, sep, spec = text.partition("=")
     name, spec = name.strip(), spec.strip()
-    usage = "--over takes NAME=START:STOP[:STEP] or NAME=v1,v2,... with positive integers"
+    usage = ("--over takes NAME=START:STOP[:STEP] or NAME=v1,v2,... (integers, exact decimals such as 1.1 or "
+             "fractions such as 6/5, true, false or words)")
     if not sep or not name or not spec:
         raise SymparamError(f"{usage}. Received: --over {show(text)}.")
     check_name(name)
 
-    def number(part: str) -> int:
-        part = part.strip().replace("_", "")
-        if not re.fullmatch(r"[0-9]{1,19}", part) or int(part) < 1:
-            raise SymparamError(f"{usage}; {part!r} is not a positive integer. Received: --over {show(text)}.")
-        return int(part)
+    def value(part: str, number: bool = False):
+        parsed = parse_value(part.strip())
+        if parsed is None or (number and isinstance(parsed, (bool, str))) or \
+                (type(parsed) is int and parsed < 0) or (isinstance(parsed, Fraction) and parsed < 0):
+            what = "a number >= 0" if number else "a value"
+            raise SymparamError(f"{usage}; {show(part.strip())} is not {what}. Received: --over {show(text)}.")
+        return parsed
 
     if ":" in spec:
         parts = spec.split(":")
         if len(parts) not in (2, 3):
             raise SymparamError(f"{usage}. Received: --over {show(text)}.")
-        start, stop = number(parts[0]), number(parts[1])
-        step = number(parts[2]) if len(parts) == 3 else 1
+        start, stop = value(parts[0], True), value(parts[1], True)
+        step = value(parts[2], True) if len(parts) == 3 else 1
+        if step == 0:
+            raise SymparamError(f"--over {name}: the STEP '0' is not a positive integer or fraction. Received: "
+                                f"--over {show(text)}.")
         if stop < start:
             raise SymparamError(f"--over {name}: STOP ({stop}) is below START ({start}). Received: --over {text}.")
-        return Axis(name, range(start, stop + 1, step))
-    return Axis(name, tuple(number(p) for p in spec.split(",")))
+        if all(type(v) is int for v in (start, stop, step)):
+            return Axis(name, range(start, stop + 1, step))
+        count = int((Fraction(stop) - Fraction(start)) / Fraction(step)) + 1
+        if count > MAX_DERIVES:
+            raise SymparamError(f"--over {name}: a range of fractions has {count:,} values, more than "
+                                f"{MAX_DERIVES:,} (each is derived on its own).")
+        return Axis(name, tuple(start + i * Fraction(step) for i in range(count)))
+    return Axis(name, tuple(value(p) for p in spec.split(",")))
+
+
+def typed(axes: Sequence[Axis], symbols) -> list[Axis]:
+    """The axes with their values as the symbols' declared types hold them (an undeclared free symbol is a
+    positive integer): 0 for a natural, exact rationals (sympy.Rational) for a rational, true/false, a choice's
+    words. A value of the wrong type is an error naming it."""
+    out = []
+    for axis in axes:
+        info = symbols.info(axis.name) if axis.name in symbols else None
+        kind, words = (info.type, info.values) if info is not None else ("positive", ())
+        values = axis.values
+        if kind in OUTER_TYPES and axis.size > MAX_DERIVES:
+            raise SymparamError(f"--over {axis.name}: {axis.size:,} values, more than {MAX_DERIVES:,} (each "
+                                f"{kind} value is derived on its own).")
+        if isinstance(values, range) and kind in ("positive", "natural"):
+            checked = [check_value(kind, values.start)]
+        else:
+            checked = [check_value(kind, v, words) for v in values]
+        for v, c in zip(values, checked):
+            if c is None or (isinstance(v, Fraction) and kind != "rational"):
+                raise SymparamError(f"--over {axis.name}: {show(binding_text(v))} is not "
+                                    f"{describe_type(kind, words)} (the symbol's type).")
+        out.append(axis if isinstance(values, range) or kind in ("positive", "natural") else
+                   Axis(axis.name, tuple(checked)))
+    return out
+
+
+def split(axes: Sequence[Axis], symbols) -> tuple[list[Axis], list[Axis]]:
+    """(the axes each value of which is derived on its own: rationals, booleans, choices; the integer axes the
+    compiled formulas sweep). The first vary slowest, in their order."""
+    def outer(axis: Axis) -> bool:
+        return axis.name in symbols and symbols.info(axis.name).type in OUTER_TYPES
+    first = [a for a in axes if outer(a)]
+    size = grid_size(first)
+    if size > MAX_DERIVES:
+        raise SymparamError(f"--over gives {size:,} combinations of rational, boolean and choice values, more than "
+                            f"{MAX_DERIVES:,} (each is derived on its own); sweep fewer.")
+    return first, [a for a in axes if not outer(a)]
+
+
+def with_values(part: "SweepResult", values: dict, axes: Sequence[Axis]) -> "SweepResult":
+    """A chunk of the integer axes' sweep with the columns of the values it was derived at (rationals,
+    booleans, choices), the axes in the order given."""
+    columns = {a.name: part.columns[a.name] if a.name not in values else
+               np.array([values[a.name]] * part.size, dtype=object) for a in axes}
+    rest = {k: v for k, v in part.columns.items() if k not in columns}
+    return SweepResult(list(axes), {**columns, **rest}, part.valid, part.layer_columns)
 
 
 @dataclass
@@ -140,7 +204,7 @@ def plan(net: Network, axes: Sequence[Axis], *, per_layer: bool = False, max_poi
     names = [a.name for a in axes]
     if len(set(names)) != len(names):
         raise SymparamError(f"--over names a symbol twice: {', '.join(names)}.")
-    symbols = {s.symbol.name: s.symbol for s in net.symbols}
+    symbols = {s.symbol.name: s.symbol for s in net.symbols if s.symbol is not None}   # not a bool or choice
     for axis in axes:
         if axis.name not in symbols:
             known = ", ".join(net.unbound.free_symbols) or "none"

@@ -265,21 +265,42 @@ def _binding(text: str) -> tuple[str, Any]:
         raise SymparamError(f"--set takes NAME=VALUE with VALUE a positive integer. Received: --set {show(text)}.")
     check_name(name)
     shown = value if len(value) <= 40 else value[:37] + "..."
-    number = value.replace("_", "")
+    if value.replace("_", "").lstrip("-").isdigit() and value.isascii() and len(value.replace("_", "")) > 30:
+        raise SymparamError(f"--set {name} must be a positive integer of at most 30 digits. Received: --set "
+                            f"{name}={shown}.")
+    parsed = parse_value(value)
+    if parsed is None:
+        raise SymparamError(f"--set {name} must be a positive integer (or, for a symbol of another type, a number "
+                            f"such as 0.75 or 3/4, true or false, or a word). Received: --set {name}={shown}.")
+    return name, parsed
+
+
+def parse_value(text: str) -> Any:
+    """One value as the command line writes it (--set, sweep --over, quiz --vary), or None: an integer (at most 30
+    digits, `_` allowed), a decimal 0.75 or a fraction 3/4 (an exact Fraction, never through float), true or
+    false, or a word (a choice). Which of these a symbol takes is checked against its type where it is bound."""
+    number = text.replace("_", "")
     if number.lstrip("-").isdigit() and number.isascii():
-        if len(number) > 30:
-            raise SymparamError(f"--set {name} must be a positive integer of at most 30 digits. Received: --set "
-                                f"{name}={shown}.")
-        return name, int(number)
-    if value in ("true", "false"):
-        return name, value == "true"
-    if len(value) <= 40 and value.isascii() and all(c.isdigit() or c in "./" for c in value) and \
-            value.count(".") + value.count("/") == 1 and value[0].isdigit() and value[-1].isdigit():
-        return name, Fraction(value)
-    if value.isidentifier() and value.isascii() and len(value) <= 64:
-        return name, value
-    raise SymparamError(f"--set {name} must be a positive integer (or, for a symbol of another type, a number such "
-                        f"as 0.75 or 3/4, true or false, or a word). Received: --set {name}={shown}.")
+        return int(number) if len(number) <= 30 else None
+    if text in ("true", "false"):
+        return text == "true"
+    if len(text) <= 40 and text.isascii() and all(c.isdigit() or c in "./" for c in text) and \
+            text.count(".") + text.count("/") == 1 and text[0].isdigit() and text[-1].isdigit():
+        if not text.rpartition("/")[2].strip("0"):   # 3/0: no number (Fraction would raise)
+            return None
+        return Fraction(text)
+    if text.isidentifier() and text.isascii() and len(text) <= 64:
+        return text
+    return None
+
+
+def binding_text(value: Any) -> str:
+    """A bound value as `--set` takes it back (parse_binding): 224, 1/2, true, large."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (sympy.Rational, Fraction)) and not isinstance(value, sympy.Integer):
+        return f"{value.numerator}/{value.denominator}" if isinstance(value, Fraction) else f"{value.p}/{value.q}"
+    return str(value)
 
 
 class ScopedTable:

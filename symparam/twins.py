@@ -14,6 +14,7 @@ import sympy
 
 from .engine import build_record
 from .errors import SymparamError
+from .expr import as_sympy
 from .layers import lookup
 from .layers.base import NoTwin, Twin
 from .layers.twin import defaults
@@ -71,6 +72,8 @@ def bound_value(value, table):
         return value.xreplace(table)
     if isinstance(value, SimpleNamespace):
         return SimpleNamespace(**{k: bound_value(v, table) for k, v in vars(value).items()})
+    if isinstance(value, tuple) and hasattr(value, "values"):   # an array argument: its shape is plain numbers
+        return value
     if isinstance(value, (tuple, list)):
         items = [bound_value(v, table) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)   # a NamedTuple, or not
@@ -91,7 +94,7 @@ def _bound(record: LayerRecord, table) -> LayerRecord:
 def translate(net: Network, convention: str) -> Translation:
     """Each layer of `net` (derived under its own convention) beside its twin under `convention`."""
     result = Translation(net, convention)
-    table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
+    table = {net.symbols.get(k): as_sympy(v) for k, v in net.bindings.items()}
     for layer in net.layers:
         kind = lookup(layer.type)
         row = Row(layer)

@@ -93,8 +93,8 @@ def verify(account, target: str | None = None, plan=None) -> Report:
     total = 0
     for node, copy, found in built:
         where = layer_where(node.layer.position, node.layer.name, node.layer.type)
-        if copy is not None:
-            where += f", copy {copy + 1} of its repeat"
+        if copy is not None or node.at:   # a repeat's copy, written in a loop or unrolled (copies that grow)
+            where += f", copy {(copy if copy is not None else node.at[0][1]) + 1} of its repeat"
         total += found.params
         first = compare(node.expected, found, where)
         if first is not None:

@@ -180,7 +180,8 @@ def test_latex_document_compiles(spec, args, tmp_path, write_spec):
     assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
 
 
-WIDE_FAMILIES = {("densenet", False), ("densenet", True), ("efficientnet", False), ("efficientnet", True)}
+WIDE_FAMILIES = {("densenet", False), ("densenet", True), ("efficientnet", False), ("efficientnet", True),
+                 ("mobilenet_v2", False), ("mobilenet_v2", True)}
 
 
 @needs_pdflatex

@@ -3,6 +3,7 @@ inputs or another output, with the mode a shell redirect gives; a killed write l
 standard output is one line and a non-zero exit."""
 
 import os
+import shlex
 import signal
 import stat
 import subprocess
@@ -300,7 +301,7 @@ def test_full_disk_is_one_line(tmp_path, args):
     assert proc.stderr == "error: cannot write to standard output: No space left on device\n"
 
 
-def test_closed_pipe_is_one_line():
+def test_closed_pipe_ends_quietly():
     read, write = os.pipe()
     os.close(read)
     try:
@@ -308,7 +309,16 @@ def test_closed_pipe_is_one_line():
     finally:
         os.close(write)
     assert proc.returncode == 141   # 128 + SIGPIPE, as a shell reports it
-    assert proc.stderr == "error: cannot write to standard output: Broken pipe\n"
+    assert proc.stderr == ""        # the reader wanted no more (`| head -1`): no error line
+
+
+def test_pipe_closed_by_head_ends_quietly():
+    # What users run: the reader takes one line and closes the pipe while symparam still writes.
+    command = f"{shlex.quote(sys.executable)} -m symparam derive {shlex.quote(str(CNN))} | head -1"
+    proc = subprocess.run(["bash", "-c", command + "; echo status=${PIPESTATUS[0]} >&2"], env=ENV, cwd=ROOT,
+                          capture_output=True, text=True, timeout=180)
+    assert len(proc.stdout.splitlines()) == 1
+    assert proc.stderr in ("status=0\n", "status=141\n")   # no error line, whenever head closes the pipe
 
 
 def test_closed_stdout_is_one_line():

@@ -13,7 +13,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -443,7 +442,9 @@ def test_mobilenet_v2_published_totals():
 
 
 def test_mobilenet_v2_matches_keras(keras_mobilenet_v2):
-    assert_matches_keras(load(spec("mobilenet_v2")), keras_mobilenet_v2)
+    # a family spec: a stage's repeat row (block_4-5/expand) stands for several Keras layers
+    from test_family_mobilenet_v2 import assert_mobilenet_v2_matches
+    assert_mobilenet_v2_matches(document(load(spec("mobilenet_v2"))), keras_mobilenet_v2)
     assert keras_mobilenet_v2.count_params() == 3_538_984
 
 
@@ -452,7 +453,8 @@ def test_mobilenet_v2_matches_keras_at_other_sizes(keras, offline, img_size, cla
     # Odd and even maps at the stride-2 blocks: Keras's correct_pad pads one row before only when a map is odd.
     model = keras.applications.MobileNetV2(weights=None, include_top=True, input_shape=(img_size, img_size, 3),
                                            classes=classes)
-    assert_matches_keras(load(spec("mobilenet_v2"), img_size=img_size, classes=classes), model)
+    from test_family_mobilenet_v2 import assert_mobilenet_v2_matches
+    assert_mobilenet_v2_matches(document(load(spec("mobilenet_v2"), img_size=img_size, classes=classes)), model)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -523,15 +525,11 @@ GALLERY = ["lenet5", "vgg16", "resnet50", "resnet50_torch", "mobilenet_v2", "lst
 
 
 @pytest.mark.parametrize("name", GALLERY)
-def test_derive_runs_quickly(name, capsys):
-    # In-process (the interpreter's start-up is benchmarks/startup.py's business); about 0.1 s (LeNet-5) to 0.6 s
-    # (ResNet50, 176 layers) on a laptop; --symbolic about twice that for the large graphs.
+def test_derive_runs_numeric_and_symbolic(name, capsys):
+    # How long it takes is benchmarks/gallery.py's business (no timed assertion in the tests).
     for args in ([], ["--symbolic"]):
-        start = time.perf_counter()
         assert main(["derive", str(spec(name)), *args]) == 0
-        elapsed = time.perf_counter() - start
         assert "Total params:" in capsys.readouterr().out
-        assert elapsed < 15, f"symparam derive {name} {' '.join(args)}: {elapsed:.1f} s"
 
 
 def test_lenet5_latex_compiles(tmp_path, capsys):

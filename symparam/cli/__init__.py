@@ -11,7 +11,8 @@ _WRITE_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status: 0 success; 2 bad input, an unwritable output or standard output;
-    128 + N when signal N stopped it (141 a closed pipe, 143 SIGTERM during a write)."""
+    128 + N when signal N stopped it (141 a closed pipe, quietly, as `| head` expects; 143 SIGTERM during a
+    write)."""
     if sys.stdout is None:   # Python started with descriptor 1 closed: writing must fail, not vanish
         sys.stdout = _Closed()
     try:
@@ -71,7 +72,8 @@ def _fail(message: str) -> int:
 
 
 def _stdout_failed(exc: OSError) -> int:
-    _fail(f"cannot write to standard output: {exc.strerror or exc}")
+    if exc.errno != errno.EPIPE:   # a reader that closed the pipe (`| head -1`) wanted no more: end quietly
+        _fail(f"cannot write to standard output: {exc.strerror or exc}")
     # Python flushes the text still buffered at exit and would report that failure too: let it go to /dev/null.
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

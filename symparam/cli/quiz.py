@@ -37,7 +37,7 @@ def quiz(
     from ..fileio import check_outputs, write_atomic
     from ..quiz import check_vary, make, parse_styles
     from ..render.quiz import PAPERS, SHEETS
-    from ..sweep import parse_over
+    from ..sweep import parse_over, split, typed
 
     if format_ not in SHEET_FORMATS:
         raise SymparamError(f"--format must be one of {', '.join(SHEET_FORMATS)}. Received: --format {format_}.")
@@ -54,6 +54,10 @@ def quiz(
     for name in varied & set(given):
         raise SymparamError(f"--vary {name}: the symbol is also bound by --set; vary it or set it.")
     net = derive_file(spec, given, free=varied)
+    axes = typed(axes, net.symbols)   # 0 for a natural symbol; a rational, boolean or choice is --set, not varied
+    for axis in split(axes, net.symbols)[0]:
+        raise SymparamError(f"--vary takes integer symbols; {axis.name} is {net.symbols.info(axis.name).type}: give "
+                            f"it with --set.")
     variants = make(net, axes, count, seed, styles)
     sheet, key = SHEETS[format_]
     options = {"paper": paper} if format_ in ("latex", "html") else {}   # the formats that print

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from contextlib import contextmanager
 from typing import Annotated, Optional
@@ -16,7 +17,9 @@ def sweep(
     spec: Annotated[str, typer.Argument(help="The network spec (TOML).", show_default=False)],
     over: Annotated[Optional[list[str]], typer.Option(
         "--over", help="A swept symbol: NAME=START:STOP[:STEP] (STOP included) or NAME=v1,v2,... (repeatable; "
-                       "the grid is their product).", metavar="NAME=RANGE")] = None,
+                       "the grid is their product). Values of the symbol's type: integers (0 for a natural "
+                       "symbol), exact decimals or fractions (1.1, 6/5), true/false, a choice's words.",
+        metavar="NAME=RANGE")] = None,
     set_: SetOption = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Add a column per layer.")] = False,
     format_: Annotated[str, typer.Option("--format", help="table, csv or json.", metavar="FORMAT")] = "table",
@@ -37,8 +40,11 @@ def sweep(
     optimizer: OptimizerOption = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
+    from ..compute import take_batch
+    from ..engine import derive
     from ..fileio import atomic_output, check_outputs, write_atomic
-    from ..sweep import check_size, parse_over, plan
+    from ..spec import load
+    from ..sweep import check_size, parse_over, split, typed
 
     if format_ not in ("table", "csv", "json"):
         raise SymparamError(f"--format must be table, csv or json. Received: --format {format_}.")
@@ -53,27 +59,22 @@ def sweep(
         from ..render.plot import check as check_plot
         check_plot(axes, plot)
     swept = {a.name for a in axes}
-    from ..account import build
-    from ..compute import take_batch
-    from ..engine import derive, resolved
-    from ..spec import load
-
     unbound = derive(load(spec))
     batch, given = take_batch(bindings(set_), unbound.symbols)   # the FLOPs' and the memory's examples
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    net = resolved(unbound, given, free=swept)
-    extra = {}
-    memory = memory or dtype is not None or optimizer is not None
-    account = build(net) if memory or flops else None
-    if memory:
-        extra["memory_bytes"] = _memory_bytes(account, batch, dtype or "fp32", optimizer)
-    if flops:
-        from .sweep_compute import flops_columns
-        extra.update(flops_columns(account, batch, flops_convention))
-    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra or None)
-    docs = {info.symbol.name: info.doc for info in net.symbols}
-    with _progress(job) as parts:
+    symbols = unbound.symbols
+    axes = typed(axes, symbols)
+    outer, inner = split(axes, symbols)
+    if plot and outer:
+        raise SymparamError(f"--plot draws integer axes; {outer[0].name} is {symbols.info(outer[0].name).type}: "
+                            f"sweep it without --plot, or --set it.")
+    jobs = _jobs(unbound, given, batch, outer, inner, per_layer=per_layer, max_points=max_points,
+                 memory=memory or dtype is not None or optimizer is not None, dtype=dtype, optimizer=optimizer,
+                 flops=flops, flops_convention=flops_convention)
+    first, job, docs = next(jobs)
+    with _progress(job, outer) as chunks_of:
+        parts = _parts(first, job, jobs, chunks_of, axes)
         if format_ == "table" and not output:
             from ..render.sweep import table
             drawn = []
@@ -90,6 +91,52 @@ def sweep(
         else:
             stream(_kept(parts, drawn, plot), fmt, sys.stdout.write)
             _write_plot(plot, drawn, docs, write_atomic)
+
+
+def _jobs(unbound, given, batch, outer, inner, *, per_layer, max_points, memory, dtype, optimizer, flops,
+          flops_convention):
+    """(values, plan, symbol docs) for every combination of the outer axes' values (rationals, booleans, choices:
+    the network bound at each), the integer axes swept by the plan; one combination, {}, when there are none."""
+    from ..account import build
+    from ..engine import resolved
+    from ..symbols import binding_text
+    from ..sweep import plan
+
+    swept = {a.name for a in inner}
+    names = [a.name for a in outer]
+    layers = None
+    for combo in itertools.product(*(a.values for a in outer)):
+        values = dict(zip(names, combo))
+        try:
+            net = resolved(unbound, {**given, **values}, free=swept)
+            extra = {}
+            account = build(net) if memory or flops else None
+            if memory:
+                extra["memory_bytes"] = _memory_bytes(account, batch, dtype or "fp32", optimizer)
+            if flops:
+                from .sweep_compute import flops_columns
+                extra.update(flops_columns(account, batch, flops_convention))
+            job = plan(net, inner, per_layer=per_layer, max_points=max_points, extra=extra or None)
+        except SymparamError as exc:
+            if not values:
+                raise
+            shown = ", ".join(f"{k}={binding_text(v)}" for k, v in values.items())
+            raise SymparamError(f"--over {shown}: {exc.message}") from None
+        if layers is not None and job.layer_columns != layers:
+            shown = ", ".join(f"{k}={binding_text(v)}" for k, v in values.items())
+            raise SymparamError(f"--per-layer: the network has other layers at {shown}; sweep one structure at a "
+                                f"time.")
+        layers = job.layer_columns
+        yield values, job, {info.symbol.name: info.doc for info in net.symbols if info.symbol is not None}
+
+
+def _parts(first, job, jobs, chunks_of, axes):
+    """Every chunk of every combination, with the outer axes' columns."""
+    from ..sweep import with_values
+
+    for values, job in itertools.chain(((first, job),), ((v, j) for v, j, _ in jobs)):
+        for part in chunks_of(job):
+            yield with_values(part, values, axes) if values else part
 
 
 def _memory_bytes(account, batch, dtype: str, optimizer):
@@ -124,15 +171,15 @@ def _write_plot(plot, drawn, docs, write_atomic) -> None:
 
 
 @contextmanager
-def _progress(job):
-    """The chunks, with a progress bar on a terminal for a large grid."""
+def _progress(job, outer):
+    """How a plan is run into chunks: with a progress bar on a terminal for a large grid of integers."""
     from ..sweep import CHUNK, chunks
 
-    if job.size <= CHUNK or not sys.stderr.isatty():
-        yield chunks(job)
+    if job.size <= CHUNK or outer or not sys.stderr.isatty():
+        yield chunks
         return
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("sweeping", total=job.size)
-        yield chunks(job, lambda done, total: progress.update(task, completed=done))
+        yield lambda job: chunks(job, lambda done, total: progress.update(task, completed=done))

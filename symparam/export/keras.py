@@ -20,10 +20,12 @@ from ..errors import SymparamError
 from ..layers import lookup
 from ..layers.base import REQUIRED
 from .plan import Expected, Node, Plan, Unit, integer
-from .source import Call, literal, number, value, written
+from .source import Call, attention_args, literal, number, scale_args, value, written
 
-POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); merges: a list
+# called as layer(query, value[, key]) (attention: layer(q, k, v)); merges take a list
+POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention", "ScaledDotProductAttention"}
 TIED = Path(__file__).with_name("keras_tied.py")
+OWN_LAYERS = Path(__file__).with_name("keras_own.py")   # layers of the file's own, where keras.layers has none
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ def _same(node: Node) -> Recipe:
         call = Call("TiedDense", (("source", Source(owner)), ("variable", variable),
                                   *((k, v) for k, v in kwargs if k in keep)))
         return Recipe(((call, ""),), "one")
+    if kind.name in OWN:
+        return Recipe(((OWN[kind.name](node), ""),), _call(kind))
     return Recipe(((Call(f"keras.layers.{kind.name}", kwargs), ""),), _call(kind))
 
 
@@ -155,6 +159,18 @@ def _from_torch(node: Node) -> list:
                                              ("use_bias", a.bias))), "")]
     if name == "nn.Flatten" and a.start_dim == 1 and a.end_dim == -1:
         return [(Call("keras.layers.Flatten"), "")]
+    if name == "nn.Embedding":
+        return [(Call("keras.layers.Embedding", (("input_dim", integer(a.num_embeddings, "num_embeddings")),
+                                                 ("output_dim", integer(a.embedding_dim, "embedding_dim")))), "")]
+    if name == "nn.RMSNorm":
+        if not a.elementwise_affine:
+            raise SymparamError("cannot be exported to Keras: Keras's RMSNormalization always has a scale.")
+        eps = () if a.eps is None else (("epsilon", number(a.eps, "eps")),)
+        return [(Call("keras.layers.RMSNormalization", (("axis", -1), *eps)), "")]
+    if name in TORCH_ACTIVATIONS:
+        return [(Call("keras.layers.Activation", (("activation", TORCH_ACTIVATIONS[name]),)), "")]
+    if name in OWN:
+        return [(OWN[name](node), "")]
     simple = {"nn.ReLU": "ReLU", "nn.Identity": "Identity", "nn.Dropout": "Dropout"}
     if name in simple:
         rate = (("rate", number(a.p, "p")),) if name == "nn.Dropout" else ()
@@ -162,6 +178,28 @@ def _from_torch(node: Node) -> list:
     if lookup(name).any_convention:
         return [(Call(f"keras.layers.{name}"), "")]
     raise SymparamError(f"cannot be exported to Keras: symparam has no Keras translation of {name} yet.")
+
+
+TORCH_ACTIVATIONS = {"nn.SiLU": "silu", "nn.GELU": "gelu", "nn.Sigmoid": "sigmoid", "nn.Tanh": "tanh",
+                     "nn.ReLU6": "relu6", "nn.Mish": "mish", "nn.Softplus": "softplus", "nn.Hardswish": "hard_silu"}
+
+
+def _attention(node: Node) -> Call:
+    return Call("ScaledDotProductAttention", attention_args(node))
+
+
+# Kinds written as a layer of the file's own (keras_own.py), in either convention
+OWN = {"ScaledDotProductAttention": _attention,
+       "LayerScale": lambda node: Call("LayerScale", scale_args(node)),
+       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node))}
+
+
+def own_classes() -> list[tuple[str, str]]:
+    """(name, source) of each class in keras_own.py, as the written file holds it."""
+    import ast
+    text = OWN_LAYERS.read_text(encoding="utf-8")
+    return [(c.name, "\n" + ast.get_source_segment(text, c) + "\n") for c in ast.parse(text).body
+            if isinstance(c, ast.ClassDef)]
 
 
 def recipe_for(translation):
@@ -180,11 +218,9 @@ def recipe_for(translation):
             raise SymparamError(f"cannot be exported to Keras: {row.reason}.")
         layers = _from_torch(node)
         kind = lookup(node.layer.type)
-        there = node.expected if row.record is None else Expected(
-            *(integer(v, "a count") for v in (row.record.params, row.record.trainable, row.record.non_trainable,
-                                              row.record.buffers)), node.expected.outputs)
-        if row.record is None:
-            there = Expected(0, 0, 0, 0, node.expected.outputs)
+        twin = row.record
+        counts = (0, 0, 0, 0) if twin is None else (twin.params, twin.trainable, twin.non_trainable, twin.buffers)
+        there = Expected(*(integer(node.bind(v), "a count") for v in counts), node.expected.outputs)
         return Recipe(tuple(layers), _call(kind)), there
 
     return recipe
@@ -246,6 +282,8 @@ def write(plan: Plan) -> str:
            "import os", "", 'os.environ.setdefault("KERAS_BACKEND", "torch")', "", "import keras  # noqa: E402", ""]
     if tied:
         out += ["", TIED.read_text(encoding="utf-8").split('"""\n\n', 1)[1].replace("import keras\n", "").strip(), ""]
+    own = {c.function for n, _ in plan.nodes() for c, _ in n.recipe.layers}
+    out += [text for name, text in own_classes() if name in own]
     out += [f"NAME = {python(plan.name)}", "", "", "def build():"]
     for i in plan.inputs:
         dtype = ', dtype="int32"' if i.indices else ""
@@ -297,6 +335,9 @@ def _make(keras, call: Call, name: str, objects: dict):
     if call.function == "TiedDense":
         from .keras_tied import TiedDense
         cls = TiedDense
+    elif call.function in OWN:
+        from . import keras_own
+        cls = getattr(keras_own, call.function)
     else:
         cls = getattr(keras.layers, call.function.removeprefix("keras.layers."), None)
         if cls is None:

@@ -38,6 +38,8 @@ def _names_in(path: Path) -> frozenset[str]:
 
 
 RESERVED |= _names_in(Path(__file__).with_name("keras_tied.py"))
+RESERVED |= _names_in(Path(__file__).with_name("torch_modules.py"))
+RESERVED |= _names_in(Path(__file__).with_name("keras_own.py"))
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class Node:
     args: Any = None                        # the layer's arguments with the network's numbers put in
     share: str = ""                         # the ident of the node whose layer this one calls again
     ties: tuple[tuple[str, str, str], ...] = ()   # (variable, owner's ident, owner's variable)
+    at: tuple[tuple[sympy.Symbol, int], ...] = ()  # a copy of a growing repeat: its index and the copy's number
+
+    def bind(self, expr):
+        """`expr` (a twin's size, which keeps a growing repeat's index) at this copy."""
+        return expr.xreplace({s: sympy.Integer(v) for s, v in self.at}) if self.at else expr
 
     def framework_name(self, copy: int | None = None) -> str:
         head, tail = self.name
@@ -158,19 +165,23 @@ def _units(layers: tuple[LayerAccount, ...]):
     while i < len(layers):
         layer = layers[i]
         count = layer.record.repeat
-        if count == 1:
+        if count == 1 and not layer.record.copies:
             yield None, 1, [layer]
             i += 1
             continue
         label = layer.name.split("/")[0]
         run = [layer]
         while (i + len(run) < len(layers) and layers[i + len(run)].name.startswith(label + "/")
-               and layers[i + len(run)].record.repeat != 1):
+               and (layers[i + len(run)].record.repeat != 1 or layers[i + len(run)].record.copies)):
             run.append(layers[i + len(run)])
-        if label != layer.name and any(r.record.repeat != count for r in run):
+        if label != layer.name and any(r.record.repeat != count or r.record.copies != layer.record.copies
+                                       for r in run):
             raise SymparamError(f"a repeat inside a repeated block cannot be exported yet (block use {label!r}: "
                                 f"its layers repeat {sorted({str(r.record.repeat) for r in run})} times)."
                                 ).within(layer.where)
+        if layer.record.copies and (len(layer.record.copies) > 1 or count != 1):
+            raise SymparamError(f"a repeat inside a repeat whose copies grow cannot be exported yet (block use "
+                                f"{label!r}).").within(layer.where)
         yield label, count, run
         i += len(run)
 
@@ -186,6 +197,45 @@ def _indices_inputs(account: Account) -> set[str]:
 
 
 FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch"}
+
+
+def _output(run: list[LayerAccount]) -> str:
+    """The full name of the layer that gives one copy's output: the last that nothing inside the unit reads."""
+    read_inside = {n for layer in run for n in layer.inputs}
+    ends = [layer.name for layer in run if layer.name not in read_inside]
+    return ends[-1] if ends else run[-1].name
+
+
+def _at_copy(layer: LayerAccount, index: sympy.Symbol, k: int) -> LayerAccount:
+    """One copy of a layer of a growing repeat: its record's shapes and arguments with the index bound to k."""
+    table = {index: sympy.Integer(k)}
+    r = layer.record
+
+    def shape(dims):
+        return tuple(None if d is None else sympy.expand(d.xreplace(table)) for d in dims)
+
+    record = replace(r, input_shapes=tuple(shape(s) for s in r.input_shapes), output_shape=shape(r.output_shape),
+                     outputs=tuple(shape(s) for s in r.outputs), copies=(),
+                     variables=tuple(replace(v, shape=shape(v.shape)) for v in r.variables),
+                     args={key: bound_value(v, table) for key, v in r.args.items()})
+    return replace(layer, record=record)
+
+
+def _unrolled(run, label: str, count: int, start: str, output: str, node, framework_name, idents) -> list[Node]:
+    """A repeat whose copies grow, written as `count` runs of plain nodes, each copy fed the previous one's output."""
+    index = run[0].record.copies[0][0]
+    names = {layer.name: framework_name(layer.name, label, count) for layer in run}
+    nodes, previous = [], idents[start]
+    for k in range(count):
+        local = {start: previous}
+        for layer in run:
+            head, tail = names[layer.name]
+            made = node(_at_copy(layer, index, k), None, 1, local, "", ((f"{head}{k}{tail}", ""), ((index, k),)))
+            local[layer.name] = made.ident
+            nodes.append(made)
+        previous = local[output]
+    idents.update({layer.name: previous if layer.name == output else f"<inside {label}>" for layer in run})
+    return nodes
 
 
 def plan(account: Account, target: str, recipe) -> Plan:
@@ -204,7 +254,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
         idents[name] = ident
         inputs.append(Input(ident, name, _flat(name), _input_shape(shape, name), name in indices))
     result = Plan(account.name, net.source, target, net.convention, tuple(inputs))
-    table = {net.symbols.get(k): sympy.Integer(v) for k, v in net.bindings.items()}
+    table = {net.symbols.get(k): as_sympy(v) for k, v in net.bindings.items()}
     names: set = {i.framework_name for i in inputs}
     read: set[str] = set()
 
@@ -219,10 +269,12 @@ def plan(account: Account, target: str, recipe) -> Plan:
         names.update(_expand(pair, label, count))
         return pair
 
-    def node(layer: LayerAccount, label: str | None, count: int, local: dict[str, str], carried: str) -> Node:
+    def node(layer: LayerAccount, label: str | None, count: int, local: dict[str, str], carried: str,
+             copy: tuple[tuple[str, str], tuple] | None = None) -> Node:
+        """`copy`: (its framework name, its index binding) for one copy of a growing repeat, unrolled."""
         try:
             ins = tuple(local.get(n, carried if label is not None else "") or idents[n] for n in layer.inputs)
-            ident = python_name(layer.name.split("/")[-1] if label else layer.name, taken)
+            ident = python_name(copy[0][0] if copy else layer.name.split("/")[-1] if label else layer.name, taken)
             share, ties = "", []
             for term in layer.tied:
                 owner, _, var = term.variable.shared_with.rpartition("/")
@@ -234,9 +286,11 @@ def plan(account: Account, target: str, recipe) -> Plan:
                     and all(v == w for v, _, w in ties)):
                 share, ties = ties[0][1], []
             obj = python_name(ident + "_layer", taken)
-            made = Node(layer, ident, obj, ins, framework_name(layer.name, label, count),
+            at = copy[1] if copy else ()
+            here = table | {s: sympy.Integer(v) for s, v in at}
+            made = Node(layer, ident, obj, ins, copy[0] if copy else framework_name(layer.name, label, count),
                         expected(layer, layer.record, count),
-                        None, bound_value(SimpleNamespace(**layer.record.args), table), share, tuple(ties))
+                        None, bound_value(SimpleNamespace(**layer.record.args), here), share, tuple(ties), at)
             kind = lookup(layer.type)
             if kind.no_export:
                 raise SymparamError(f"cannot be exported to {FRAMEWORK_NAMES[target]}: {kind.name} {kind.no_export}.")
@@ -245,22 +299,33 @@ def plan(account: Account, target: str, recipe) -> Plan:
         except SymparamError as exc:
             raise exc.within(layer.where).in_file(net.source) if not exc.message.startswith("layer ") else exc
 
+    alias: dict[str, str] = {}   # a unit of 0 copies: its output is its input
+
+    def reads(run):
+        read.update(alias.get(n, n) for layer in run for n in layer.inputs)
+
     for label, count, run in _units(account.layers):
-        if any(layer.record.copies for layer in run):   # (a spec-language repeat: not written yet)
-            raise SymparamError(f"{run[0].where}: the unit repeats copies that grow (each copy's shapes differ); "
-                                f"export does not write such a repeat yet.").in_file(net.source)
         if label is None and run[0].name in net.inputs and not run[0].inputs:   # an InputLayer: the input itself
             continue
-        read.update(n for layer in run for n in layer.inputs)
         if label is None:
+            reads(run)
             made = node(run[0], None, 1, {}, "")
             idents[run[0].name] = made.ident
             result.body.append(made)
             continue
-        count = integer(count, f"{run[0].where}: repeat")
-        if count == 0:   # (a spec-language repeat: not written yet)
-            raise SymparamError(f"{run[0].where}: the unit is repeated 0 times; export does not write such a repeat "
-                                f"yet.").in_file(net.source)
+        growing = run[0].record.copies
+        count = integer(growing[0][1] if growing else count, f"{run[0].where}: repeat")
+        start = run[0].inputs[0]
+        output = _output(run)
+        if count == 0:   # nothing written: what reads the unit reads its input
+            alias.update({layer.name: alias.get(start, start) for layer in run})
+            for layer in run:
+                idents[layer.name] = idents[start] if layer.name == output else f"<inside {label}>"
+            continue
+        reads(run)
+        if growing:   # copies that grow: unrolled, copy k's sizes bound with the index = k
+            result.body.extend(_unrolled(run, label, count, start, output, node, framework_name, idents))
+            continue
         carried = python_name(label, taken)
         local: dict[str, str] = {}
         nodes = []
@@ -268,13 +333,10 @@ def plan(account: Account, target: str, recipe) -> Plan:
             made = node(layer, label, count, local, carried)
             local[layer.name] = made.ident
             nodes.append(made)
-        inside = {layer.name for layer in run}
-        read_inside = {n for layer in run for n in layer.inputs}
-        ends = [n for n in nodes if n.layer.name not in read_inside]
-        output = ends[-1] if ends else nodes[-1]
-        result.body.append(Unit(carried, label, count, tuple(nodes), output.ident, idents[run[0].inputs[0]]))
-        for name in inside:
-            idents[name] = carried if name == output.layer.name else f"<inside {label}>"
+        last = next(n for n in nodes if n.layer.name == output)
+        result.body.append(Unit(carried, label, count, tuple(nodes), last.ident, idents[start]))
+        for layer in run:
+            idents[layer.name] = carried if layer.name == output else f"<inside {label}>"
     sinks = []
     for item in result.body:
         full = item.nodes[-1].layer.name if isinstance(item, Unit) else item.layer.name

@@ -45,6 +45,8 @@ def value(v: Any, what: str, layer=None) -> Any:
         if layer is None:
             raise ValueError(f"{what}: a wrapped layer where none is expected")
         return layer(*v)
+    if hasattr(v, "values") and isinstance(v, tuple):   # an array argument (layers.preprocessing.Array): its numbers
+        return value(v.values, what, layer)
     if isinstance(v, sympy.Basic):
         if v.is_Float:
             return float(v)
@@ -99,3 +101,24 @@ def literal(v: Any) -> str:
 
 def kwargs_text(kwargs) -> str:
     return ", ".join(f"{k}={literal(x)}" for k, x in kwargs)
+
+
+def scale_args(node) -> tuple[tuple[str, Any], ...]:
+    """LayerScale's and CustomScaleLayer's arguments, for the class each framework's file defines for it."""
+    a = node.args
+    if node.layer.type == "LayerScale":
+        return ("init_values", number(a.init_values, "init_values")), \
+            ("projection_dim", integer(a.projection_dim, "projection_dim"))
+    return (("scale", number(a.scale, "scale")),)
+
+
+def attention_args(node) -> tuple[tuple[str, int], ...]:
+    """A ScaledDotProductAttention's heads, key and value heads and head width, for the class each framework's file
+    defines for it (keras_own.py, torch_modules.py)."""
+    a, shapes = node.args, node.layer.record.input_shapes
+    heads = integer(a.num_heads, "num_heads")
+    kv = heads if a.num_kv_heads is None else integer(a.num_kv_heads, "num_kv_heads")
+    width = integer(shapes[0][-1], "the queries' width")
+    d = integer(a.head_dim, "head_dim") if a.head_dim is not None else \
+        width // (heads + 2 * kv if len(shapes) == 1 else heads)
+    return ("num_heads", heads), ("num_kv_heads", kv), ("head_dim", d)

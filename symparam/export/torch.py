@@ -12,16 +12,18 @@ nn.ModuleList.
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
 from dataclasses import dataclass, field, replace
 from functools import reduce
+from pathlib import Path
 from typing import Any
 
 from ..errors import SymparamError
 from ..layers import lookup
 from .plan import Expected, Node, Plan, Unit, integer
-from .source import Call, literal, number, written
+from .source import Call, attention_args, literal, number, scale_args, written
 
 # What symparam reads from the input when a spec leaves it out: argument -> (input, axis)
 INFERRED = {"in_features": (0, -1), "in_channels": (0, 0), "num_features": (0, 0), "num_channels": (0, 0),
@@ -55,9 +57,17 @@ OPS = {
     "crop": ("{x}[:, {0}:{1}]", lambda x, a, b: x[:, a:b]),
     "last": ("{x}[:, -1]", lambda x: x[:, -1]),
     "bidirectional_last": ("torch.cat(({x}[:, -1, :{0}], {x}[:, 0, {0}:]), -1)", _bilstm_last),
+    "reshape": ("{x}.flatten(1).unflatten(1, {0})", lambda x, shape: x.flatten(1).unflatten(1, shape)),
+    "rescale": ("{x} * {0} + {1}", lambda x, scale, offset: x * scale + offset),
 }
 
-# The element-wise merges, as forward() combines its inputs: (source joining them, the function)
+def _cat(xs, dim):
+    import torch
+    return torch.cat(xs, dim=dim)
+
+
+# The merges, as forward() combines its inputs: (source joining them, the function), each given the recipe's
+# combine_args after the inputs (Concatenate's axis)
 COMBINE = {
     "Add": (lambda xs: " + ".join(xs), lambda xs: reduce(operator.add, xs)),
     "Subtract": (lambda xs: " - ".join(xs), lambda xs: xs[0] - xs[1]),
@@ -65,6 +75,7 @@ COMBINE = {
     "Average": (lambda xs: f"({' + '.join(xs)}) / {len(xs)}", lambda xs: reduce(operator.add, xs) / len(xs)),
     "Maximum": (lambda xs: reduce(lambda a, b: f"torch.maximum({a}, {b})", xs), None),
     "Minimum": (lambda xs: reduce(lambda a, b: f"torch.minimum({a}, {b})", xs), None),
+    "Concatenate": (lambda xs, dim: f"torch.cat(({', '.join(xs)},), dim={dim})", _cat),
 }
 
 
@@ -74,6 +85,7 @@ class Recipe:
     pre: tuple[Op, ...] = ()                 # applied to every input first
     post: tuple[Op, ...] = ()                # applied to the result
     combine: str = ""                        # no module: the merge that combines the inputs
+    combine_args: tuple = ()                 # ... given these after the inputs
     order: tuple[int, ...] = ()              # the module's arguments as input positions, when not the inputs in order
     ties: tuple[tuple[str, str, str], ...] = field(default=())
 
@@ -94,6 +106,8 @@ def _same(node: Node) -> Recipe:
     if record.type == "nn.Module":
         raise SymparamError("cannot be exported to torch: an nn.Module layer lists a module's tensors, not what its "
                             "forward() computes.")
+    if record.type in OWN:
+        return Recipe((OWN[record.type](node),))
     if kind.any_convention and record.type not in COMBINE:
         raise SymparamError(f"cannot be exported to torch: symparam has no forward() operation for {record.type}.")
     if record.type in COMBINE:
@@ -295,9 +309,52 @@ def _from_keras(node: Node) -> Recipe:
         (start, end), = a.cropping if len(a.cropping) == 1 and isinstance(a.cropping[0], tuple) else (a.cropping,)
         n = integer(x[0], "input length")
         return Recipe(post=(Op("crop", (integer(start, "cropping"), n - integer(end, "cropping"))),))
+    if name == "Concatenate":   # the torch tensor keeps the spec's layout: Keras's axis (the batch axis is 0)
+        return Recipe(combine=name, combine_args=(int(a.axis),))
     if name in COMBINE:
         return Recipe(combine=name)
+    if name == "Reshape":
+        return Recipe(post=(Op("reshape", (tuple(integer(d, "target_shape") for d in record.output_shape),)),))
+    if name == "Rescaling":
+        if a.scale or a.offset:
+            raise SymparamError("cannot be exported to torch: only a Rescaling by numbers is translated (an array "
+                                "scale or offset is not).")
+        return Recipe(post=(Op("rescale", (number(a.scale.values, "scale"), number(a.offset.values, "offset"))),))
+    if name in OWN:
+        return Recipe((OWN[name](node),))
     raise SymparamError(f"cannot be exported to torch: symparam has no torch translation of {name} yet.")
+
+
+def _normalization(node: Node) -> Call:
+    """Keras's Normalization as the file's own module: its statistics as buffers, or the mean and variance the spec
+    gave as constants, laid onto the kept axes as Keras lays them (from the last)."""
+    a, record = node.args, node.layer.record
+    rank = len(record.input_shapes[0]) + 1
+    axes = () if a.axis is None else (a.axis,) if isinstance(a.axis, int) else tuple(a.axis)
+    keep = sorted({d % rank for d in axes})
+    if len(keep) != len(axes):
+        raise SymparamError("cannot be exported to torch: a Normalization naming an axis twice is not translated.")
+    if a.mean is not None:
+        lengths = dict(zip(keep[len(keep) - len(a.mean):], a.mean))
+        return Call("Normalization", (("shape", tuple(a.mean)), ("broadcast", tuple(lengths.get(d, 1) for d in
+                                                                                   range(rank))),
+                                      ("mean", a.mean.values), ("variance", a.variance.values)))
+    mean = next(v for v in record.variables if v.name == "mean")
+    shape = tuple(integer(node.bind(d), "the mean's shape") for d in mean.shape)
+    lengths = dict(zip(keep, shape))
+    return Call("Normalization", (("shape", shape), ("broadcast", tuple(lengths.get(d, 1) for d in range(rank)))))
+
+
+def _attention(node: Node) -> Call:
+    return Call("ScaledDotProductAttention", attention_args(node))
+
+
+# Layers written as a module of the file's own (export/torch_modules.py): what each holds there is the layer's
+# variables, its non-trainable ones (statistics) as buffers
+OWN = {"Normalization": _normalization, "ScaledDotProductAttention": _attention,
+       "LayerScale": lambda node: Call("LayerScale", scale_args(node)),
+       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node))}
+MODULES = Path(__file__).with_name("torch_modules.py")
 
 
 KERAS_VARIABLES = {"kernel": "weight", "embeddings": "weight", "bias": "bias", "gamma": "weight", "beta": "bias",
@@ -319,6 +376,9 @@ def recipe_for(translation):
         if not rows:
             return replace(_same(node), ties=node.ties), None
         row = rows[node.layer.name]
+        if node.layer.type in OWN and not node.share:   # the file's own module: the layer's variables, its
+            own = [v for v in node.layer.record.variables if v.counted]               # statistics as buffers
+            return _from_keras(node), _held(node, own, lambda v: not v.trainable)
         if row.reason:
             raise SymparamError(f"cannot be exported to torch: {row.reason}.")
         made = _from_keras(node)
@@ -326,13 +386,18 @@ def recipe_for(translation):
             return made, Expected(0, 0, 0, 0, node.expected.outputs)
         ties = tuple((_torch_variable(v), owner, _torch_variable(w)) for v, owner, w in node.ties)
         held = [v for v in row.record.variables if not any(v.name == t[0] for t in ties)]
-        count = lambda keep: sum(integer(v.size, "a count") for v in held if keep(v))  # noqa: E731
-        there = Expected(count(lambda v: not v.buffer), count(lambda v: v.trainable and not v.buffer),
-                         count(lambda v: not v.trainable and not v.buffer), count(lambda v: v.buffer),
-                         node.expected.outputs)
-        return replace(made, ties=ties), there
+        return replace(made, ties=ties), _held(node, held, lambda v: v.buffer)
 
     return recipe
+
+
+def _held(node: Node, variables, buffer) -> Expected:
+    """What the node's torch module holds: `variables` (at its copy), those `buffer` picks as buffers."""
+    def count(keep) -> int:
+        return sum(integer(node.bind(v.size), "a count") for v in variables if keep(v))
+
+    return Expected(count(lambda v: not buffer(v)), count(lambda v: v.trainable and not buffer(v)),
+                    count(lambda v: not v.trainable and not buffer(v)), count(buffer), node.expected.outputs)
 
 
 # ---- source ------------------------------------------------------------------------------------------------------
@@ -349,7 +414,7 @@ def _forward_text(node: Node, owner: str) -> str:
     for op in recipe.pre:
         ins = [_op_text(op, x) for x in ins]
     if recipe.combine:
-        y = COMBINE[recipe.combine][0](ins)
+        y = COMBINE[recipe.combine][0](ins, *recipe.combine_args)
         if len(ins) > 1 and recipe.post:
             y = f"({y})"
     elif recipe.modules or node.share:
@@ -377,11 +442,20 @@ def _forward_lines(nodes, indent: str) -> list[str]:
     return [f"{indent}{n.ident} = {_forward_text(n, n.share or n.ident)}" for n in nodes]
 
 
+def own_classes() -> list[tuple[str, str]]:
+    """(name, source) of each class in torch_modules.py, in its order, as the written file holds it."""
+    text = MODULES.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    return [(c.name, "\n" + ast.get_source_segment(text, c) + "\n") for c in tree.body if isinstance(c, ast.ClassDef)]
+
+
 def write(plan: Plan) -> str:
     """The generated file: Net(nn.Module); python FILE prints its parameter count."""
     from ..render.escape import python
     out = ['"""A network written by symparam (symparam export --to torch): Net() builds the module."""', "",
            "import torch", "from torch import nn", "", f"NAME = {python(plan.name)}", ""]
+    own = {m.function for n, _ in plan.nodes() for m in n.recipe.modules if not m.function.startswith("nn.")}
+    out += [text for name, text in own_classes() if name in own]
     for item in plan.body:
         if isinstance(item, Unit):
             out += ["", f"class Block_{item.ident}(nn.Module):",
@@ -422,7 +496,8 @@ def version() -> str:
 
 def _make(call: Call):
     from torch import nn
-    cls = getattr(nn, call.function.removeprefix("nn."), None)
+    from . import torch_modules
+    cls = getattr(nn if call.function.startswith("nn.") else torch_modules, call.function.removeprefix("nn."), None)
     if cls is None:
         raise SymparamError(f"the installed torch has no {call.function}.")
     return cls(*call.args, **dict(call.kwargs))
@@ -445,7 +520,7 @@ def _run(node: Node, modules: dict, tensors: dict):
             import torch
             function = (lambda xs: reduce(torch.maximum, xs)) if recipe.combine == "Maximum" \
                 else (lambda xs: reduce(torch.minimum, xs))
-        y = function(ins)
+        y = function(ins, *recipe.combine_args)
     elif recipe.modules or node.share:
         module = modules[node.share or node.ident]
         y = module(*([ins[i] for i in recipe.order] if recipe.order else ins))

@@ -51,7 +51,6 @@ def traced_broadcast(shapes: Sequence[Shape], b: Build, key: str, received: str)
 @register
 class LayerScale(LayerKind):
     name = "LayerScale"
-    no_export = "is a keras.applications layer class, not in keras.layers (the written file would import Keras's private modules)"
     saves = ("input",)        # x, for gamma's gradient
     example = ({"init_values": 1e-6, "projection_dim": "d"}, ["h", "w", "d"], {"h": 56, "w": 56, "d": 96})
     summary = "ConvNeXt's layer scale: multiplies by a trainable gamma of projection_dim values (broadcast)"
@@ -73,7 +72,6 @@ class LayerScale(LayerKind):
 @register
 class CustomScaleLayer(LayerKind):
     name = "CustomScaleLayer"
-    no_export = "is a keras.applications layer class, not in keras.layers (the written file would import Keras's private modules)"
     saves = ("none",)         # an add, and a multiply by a number
     example = ({"scale": 0.17, "inputs": ["x", "r"]}, {"x": ["h", "w", "c"], "r": ["h", "w", "c"]},
                {"h": 35, "w": 35, "c": 320})

@@ -57,7 +57,7 @@ def broadcast_shapes(shapes: Sequence[Shape], b: Build, key: str = "inputs") -> 
     """Keras's element-wise merge shape on batch-less shapes: trailing axes aligned, a shorter shape padded with
     leading axes of length 1. An axis unknown in one input is unknown in the output (Keras's rule), but the known
     lengths there must still broadcast together: Keras builds (None,), (2,), (3,) and then fails to run it."""
-    received = f"input shapes {shapes_text(shapes)}"
+    received = None   # the shapes' text, made only for an axis that needs a condition (printing is slow)
     why = "inputs must have compatible shapes: on each trailing axis equal lengths, or a length 1 that broadcasts"
     rank = max(len(s) for s in shapes)
     out: list[Dim] = []
@@ -66,6 +66,12 @@ def broadcast_shapes(shapes: Sequence[Shape], b: Build, key: str = "inputs") -> 
         known = [d for d in dims if d is not None]
         length = known[0] if known else None
         for other in known[1:]:
+            if other == length or other == 1:   # the same expression, or a 1 that stretches: as broadcast_length
+                continue
+            if length == 1:
+                length = other
+                continue
+            received = received or f"input shapes {shapes_text(shapes)}"
             length = broadcast_length(length, other, b, key, why, received)
         out.append(None if len(known) < len(dims) else length)
     return tuple(out)

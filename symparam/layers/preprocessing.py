@@ -26,6 +26,16 @@ from .normalization_extra import Axes, batched_axis, known_length
 from .costs import INTERPOLATION_OPS, identity, moves, size as values_of, times
 
 
+class Array(tuple):
+    """An array argument as its shape (all the count reads), keeping the numbers the spec gave (`values`: what an
+    exported file writes)."""
+
+    def __new__(cls, shape=(), values=None):
+        made = super().__new__(cls, shape)
+        made.values = values
+        return made
+
+
 class ArrayLike(Arg):
     """A number or a rectangular nested list of numbers; parsed to its shape (the values do not matter)."""
     expected = "a number or a (nested) list of numbers of rectangular shape"
@@ -34,7 +44,7 @@ class ArrayLike(Arg):
         shape = _array_shape(value, 0)
         if shape is None:
             raise self.refuse(value, key)
-        return shape
+        return Array(shape, value)
 
 
 def _array_shape(value, depth: int) -> tuple[int, ...] | None:

@@ -29,7 +29,6 @@ class ScaledDotProductAttention(LayerKind):
     any_convention = True   # the same computation in either layout: features last
     summary = ("attention of num_heads query heads over num_kv_heads key and value heads of head_dim; inputs q, k, v "
                "(or one fused qkv); output (..., num_heads x head_dim)")
-    no_export = "is transformers' own module, with no class in torch.nn or keras.layers"
     saves = ("input", "output", "statistics")   # q, k, v, its output and a logsumexp, as the fused kernel keeps
     no_params = "attention only weighs the projected values it receives by the projected queries and keys"
     n_inputs = (1, 3)

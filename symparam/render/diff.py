@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..account import PLURAL
 from ..diff import Diff
 from ..printing import text
+from ..symbols import binding_text
 from ..totals import readable
 from .escape import plain, terminal
-from .json import json_value
+from .json import bindings, json_value
 
 
 def _value(expr) -> str:
@@ -44,8 +45,8 @@ def table(d: Diff, console) -> None:
     if _parts(d.buffers()):
         console.print("Buffers (not parameters), B - A: " + _parts(d.buffers()), highlight=False, markup=False)
     for label, a in (("A", d.a), ("B", d.b)):
-        if a.bindings:
-            console.print(f"{label} bound: " + ", ".join(f"{k} = {v}" for k, v in a.bindings.items()),
+        if a.bound:
+            console.print(f"{label} bound: " + ", ".join(f"{k} = {binding_text(v)}" for k, v in a.bound.items()),
                           highlight=False, markup=False)
 
 
@@ -53,9 +54,9 @@ def document(d: Diff) -> dict:
     """`diff --json`: both totals, B - A (in numbers and in symbols), per layer, and by category."""
     return {
         "a": {"source": d.a.net.source, "network": d.a.name, "total": json_value(d.a.total.value),
-              "bindings": dict(d.a.bindings)},
+              "bindings": bindings(d.a)},
         "b": {"source": d.b.net.source, "network": d.b.name, "total": json_value(d.b.total.value),
-              "bindings": dict(d.b.bindings)},
+              "bindings": bindings(d.b)},
         "change": json_value(readable(d.change)),
         "symbolic_change": json_value(readable(d.symbolic_change)),
         "layers": [{"name": r.name, "a": json_value(r.a), "b": json_value(r.b), "change": json_value(readable(r.change))}

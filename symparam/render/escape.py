@@ -8,6 +8,7 @@ docs, values) passes through the one for the syntax it lands in; nothing else is
   on escaped, HTML made inert, one line.
 - html(text): for HTML text and attribute values.
 - terminal(text): for a terminal: no control character (ESC, CSI, OSC ...) reaches it; rich markup escaped.
+- csv(text): one CSV field, never a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -93,6 +94,16 @@ def terminal(text: str) -> str:
 def plain(text: str) -> str:
     """Text for a plain-text file or a terminal without markup: control characters shown as escapes."""
     return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
+
+
+def csv(text: str) -> str:
+    """One CSV field: control characters shown as escapes (a tab or a line break too); text a spreadsheet would run
+    as a formula (starting with = + - @) kept as text by a leading apostrophe (OWASP's CSV-injection rule); quoted
+    when it holds a comma or a quote."""
+    text = plain(text)
+    if text[:1] in ("=", "+", "-", "@"):
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"') else text
 
 
 _PY_NAME = re.compile(r"[^0-9A-Za-z_]")

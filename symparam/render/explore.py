@@ -20,6 +20,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from ..account import Account, LayerAccount, of
 from ..engine import tidy_condition
 from ..model import LayerRecord, Network
+from ..symbols import binding_text
 from .escape import html as escape
 from .js_printer import RUNTIME, js_condition, js_value
 
@@ -91,7 +92,7 @@ def _fixed(a: Account, fixed: Iterable[str]) -> dict:
     """What the page does not give a slider: the --set numbers, and every formula default (d_ff = 4*d_model) put in
     so that it follows its sliders."""
     net = a.net
-    numbers = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}
+    numbers = {name: net.bindings[name] for name in fixed if name in net.bindings}
     return net.unbound.symbols.resolve(numbers, defaults=False)
 
 
@@ -137,6 +138,10 @@ def _steps(sym: Network) -> str:
                      for i, layer in enumerate(d.layers))
 
 
+def _number(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else binding_text(value)   # 1/2 for a rational
+
+
 def _json(value) -> str:
     """JSON safe inside <script> (no '</script>' can close it early)."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -148,7 +153,7 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
     a = of(a)
     net = a.net
     sym = net.unbound
-    fixed_values = {name: int(net.bindings[name]) for name in fixed if name in net.bindings}
+    fixed_values = {name: net.bindings[name] for name in fixed if name in net.bindings}
     values = _fixed(a, fixed)
     table = {sym.symbols.get(name): sympy.Integer(v) if isinstance(v, int) else v for name, v in values.items()}
 
@@ -172,7 +177,7 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
             f'aria-label="{shown} value">'
             f'<span class="doc">{escape(doc)}</span></div>')
     for name, value in fixed_values.items():
-        controls.append(f'<div class="symbol fixed"><span class="name">{escape(name)}</span> = {value:,} '
+        controls.append(f'<div class="symbol fixed"><span class="name">{escape(name)}</span> = {_number(value)} '
                         f'<span class="doc">(fixed by --set)</span></div>')
     if not controls:
         controls.append('<p class="doc">The spec has no symbols: every count is a number.</p>')

@@ -9,6 +9,7 @@ import json
 
 from ..account import Account, LayerAccount, Term, of
 from ..printing import is_integer, spec_text
+from ..symbols import binding_text
 
 
 def json_value(expr):
@@ -18,6 +19,12 @@ def json_value(expr):
     if is_integer(expr):
         return int(expr)
     return spec_text(expr)
+
+
+def bindings(a: Account) -> dict:
+    """Every bound symbol: an integer as a JSON integer, an exact rational as its "p/q" string (Fraction("1/2")
+    reads it back exactly), a boolean as true/false, a choice as its string."""
+    return {k: v if isinstance(v, (bool, str, int)) else binding_text(v) for k, v in of(a).bound.items()}
 
 
 def _counted(quantity):
@@ -67,7 +74,7 @@ def document(a: Account, compute=None) -> dict:
     return {
         "network": a.name,
         "convention": a.convention,
-        "bindings": {k: int(v) for k, v in a.bindings.items()},
+        "bindings": bindings(a),
         "free_symbols": a.free,
         "inputs": {name: [json_value(d) for d in shape] for name, shape in a.net.inputs.items()},
         "layers": [_layer(layer, c) for layer, c in zip(a.layers, compute.layers)],

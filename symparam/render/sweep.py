@@ -13,7 +13,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..sweep import SweepResult
-from .escape import plain, terminal
+from ..symbols import binding_text
+from .escape import csv as csv_field, terminal
 
 TABLE_ROWS = 60   # a terminal table shows the first and last rows of a larger grid
 
@@ -26,19 +27,27 @@ def _counts(result: SweepResult) -> list[str]:
     return ["total", "trainable", "non_trainable"] + result.layer_columns
 
 
-def _quote(name: str) -> str:
-    name = plain(name)
-    return '"' + name.replace('"', '""') + '"' if any(c in name for c in ',"') else name
+def _value(v):
+    """An axis value as JSON holds it: an integer, true/false, a choice's word, a rational as "p/q"."""
+    return v if isinstance(v, (int, bool, str)) else binding_text(v)
+
+
+def _axis(column: np.ndarray) -> list[str]:
+    """An axis column's cells: integers as digits; rationals (1/2), booleans (true) and words as --set takes
+    them, each through the CSV escaping (a word could start a formula)."""
+    if column.dtype != object:
+        return column.astype(str).tolist()
+    return [str(v) if type(v) is int else csv_field(binding_text(v)) for v in column.tolist()]
 
 
 def csv_header(result: SweepResult) -> str:
-    return ",".join(_quote(n) for n in _names(result) + ["valid"]) + "\n"
+    return ",".join(csv_field(n) for n in _names(result) + ["valid"]) + "\n"
 
 
 def csv_rows(result: SweepResult) -> str:
     if not result.size:
         return ""
-    columns = [result.columns[a.name].astype(str).tolist() for a in result.axes]
+    columns = [_axis(result.columns[a.name]) for a in result.axes]
     all_valid = bool(result.valid.all())
     for name in _counts(result):
         column = result.columns[name].astype(str)
@@ -55,6 +64,9 @@ def document(result: SweepResult) -> list[dict]:
     names = _names(result)
     counts = set(_counts(result))
     lists = {n: result.columns[n].tolist() for n in names}
+    for a in result.axes:
+        if result.columns[a.name].dtype == object:
+            lists[a.name] = [_value(v) for v in lists[a.name]]
     rows = []
     for i, ok in enumerate(result.valid.tolist()):
         row = {n: (lists[n][i] if ok or n not in counts else None) for n in names}
@@ -86,6 +98,10 @@ def stream(parts: Iterable[SweepResult], fmt: str, write: Callable[[str], object
         write("]\n")
 
 
+def _cell(v) -> str:
+    return f"{int(v):,}" if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else binding_text(v)
+
+
 class Rows:
     """What a terminal table shows of a sweep fed chunk by chunk: the first and last rows, and the counts."""
 
@@ -103,7 +119,7 @@ class Rows:
         wanted |= set(range(max(0, part.size - TABLE_ROWS), part.size))
         for i in sorted(wanted):
             ok = bool(part.valid[i])
-            row = [f"{int(part.columns[n][i]):,}" if ok or n not in counts else "invalid" for n in self.names]
+            row = [_cell(part.columns[n][i]) if ok or n not in counts else "invalid" for n in self.names]
             if self.size + i < TABLE_ROWS:
                 self.head.append(row)
             self.tail.append(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..account import Account, of
 from ..printing import shape_text, text
+from ..symbols import binding_text
 from .escape import plain, terminal
 
 
@@ -55,8 +56,8 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
             say(line)
     if a.buffers.value != 0:
         say(f"Buffers (not parameters): {text(a.buffers.value)}")
-    if a.bindings:
-        say("Bound: " + ", ".join(f"{k} = {v}" for k, v in a.bindings.items()))
+    if a.bound:
+        say("Bound: " + ", ".join(f"{k} = {binding_text(v)}" for k, v in a.bound.items()))
     if a.free:
         say("Free symbols: " + ", ".join(a.free))
     for x in a.assumptions:
