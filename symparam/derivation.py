@@ -14,6 +14,7 @@ Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import SimpleNamespace
@@ -117,6 +118,42 @@ class Derivation:
     split: tuple[Line, ...]          # trainable, non-trainable
     buffers: Line | None             # buffers in all, when there are any
     assumptions: tuple[Assumption, ...]
+    shorthands: tuple[Line, ...] = ()   # each shorthand letter the formulas use: q_1 = its formula (= its value)
+
+
+# ---- shorthands: a letter for a part of a formula that cannot be broken across lines --------------------------------
+
+SHORTHAND = "q"   # q_{1}, q_{2}, ...: a letter no layer kind's rule uses
+
+
+def _nameable(expr) -> bool:
+    """What the formulas name with a letter rather than write out in full, as a lesson would: a choice by cases
+    (a Piecewise, e.g. make_divisible's "not below 90 %" step), a max or a min, a rounding of a rounding (DenseNet's
+    channels after each transition). None of them can be broken across lines, and they repeat."""
+    if isinstance(expr, (sympy.Piecewise, sympy.Max, sympy.Min)):
+        return bool(expr.free_symbols)
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        return expr.args[0].has(sympy.floor, sympy.ceiling)
+    return False
+
+
+class Shorthands:
+    """The letters one derivation gives its nameable parts, numbered as first met, the parts they contain first
+    (so that each definition uses only letters defined before it)."""
+
+    def __init__(self) -> None:
+        self.letters: dict[sympy.Basic, str] = {}
+
+    def letter(self, expr) -> str:
+        key = expr.doit()   # one key however the part was tidied for printing (floor((8*w + 1)/2) unevaluated)
+        if key not in self.letters:
+            for part in sympy.postorder_traversal(key):
+                if _nameable(part) and part not in self.letters:
+                    self.letters[part] = f"{SHORTHAND}_{{{len(self.letters) + 1}}}"
+        return self.letters[key]
+
+
+_NAMES: ContextVar[Shorthands | None] = ContextVar("symparam_shorthands", default=None)   # set by derive()
 
 
 class _WithNumbers(SymparamLatexPrinter):
@@ -130,9 +167,26 @@ class _WithNumbers(SymparamLatexPrinter):
 
     def doprint(self, expr) -> str:
         """Printed once per expression (a deep network repeats the same sizes in every layer)."""
-        if expr not in self._memo:
-            self._memo[expr] = super().doprint(expr)
-        return self._memo[expr]
+        key = (expr, _NAMES.get())
+        if key not in self._memo:
+            self._memo[key] = super().doprint(expr)
+        return self._memo[key]
+
+    def _print(self, expr, **kwargs):
+        names = _NAMES.get()
+        if names is not None and _nameable(expr):
+            letter = names.letter(expr)
+            return f"{letter}^{{{kwargs['exp']}}}" if kwargs.get("exp") else letter   # q_{1}^{2}
+        return super()._print(expr, **kwargs)
+
+    def define(self, expr) -> str:
+        """A named part written out (the parts inside it by their letters)."""
+        return super()._print(expr)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        if _NAMES.get() is not None and _nameable(expr):   # a letter: 3 \cdot q_{1}
+            return False
+        return super()._needs_mul_brackets(expr, first, last)
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
@@ -152,16 +206,19 @@ def _tidy(expr):
 _INLINE = _WithNumbers({})   # thousands grouped (1{,}024) in counts and shapes alike
 
 
-@lru_cache(maxsize=8192)
 def show(expr) -> str:
-    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it. (Cached: a deep
-    network prints the same sizes thousands of times.)"""
+    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it, a nameable part
+    by its shorthand letter. (Cached: a deep network prints the same sizes thousands of times.)"""
+    return _show(expr, _NAMES.get())
+
+
+@lru_cache(maxsize=8192)
+def _show(expr, names) -> str:
     return _INLINE.doprint(_tidy(expr))
 
 
-@lru_cache(maxsize=8192)
 def _shape_dim(d) -> str:
-    return _INLINE.doprint(_tidy(d))
+    return show(d)
 
 
 def _sum(expr) -> Form:
@@ -469,8 +526,9 @@ def _copies(la: LayerAccount, parts, repeat) -> Form:
     form: Form = tuple(parts)
     if len(half) < len(parts):
         form = _bracket(r"2 \times ", half)
-    if repeat != 1:
-        form = _bracket(rf"{show(repeat)} \times ", form)
+    if repeat != 1:   # (n - 1) \times (...): a count that is a sum in brackets
+        count = rf"\left({show(repeat)}\right)" if isinstance(repeat, sympy.Add) else show(repeat)
+        form = _bracket(rf"{count} \times ", form)
     return form
 
 
@@ -587,6 +645,28 @@ def derive(a: Account, compute=None) -> Derivation:
     def sub(expr):
         return expr.xreplace(table)
 
+    names = Shorthands()
+    token = _NAMES.set(names)
+    try:
+        return replace(_derivation(a, compute, printer, values, sub, clash), shorthands=_shorthands(names, printer,
+                                                                                                  sub, bool(values)))
+    finally:
+        _NAMES.reset(token)
+
+
+def _shorthands(names: Shorthands, printer: _WithNumbers, sub, bound: bool) -> tuple[Line, ...]:
+    """Each letter = its part written out (= with the numbers = its value, when bound), in the order defined."""
+    out = []
+    for expr, letter in list(names.letters.items()):   # defining one names none anew: its parts are named first
+        value = sub(expr) if bound else expr
+        forms = _chain((_INLINE.define(_tidy(expr)),), (printer.define(_tidy(expr)),) if bound else (),
+                       (show(value),) if value.is_number else ())
+        out.append(Line(letter, forms))
+    return tuple(out)
+
+
+def _derivation(a: Account, compute, printer: _WithNumbers, values, sub, clash) -> Derivation:
+    net, sym = a.net, a.net.unbound
     return Derivation(
         name=net.name, convention=net.convention,
         bindings=tuple(f"{latex(sympy.Symbol(k))} = {latex(sympy.Integer(v))}" for k, v in values.items()),
@@ -604,6 +684,8 @@ def formulas(d: Derivation) -> Iterator[str]:
     """Every formula of the derivation, in the order the document shows them. Each renderer shows each of them
     once as math (a <math> element in HTML, $...$ in Markdown)."""
     yield from d.bindings
+    for line in d.shorthands:
+        yield f"{line.words} = {line.math}"
     for row in d.rows:
         yield row.output
         if row.formula:
