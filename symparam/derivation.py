@@ -22,7 +22,7 @@ from typing import Iterator, Mapping
 
 import sympy
 
-from .account import Account, LayerAccount, Term, of
+from .account import Account, LayerAccount, Term, alike, of
 from .expr import as_sympy
 from .layers import lookup
 from .model import LayerRecord
@@ -515,17 +515,22 @@ def _padding_note(letters: _Letters, rules) -> tuple[Segment, ...]:
 def _bracket(prefix: str, items) -> Form:
     """prefix(a + b + c) as terms that a long line may break between: ('prefix(a', 'b', 'c)')."""
     items = tuple(items)
-    if len(items) == 1:
-        return (prefix + items[0],)
+    if len(items) == 1:   # n \times (4 \cdot C), as the table writes it; n \times C
+        return (f"{prefix}({items[0]})" if prefix and (TIMES in items[0] or " + " in items[0]) else prefix + items[0],)
     return (f"{prefix}({items[0]}", *items[1:-1], f"{items[-1]})")
 
 
-def _copies(la: LayerAccount, parts, repeat) -> Form:
-    """The layer's parts added, with its forward and backward copies (2 × ...) and its repeats (n × ...)."""
+def _copies(la: LayerAccount, parts, repeat, write=show) -> Form:
+    """The layer's parts (expressions, or tuples of factors: `write` prints one) added, equal ones once with their
+    count (4 · C), with its forward and backward copies (2 × ...) and its repeats (n × ...)."""
+    def added(items) -> Form:   # a count times a part of more than one factor: 4 \cdot \left(4 \cdot g\right)
+        return tuple(write(part) if n == 1 else f"{n}{TIMES}" + (
+            rf"\left({write(part)}\right)" if isinstance(part, (sympy.Add, sympy.Mul)) or TIMES in write(part)
+            else write(part)) for n, part in alike(list(items)))
     half = la.halves(list(parts))
-    form: Form = tuple(parts)
+    form: Form = added(parts)
     if len(half) < len(parts):
-        form = _bracket(r"2 \times ", half)
+        form = _bracket(r"2 \times ", added(half))
     if repeat != 1:   # (n - 1) \times (...): a count that is a sum in brackets
         count = rf"\left({show(repeat)}\right)" if isinstance(repeat, sympy.Add) else show(repeat)
         form = _bracket(rf"{count} \times ", form)
@@ -542,7 +547,7 @@ def _layer(a: Account, la: LayerAccount, printer: _WithNumbers, bound: bool, sub
     total = None
     no_params = ""
     if params:
-        sizes = tuple(show(t.size) for t in la.terms)
+        sizes = tuple(t.size for t in la.terms)
         copies = _copies(la, sizes, layer.repeat) if sizes else ()
         for index, count in reversed(layer.copies):   # a growing repeat: the sizes are copy i's, summed over i
             copies = (rf"\sum_{{{show(index)}=0}}^{{{show(count)} - 1}} \left({' + '.join(copies)}\right)",)
@@ -597,7 +602,7 @@ def _formula(la: LayerAccount) -> Form:
     """A layer's count as the table's formula writes it (the spec's sizes), bracketed when it is a sum: the total
     keeps each layer's grouping, never a regrouping across layers."""
     parts = tuple(_product(t.factors, show) for t in la.terms)
-    form = _copies(la, parts, la.repeat)
+    form = _copies(la, parts, la.repeat, write=str)
     return _bracket("", form) if len(form) > 1 else form
 
 

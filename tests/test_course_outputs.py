@@ -180,16 +180,10 @@ def test_latex_document_compiles(spec, args, tmp_path, write_spec):
     assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
 
 
-WIDE_FAMILIES = {("densenet", False), ("densenet", True), ("efficientnet", False), ("efficientnet", True)}
-
-
 @needs_pdflatex
 @pytest.mark.parametrize("symbolic", [False, True], ids=["numeric", "symbolic"])
 @pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.toml")))
-def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path, request):
-    if (example, symbolic) in WIDE_FAMILIES:   # issue 12's family specs: their formulas are wider than the page
-        request.applymarker(pytest.mark.xfail(strict=True, reason="a family spec's symbolic formula (make_divisible's "
-                                              "piecewise, the summed copies) has terms wider than the page"))
+def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path):
     tex = derive_cli(str(EXAMPLES / f"{example}.toml"), "--format", "latex-document",
                      *(["--symbolic"] if symbolic else []))
     log = compile_latex(tmp_path, tex)
