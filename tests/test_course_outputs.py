@@ -101,6 +101,35 @@ name = "fc_1 & 50% #a $b$ {c} ~^\\\\ <x>|"
 units = "n_out"
 """
 
+# make_divisible as EfficientNet and MobileNetV2 round their filters: a max inside a choice by cases
+DIVISIBLE = """\
+[network]
+name = "divisible"
+input = ["n_in"]
+
+[symbols]
+width = { default = 1.0, type = "rational" }
+n_in = { default = 16 }
+
+[helpers]
+round_to = { args = ["v", "d"], formula = "max(d, floor(v + d/2) // d * d)" }
+make_divisible = { args = ["v", "d"], formula = "round_to(v, d) + d if round_to(v, d) < 9*v/10 else round_to(v, d)" }
+
+[[layers]]
+type = "Dense"
+name = "wide"
+units = "make_divisible(40 * width, 8)"
+
+[[layers]]
+type = "BatchNormalization"
+name = "bn"
+
+[[layers]]
+type = "Dense"
+name = "out"
+units = "make_divisible(24 * width, 8)"
+"""
+
 
 def derive_cli(*args: str) -> str:
     result = runner.invoke(app, ["derive", *args])
@@ -132,8 +161,9 @@ def test_markdown_has_display_math_and_grouped_total():
     assert r"\mathrm{img\_size} \geq 2" in symbolic and "Free symbols" in symbolic
 
 
-@pytest.mark.parametrize("spec, args", [(CNN, []), (CNN, ["--symbolic"]), (TORCH_BN, []), (SPECIALS, []), (GPT2, [])],
-                         ids=["cnn", "cnn-symbolic", "torch-batchnorm", "latex-specials", "gpt2"])
+@pytest.mark.parametrize("spec, args", [(CNN, []), (CNN, ["--symbolic"]), (TORCH_BN, []), (SPECIALS, []), (GPT2, []),
+                                        (DIVISIBLE, [])],
+                         ids=["cnn", "cnn-symbolic", "torch-batchnorm", "latex-specials", "gpt2", "shorthands"])
 def test_markdown_through_mkdocs_markdown(spec, args, write_spec):
     """Python-Markdown with arithmatex (as MkDocs renders it): every formula arrives intact as math, names as text."""
     markdown = pytest.importorskip("markdown", reason="Python-Markdown is not installed (pip install mkdocs)")
@@ -487,34 +517,6 @@ def test_the_window_rule_is_the_rule_the_shapes_follow(padding, dilated):
 
 
 # ---- formulas that fit: shorthand letters, one grouping of equal parts ----------------------------------------------
-
-DIVISIBLE = """\
-[network]
-name = "divisible"
-input = ["n_in"]
-
-[symbols]
-width = { default = 1.0, type = "rational" }
-n_in = { default = 16 }
-
-[helpers]
-round_to = { args = ["v", "d"], formula = "max(d, floor(v + d/2) // d * d)" }
-make_divisible = { args = ["v", "d"], formula = "round_to(v, d) + d if round_to(v, d) < 9*v/10 else round_to(v, d)" }
-
-[[layers]]
-type = "Dense"
-name = "wide"
-units = "make_divisible(40 * width, 8)"
-
-[[layers]]
-type = "BatchNormalization"
-name = "bn"
-
-[[layers]]
-type = "Dense"
-name = "out"
-units = "make_divisible(24 * width, 8)"
-"""
 
 _LETTER = re.compile(r"q_\{(\d+)\}")
 
