@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from ..account import Account, LayerAccount, of
+from ..account import Account, LayerAccount, alike, of
 from ..engine import tidy_condition
 from ..model import LayerRecord, Network
 from .escape import html as escape
@@ -63,10 +63,16 @@ def _factor(dim) -> str:
 def _params_math(layer: LayerAccount, sub: Callable) -> str:
     """The table's formula (the account's terms): each counted variable's axes multiplied, the variables added
     (3·3·3·32 + 32), times the copies of a repeated layer."""
-    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in t.dims) + "</mrow>" if t.dims else "<mn>1</mn>"
+    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in t.factors) + "</mrow>" if t.dims else "<mn>1</mn>"
              for t in layer.terms]
     if not terms:
         return _math("<mn>0</mn>")
+
+    def counted(n: int, term: str) -> str:   # equal parts once, with their count (4·C), as every format writes them
+        many = "<mo>&#xB7;</mo>" in term or "<mo>+</mo>" in term   # a product in brackets: 4·(k·C)
+        return term if n == 1 else (f"<mrow><mn>{n}</mn><mo>&#xB7;</mo>"
+                                    + (f"<mrow><mo>(</mo>{term}<mo>)</mo></mrow>" if many else term) + "</mrow>")
+    terms = [counted(n, term) for n, term in alike(terms)]
     body = "<mrow>" + "<mo>+</mo>".join(terms) + "</mrow>"
     if layer.repeat != 1:
         body = f"<mrow>{_factor(sub(layer.repeat))}<mo>&#xD7;</mo><mrow><mo>(</mo>{body}<mo>)</mo></mrow></mrow>"
