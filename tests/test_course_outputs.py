@@ -239,7 +239,7 @@ def test_torch_buffers_apart(write_spec):
     assert "Buffers (not parameters):" in tex
     assert r"\text{running means (running\_mean)} &= C = 16" in tex
     assert r"\text{buffers (not parameters)} &= 33" in tex
-    assert r"\text{parameters} &= 16 + 16 = 32" in tex    # BatchNorm's weight and bias; the buffers are apart
+    assert r"\text{parameters} &= 2 \cdot 16 = 32" in tex   # BatchNorm's weight and bias; the buffers are apart
 
 
 # ---- HTML ---------------------------------------------------------------------------------------------------------
@@ -451,7 +451,7 @@ def test_a_rule_letter_never_reads_as_a_spec_symbol(write_spec):
 def test_per_head_sizes_cancel_and_a_bidirectional_layer_is_twice_one_direction():
     import symparam
     gpt2 = symparam.load(GPT2).account.layer("h/attn")
-    assert gpt2.formula() == "n_layer × (" + " + ".join(["d_model·d_model + d_model"] * 4) + ")"
+    assert gpt2.formula() == "n_layer × (4·(d_model·d_model) + 4·d_model)"   # four projections, grouped
     lstm = symparam.load(str(EXAMPLES / "lstm_classifier.toml")).account.layer("bidirectional")
     assert lstm.formula() == "2 × (embed·4·units + units·4·units + 4·units)"
     d = derive(symparam.load(str(EXAMPLES / "lstm_classifier.toml")))
