@@ -106,6 +106,25 @@ def halves(parts: list) -> list:
     return parts[:h] if h and len(parts) % 2 == 0 and parts[:h] == parts[h:] else parts
 
 
+def alike(parts: list) -> list[tuple[int, object]]:
+    """Equal parts once each with how often they occur, in the order first met: a BatchNormalization's (C, C, C, C)
+    as [(4, C)]. Every format writes a layer's sum from this (4·C, not C + C + C + C)."""
+    counts: dict = {}
+    for part in parts:
+        counts[part] = counts.get(part, 0) + 1
+    return [(n, part) for part, n in counts.items()]
+
+
+def _bracketed(text_: str) -> bool:
+    """Whether the whole text is one bracket: '(a + b)', not '(a)·(b)'."""
+    depth = 0
+    for i, char in enumerate(text_):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and i < len(text_) - 1:
+            return False
+    return text_.startswith("(")
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class LayerAccount:
     position: int                    # 1-based, in the network (blocks expanded): the record's index
@@ -165,7 +184,9 @@ class LayerAccount:
         the copies of a repeated layer, summed over the index of copies that grow (`growing`); '' without
         parameters. `show` prints one size (plain text by default); `bound` puts the bound values in the sizes."""
         parts = [product_text(t.variable.shape if bound else t.factors, show, times) for t in self.terms]
-        body = " + ".join(self.halves(parts))
+        body = " + ".join(part if n == 1 else f"{show(sympy.Integer(n))}{times}" + (
+            f"({part})" if (times in part or " + " in part) and not _bracketed(part) else part)
+            for n, part in alike(self.halves(parts)))
         if len(self.halves(parts)) < len(parts):   # a forward and a backward copy: 2 × (...)
             body = repeat.format(n=show(sympy.Integer(2)), f=body)
         count = self.record.repeat if bound else self.repeat

@@ -14,6 +14,7 @@ Renderers: render/latex.py, latex_document.py, markdown.py, html.py.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import SimpleNamespace
@@ -21,7 +22,7 @@ from typing import Iterator, Mapping
 
 import sympy
 
-from .account import Account, LayerAccount, Term, of
+from .account import Account, LayerAccount, Term, alike, of
 from .expr import as_sympy
 from .layers import lookup
 from .model import LayerRecord
@@ -118,6 +119,42 @@ class Derivation:
     split: tuple[Line, ...]          # trainable, non-trainable
     buffers: Line | None             # buffers in all, when there are any
     assumptions: tuple[Assumption, ...]
+    shorthands: tuple[Line, ...] = ()   # each shorthand letter the formulas use: q_1 = its formula (= its value)
+
+
+# ---- shorthands: a letter for a part of a formula that cannot be broken across lines --------------------------------
+
+SHORTHAND = "q"   # q_{1}, q_{2}, ...: a letter no layer kind's rule uses
+
+
+def _nameable(expr) -> bool:
+    """What the formulas name with a letter rather than write out in full, as a lesson would: a choice by cases
+    (a Piecewise, e.g. make_divisible's "not below 90 %" step), a max or a min, a rounding of a rounding (DenseNet's
+    channels after each transition). None of them can be broken across lines, and they repeat."""
+    if isinstance(expr, (sympy.Piecewise, sympy.Max, sympy.Min)):
+        return bool(expr.free_symbols)
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        return expr.args[0].has(sympy.floor, sympy.ceiling)
+    return False
+
+
+class Shorthands:
+    """The letters one derivation gives its nameable parts, numbered as first met, the parts they contain first
+    (so that each definition uses only letters defined before it)."""
+
+    def __init__(self) -> None:
+        self.letters: dict[sympy.Basic, str] = {}
+
+    def letter(self, expr) -> str:
+        key = expr.doit()   # one key however the part was tidied for printing (floor((8*w + 1)/2) unevaluated)
+        if key not in self.letters:
+            for part in sympy.postorder_traversal(key):
+                if _nameable(part) and part not in self.letters:
+                    self.letters[part] = f"{SHORTHAND}_{{{len(self.letters) + 1}}}"
+        return self.letters[key]
+
+
+_NAMES: ContextVar[Shorthands | None] = ContextVar("symparam_shorthands", default=None)   # set by derive()
 
 
 class _WithNumbers(SymparamLatexPrinter):
@@ -131,9 +168,26 @@ class _WithNumbers(SymparamLatexPrinter):
 
     def doprint(self, expr) -> str:
         """Printed once per expression (a deep network repeats the same sizes in every layer)."""
-        if expr not in self._memo:
-            self._memo[expr] = super().doprint(expr)
-        return self._memo[expr]
+        key = (expr, _NAMES.get())
+        if key not in self._memo:
+            self._memo[key] = super().doprint(expr)
+        return self._memo[key]
+
+    def _print(self, expr, **kwargs):
+        names = _NAMES.get()
+        if names is not None and _nameable(expr):
+            letter = names.letter(expr)
+            return f"{letter}^{{{kwargs['exp']}}}" if kwargs.get("exp") else letter   # q_{1}^{2}
+        return super()._print(expr, **kwargs)
+
+    def define(self, expr) -> str:
+        """A named part written out (the parts inside it by their letters)."""
+        return super()._print(expr)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        if _NAMES.get() is not None and _nameable(expr):   # a letter: 3 \cdot q_{1}
+            return False
+        return super()._needs_mul_brackets(expr, first, last)
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
@@ -161,16 +215,19 @@ def _tidy(expr):
 _INLINE = _WithNumbers({})   # thousands grouped (1{,}024) in counts and shapes alike
 
 
-@lru_cache(maxsize=8192)
 def show(expr) -> str:
-    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it. (Cached: a deep
-    network prints the same sizes thousands of times.)"""
+    """A count or a condition in LaTeX: thousands grouped, floor((n - 5)/2) as people write it, a nameable part
+    by its shorthand letter. (Cached: a deep network prints the same sizes thousands of times.)"""
+    return _show(expr, _NAMES.get())
+
+
+@lru_cache(maxsize=8192)
+def _show(expr, names) -> str:
     return _INLINE.doprint(_tidy(expr))
 
 
-@lru_cache(maxsize=8192)
 def _shape_dim(d) -> str:
-    return _INLINE.doprint(_tidy(d))
+    return show(d)
 
 
 def _sum(expr) -> Form:
@@ -467,19 +524,25 @@ def _padding_note(letters: _Letters, rules) -> tuple[Segment, ...]:
 def _bracket(prefix: str, items) -> Form:
     """prefix(a + b + c) as terms that a long line may break between: ('prefix(a', 'b', 'c)')."""
     items = tuple(items)
-    if len(items) == 1:
-        return (prefix + items[0],)
+    if len(items) == 1:   # n \times (4 \cdot C), as the table writes it; n \times C
+        return (f"{prefix}({items[0]})" if prefix and (TIMES in items[0] or " + " in items[0]) else prefix + items[0],)
     return (f"{prefix}({items[0]}", *items[1:-1], f"{items[-1]})")
 
 
-def _copies(la: LayerAccount, parts, repeat) -> Form:
-    """The layer's parts added, with its forward and backward copies (2 × ...) and its repeats (n × ...)."""
+def _copies(la: LayerAccount, parts, repeat, write=show) -> Form:
+    """The layer's parts (expressions, or tuples of factors: `write` prints one) added, equal ones once with their
+    count (4 · C), with its forward and backward copies (2 × ...) and its repeats (n × ...)."""
+    def added(items) -> Form:   # a count times a part of more than one factor: 4 \cdot \left(4 \cdot g\right)
+        return tuple(write(part) if n == 1 else f"{n}{TIMES}" + (
+            rf"\left({write(part)}\right)" if isinstance(part, (sympy.Add, sympy.Mul)) or TIMES in write(part)
+            else write(part)) for n, part in alike(list(items)))
     half = la.halves(list(parts))
-    form: Form = tuple(parts)
+    form: Form = added(parts)
     if len(half) < len(parts):
-        form = _bracket(r"2 \times ", half)
-    if repeat != 1:
-        form = _bracket(rf"{show(repeat)} \times ", form)
+        form = _bracket(r"2 \times ", added(half))
+    if repeat != 1:   # (n - 1) \times (...): a count that is a sum in brackets
+        count = rf"\left({show(repeat)}\right)" if isinstance(repeat, sympy.Add) else show(repeat)
+        form = _bracket(rf"{count} \times ", form)
     return form
 
 
@@ -493,7 +556,7 @@ def _layer(a: Account, la: LayerAccount, printer: _WithNumbers, bound: bool, sub
     total = None
     no_params = ""
     if params:
-        sizes = tuple(show(t.size) for t in la.terms)
+        sizes = tuple(t.size for t in la.terms)
         copies = _copies(la, sizes, layer.repeat) if sizes else ()
         for index, count in reversed(layer.copies):   # a growing repeat: the sizes are copy i's, summed over i
             copies = (rf"\sum_{{{show(index)}=0}}^{{{show(count)} - 1}} \left({' + '.join(copies)}\right)",)
@@ -548,7 +611,7 @@ def _formula(la: LayerAccount) -> Form:
     """A layer's count as the table's formula writes it (the spec's sizes), bracketed when it is a sum: the total
     keeps each layer's grouping, never a regrouping across layers."""
     parts = tuple(_product(t.factors, show) for t in la.terms)
-    form = _copies(la, parts, la.repeat)
+    form = _copies(la, parts, la.repeat, write=str)
     return _bracket("", form) if len(form) > 1 else form
 
 
@@ -596,6 +659,28 @@ def derive(a: Account, compute=None) -> Derivation:
     def sub(expr):
         return expr.xreplace(table)
 
+    names = Shorthands()
+    token = _NAMES.set(names)
+    try:
+        return replace(_derivation(a, compute, printer, values, sub, clash), shorthands=_shorthands(names, printer,
+                                                                                                  sub, bool(values)))
+    finally:
+        _NAMES.reset(token)
+
+
+def _shorthands(names: Shorthands, printer: _WithNumbers, sub, bound: bool) -> tuple[Line, ...]:
+    """Each letter = its part written out (= with the numbers = its value, when bound), in the order defined."""
+    out = []
+    for expr, letter in list(names.letters.items()):   # defining one names none anew: its parts are named first
+        value = sub(expr) if bound else expr
+        forms = _chain((_INLINE.define(_tidy(expr)),), (printer.define(_tidy(expr)),) if bound else (),
+                       (show(value),) if value.is_number else ())
+        out.append(Line(letter, forms))
+    return tuple(out)
+
+
+def _derivation(a: Account, compute, printer: _WithNumbers, values, sub, clash) -> Derivation:
+    net, sym = a.net, a.net.unbound
     return Derivation(
         name=net.name, convention=net.convention,
         bindings=tuple(_binding(k, v) for k, v in a.bound.items() if not isinstance(v, str) or v.isidentifier()),
@@ -613,6 +698,8 @@ def formulas(d: Derivation) -> Iterator[str]:
     """Every formula of the derivation, in the order the document shows them. Each renderer shows each of them
     once as math (a <math> element in HTML, $...$ in Markdown)."""
     yield from d.bindings
+    for line in d.shorthands:
+        yield f"{line.words} = {line.math}"
     for row in d.rows:
         yield row.output
         if row.formula:

@@ -167,13 +167,13 @@ def test_gpt2_formulas_carry_the_repeat_everywhere(capsys, tmp_path):
     net = load(GPT2)
     a = net.account
     ln_1 = a.layer("h/ln_1")
-    assert ln_1.formula_text() == "n_layer × (d_model + d_model)"
+    assert ln_1.formula_text() == "n_layer × (2·d_model)"
     assert ln_1.params.value == 12 * 2 * 768
     code, out, _ = run(capsys, "derive", GPT2)
-    assert "n_layer × (d_model + d_model)" in out
+    assert "n_layer × (2·d_model)" in out
     doc = json.loads(net.render("json"))
     row = next(r for r in doc["layers"] if r["name"] == "h/ln_1")
-    assert row["formula"] == "n_layer × (d_model + d_model)" and row["params"] == 18_432
+    assert row["formula"] == "n_layer × (2·d_model)" and row["params"] == 18_432
     page = tmp_path / "gpt2.html"
     assert main(["explore", GPT2, "-o", str(page)]) == 0
     html = page.read_text(encoding="utf-8")

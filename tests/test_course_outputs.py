@@ -101,6 +101,35 @@ name = "fc_1 & 50% #a $b$ {c} ~^\\\\ <x>|"
 units = "n_out"
 """
 
+# make_divisible as EfficientNet and MobileNetV2 round their filters: a max inside a choice by cases
+DIVISIBLE = """\
+[network]
+name = "divisible"
+input = ["n_in"]
+
+[symbols]
+width = { default = 1.0, type = "rational" }
+n_in = { default = 16 }
+
+[helpers]
+round_to = { args = ["v", "d"], formula = "max(d, floor(v + d/2) // d * d)" }
+make_divisible = { args = ["v", "d"], formula = "round_to(v, d) + d if round_to(v, d) < 9*v/10 else round_to(v, d)" }
+
+[[layers]]
+type = "Dense"
+name = "wide"
+units = "make_divisible(40 * width, 8)"
+
+[[layers]]
+type = "BatchNormalization"
+name = "bn"
+
+[[layers]]
+type = "Dense"
+name = "out"
+units = "make_divisible(24 * width, 8)"
+"""
+
 
 def derive_cli(*args: str) -> str:
     result = runner.invoke(app, ["derive", *args])
@@ -132,8 +161,9 @@ def test_markdown_has_display_math_and_grouped_total():
     assert r"\mathrm{img\_size} \geq 2" in symbolic and "Free symbols" in symbolic
 
 
-@pytest.mark.parametrize("spec, args", [(CNN, []), (CNN, ["--symbolic"]), (TORCH_BN, []), (SPECIALS, []), (GPT2, [])],
-                         ids=["cnn", "cnn-symbolic", "torch-batchnorm", "latex-specials", "gpt2"])
+@pytest.mark.parametrize("spec, args", [(CNN, []), (CNN, ["--symbolic"]), (TORCH_BN, []), (SPECIALS, []), (GPT2, []),
+                                        (DIVISIBLE, [])],
+                         ids=["cnn", "cnn-symbolic", "torch-batchnorm", "latex-specials", "gpt2", "shorthands"])
 def test_markdown_through_mkdocs_markdown(spec, args, write_spec):
     """Python-Markdown with arithmatex (as MkDocs renders it): every formula arrives intact as math, names as text."""
     markdown = pytest.importorskip("markdown", reason="Python-Markdown is not installed (pip install mkdocs)")
@@ -180,17 +210,10 @@ def test_latex_document_compiles(spec, args, tmp_path, write_spec):
     assert log.count("Overfull") == 0, [line for line in log.splitlines() if "Overfull" in line]
 
 
-WIDE_FAMILIES = {("densenet", False), ("densenet", True), ("efficientnet", False), ("efficientnet", True),
-                 ("mobilenet_v2", False), ("mobilenet_v2", True)}
-
-
 @needs_pdflatex
 @pytest.mark.parametrize("symbolic", [False, True], ids=["numeric", "symbolic"])
 @pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.toml")))
-def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path, request):
-    if (example, symbolic) in WIDE_FAMILIES:   # issue 12's family specs: their formulas are wider than the page
-        request.applymarker(pytest.mark.xfail(strict=True, reason="a family spec's symbolic formula (make_divisible's "
-                                              "piecewise, the summed copies) has terms wider than the page"))
+def test_every_gallery_document_compiles_without_overfull_boxes(example, symbolic, tmp_path):
     tex = derive_cli(str(EXAMPLES / f"{example}.toml"), "--format", "latex-document",
                      *(["--symbolic"] if symbolic else []))
     log = compile_latex(tmp_path, tex)
@@ -216,7 +239,7 @@ def test_torch_buffers_apart(write_spec):
     assert "Buffers (not parameters):" in tex
     assert r"\text{running means (running\_mean)} &= C = 16" in tex
     assert r"\text{buffers (not parameters)} &= 33" in tex
-    assert r"\text{parameters} &= 16 + 16 = 32" in tex    # BatchNorm's weight and bias; the buffers are apart
+    assert r"\text{parameters} &= 2 \cdot 16 = 32" in tex   # BatchNorm's weight and bias; the buffers are apart
 
 
 # ---- HTML ---------------------------------------------------------------------------------------------------------
@@ -428,7 +451,7 @@ def test_a_rule_letter_never_reads_as_a_spec_symbol(write_spec):
 def test_per_head_sizes_cancel_and_a_bidirectional_layer_is_twice_one_direction():
     import symparam
     gpt2 = symparam.load(GPT2).account.layer("h/attn")
-    assert gpt2.formula() == "n_layer × (" + " + ".join(["d_model·d_model + d_model"] * 4) + ")"
+    assert gpt2.formula() == "n_layer × (4·(d_model·d_model) + 4·d_model)"   # four projections, grouped
     lstm = symparam.load(str(EXAMPLES / "lstm_classifier.toml")).account.layer("bidirectional")
     assert lstm.formula() == "2 × (embed·4·units + units·4·units + 4·units)"
     d = derive(symparam.load(str(EXAMPLES / "lstm_classifier.toml")))
@@ -491,3 +514,82 @@ def test_the_window_rule_is_the_rule_the_shapes_follow(padding, dilated):
             assert filled == pool_length(*sizes[:3], padding)[0]
 
     check()
+
+
+# ---- formulas that fit: shorthand letters, one grouping of equal parts ----------------------------------------------
+
+_LETTER = re.compile(r"q_\{(\d+)\}")
+
+
+def _check_shorthands(d) -> None:
+    """Every letter a formula uses is defined, each definition uses only letters defined before it, and no
+    formula outside the definitions writes out a choice by cases or a max."""
+    defined = [line.words for line in d.shorthands]
+    assert defined == [f"q_{{{k}}}" for k in range(1, len(defined) + 1)]
+    for k, line in enumerate(d.shorthands, start=1):
+        assert all(int(n) < k for n in _LETTER.findall(line.math)), line
+    used = {int(n) for tex in formulas(d) for n in _LETTER.findall(tex)}
+    assert used == set(range(1, len(defined) + 1))
+    outside = list(formulas(d))[len(d.bindings) + len(d.shorthands):]
+    assert not [tex for tex in outside if r"\begin{cases}" in tex or r"\max" in tex]
+
+
+def test_a_choice_by_cases_is_named_once_and_defined_before_it_is_used(write_spec):
+    import symparam
+    path = str(write_spec(DIVISIBLE))
+    d = derive(symparam.load(path))
+    _check_shorthands(d)
+    named = {line.words: line for line in d.shorthands}
+    assert len(named) == 4   # each make_divisible: its round_to (a max) and its "not below 90 %" choice
+    assert named["q_{1}"].forms[0][0].startswith(r"\max\left(8, 8 \cdot")
+    assert named["q_{2}"].forms[0][0].startswith(r"\begin{cases} q_{1} + 8")
+    net = symparam.load(path)
+    assert named["q_{2}"].forms[-1] == (str(net.layers[0].output_shape[-1]),)   # its value: the layer's units
+    assert d.rows[1].formula == r"4 \cdot q_{2}"   # the BatchNormalization of those units: 4 · q_2, the letter
+    for fmt, heading in (("markdown", "## Shorthands"), ("latex-document", r"\section*{Shorthands}")):
+        out = derive_cli(path, "--format", fmt, "--symbolic")
+        assert heading in out and out.index(heading) < out.index("Layer (type)")   # defined before the table
+
+
+@pytest.mark.parametrize("symbolic", [False, True], ids=["numeric", "symbolic"])
+def test_efficientnet_names_make_divisible_and_brackets_a_repeat_that_is_a_sum(symbolic):
+    import symparam
+    d = derive(symparam.load(str(EXAMPLES / "efficientnet.toml"), symbolic=symbolic))
+    _check_shorthands(d)
+    block = next(layer for layer in d.layers if layer.name == "block1b/dwconv")
+    assert symbolic or block.total.math == r"0 \times 144 = 0"   # B0's one-block stage: no copies of block1b
+    assert not symbolic or block.total.math.startswith(r"\left(\left\lceil{\mathrm{depth\_coefficient}}\right\rceil - 1\right)"
+                                       r" \times ")
+
+
+def test_the_latex_breaks_a_floor_of_a_sum_over_a_number():
+    from symparam.render.latex import _opened, width
+    term = r"\left\lfloor{\left(" + " + ".join([r"\mathrm{blocks\_long\_name}"] * 8) + r"\right) / 2}\right\rfloor"
+    pieces = _opened(term, 150)
+    assert len(pieces) > 1 and all(width(p) <= 150 for p in pieces)
+    assert pieces[0].startswith(r"\bigl\lfloor \bigl(") and pieces[-1].endswith(r"\bigr) / 2 \bigr\rfloor")
+
+
+@pytest.fixture(scope="module")
+def densenet_outputs():
+    return {fmt: derive_cli(str(EXAMPLES / "densenet.toml"), "--format", fmt)
+            for fmt in ("table", "json", "latex", "markdown", "html")}
+
+
+def test_a_layers_equal_parts_read_as_one_count_in_every_format(densenet_outputs):
+    """DenseNet's BatchNormalizations: four equal sizes read 4·(...) once, in the table, JSON, LaTeX, Markdown and
+    HTML; a repeat whose copies grow too."""
+    import json
+    import symparam
+    a = symparam.load(str(EXAMPLES / "densenet.toml")).account
+    assert a.layer("conv1_bn").formula() == "4·64"
+    assert a.layer("conv2_block/0_bn").formula() == "sum over i < blocks1 of (4·(growth_rate·i + 64))"
+    assert a.layer("conv2_block/1_bn").formula() == "sum over i < blocks1 of (4·(4·growth_rate))"
+    rows = {row["name"]: row for row in json.loads(densenet_outputs["json"])["layers"]}
+    assert rows["conv1_bn"]["formula"] == "4·64"
+    assert "4·64 " in densenet_outputs["table"]
+    for fmt in ("latex", "markdown"):
+        assert r"4 \cdot 64 = 256" in densenet_outputs[fmt], fmt   # the parameters line of conv1_bn
+        assert r"\left(4 \cdot \left(32 \cdot i + 64\right)\right)" in densenet_outputs[fmt], fmt
+    for fmt, out in densenet_outputs.items():   # the ungrouped forms are gone everywhere
+        assert "64 + 64 + 64" not in out and "64</mn><mo>&#x0002B;</mo><mn>64</mn><mo>&#x0002B;</mo>" not in out, fmt

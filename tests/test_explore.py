@@ -571,3 +571,40 @@ def test_a_clicked_layer_shows_its_derivation_and_the_plot_follows_the_slider(br
                   "s.dispatchEvent(new Event('change')); })()")
     assert page.evaluate("document.getElementById('plot').dataset.symbol") == "units_1"
     assert page.evaluate(here) == ["120", f"{int(net.subs(img_size=64).total):,}"]
+
+
+@needs_chromium
+def test_the_clicked_layers_derivation_follows_the_sliders(browser, tmp_path):
+    """Issue 10: the derivation shown for a clicked layer works its numbers at the sliders' sizes, not the
+    defaults'; symparam's own network at those sizes is the reference."""
+    spec = EXAMPLES / "lenet5.toml"
+    page = browser(write_page(tmp_path / "lenet5.html", spec))
+    live = "document.getElementById('live-{}').innerText"
+    page.evaluate("document.querySelectorAll('#network > tbody > tr')[0].click()")   # conv1
+
+    def expected(net, i):
+        layer = net.layers[i]
+        rows = [f"input shape\t{shape(net.layers[i - 1].output_shape)}"] if i else []
+        for v in layer.variables:
+            dims = [int(d) for d in v.shape]
+            rows.append(f"{v.role} ({v.name})\t" + (" · ".join(f"{d:,}" for d in dims) + " = " if len(dims) > 1
+                                                     else "") + f"{int(v.size):,}")
+        if len(layer.variables) > 1:
+            rows.append("parameters\t" + " + ".join(f"{int(v.size):,}" for v in layer.variables)
+                        + f" = {int(layer.params):,}")
+        return rows + [f"output shape\t{shape(layer.output_shape)}"]
+
+    def shape(s):
+        return "(" + ", ".join(f"{int(d):,}" for d in s) + ")"
+
+    net = derive_file(spec)
+    assert page.evaluate(live.format(0)).splitlines() == expected(net, 0)
+    page.type_into("n-img_size", "64")
+    page.type_into("n-filters_1", "8")
+    moved = net.subs(img_size=64, filters_1=8)
+    assert page.evaluate(live.format(0)).splitlines() == expected(moved, 0)
+    assert "5 · 5 · 1 · 8 = 200" in page.evaluate(live.format(0))   # the kernel at filters_1 = 8, not the default 6
+    page.evaluate("document.querySelectorAll('#network > tbody > tr')[2].click()")   # conv2: reads pool1's output
+    assert page.evaluate(live.format(2)).splitlines() == expected(moved, 2)
+    page.type_into("n-img_size", "0")
+    assert page.evaluate(live.format(2)).strip() == "invalid at these sizes"

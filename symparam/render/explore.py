@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from ..account import Account, LayerAccount, of
+from ..account import Account, LayerAccount, alike, of
 from ..engine import tidy_condition
 from ..model import LayerRecord, Network
 from ..symbols import binding_text
@@ -64,10 +64,16 @@ def _factor(dim) -> str:
 def _params_math(layer: LayerAccount, sub: Callable) -> str:
     """The table's formula (the account's terms): each counted variable's axes multiplied, the variables added
     (3·3·3·32 + 32), times the copies of a repeated layer."""
-    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in t.dims) + "</mrow>" if t.dims else "<mn>1</mn>"
+    terms = ["<mrow>" + "<mo>&#xB7;</mo>".join(_factor(sub(d)) for d in t.factors) + "</mrow>" if t.dims else "<mn>1</mn>"
              for t in layer.terms]
     if not terms:
         return _math("<mn>0</mn>")
+
+    def counted(n: int, term: str) -> str:   # equal parts once, with their count (4·C), as every format writes them
+        many = "<mo>&#xB7;</mo>" in term or "<mo>+</mo>" in term   # a product in brackets: 4·(k·C)
+        return term if n == 1 else (f"<mrow><mn>{n}</mn><mo>&#xB7;</mo>"
+                                    + (f"<mrow><mo>(</mo>{term}<mo>)</mo></mrow>" if many else term) + "</mrow>")
+    terms = [counted(n, term) for n, term in alike(terms)]
     body = "<mrow>" + "<mo>+</mo>".join(terms) + "</mrow>"
     if layer.repeat != 1:
         body = f"<mrow>{_factor(sub(layer.repeat))}<mo>&#xD7;</mo><mrow><mo>(</mo>{body}<mo>)</mo></mrow></mrow>"
@@ -115,10 +121,23 @@ def _layer_js(layer: LayerRecord, index_of: dict[str, int], sub: Callable) -> st
     whys = [why for _, why in pairs]
     deps = [index_of[n] for n in layer.inputs if n in index_of]
     return ("{" + f"deps: {json.dumps(deps)}, shape: {_function(shape)}, dims: {_function(dims)}, "
+            f"worked: {_worked_js(layer, sub)}, "
             f"params: {_function(js_value(sub(layer.params)))}, "
             f"trainable: {_function(js_value(sub(layer.trainable)))}, "
             f"non_trainable: {_function(js_value(sub(layer.non_trainable)))}, "
             f"conds: [{conds}], whys: {_json(whys)}" + "}")
+
+
+def _worked_js(layer: LayerRecord, sub: Callable) -> str:
+    """What the clicked layer's derivation shows at the sliders' sizes: each counted variable's axes (multiplied in
+    the page), the copies of a repeated layer. A layer whose copies grow shows its count only (its axes depend on
+    the copy)."""
+    counted = [] if layer.copies else [v for v in layer.variables if v.counted and not v.buffer]
+    words = [(v.role or v.name) + (f" ({v.name})" if v.role else "") for v in counted]
+    axes = "[" + ", ".join("[" + ", ".join(js_value(sub(d)) for d in v.shape) + "]" for v in counted) + "]"
+    repeat = js_value(sub(sympy.Integer(layer.repeat) if isinstance(layer.repeat, int) else layer.repeat))
+    return (f"{{words: {_json(words)}, axes: {_function(axes)}, repeat: {_function(repeat)}, "
+            f"growing: {_json(bool(layer.copies))}}}")
 
 
 def _steps(sym: Network) -> str:
@@ -133,9 +152,11 @@ def _steps(sym: Network) -> str:
     except SymparamError:   # latex2mathml is not installed: the page works without the derivations
         return ""
     d = derive(build(sym))
-    return "\n".join(f'<div class="worked" id="steps-{i}" hidden>'
-                     + page.layer(layer).replace('<math display="inline">', "<math>") + "</div>"
-                     for i, layer in enumerate(d.layers))
+    names = page.shorthands(d).replace('<math display="inline">', "<math>")   # the letters the steps use
+    return names + "\n".join(f'<div class="worked" id="steps-{i}" hidden>'
+                              + page.layer(layer).replace('<math display="inline">', "<math>")
+                              + f'<h4>At the sizes above</h4><table class="steps live-steps" id="live-{i}"></table>'
+                              + "</div>" for i, layer in enumerate(d.layers))
 
 
 def _number(value) -> str:
@@ -230,6 +251,7 @@ def render(a: Account, fixed: Iterable[str] = ()) -> str:
 _SCRIPT = r"""
 const $ = id => document.getElementById(id);
 const group = x => x.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+let chosen = -1;   // the layer whose derivation is shown (its row clicked), -1 for none
 
 function attempt(f) {   // a value, or undefined where the formula has none (not whole, division by zero)
   try { return f(); } catch (e) { if (e instanceof Invalid || e instanceof RangeError) return undefined; throw e; }
@@ -338,6 +360,7 @@ function recompute() {
   });
   $("status").textContent = all ? "" : "Invalid here: " + problems.join("; ") + ".";
   if (bad.length === 0) plot(v);
+  worked();
   try { history.replaceState(null, "", "#" + SYMBOLS.map(s => s.name + "=" + encodeURIComponent($("n-" + s.name).value)).join("&")); }
   catch (e) { /* some browsers refuse it for file: pages; the page works without */ }
 }
@@ -360,8 +383,33 @@ for (const part of location.hash.slice(1).split("&")) {   // page.html#img_size=
 }
 const ROWS = [...document.querySelectorAll("#network > tbody > tr:not(.sum)")];   // one per layer, in order
 function reveal(i) {   // a layer's derivation, shown under the table when its row is clicked
+  chosen = i;
   for (const panel of document.querySelectorAll(".worked")) panel.hidden = panel.id !== "steps-" + i;
   ROWS.forEach((row, j) => row.classList.toggle("chosen", j === i));
+  worked();
+}
+function worked() {   // the chosen layer's numbers at the sliders' sizes, worked as the derivation above works them
+  const table = chosen < 0 ? null : $("live-" + chosen);
+  if (!table) return;
+  table.replaceChildren();
+  const row = (words, text) => {
+    const tr = table.insertRow(), th = document.createElement("th"), td = tr.insertCell();
+    th.scope = "row"; th.textContent = words; tr.prepend(th); td.textContent = text;
+  };
+  const [v, bad] = read(), r = bad.length === 0 ? evaluate(v, []) : undefined;
+  if (r === undefined || !r.ok[chosen]) { row("", "invalid at these sizes"); return; }
+  const L = LAYERS[chosen], shape = s => "(" + s.map(d => d === null ? "None" : group(d)).join(", ")
+                                          + (s.length === 1 ? ",)" : ")");
+  for (const d of L.deps) row("input shape", shape(r.shapes[d]));
+  const axes = L.worked.axes(v), sizes = axes.map(a => a.reduce((x, y) => x * y, 1n));
+  axes.forEach((a, k) => row(L.worked.words[k], (a.length > 1 ? a.map(group).join(" · ") + " = " : "")
+                                                + group(sizes[k])));
+  const copies = L.worked.repeat(v), count = r.counts[chosen][0];
+  if (L.worked.growing) row("parameters", group(count) + " (the copies' sizes summed)");
+  else if (sizes.length > 1 || copies !== 1n)
+    row("parameters", (copies !== 1n ? group(copies) + " × (" : "") + sizes.map(group).join(" + ")
+                      + (copies !== 1n ? ")" : "") + " = " + group(count));
+  row("output shape", shape(r.shapes[chosen]));
 }
 ROWS.forEach((row, i) => {
   row.tabIndex = 0;

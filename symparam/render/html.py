@@ -10,7 +10,7 @@ from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from ..errors import SymparamError
 from .escape import html as escape
-from .latex import chunks, paragraphs, pieces, steps, terms, width
+from .latex import SHORTHANDS, chunks, paragraphs, pieces, steps, terms, width
 
 STEPS = 400   # points (as pdflatex would set the formula) that a derivation line may take before it is broken
 CELL = 220    # the same for a formula in the network table
@@ -131,6 +131,13 @@ class _Page:
         out.append("</section>")
         return "\n".join(out)
 
+    def shorthands(self, d: Derivation) -> str:
+        """The shorthand letters the formulas use, defined before the table that uses them; '' when none."""
+        if not d.shorthands:
+            return ""
+        items = "".join(f"<li>{self.math(f'{line.words} = {line.math}')}</li>" for line in d.shorthands)
+        return f'<h2>Shorthands</h2>\n<p>{escape(SHORTHANDS)}.</p>\n<ul class="scroll">{items}</ul>'
+
     def totals(self, d: Derivation) -> str:
         out = ["<h2>Total</h2>", self.steps((*d.totals, *d.split, *((d.buffers,) if d.buffers else ())))]
         if d.free:
@@ -162,7 +169,8 @@ def document(d: Derivation, share=None) -> str:
     intro = f"Counted by {NAMES.get(d.convention, d.convention)}'s rules."
     if d.bindings:
         intro += " With " + ", ".join(page.math(b) for b in d.bindings) + "."
-    body = [f"<h1>{title}</h1>", f"<p>{intro}</p>", "<h2>The network</h2>", page.table(d), "<h2>Derivation</h2>",
+    body = [f"<h1>{title}</h1>", f"<p>{intro}</p>", *filter(None, [page.shorthands(d)]), "<h2>The network</h2>",
+            page.table(d), "<h2>Derivation</h2>",
             *(page.layer(layer) for layer in d.layers), page.totals(d)]
     if share is not None:
         body.append(page.share(share))

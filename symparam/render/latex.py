@@ -28,7 +28,10 @@ _POINTS = ((lambda t, r: sum(len(m) for m in _ROMAN.findall(t)), 3.92),         
            (lambda t, r: t.count(", "), 8.08),
            (lambda t, r: t.count("{,}"), 5.37),
            (lambda t, r: t.count(" / "), 7.01),
-           (lambda t, r: t.count("^"), 11.36))
+           (lambda t, r: t.count("^"), 11.36),
+           (lambda t, r: t.count(r"\bmod"), 22.0),          # " mod " with its spaces
+           (lambda t, r: len(re.findall(r"\\max|\\min", t)), 16.0),
+           (lambda t, r: t.count(r"\text{for}"), 20.0))
 
 
 def width(tex: str) -> float:
@@ -106,11 +109,33 @@ def _opened(term: str, room: float) -> list[str]:
         if not term.startswith(open_, i):
             break
         inner = terms(term[i + len(open_):-len(close)])
+        quotient = _quotient(inner[0]) if len(inner) == 1 else None
+        if quotient is not None:   # the floor of a sum over a number: \bigl\lfloor \bigl(a, b, c\bigr) / 2 \bigr\rfloor
+            inner, denominator = quotient
+            big_open, big_close = big_open + r"\bigl(", r"\bigr) / " + denominator + big_close
         if len(inner) == 1:
             break
         pieces = [term[:i] + big_open + inner[0], *inner[1:-1], inner[-1] + big_close]
         return [p for piece in pieces for p in _opened(piece, room)]
     return _product(term, room)
+
+
+def _quotient(tex: str):
+    """A sum in brackets over a denominator (\\left(a + b\\right) / 4) as (its terms, the denominator); else None."""
+    if not tex.startswith(r"\left("):
+        return None
+    depth = 0
+    for i in range(len(tex)):
+        if tex.startswith("\\left", i):
+            depth += 1
+        elif tex.startswith("\\right", i):
+            depth -= 1
+            if depth == 0:
+                denominator = tex[i + len(r"\right)"):].removeprefix(" / ")
+                inner = terms(tex[len(r"\left("):i])
+                one = re.fullmatch(r"\S+", denominator) and not tex.endswith(r"\right)")   # one factor, no space
+                return (inner, denominator) if one and len(inner) > 1 else None
+    return None
 
 
 def _items(tex: str) -> list[str]:
@@ -276,6 +301,20 @@ def bindings(d: Derivation) -> list[str]:
     return ["With " + ", ".join(f"${b}$" for b in d.bindings) + "."] if d.bindings else []
 
 
+SHORTHANDS = ("Parts of the formulas that cannot be broken across lines (a choice by cases, a maximum or a minimum, "
+              "a rounding of a rounding) are named here once, each by a letter, and written by that letter below")
+
+
+def shorthands_block(d: Derivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
+    """The shorthand letters the formulas use, each = its part written out (= its value), before their first use."""
+    if not d.shorthands:
+        return []
+    room = limit - 40
+    rows = [row for line in d.shorthands for row in _rows(Line("", line.forms), line.words, room)]
+    return [rf"{heading}{{Shorthands}}", text(SHORTHANDS) + ".",
+            r"\begin{align*}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align*}"]
+
+
 def totals_block(d: Derivation, heading: str = r"\subsection*", limit: int = LIMIT) -> list[str]:
     out = [rf"{heading}{{Total}}", align((*d.totals, *d.split, *((d.buffers,) if d.buffers else ())), limit)]
     if d.free:
@@ -287,7 +326,7 @@ def totals_block(d: Derivation, heading: str = r"\subsection*", limit: int = LIM
 
 
 def fragment(d: Derivation) -> str:
-    out = [rf"\section*{{Parameters of {text(d.name)}}}", *bindings(d)]
+    out = [rf"\section*{{Parameters of {text(d.name)}}}", *bindings(d), *shorthands_block(d)]
     for layer in d.layers:
         out.extend(layer_block(layer))
     out.extend(totals_block(d))

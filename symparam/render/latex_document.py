@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..account import Account, of
 from ..derivation import Derivation, derive
-from .latex import bindings, breakable, inline, layer_block, text, totals_block
+from .latex import bindings, breakable, inline, layer_block, shorthands_block, text, totals_block
 
 PREAMBLE = r"""\documentclass{article}
 \usepackage[a4paper,margin=2.5cm]{geometry}
@@ -49,7 +49,8 @@ def document(d: Derivation, extra: str = "") -> str:
     out = [PREAMBLE.rstrip("\n"), rf"\title{{{title}}}", r"\begin{document}",
            r"\begin{center}", rf"{{\LARGE {title}\par}}", r"\medskip",
            " ".join([f"Counted by {NAMES.get(d.convention, d.convention)}'s rules.", *bindings(d)]),
-           r"\end{center}", r"\section*{The network}", *table(d), r"\section*{Derivation}"]
+           r"\end{center}", *shorthands_block(d, heading=r"\section*", limit=LIMIT), r"\section*{The network}",
+           *table(d), r"\section*{Derivation}"]
     for layer in d.layers:
         out.extend(layer_block(layer, limit=LIMIT))
     out.extend(totals_block(d, heading=r"\section*", limit=LIMIT))

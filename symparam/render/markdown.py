@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..account import Account, of
 from ..derivation import Derivation, LayerDerivation, Line, derive
 from .escape import markdown as text
-from .latex import paragraphs, steps
+from .latex import SHORTHANDS, paragraphs, steps
 
 NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
@@ -22,6 +22,13 @@ def _item(line: Line) -> str:
 
 def _display(math: str) -> list[str]:
     return ["$$", math, "$$", ""]
+
+
+def shorthands_block(d: Derivation) -> list[str]:
+    if not d.shorthands:
+        return []
+    return ["## Shorthands", "", text(SHORTHANDS) + ".", "",
+            *(f"- ${line.words} = {line.math}$" for line in d.shorthands), ""]
 
 
 def table(d: Derivation) -> list[str]:
@@ -84,7 +91,7 @@ def document(d: Derivation, share=None) -> str:
     intro = f"Counted by {NAMES.get(d.convention, d.convention)}'s rules."
     if d.bindings:
         intro += " With " + ", ".join(f"${b}$" for b in d.bindings) + "."
-    out = [f"# Parameters of {text(d.name)}", "", intro, "", *table(d), "## Derivation", ""]
+    out = [f"# Parameters of {text(d.name)}", "", intro, "", *shorthands_block(d), *table(d), "## Derivation", ""]
     for layer in d.layers:
         out += layer_block(layer)
     out += totals_block(d)
