@@ -73,11 +73,15 @@ def batch_symbol(symbols) -> sympy.Symbol:
     return sympy.Symbol(batch_name(symbols), integer=True, positive=True)
 
 
-def take_batch(values: Mapping[str, int], symbols) -> tuple[int | None, dict[str, int]]:
-    """Split --set bindings into the batch (None when not given) and the spec's own."""
+def take_batch(values: Mapping[str, int], symbols, symbolic: bool = False) -> tuple[int | None, dict[str, int]]:
+    """The one batch rule of compute and memory: split --set bindings into the batch (`--set batch=N`, or
+    `compute_batch` when the spec declares a `batch` of its own) and the spec's own bindings. Without one the batch
+    is 1, or stays free (None) under --symbolic. `symbols` is any container of the spec's symbol names (several
+    specs' names for diff)."""
     name = batch_name(symbols)
     rest = dict(values)
-    return rest.pop(name, None), rest
+    batch = rest.pop(name, None)
+    return (None if symbolic else 1) if batch is None else batch, rest
 
 
 @dataclass(frozen=True)

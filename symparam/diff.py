@@ -26,7 +26,7 @@ class Diff:
     a: Account
     b: Account
     layers: list[LayerDiff]
-    flops: tuple = (None, None)     # each network's forward FLOPs (symparam.compute, the default convention)
+    flops: tuple = (None, None)     # each network's forward FLOPs (symparam.compute, the default convention, the batch)
 
     @property
     def change(self) -> sympy.Expr:
@@ -50,12 +50,14 @@ class Diff:
         return {c: sympy.expand(self.b.buffer_categories[c] - self.a.buffer_categories[c]) for c in CATEGORIES}
 
 
-def compare(a: Account, b: Account) -> Diff:
+def compare(a: Account, b: Account, batch: int | None = 1) -> Diff:
+    """B against A; the FLOPs for `batch` examples (None: the batch stays a symbol)."""
     a, b = of(a), of(b)
     b_layers = {layer.name: layer for layer in b.layers}
     a_names = {layer.name for layer in a.layers}
     rows = [LayerDiff(layer.name, layer.params.value,
                       b_layers[layer.name].params.value if layer.name in b_layers else None) for layer in a.layers]
     rows += [LayerDiff(layer.name, None, layer.params.value) for layer in b.layers if layer.name not in a_names]
-    from .compute import report
-    return Diff(a, b, rows, (report(a).flops, report(b).flops))
+    from .compute import Options, report
+    options = Options(batch=batch)
+    return Diff(a, b, rows, (report(a, options).flops, report(b, options).flops))

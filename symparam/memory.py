@@ -16,7 +16,13 @@ import sympy
 from .account import Account
 from .errors import SymparamError, show
 
-BATCH = sympy.Symbol("batch", integer=True, positive=True)   # the spec's own `batch`, if it has one, is this symbol
+BATCH = sympy.Symbol("batch", integer=True, positive=True)   # the batch of a spec with no `batch` of its own
+
+
+def batch_of(account: Account) -> sympy.Symbol:
+    """The examples' symbol: compute's rule (`batch`, or `compute_batch` when the spec declares a `batch`)."""
+    from .compute import batch_symbol
+    return batch_symbol(account.net.unbound.symbols)
 
 # Bytes per value of each storage type.
 DTYPES = {"fp32": sympy.Integer(4), "fp16": sympy.Integer(2), "bf16": sympy.Integer(2), "fp8": sympy.Integer(1),
@@ -197,6 +203,7 @@ def activations(account: Account, act: sympy.Expr, recompute: bool = False):
     that saves it (a repeated block's copies each save their own). With `recompute`, each repeated block copy keeps
     only its input, and one copy's saved tensors are rebuilt at a time during backward: the kept inputs plus the
     largest copy's saved tensors."""
+    batch = batch_of(account)
     tensors: dict = {}
     owner: dict = {}
     by_segment: dict = {}
@@ -213,7 +220,7 @@ def activations(account: Account, act: sympy.Expr, recompute: bool = False):
     per_layer: dict = {layer.name: sympy.Integer(0) for layer in account.layers}
     for key, (values, size, per_batch, copies) in tensors.items():
         record = owner[key]
-        count = values * size * (1 if per_batch else BATCH)
+        count = values * size * (1 if per_batch else batch)
         if recompute and _segment(record) is not None:
             by_segment.setdefault(_segment(record), {})[key] = count
             continue
@@ -222,7 +229,7 @@ def activations(account: Account, act: sympy.Expr, recompute: bool = False):
         for segment, parts in by_segment.items():
             first = next(layer.record for layer in account.layers if _segment(layer.record) == segment)
             inputs = dict(zip(first.inputs, first.input_shapes))       # the copy's input, kept (once per name)
-            kept = sympy.Add(*(_size(s, segment) for s in inputs.values())) * act * BATCH
+            kept = sympy.Add(*(_size(s, segment) for s in inputs.values())) * act * batch
             rebuilt = sympy.Add(*(c for key, c in parts.items() if key not in inputs))   # its input is kept already
             per_layer[first.name] += first.repeat * kept + rebuilt
     total = sympy.expand(sympy.Add(*per_layer.values()))
@@ -239,7 +246,7 @@ def kv_cache(account: Account, act: sympy.Expr) -> sympy.Expr | None:
         values = lookup(record.type).kv_cache(_args(record), record.input_shapes)
         if values is not None:
             found.append(record.counted(values))
-    return sympy.expand(BATCH * act * sympy.Add(*found)) if found else None
+    return sympy.expand(batch_of(account) * act * sympy.Add(*found)) if found else None
 
 
 # --- the estimate -----------------------------------------------------------------------------------------------
@@ -289,7 +296,7 @@ def estimate(account: Account, dtype: str = "fp32", optimizer_name: str | None =
         parts.append(Part("kv_cache", cache, f"decoder inference: every attention layer's keys and values for "
                                              f"each key position at {dtype}: {size} bytes each; batch sequences"))
     memory = _bound(Memory(dtype, opt, tuple(parts), per_layer, unknown, recompute), _bindings(account))
-    return memory if batch is None else _bound(memory, {BATCH: sympy.Integer(batch)})
+    return memory if batch is None else _bound(memory, {batch_of(account): sympy.Integer(batch)})
 
 
 def _bindings(account: Account) -> dict:

@@ -105,18 +105,13 @@ class Spec:
 
 def load(path: str | Path) -> Spec:
     """Read and parse a spec file. Every problem is a SymparamError naming the file."""
+    from .reading import read_text
+
     source = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE + 1)
-    except OSError as exc:
-        raise SymparamError(f"cannot read the spec: {exc.strerror or exc}").in_file(source) from None
-    if len(data) > MAX_FILE:
-        raise SymparamError(f"the spec is larger than {MAX_FILE // (1024 * 1024)} MiB (a fixed limit)").in_file(source)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SymparamError("the spec is not UTF-8 text").in_file(source) from None
+        text = read_text(path, MAX_FILE, "spec")
+    except SymparamError as exc:
+        raise exc.in_file(source) from None
     return loads(text, source)
 
 

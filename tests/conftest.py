@@ -8,6 +8,16 @@ EXAMPLES = ROOT / "examples"
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+# Generated examples build framework layers on 2 shared cores: how long one takes says nothing about its answer, so
+# no example has a deadline and none is refused as too slow (a test's own @settings inherit this profile).
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:
+    pass
+else:
+    settings.register_profile("symparam", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("symparam")
+
 
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,

@@ -274,7 +274,7 @@ k = 5
 
 # ---- imports point one way ---------------------------------------------------------------------------------------
 
-ORDER = ["errors", "expr", "printing", "symbols", "model", "shapes", "torch_shapes", "layers", "spec", "engine",
+ORDER = ["errors", "reading", "expr", "printing", "symbols", "model", "shapes", "torch_shapes", "layers", "spec", "engine",
          "totals", "account", "compute", "memory", "twins", "derivation", "diff", "sensitivity", "catalogue", "checks",
          "numeric", "sweep", "solve", "quiz", "fileio", "importing", "render", "export", "verify", "api", "cli"]
 

@@ -132,6 +132,27 @@ def test_sweep_and_diff_show_flops():
     assert diff["flops"] == {"a": 2 * CNN_MACS, "b": 2 * CNN_MACS, "change": 0}
 
 
+def test_diff_flops_are_for_the_batch_set():
+    diff = json.loads(run("diff", CNN, GPT2, "--json", "--set", "batch=3").output)
+    one = json.loads(run("diff", CNN, GPT2, "--json").output)
+    assert diff["flops"]["a"] == 3 * 2 * CNN_MACS
+    assert diff["flops"]["change"] == 3 * one["flops"]["change"]
+
+
+def test_memory_reads_the_batch_as_compute_does_when_a_spec_declares_batch(write_spec):
+    """One batch rule: with the spec's own `batch` (here Dense's units), the examples are `compute_batch`, in the
+    FLOPs and in the activations alike; the spec's `batch` binds only its own symbol."""
+    spec = write_spec('[network]\nname = "b"\ninput = [7]\n[symbols]\nbatch = { default = 4 }\n'
+                      '[[layers]]\ntype = "Dense"\nunits = "batch"\n')
+    def activations(*sets):
+        doc = json.loads(run("derive", str(spec), "--json", "--optimizer", "sgd", *sets).output)
+        return doc["memory"]["activations"], doc
+    one, doc = activations("--set", "batch=5")
+    two, doc2 = activations("--set", "batch=5", "--set", "compute_batch=2")
+    assert doc["layers"][-1]["params"] == 7 * 5 + 5 and doc2["macs"] == 2 * 7 * 5
+    assert two == 2 * one
+
+
 def test_a_real_subprocess_prints_the_compute_totals():
     out = subprocess.run([sys.executable, "-m", "symparam", "derive", CNN, "--compute"], capture_output=True,
                          text=True, cwd=ROOT, check=True).stdout

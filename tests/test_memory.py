@@ -625,18 +625,20 @@ def test_each_keras_kind_saves_what_keras_saves(name):
     assert theirs - ours == extra, (name, kind.saves, ours, theirs)
 
 
-def test_a_spec_symbol_named_batch_is_the_batch(run, tmp_path):
-    """A spec that declares `batch` binds it as any symbol, and the memory's batch is that symbol; without one,
-    --set batch=N is taken for the memory, and for the FLOPs (which JSON always has) when no memory is asked."""
+def test_a_spec_symbol_named_batch_keeps_its_meaning_and_the_examples_are_compute_batch(run, tmp_path):
+    """One batch rule for compute and memory (symparam.compute.take_batch): a spec that declares `batch` binds it as
+    any symbol, and the examples are then `compute_batch`; without one, --set batch=N is the examples' count, for
+    the FLOPs (which JSON always has) and the memory alike."""
     import json
     spec = tmp_path / "b.toml"
     spec.write_text('[network]\ninput = [8]\n[symbols]\nbatch = { default = 3 }\n[[layers]]\ntype = "Dense"\n'
                     'units = "batch"\n')
     result = run("derive", str(spec), "--json", "--optimizer", "sgd")
     assert result.exit_code == 0, result.err
-    assert json.loads(result.output)["memory"]["activations"] == 3 * 4 * 8          # 3 examples of 8 inputs
-    result = run("derive", str(spec), "--json", "--optimizer", "sgd", "--set", "batch=5")
-    assert json.loads(result.output)["memory"]["activations"] == 5 * 4 * 8
+    assert json.loads(result.output)["memory"]["activations"] == 1 * 4 * 8          # 1 example of 8 inputs
+    result = run("derive", str(spec), "--json", "--optimizer", "sgd", "--set", "batch=5", "--set", "compute_batch=3")
+    doc = json.loads(result.output)
+    assert doc["memory"]["activations"] == 3 * 4 * 8 and doc["total"] == 8 * 5 + 5
     one, five = (json.loads(run("derive", str(EXAMPLES / "cnn.toml"), "--json", *more).output)
                  for more in ((), ("--set", "batch=5")))                             # no --memory: the FLOPs' batch
     assert five["flops"] == 5 * one["flops"]

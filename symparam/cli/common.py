@@ -30,15 +30,6 @@ def bindings(items: list[str] | None) -> dict[str, int]:
     return values
 
 
-def take_batch(values: dict, *nets, symbolic: bool = False):
-    """The batch size of a memory estimate (the symbol symparam.memory.BATCH): `--set batch=N`, taken out of
-    `values`, when no spec declares a symbol `batch` (a spec's own `batch` binds as any of its symbols); else 1, or
-    left free (None) under --symbolic."""
-    if "batch" in values and not any("batch" in net.symbols for net in nets):
-        return values.pop("batch")
-    return None if symbolic else 1
-
-
 def console():
     from rich.console import Console
 

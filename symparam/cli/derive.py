@@ -83,7 +83,7 @@ def derive(
 
     find_convention(flops_convention)
     unbound = derive_spec(load(spec))
-    batch, values = take_batch(bindings(set_), unbound.symbols)   # --set batch=N: compute's and memory's batch
+    batch, values = take_batch(bindings(set_), unbound.symbols, symbolic)   # compute's and memory's batch
     net = resolved(unbound, values, defaults=not symbolic)
     from ..account import build
     account = build(net)
@@ -92,12 +92,10 @@ def derive(
         typer.echo(f"warning: {plain(spec)}: {plain(warning)}", err=True)
     options = {}
     if compute or fmt == "json":
-        options["compute"] = report(account, Options(flops_convention, batch if batch is not None or symbolic else 1,
-                                                     causal))
+        options["compute"] = report(account, Options(flops_convention, batch, causal))
     if memory or fmt == "json":   # JSON always has the memory: weights at --dtype (fp32), training under --optimizer
         from ..memory import estimate
-        options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute,
-                                     batch=batch if batch is not None or symbolic else 1)
+        options["memory"] = estimate(account, dtype or "fp32", optimizer, recompute, batch=batch)
     if convention is not None and convention != net.convention:
         from ..twins import translate
         options["translation"] = translate(net, convention)

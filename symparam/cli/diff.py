@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import SymparamError
-from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, SymbolicOption, bindings, console
 
 
 def diff(
@@ -17,8 +17,8 @@ def diff(
     symbolic: SymbolicOption = False,
     json: Annotated[bool, typer.Option("--json", help="B - A, per layer and by category, as JSON.")] = False,
     memory: Annotated[bool, typer.Option(
-        "--memory", help="Also B - A in bytes of memory (weights at --dtype; with --optimizer training, --set "
-                         "batch=N).")] = False,
+        "--memory", help="Also B - A in bytes of memory (weights at --dtype; with --optimizer training). The "
+                         "FLOPs and activations are for --set batch=N examples (1 by default).")] = False,
     dtype: DtypeOption = None,
     optimizer: OptimizerOption = None,
 ) -> None:
@@ -32,15 +32,16 @@ def diff(
     given = bindings(set_)
     nets = [derive(load(path)) for path in (spec_a, spec_b)]
     memory = memory or dtype is not None or optimizer is not None
-    batch = take_batch(given, *nets, symbolic=symbolic) if memory else None
     known = set(nets[0].symbols.names()) | set(nets[1].symbols.names())
+    from ..compute import take_batch
+    batch, given = take_batch(given, known, symbolic)   # the FLOPs' and the memory's examples
     for name in given:
         if name not in known:
             raise SymparamError(f"--set names {name!r}, which neither spec uses; their symbols are: "
                                 f"{', '.join(sorted(known)) or 'none'}.")
     accounts = [build(resolved(net, {k: v for k, v in given.items() if k in net.symbols}, defaults=not symbolic))
                 for net in nets]
-    d = compare(*accounts)
+    d = compare(*accounts, batch=batch)
     memories = None
     if memory:
         from ..memory import estimate

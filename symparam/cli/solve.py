@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import OptimizerOption, SetOption, SymbolicOption, bindings, console, take_batch
+from .common import OptimizerOption, SetOption, SymbolicOption, bindings, console
 
 
 def solve(
@@ -103,7 +103,8 @@ def _solve_memory(spec, for_, size, budget, target, set_, symbolic, bytes_, dtyp
     if for_ in given:
         raise SymparamError(f"--for {for_}: the symbol is also bound by --set; solve for it or set it.")
     unbound = derive_network(load(spec))
-    batch = take_batch(given, unbound)
+    from ..compute import take_batch
+    batch, given = take_batch(given, unbound.symbols)
     net = resolved(unbound, given, defaults=not symbolic, free={for_})
     m = estimate(build(net), dtype, optimizer, batch=batch)
     total = m.training if optimizer is not None else sympy.Add(*(p.bytes for p in m.parts))

@@ -33,7 +33,7 @@ def solve_compute(spec, name, flops, compute_optimal, set_, symbolic, training, 
     if fixed:
         say(f"With {fixed}.")
     if flops is not None:
-        counts = report(build(net), Options(flops_convention, 1 if batch is None else batch))
+        counts = report(build(net), Options(flops_convention, batch))
         quantity = counts.training if training else counts.flops
         if quantity is None:
             raise SymparamError("the FLOPs depend on an axis of unknown length; give it a size to solve over them.")

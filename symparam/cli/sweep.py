@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SymparamError
-from .common import DtypeOption, OptimizerOption, SetOption, bindings, console, take_batch
+from .common import DtypeOption, OptimizerOption, SetOption, bindings, console
 
 
 def sweep(
@@ -37,7 +37,6 @@ def sweep(
     optimizer: OptimizerOption = None,
 ) -> None:
     """Evaluate the totals over a grid of symbol values, exactly and fast."""
-    from ..engine import derive_file
     from ..fileio import atomic_output, check_outputs, write_atomic
     from ..sweep import check_size, parse_over, plan
 
@@ -54,19 +53,25 @@ def sweep(
         from ..render.plot import check as check_plot
         check_plot(axes, plot)
     swept = {a.name for a in axes}
-    given = bindings(set_)
+    from ..account import build
+    from ..compute import take_batch
+    from ..engine import derive, resolved
+    from ..spec import load
+
+    unbound = derive(load(spec))
+    batch, given = take_batch(bindings(set_), unbound.symbols)   # the FLOPs' and the memory's examples
     for name in swept & set(given):
         raise SymparamError(f"--over {name}: the symbol is also bound by --set; sweep it or set it.")
-    extra = None
-    if memory or dtype is not None or optimizer is not None:
-        extra = {"memory_bytes": _memory_bytes(spec, given, swept, dtype or "fp32", optimizer)}
+    net = resolved(unbound, given, free=swept)
+    extra = {}
+    memory = memory or dtype is not None or optimizer is not None
+    account = build(net) if memory or flops else None
+    if memory:
+        extra["memory_bytes"] = _memory_bytes(account, batch, dtype or "fp32", optimizer)
     if flops:
         from .sweep_compute import flops_columns
-        net, flops_extra = flops_columns(spec, given, swept, flops_convention)
-        extra = {**(extra or {}), **flops_extra}
-    else:
-        net = derive_file(spec, given, free=swept)
-    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra)
+        extra.update(flops_columns(account, batch, flops_convention))
+    job = plan(net, axes, per_layer=per_layer, max_points=max_points, extra=extra or None)
     docs = {info.symbol.name: info.doc for info in net.symbols}
     with _progress(job) as parts:
         if format_ == "table" and not output:
@@ -87,19 +92,13 @@ def sweep(
             _write_plot(plot, drawn, docs, write_atomic)
 
 
-def _memory_bytes(spec, given: dict, swept: set, dtype: str, optimizer):
-    """The memory (symparam.memory) in the swept symbols; `batch` is taken out of `given` when the spec has no
-    symbol of that name."""
+def _memory_bytes(account, batch, dtype: str, optimizer):
+    """The memory (symparam.memory) in the swept symbols, for `batch` examples."""
     import sympy
 
-    from ..account import build
-    from ..engine import derive, resolved
     from ..memory import estimate
-    from ..spec import load
 
-    unbound = derive(load(spec))
-    batch = take_batch(given, unbound)
-    m = estimate(build(resolved(unbound, given, free=swept)), dtype, optimizer, batch=batch)
+    m = estimate(account, dtype, optimizer, batch=batch)
     if optimizer is None:
         return sympy.Add(*(p.bytes for p in m.parts))
     if m.training is None:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 
-def flops_columns(spec, given, swept, flops_convention):
-    """The network bound but for the swept symbols, and {"flops": ..., "flops_training": ...} over them."""
-    from ..account import build
-    from ..compute import Options, convention, report, take_batch
-    from ..engine import derive, resolved
+def flops_columns(account, batch, flops_convention) -> dict:
+    """{"flops": ..., "flops_training": ...} of a network bound but for the swept symbols, for `batch` examples."""
+    from ..compute import Options, convention, report
     from ..errors import SymparamError
-    from ..spec import load
 
     convention(flops_convention)
-    unbound = derive(load(spec))
-    batch, values = take_batch(given, unbound.symbols)
-    net = resolved(unbound, values, free=swept)
-    counts = report(build(net), Options(flops_convention, 1 if batch is None else batch))
+    counts = report(account, Options(flops_convention, batch))
     if counts.flops is None:
         raise SymparamError("the FLOPs depend on an axis of unknown length; give it a size to sweep them.")
-    return net, {"flops": counts.flops.value, "flops_training": counts.training.value}
+    return {"flops": counts.flops.value, "flops_training": counts.training.value}

@@ -46,11 +46,11 @@ def source_module(source: str, options: Options):
         name = "torch_module"
     else:
         path = Path(source)
+        from ..reading import read_head
         try:
-            with path.open("rb") as handle:
-                head = handle.read(HEAD_BYTES)
-        except OSError as exc:
-            raise SymparamError(f"{show(source)}: cannot read it ({exc.strerror or exc}).") from None
+            head = read_head(path, HEAD_BYTES, "model file")
+        except SymparamError as exc:
+            raise exc.in_file(source) from None
         for name, _ in SOURCES:
             if importlib.util.find_spec(f"{__name__}.{name}") is None:
                 continue

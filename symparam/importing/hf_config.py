@@ -33,18 +33,15 @@ def detect(path: Path, head: bytes) -> bool:
 
 
 def read(path: Path) -> dict[str, Any]:
+    from ..reading import read_text
+
     where = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG + 1)
-    except OSError as exc:
-        raise SymparamError(f"cannot read it ({exc.strerror or exc}).").in_file(where) from None
-    if len(data) > MAX_CONFIG:
-        raise SymparamError(f"larger than {MAX_CONFIG // 1024} KiB; a config.json is a few kilobytes.").in_file(where)
-    try:
-        config = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON text"
+        config = json.loads(read_text(path, MAX_CONFIG, "config"))
+    except SymparamError as exc:
+        raise exc.in_file(where) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise SymparamError(f"not a JSON config ({reason}).").in_file(where) from None
     if not isinstance(config, dict):
         raise SymparamError(f"a config.json is a JSON object. Received: {show(config)}.").in_file(where)

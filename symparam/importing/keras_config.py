@@ -54,25 +54,22 @@ def detect(path: Path, head: bytes) -> bool:
 
 def read_config(path: Path) -> dict:
     """The model's config document from a JSON file or a `.keras` archive."""
+    from ..reading import read_text, too_large, utf8
+
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 if "config.json" not in archive.namelist():
                     raise SymparamError("a .keras archive holds config.json; this zip has none.")
                 if archive.getinfo("config.json").file_size > MAX_CONFIG:
-                    raise SymparamError(f"config.json is larger than {MAX_CONFIG // 2**20} MiB (a fixed limit).")
-                data = archive.read("config.json")
+                    raise too_large("config", MAX_CONFIG)
+                text = utf8(archive.read("config.json"), "config")
         else:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_CONFIG + 1)
-            if len(data) > MAX_CONFIG:
-                raise SymparamError(f"the config is larger than {MAX_CONFIG // 2**20} MiB (a fixed limit).")
+            text = read_text(path, MAX_CONFIG, "config")
     except (OSError, zipfile.BadZipFile) as exc:
-        raise SymparamError(f"cannot read it ({getattr(exc, 'strerror', None) or exc}).") from None
+        raise SymparamError(f"cannot read the config: {getattr(exc, 'strerror', None) or exc}.") from None
     try:
-        document = json.loads(data)
-    except UnicodeDecodeError:
-        raise SymparamError("the config is not UTF-8 text.") from None
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SymparamError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
     except RecursionError:
