@@ -243,6 +243,12 @@ class Account:
     active: Quantity | None = None   # parameters one token uses (less than the total with a mixture of experts)
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the framework allows and the user should know, one line each, naming its layer."""
+        return tuple(f"{layer_where(layer.index, layer.name, layer.type)}: {why}"
+                     for layer in self.net.layers for why in layer.warnings)
+
+    @property
     def sparse(self) -> bool:
         """Whether some parameters are used by only some tokens (a mixture of experts' experts)."""
         return self.active is not None and sympy.expand(self.active.value - self.total.value) != 0

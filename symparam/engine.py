@@ -393,12 +393,13 @@ def build_record(kind, args, input_shapes, *, index: int, name: str, inputs: tup
     outputs = tuple(tuple(s) for s in built) if isinstance(built, list) else (tuple(built),)
     for shape in outputs:
         for axis, dim in enumerate(shape, start=1):
-            if not_a_length(dim):
+            if not_a_length(dim) and not (dim == 0 and build.warnings):   # a 0 the layer warned of
                 raise SymparamError(f"output axis {axis} would have length {dim}; every length must be a positive "
                                     f"integer.")
     return LayerRecord(index, name, kind.name, tuple(inputs), tuple(input_shapes), outputs[0],
                        tuple(build.variables), tuple(conditions) + tuple(build.conditions),
-                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given), tuple(build.costs))
+                       vars(args), outputs if len(outputs) > 1 else (), repeat, tuple(given), tuple(build.costs),
+                       warnings=tuple(build.warnings))
 
 
 def not_a_length(dim) -> bool:
@@ -488,7 +489,7 @@ def bind(net: Network, values: Mapping[str, int | sympy.Expr]) -> Network:
         outputs = tuple(tuple(sub(d) for d in shape) for shape in layer.outputs)
         for shape, bound_shape in zip((layer.output_shape, *layer.outputs), (output, *outputs)):
             for axis, dim in enumerate(bound_shape, start=1):
-                if not_a_length(dim):
+                if not_a_length(dim) and not (dim == 0 and layer.warnings and shape[axis - 1] == 0):
                     raise SymparamError(f"output axis {axis} = {shape[axis - 1]} would be {dim} at {shown}; every "
                                         f"length must be a positive integer.").within(where).in_file(net.source)
         variables = tuple(replace(v, shape=tuple(sub(d) for d in v.shape), active=sub(v.active))

@@ -97,6 +97,7 @@ class LayerRecord:
     # a growing or indexed repeat: (index, count) pairs, outermost first; the variables' shapes are those of copy
     # `index` (0 for the first), and the layer's counts are their sums over index < count, in closed form
     copies: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+    warnings: tuple[str, ...] = ()   # what the framework allows and the user should know (a 0-length output axis)
 
     def counted(self, size: sympy.Expr) -> sympy.Expr:
         """`size` (of one copy) over every copy this layer stands for."""

@@ -87,6 +87,9 @@ def derive(
     net = resolved(unbound, values, defaults=not symbolic)
     from ..account import build
     account = build(net)
+    for warning in account.warnings:   # one line each on stderr; the result still follows (exit 0)
+        from ..render.escape import plain
+        typer.echo(f"warning: {plain(spec)}: {plain(warning)}", err=True)
     options = {}
     if compute or fmt == "json":
         options["compute"] = report(account, Options(flops_convention, batch, causal))

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from ..errors import SymparamError, show
-from ..layers import lookup
+from ..layers import lookup, refused
 from ..layers.base import REQUIRED, ActivationName, Context, Int, Opaque, Size
 from ..layers.parsing import LayerArg
 from ..layers.rnn_cells import CELLS, CellArg
@@ -38,6 +38,8 @@ def kind_of(layer: dict):
         kind = lookup(type_name)
     except SymparamError:
         kind = None
+    if kind is None and (not module or module.startswith("keras.")) and refused(class_name):   # Lambda, Hashing
+        raise refused(class_name)
     if kind is None or kind.convention != "keras":
         source = f" from {module}" if module else ""
         if module.startswith(OPS_MODULES):

@@ -75,6 +75,37 @@ def names() -> dict[str, type[LayerKind]]:
     return dict(_REGISTRY)
 
 
+# keras.layers classes that are no layer kind, and why: a spec naming one, or an imported config holding one, is
+# refused with the reason (tests/layers/test_refused.py checks the list against keras.layers).
+_TF_ONLY = ("needs TensorFlow in Keras 3 (its state is a tf.lookup table, which Keras does not count as a weight) "
+            "and is not modelled by symparam yet")
+REFUSED: dict[str, str] = {
+    "Lambda": "runs a Python function, which a spec cannot hold and symparam never runs (its shape is the function's)",
+    "TFSMLayer": "loads a TensorFlow SavedModel, whose weights are in that file, not in a config",
+    "JaxLayer": "wraps a JAX function, whose weights are made by that code",
+    "FlaxLayer": "wraps a Flax module, whose weights are made by that code",
+    "TorchModuleWrapper": "wraps a torch.nn.Module: import the module itself (symparam import module:factory "
+                          "--convention torch)",
+    "Pipeline": "chains preprocessing layers outside a model: write its layers one after another",
+    "MaxNumBoundingBoxes": "pads or trims a dict of bounding boxes and labels, which is no tensor of a network",
+    "Wrapper": "is the abstract base of the wrappers: write Bidirectional or TimeDistributed",
+    "Layer": "is the base class of every layer: a custom layer's weights are made by its own code",
+    "SimpleRNNCell": "is a cell: run it inside RNN (cell = { type = \"SimpleRNNCell\", units = ... })",
+    "LSTMCell": "is a cell: run it inside RNN (cell = { type = \"LSTMCell\", units = ... })",
+    "GRUCell": "is a cell: run it inside RNN (cell = { type = \"GRUCell\", units = ... })",
+    "StackedRNNCells": "is a stack of cells: give RNN a list of cells (cell = [{ type = \"LSTMCell\", ... }, ...])",
+    "Hashing": _TF_ONLY, "HashedCrossing": _TF_ONLY, "IntegerLookup": _TF_ONLY, "StringLookup": _TF_ONLY,
+    "TextVectorization": _TF_ONLY,
+}
+
+
+def refused(type_name: str) -> SymparamError | None:
+    """The error for a keras.layers class that is no layer kind (REFUSED), or None."""
+    why = REFUSED.get(type_name)
+    return None if why is None else SymparamError(f"keras.layers.{type_name} {why}. Received: type = "
+                                                  f"{show(type_name)}.")
+
+
 def lookup(type_name: object) -> type[LayerKind]:
     """The kind registered under `type_name`; an unknown name answers with the closest known ones."""
     if isinstance(type_name, str):
@@ -87,6 +118,8 @@ def lookup(type_name: object) -> type[LayerKind]:
         raise SymparamError(f"type must be a layer class name such as \"Conv2D\". Received: type = {show(type_name)}.")
     if type_name in known:
         return known[type_name]
+    if refused(type_name):
+        raise refused(type_name)
     by_lower = {n.lower(): n for n in known}
     close = difflib.get_close_matches(type_name.lower(), list(by_lower), n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""

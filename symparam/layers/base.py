@@ -252,6 +252,7 @@ class Build:
         self.variables: list[Variable] = []
         self.conditions: list[Condition] = []
         self.costs: list[Cost] = []
+        self.warnings: list[str] = []
         self.layer_trainable = trainable
 
     def weight(self, name: str, shape: Sequence[sympy.Expr], *, role: str, labels: Sequence[str], category: str,
@@ -287,6 +288,11 @@ class Build:
     def free(self, words: str) -> None:
         """Declare that the layer does no arithmetic (it moves, copies or passes values): a cost of 0."""
         self.cost("elementwise", 0, words=words)
+
+    def warn(self, why: str) -> None:
+        """Record something the framework allows and the user should know: an output axis of length 0 (the one
+        thing a warning permits: engine.build_record accepts a 0 length from a layer that warned)."""
+        self.warnings.append(why)
 
     def require(self, relation: Any, key: str, why: str, received: str = "") -> None:
         """Record a condition; one that is already false is an error (`why`, then what was received)."""

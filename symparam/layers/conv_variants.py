@@ -118,9 +118,13 @@ class ConvTranspose(LayerKind):
         for axis, (n, k, s, d) in enumerate(zip(spatial, a.kernel_size, strides, dilation)):
             length = transpose_length(n, k, s, d, a.padding, None if pads is None else pads[axis])
             if length is not None and a.padding == "same" and pads is not None:   # the one form that can be 0
-                b.require(sympy.Ge(length, 1), "output_padding",
-                          f"output axis {axis + 1} would have length {length}; symparam needs every length >= 1",
-                          f"input length {n}")
+                if length == 0:   # Keras builds it (the weights do not depend on it): a warning, as it allows it
+                    b.warn(f"output axis {axis + 1} has length 0 (input length {n}, output_padding {pads[axis]}, "
+                           f"padding 'same'); Keras allows it and so does symparam, but the layer outputs nothing")
+                else:
+                    b.require(sympy.Ge(length, 1), "output_padding",
+                              f"output axis {axis + 1} would have length {length}; symparam needs every length >= 1",
+                              f"input length {n}")
             out.append(length)
         labels = (*_AXES[self.rank], "F", "C_in")
         b.weight("kernel", (*a.kernel_size, a.filters, channels), role="weights", labels=labels, category="weight")

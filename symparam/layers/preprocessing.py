@@ -338,8 +338,9 @@ class Augmentation(LayerKind):
             self._check_channels(x, getattr(a, "data_format", "channels_last"), b)
         return x
 
-    def _check_channels(self, x, data_format: str, b) -> None:
-        counts = " or ".join(str(c) for c in self.channels)
+    def _check_channels(self, x, data_format: str, b, channels: tuple[int, ...] = ()) -> None:
+        channels = channels or self.channels
+        counts = " or ".join(str(c) for c in channels)
         if data_format == "channels_first" and len(x) == 2:
             raise SymparamError(f"{self.name} with channels_first needs images (channels, height, width): on 2 axes "
                                 f"Keras reads the batch axis as the channels. Received input shape {format_shape(x)}.")
@@ -347,7 +348,7 @@ class Augmentation(LayerKind):
         if c is None:
             raise SymparamError(f"{self.name} needs the number of channels known ({counts}). Received input shape "
                                 f"{format_shape(x)}.")
-        b.require(sympy.Or(*(sympy.Eq(c, n) for n in self.channels)), "data_format",
+        b.require(sympy.Or(*(sympy.Eq(c, n) for n in channels)), "data_format",
                   f"{self.name} works on images of {counts} channels", f"{c} channels")
 
 
