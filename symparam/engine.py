@@ -9,7 +9,7 @@ from typing import Iterable, Mapping
 import sympy
 
 from .errors import SymparamError, layer_where
-from .expr import check_bound, check_expansion, expansion, product_bound, sum_bound
+from .expr import as_sympy, check_bound, check_expansion, expansion, product_bound, sum_bound
 from .layers.base import Build
 from .model import Condition, LayerRecord, Network, Shape
 from .printing import spec_text
@@ -521,10 +521,12 @@ def _restructured(net: Network, values: Mapping) -> tuple[Network, dict]:
     except SymparamError as exc:
         raise exc.in_file(net.source)
     rest = {k: v for k, v in values.items() if k not in symbols.structure}
-    if structure != symbols.structure and net.spec is not None and net.spec.document is not None:
+    deciding = {k: v for k, v in rest.items() if k in symbols.decided}   # sizes a `when` was decided at
+    moved = any(as_sympy(v) != symbols.decided[k] for k, v in deciding.items())
+    if (structure != symbols.structure or moved) and net.spec is not None and net.spec.document is not None:
         from .spec import from_dict
         try:
-            spec = from_dict(net.spec.document, net.spec.source, structure)
+            spec = from_dict(net.spec.document, net.spec.source, {**structure, **deciding})
         except SymparamError as exc:
             raise exc.in_file(net.spec.source)
         net = derive(spec)

@@ -160,6 +160,7 @@ def from_dict(document: dict, source: str = "<spec>", structure: dict | None = N
     symbols = _symbols(document.get("symbols", {}))
     symbols.strict = "symbols" in document
     symbols.fix(symbols.structural(structure))
+    symbols.at = {k: v for k, v in (structure or {}).items() if symbols.decide_at(k) is not None}
     symbols.helpers = _helpers(document.get("helpers", {}))
     symbols.indexes = _indexes(document)
     conditions: list[Condition] = []
@@ -175,6 +176,7 @@ def from_dict(document: dict, source: str = "<spec>", structure: dict | None = N
     blocks = _blocks(document.get("blocks", {}))
     off: dict[str, str] = {}
     layers = _layers(raw_layers, symbols, convention, blocks, off=off)
+    conditions.extend(symbols.decisions)   # each `when` decided at a size's value holds only where it is decided so
     outputs = network.get("outputs", [])
     if isinstance(outputs, str):
         outputs = [outputs]
@@ -499,7 +501,7 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
                 base = default_name(block.name) if block is not None else default_name(kind.name)
                 given_name = _auto_name(base, counters, taken)
             label = _check_layer_name(given_name, "name")
-            if "when" in table and not _switched_on(table["when"], symbols):   # (its name stays free for an
+            if "when" in table and not _switched_on(table["when"], symbols, label):   # (its name stays free for an
                 off.setdefault(label, f"switched off by when = {show(table['when'])}")   # alternative)
                 continue
             if label in seen:
@@ -547,15 +549,32 @@ def _initial_state(table: dict, kind) -> tuple[str, ...]:
     return states
 
 
-def _switched_on(value: Any, symbols) -> bool:
-    """A `when`, decided now: over booleans, choices, block arguments and numbers (not over free sizes, which would
-    make the layers depend on a binding)."""
+def _switched_on(value: Any, symbols, label: str) -> bool:
+    """A `when`, decided now: over booleans, choices, block arguments and numbers; over sizes (alpha > 1/2) at the
+    value the network is read at (its --set value, else its default), noted as a condition of the network so that
+    where the size is left free (--symbolic, a sweep's compiled points) the layers are said to stand for the values
+    deciding it the same way. Over a size with no value (a repeat's index, a symbol without a default) it is an
+    error."""
     decided = symbols.condition(value, "when")
     if decided is sympy.true or decided is sympy.false:
         return decided is sympy.true
-    names = sorted(s.name for s in decided.free_symbols)
-    raise SymparamError(f"when must be decided as the spec is read (by booleans, choices, block arguments and "
-                        f"numbers), and {show(value)} depends on {', '.join(names)}. Received: when = {show(value)}.")
+    table = symbols
+    while hasattr(table, "outer"):   # a block's or a repeat's scope: the network's own table decides
+        table = table.outer
+    at = {s: table.decide_at(s.name) for s in decided.free_symbols}
+    if all(v is not None for v in at.values()):
+        on = decided.xreplace(at)
+        if on is sympy.true or on is sympy.false:
+            table.decided.update({s.name: v for s, v in at.items()})
+            shown = ", ".join(f"{s.name} = {v}" for s, v in sorted(at.items(), key=lambda item: item[0].name))
+            table.decisions.append(Condition(decided if on is sympy.true else sympy.Not(decided), "when",
+                                             f"layer {label!r} is {'on' if on is sympy.true else 'off'} by when = "
+                                             f"{show(value)}, decided at {shown}", where=label))
+            return on is sympy.true
+    names = sorted(s.name for s, v in at.items() if v is None) or sorted(s.name for s in decided.free_symbols)
+    raise SymparamError(f"when must be decided as the spec is read (by booleans, choices, block arguments, numbers "
+                        f"and sizes with a default), and {show(value)} depends on {', '.join(names)}. Received: when = "
+                        f"{show(value)}.")
 
 
 def _index(table: dict, symbols):

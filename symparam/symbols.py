@@ -80,6 +80,9 @@ class SymbolTable:
         self.indexes: dict[str, str] = {}
         self.helpers: dict = {}
         self.structure: dict[str, Any] = {}   # the structural symbols' values the network is built with
+        self.at: dict[str, Any] = {}          # the sizes a `when` over sizes is decided at, when not the defaults
+        self.decided: dict[str, sympy.Basic] = {}   # the sizes `when`s were decided at -> their values
+        self.decisions: list = []             # each such `when` as a Condition on the network (model.Condition)
 
     def declare(self, name: str, default: Any = None, doc: str = "", kind: str = "positive",
                 values: tuple[str, ...] = ()) -> sympy.Symbol | None:
@@ -107,6 +110,17 @@ class SymbolTable:
         if info.type == "choice":
             return Text(self.structure[name])
         return info.symbol
+
+    def decide_at(self, name: str) -> sympy.Basic | None:
+        """The number a `when` over the size `name` is decided at: the value the network is read at (--set), else
+        the spec's number default; None for a symbol with neither (or not a size)."""
+        info = self._info.get(name)
+        if info is None or info.type in STRUCTURAL:
+            return None
+        if name in self.at:
+            return as_sympy(self.at[name])
+        default = info.default
+        return as_sympy(default) if isinstance(default, (int, sympy.Rational, Fraction)) else None
 
     def literal(self, name: Any) -> Any:
         """The bool or string a layer argument written as a structural symbol's name stands for, else None."""

@@ -5,6 +5,7 @@ the file, the layer and the key."""
 
 from __future__ import annotations
 
+import json
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -315,6 +316,59 @@ def test_without_a_symbols_table_free_names_stay_allowed():
     assert {s.name for s in net.total.free_symbols} == {"n", "m"}
 
 
+# --- a `when` over sizes: decided at the size's value ------------------------------------------------------------------
+
+WHEN_OVER_A_SIZE = """[network]
+input = [8]
+[symbols]
+alpha = { default = 1, type = "rational" }
+[[layers]]
+type = "Dense"
+name = "a"
+units = "floor(8*alpha)"
+[[layers]]
+type = "Add"
+name = "res"
+inputs = ["a", "input"]
+when = "floor(8*alpha) == 8"
+[[layers]]
+type = "Dense"
+name = "out"
+units = 2
+"""
+
+
+def derived_json(capsys, path, *argv) -> dict:
+    assert main(["derive", str(path), "--json", *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_when_over_a_size_is_decided_at_its_value(spec_file, capsys):
+    """Keras's residual where a block's input and output widths agree (MobileNet at some alphas): the Add is there
+    at the default alpha = 1 and at --set alpha=1.1 (floor(8.8) = 8), gone at alpha = 1/2; the counts are the layers'
+    either way: 9·8 + 18 at 1, 9·4 + (4·2 + 2) at 1/2."""
+    path = spec_file(WHEN_OVER_A_SIZE)
+    for argv, has_add, total in (([], True, 9 * 8 + 18), (["--set", "alpha=1.1"], True, 9 * 8 + 18),
+                                 (["--set", "alpha=0.5"], False, 9 * 4 + 4 * 2 + 2)):
+        doc = derived_json(capsys, path, *argv)
+        assert ("res" in [layer["name"] for layer in doc["layers"]]) is has_add, argv
+        assert doc["total"] == total, argv
+
+
+def test_under_symbolic_a_when_over_a_size_is_an_assumption(spec_file, capsys):
+    path = spec_file(WHEN_OVER_A_SIZE)
+    assert main(["derive", str(path), "--symbolic"]) == 0
+    out = capsys.readouterr().out
+    assert "res (Add)" in out and "Assumes: floor(8*alpha) == 8  (res: when)" in out
+
+
+def test_a_when_over_a_size_without_a_value_is_one_line(spec_file, capsys):
+    path = spec_file(WHEN_OVER_A_SIZE.replace('alpha = { default = 1, type = "rational" }',
+                                              'alpha = { type = "rational", doc = "no default" }'))
+    line = refused(capsys, path, "--set", "alpha=1")
+    assert "layer 2 'res' (Add)" in line and "when" in line and "depends on alpha" in line
+
+
 # --- bad input: one line, exit 2, file, layer, key --------------------------------------------------------------------
 
 BAD = {
@@ -324,9 +378,6 @@ BAD = {
     "a when over a non-boolean": (
         ("example", "typed-symbols"), ("when = \"variant == 'large'\"", 'when = "alpha"'), (),
         ["layer 2 'extra' (Conv2D)", "when", "'alpha' is not a condition"]),
-    "a when over a free size": (
-        ("example", "typed-symbols"), ("when = \"variant == 'large'\"", 'when = "img_size > 8"'), (),
-        ["layer 2 'extra' (Conv2D)", "when", "depends on img_size"]),
     "a rational where an integer is needed": (
         ("example", "typed-symbols"), ('filters = "floor(32*alpha)"', 'filters = "32*alpha"'), (),
         ["layer 1 'stem' (Conv2D)", "filters", "a rational where an integer is needed"]),
