@@ -317,8 +317,10 @@ def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, co
         values[name] = given[name] if name in given else arg_value(decl, name, decl.default,
                                                                    Context(table, defaults))
     off: dict[str, str] = {}
+    decided = len(scope.spec.symbols.decisions)
     inner = _layers(block.layers, table, scope.spec.convention, scope.spec.blocks, start=layer.index,
                     prefix=f"{layer.name}/", in_block=block.name, off=off)
+    scope.conditions.extend(scope.spec.symbols.decisions[decided:])   # a `when` inside decided at a size's value
     sub = _Scope(scope.spec, dict(zip(block.inputs, input_shapes)), inner, f"{layer.name}/",
                  repeat, scope.records, scope.conditions, scope.depth + 1,
                  full={inside: scope.full[outside] for inside, outside in zip(block.inputs, names)},

@@ -501,7 +501,7 @@ def _layers(raw_layers: list[dict], symbols, convention: str = "keras",
                 base = default_name(block.name) if block is not None else default_name(kind.name)
                 given_name = _auto_name(base, counters, taken)
             label = _check_layer_name(given_name, "name")
-            if "when" in table and not _switched_on(table["when"], symbols, label):   # (its name stays free for an
+            if "when" in table and not _switched_on(table["when"], symbols, prefix + label):   # (its name stays free for an
                 off.setdefault(label, f"switched off by when = {show(table['when'])}")   # alternative)
                 continue
             if label in seen:
@@ -549,7 +549,7 @@ def _initial_state(table: dict, kind) -> tuple[str, ...]:
     return states
 
 
-def _switched_on(value: Any, symbols, label: str) -> bool:
+def _switched_on(value: Any, symbols, label: str, key: str = "when") -> bool:
     """A `when`, decided now: over booleans, choices, block arguments and numbers; over sizes (alpha > 1/2) at the
     value the network is read at (its --set value, else its default), noted as a condition of the network so that
     where the size is left free (--symbolic, a sweep's compiled points) the layers are said to stand for the values
@@ -567,9 +567,9 @@ def _switched_on(value: Any, symbols, label: str) -> bool:
         if on is sympy.true or on is sympy.false:
             table.decided.update({s.name: v for s, v in at.items()})
             shown = ", ".join(f"{s.name} = {v}" for s, v in sorted(at.items(), key=lambda item: item[0].name))
-            table.decisions.append(Condition(decided if on is sympy.true else sympy.Not(decided), "when",
-                                             f"layer {label!r} is {'on' if on is sympy.true else 'off'} by when = "
-                                             f"{show(value)}, decided at {shown}", where=label))
+            table.decisions.append(Condition(decided if on is sympy.true else sympy.Not(decided), key,
+                                             f"{key} = {show(value)} is {'true' if on is sympy.true else 'false'} "
+                                             f"at {shown}", where=label))
             return on is sympy.true
     names = sorted(s.name for s, v in at.items() if v is None) or sorted(s.name for s in decided.free_symbols)
     raise SymparamError(f"when must be decided as the spec is read (by booleans, choices, block arguments, numbers "
@@ -667,7 +667,7 @@ def arg_value(decl: ArgDecl, key: str, value: Any, ctx) -> Any:
             return sympy.Rational(number.numerator, number.denominator)
         return ctx.symbols.parse(value, key)
     if decl.type == "bool":
-        decided = value if isinstance(value, bool) else _switched_on(value, ctx.symbols)
+        decided = value if isinstance(value, bool) else _switched_on(value, ctx.symbols, "", key)
         return bool(decided)
     if not isinstance(value, str) or (decl.values and value not in decl.values):
         expected = describe_type("choice", decl.values) if decl.values else "a string"
