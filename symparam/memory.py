@@ -180,7 +180,7 @@ def saved(record, act: sympy.Expr, kind=None, args=None) -> dict:
             count = (kind.saved_statistics if token == "statistics" else kind.saved_inside)(
                 args, record.input_shapes, outputs[0])
             statistics = token == "statistics"
-            out[f"{record.name}:{token}"] = (sympy.sympify(count), FP32 if statistics else act,
+            out[f"{record.name}:{token}"] = (as_sympy(count), FP32 if statistics else act,
                                              statistics and kind.statistics_per_batch)
     return out
 

@@ -558,9 +558,7 @@ def _switched_on(value: Any, symbols, label: str, key: str = "when") -> bool:
     decided = symbols.condition(value, "when")
     if decided is sympy.true or decided is sympy.false:
         return decided is sympy.true
-    table = symbols
-    while hasattr(table, "outer"):   # a block's or a repeat's scope: the network's own table decides
-        table = table.outer
+    table = symbols.root   # inside a block or a repeat too, the network's own table decides and records
     at = {s: table.decide_at(s.name) for s in decided.free_symbols}
     if all(v is not None for v in at.values()):
         on = decided.xreplace(at)

@@ -111,6 +111,10 @@ class SymbolTable:
             return Text(self.structure[name])
         return info.symbol
 
+    @property
+    def root(self) -> "SymbolTable":
+        return self
+
     def decide_at(self, name: str) -> sympy.Basic | None:
         """The number a `when` over the size `name` is decided at: the value the network is read at (--set), else
         the spec's number default; None for a symbol with neither (or not a size)."""
@@ -323,6 +327,11 @@ class ScopedTable:
 
     def __init__(self, outer, values: dict[str, Any]) -> None:
         self.outer, self.values = outer, values
+
+    @property
+    def root(self):
+        """The network's own table (where a `when` over sizes is decided and recorded)."""
+        return self.outer.root
 
     @property
     def helpers(self):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import SymparamError
+from ..expr import as_sympy
 from ..shapes import product
 from . import register
 from .base import LayerKind, Size
@@ -104,6 +105,6 @@ class ScaledDotProductAttention(LayerKind):
     def _width(b, have, want, rule: str, received: str) -> None:
         if have is not None:
             b.require(sympy.Eq(have, want), "inputs", f"the feature axis must be {rule} ({want})", received)
-        if not sympy.sympify(want).is_integer and want.is_number:
+        if not as_sympy(want).is_integer and want.is_number:
             raise SymparamError(f"head_dim must be a whole number; the feature axis is not a multiple of the heads. "
                                 f"Received: {received}.")
