@@ -215,9 +215,10 @@ def _sum(expr) -> Form:
 
 
 def shape_latex(shape, show=None) -> str:
-    """(32, 32, 3) as Keras and PyTorch print shapes; an axis of unknown length prints as None."""
-    return "(" + ", ".join(r"\mathrm{None}" if d is None else _shape_dim(d) if show is None else show(_tidy(d))
-                           for d in shape) + ")"
+    """(32, 32, 3) as Keras and PyTorch print shapes: a length is not grouped in thousands ((1024, 768), where
+    1{,}024 would read as two axes); an axis of unknown length prints as None."""
+    return "(" + ", ".join(r"\mathrm{None}" if d is None else str(int(d)) if d.is_Integer else
+                           _shape_dim(d) if show is None else show(_tidy(d)) for d in shape) + ")"
 
 
 def _shapes(layer: LayerRecord, show=_INLINE.doprint) -> str:
