@@ -110,8 +110,8 @@ def _same(node: Node) -> Recipe:
         return Recipe((OWN[record.type](node),))
     if kind.any_convention and record.type not in COMBINE:
         raise SymparamError(f"cannot be exported to torch: symparam has no forward() operation for {record.type}.")
-    if record.type in COMBINE:
-        return Recipe(combine=record.type)
+    if record.type in COMBINE:   # a torch.cat: the spec's axis is its dim
+        return Recipe(combine=record.type, combine_args=(int(node.args.axis),) if record.type == "Concatenate" else ())
     kwargs = {}
     for key, arg in kind.all_args().items():
         v = getattr(node.args, key)

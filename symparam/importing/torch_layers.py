@@ -8,9 +8,15 @@ tensors of its own, or has no children, becomes an nn.Module layer (symparam/lay
 tensors, and its children are visited. Nothing holding a tensor is dropped: a module forward() never called
 (an unused head) is listed too, read from the network's first input.
 
-Wiring: a layer reads the tensor it was called on from the last layer that returned it (or from a tensor computed
-from that one outside any module with the same shape); a tensor of another origin (a reshape, a concatenation)
-becomes a named network input "<layer>.in" with its recorded shape. A tensor held by two modules (tied weights,
+Merges: a merge forward() computes between tensors of the network (x + y, out += identity, x - y, x * y,
+torch.cat along a dim) becomes an Add, Subtract, Multiply or Concatenate layer (axis = torch's dim, counted with the
+batch as both count it) named after the innermost module running it and the op ("layer1.0.add", "add" in the
+root's own forward(), "...add#2" for the next one there), provided the kind derives the shape torch computed and
+every operand comes from a layer or an input; a merge inside a layer of a known kind is that layer's business.
+
+Wiring: a layer reads the tensor it was called on from the last layer (or merge) that returned it (or from a tensor
+computed from that one outside any module with the same shape); a tensor of another origin (a reshape, a merge that
+is not a layer) becomes a named network input "<layer>.in" with its recorded shape. A tensor held by two modules (tied weights,
 found by identity, never by data pointer) is counted at its first layer and tied there from the others; a module
 called twice shares its weights with its first call.
 """
@@ -27,7 +33,7 @@ from ..layers import default_name, index, lookup
 from ..layers.base import Opaque, Unsupported
 from ..layers.torch_args import OutputSize, PerAxis
 from ..spec import from_dict
-from .torch_walk import Call, Recording
+from .torch_walk import Call, Merge, Recording
 
 _SEQUENCE_FIRST = {"nn.RNN", "nn.LSTM", "nn.GRU", "nn.MultiheadAttention", "nn.TransformerEncoderLayer",
                    "nn.TransformerDecoderLayer", "nn.Transformer"}   # batch at axis 1 unless batch_first
@@ -126,6 +132,7 @@ class Layer:
     output: list[int] | None           # its batch-less output shape (None: not called)
     claims: bool = True                # other layers may read its output (not a parent listing only its own tensors)
     tensors: dict[str, Any] = field(default_factory=dict)   # its variables' names -> the torch tensors
+    merge: Merge | None = None         # a merge forward() computed (named when wired; call.module is None)
 
 
 def _facts(module):
@@ -239,8 +246,36 @@ def choose(root, recording: Recording) -> list[Layer]:
             visit(f"{path}.{child_name}" if path else child_name, child)
 
     visit("", root)
+    spans = sorted((layer.call.start, layer.call.end) for _, layer in chosen if layer.claims and layer.call is not None)
+    for merge in recording.merges:
+        layer = _merge_layer(merge, spans)
+        if layer is not None:
+            chosen.append((merge.tick, layer))
     chosen.sort(key=lambda pair: pair[0])
     return [layer for _, layer in chosen]
+
+
+_MERGE_KINDS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "cat": "Concatenate"}
+
+
+def _merge_layer(merge: Merge, spans: list[tuple[int, int]]) -> Layer | None:
+    """The layer a merge becomes if no layer of a known kind ran it and symparam's kind gives torch's shape."""
+    if any(start < merge.tick < end for start, end in spans):
+        return None
+    out = merge.output
+    if any(t.dim() != out.dim() or t.dim() == 0 or t.shape[0] != out.shape[0] for t in merge.operands):
+        return None   # broadcast against the batch axis, or a scalar: not a merge of the network's batches
+    table: dict[str, Any] = {"type": _MERGE_KINDS[merge.op]}
+    if merge.op == "cat":
+        if merge.dim % out.dim() == 0:
+            return None   # along the batch axis
+        table["axis"] = merge.dim
+    shapes = [batch_less(t.shape) for t in merge.operands]
+    rec = _derive_one(table, shapes)
+    if rec is None or [None if d is None else int(d) for d in rec.output_shape] != batch_less(out.shape):
+        return None
+    call = Call(merge.path, None, merge.tick, list(merge.operands), merge.tick, out)
+    return Layer("", call, table, shapes, batch_less(out.shape), merge=merge)
 
 
 def _input_shape(tensor, layers: list[Layer]) -> list[int]:
@@ -258,8 +293,10 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
     example inputs, and one for each tensor no layer returned."""
     by_tensor: dict[int, list[Layer]] = {}
     for layer in layers:
-        if layer.claims and layer.call is not None and layer.call.output is not None:
+        if layer.claims and layer.merge is None and layer.call is not None and layer.call.output is not None:
             by_tensor.setdefault(id(layer.call.output), []).append(layer)
+    used = {layer.name for layer in layers if layer.merge is None}
+    numbers: dict[str, int] = {}
     given = {id(t): name for t, name in zip(recording.inputs, input_names)}
     shapes_of = {name: _input_shape(t, layers) for t, name in zip(recording.inputs, input_names)}
     inputs: dict[str, list] = dict(shapes_of)
@@ -296,10 +333,30 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
                 return name
         return None
 
+    def merged(layer: Layer) -> list[str] | None:
+        """A merge's inputs, once every operand is found with its shape (its name given then), else None."""
+        found = [source(t, layer.call.start) for t in layer.call.inputs]
+        if any(f is None or f[1] != shape for f, shape in zip(found, layer.shapes)):
+            return None
+        merge = layer.merge
+        base = f"{merge.path}.{merge.op}" if merge.path else merge.op
+        name = base
+        while name in used:
+            numbers[base] = numbers.get(base, 1) + 1
+            name = f"{base}#{numbers[base]}"
+        used.add(name)
+        layer.name = name
+        by_tensor.setdefault(id(layer.call.output), []).append(layer)
+        return [f[0] for f in found]
+
     for layer in layers:
         names = []
         call = layer.call
-        if call is None:
+        if layer.merge is not None:
+            names = merged(layer)
+            if names is None:
+                continue   # left as before: its consumers trace the tensor as a tensor computed outside a module
+        elif call is None:
             names = [input_names[0]]
         else:
             for k, (tensor, shape) in enumerate(zip(call.inputs, layer.shapes)):

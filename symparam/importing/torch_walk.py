@@ -1,7 +1,8 @@
 """One forward pass of a PyTorch module on meta tensors, recorded: every module call (its input and output
 tensors, in completion order) and, through a TorchFunctionMode, where each tensor computed outside a module came
 from (the first input of the same shape: x + identity comes from x, relu(x) from x; a reshape or a concatenation
-from nowhere). Nothing is computed: meta tensors have shapes and no data.
+from nowhere), and every merge of two or more tensors forward() computes (x + y, out += identity, x - y, x * y,
+torch.cat) with the module running it. Nothing is computed: meta tensors have shapes and no data.
 
 torch is imported by the caller (symparam.importing.torch_module) and passed in; this module imports it only
 for type names inside functions.
@@ -28,12 +29,53 @@ class Call:
 
 
 @dataclass
+class Merge:
+    """One merge forward() computed between two or more tensors none of which a module holds (parameters and
+    buffers are not operands: x + self.bias is not a merge, nor is x * 0.5)."""
+    op: str                     # "add", "sub", "mul" or "cat" (what the layer's name says)
+    path: str                   # the innermost module running it ("" for the root's own forward())
+    tick: int                   # on the calls' clock, taken when it returned
+    operands: list              # the tensors it combined, in order
+    output: Any                 # the tensor it returned (the first operand itself for +=, *=, -=)
+    dim: int | None = None      # torch.cat's dim
+
+
+# torch function -> the merge it is: the operators (x + y is Tensor.add, x += y Tensor.add_), the functions and
+# the methods
+MERGES = {"add": "add", "add_": "add", "sub": "sub", "sub_": "sub", "subtract": "sub", "mul": "mul", "mul_": "mul",
+          "multiply": "mul", "cat": "cat", "concat": "cat", "concatenate": "cat"}
+
+
+def merge_ops(torch) -> dict:
+    return {f: op for name, op in MERGES.items() for f in (getattr(torch, name, None), getattr(torch.Tensor, name, None))
+            if f is not None}
+
+
+def _merge(torch, op: str, args, kwargs, owned: set[int]):
+    """(the operands, cat's dim) if this call merges two or more of the network's tensors, else None."""
+    if op == "cat":
+        given = args[0] if args else kwargs.get("tensors", ())
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+        if set(kwargs) - {"tensors", "dim"} or not isinstance(dim, int) or not isinstance(given, (list, tuple)):
+            return None
+        operands = list(given)
+    else:
+        if len(args) != 2 or set(kwargs) - {"alpha"} or kwargs.get("alpha", 1) != 1:
+            return None
+        operands, dim = list(args), None
+    if len(operands) < 2 or not all(isinstance(t, torch.Tensor) and id(t) not in owned for t in operands):
+        return None
+    return operands, dim
+
+
+@dataclass
 class Recording:
     calls: list[Call]                       # in completion order (a module's children before it)
     made: dict[int, tuple[int, int | None, int | None]]   # id(tensor) -> (tick, id of the same-shape input it came
     #                                                       from, id of its first input whatever its shape)
     inputs: list                            # the example inputs (meta tensors)
     keep: list                              # every tensor seen, kept alive so that no id is reused
+    merges: list[Merge] = field(default_factory=list)   # in the order they ran
 
     def calls_of(self, module) -> list[Call]:
         return [c for c in self.calls if c.module is module]
@@ -58,6 +100,8 @@ def record(torch, module, inputs: list, where: str) -> Recording:
     keep: list = list(inputs)
     paths = {id(m): name for name, m in module.named_modules(remove_duplicate=False)}
     owned: set[int] = set()
+    merges: list[Merge] = []
+    ops = merge_ops(torch)
 
     def before(m, args, kwargs):
         call = Call(paths.get(id(m), ""), m, next(clock), tensors(torch, (args, kwargs)))
@@ -77,6 +121,12 @@ def record(torch, module, inputs: list, where: str) -> Recording:
     class Trace(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             result = func(*args, **(kwargs or {}))
+            op = ops.get(func)
+            merged = None if op is None else _merge(torch, op, args, kwargs or {}, owned)
+            if merged is not None and isinstance(result, torch.Tensor):
+                path = running[-1].path if running else ""
+                merges.append(Merge(op, path, next(clock), merged[0], result, merged[1]))
+                keep.extend(merged[0])
             ins = [t for t in tensors(torch, (args, kwargs)) if id(t) not in owned]
             for t in tensors(torch, result):
                 if id(t) in made or any(t is i for i in ins):
@@ -120,4 +170,4 @@ def record(torch, module, inputs: list, where: str) -> Recording:
             handle.remove()
         for m in module.modules():
             m.training = modes.get(id(m), m.training)
-    return Recording(calls, made, list(inputs), keep)
+    return Recording(calls, made, list(inputs), keep, merges)

@@ -166,6 +166,7 @@ def keras_axis(axis: int, rank: int, what: str, shape: Shape) -> int:
 
 @register
 class Concatenate(LayerKind):
+    any_convention = True   # also in PyTorch specs, for forward()'s torch.cat: axis counts the batch as dim does
     name = "Concatenate"
     saves = ("none",)
     summary = "joins its inputs along axis; every other axis must agree"
