@@ -333,30 +333,26 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
                 return name
         return None
 
-    def merged(layer: Layer) -> list[str] | None:
-        """A merge's inputs, once every operand is found with its shape (its name given then), else None."""
-        found = [source(t, layer.call.start) for t in layer.call.inputs]
-        if any(f is None or f[1] != shape for f, shape in zip(found, layer.shapes)):
-            return None
+    def named(layer: Layer) -> bool:
+        """Whether a merge is kept: each operand comes from the network (a layer or an input, through any shape);
+        it is named then."""
+        if any(source(t, layer.call.start, any_shape=True) is None for t in layer.call.inputs):
+            return False
         merge = layer.merge
-        base = f"{merge.path}.{merge.op}" if merge.path else merge.op
-        name = base
+        base = name = f"{merge.path}.{merge.op}" if merge.path else merge.op
         while name in used:
             numbers[base] = numbers.get(base, 1) + 1
             name = f"{base}#{numbers[base]}"
         used.add(name)
         layer.name = name
-        by_tensor.setdefault(id(layer.call.output), []).append(layer)
-        return [f[0] for f in found]
+        return True
 
     for layer in layers:
         names = []
         call = layer.call
-        if layer.merge is not None:
-            names = merged(layer)
-            if names is None:
-                continue   # left as before: its consumers trace the tensor as a tensor computed outside a module
-        elif call is None:
+        if layer.merge is not None and not named(layer):
+            continue   # left as before: its consumers trace the tensor as a tensor computed outside a module
+        if call is None:
             names = [input_names[0]]
         else:
             for k, (tensor, shape) in enumerate(zip(call.inputs, layer.shapes)):
@@ -385,4 +381,6 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
         if tie and "share" not in table:
             table["tie"] = tie
         tables.append(table)
+        if layer.merge is not None:
+            by_tensor.setdefault(id(call.output), []).append(layer)
     return tables, inputs

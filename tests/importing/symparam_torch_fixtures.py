@@ -88,6 +88,18 @@ class Cat(nn.Module):
         return self.c(torch.cat([self.a(x), self.b(x)], 1))
 
 
+class Pooled(nn.Module):
+    """A functional pooling (a tensor no module returns, of another shape), then a convolution."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 1)
+        self.c = nn.Conv2d(4, 2, 3)
+
+    def forward(self, x):
+        return self.c(nn.functional.max_pool2d(self.a(x), 2))
+
+
 class NeedsData(nn.Module):
     """forward() reads a value: impossible on meta tensors."""
 
@@ -149,3 +161,25 @@ def raises():
 
 def not_a_module():
     return 42
+
+
+class Merges(nn.Module):
+    """forward() merges tensors: +, -, *, += and torch.cat are layers; a tensor times a number, plus a parameter or
+    plus a tensor made from nothing is not a merge."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 1)
+        self.b = nn.Conv2d(3, 4, 1)
+        self.squeeze = nn.AdaptiveAvgPool2d(1)
+        self.c = nn.Conv2d(12, 2, 1)
+        self.gain = nn.Parameter(torch.ones(4, 1, 1))
+
+    def forward(self, x):
+        a, b = self.a(x), self.b(x)
+        p = (a + b) * (a - b)                    # add, sub, mul
+        p = p * 0.5 + self.gain                  # not merges
+        p += b                                   # add#2, in place
+        p = p * self.squeeze(a)                  # mul#2: (4, 8, 8) times (4, 1, 1), broadcast
+        p = p + torch.ones(2, 4, 8, 8)           # not a merge: the ones come from no layer
+        return self.c(torch.cat([p, a, torch.add(a, b)], 1))   # add#3, then cat
