@@ -140,12 +140,13 @@ def document(torch, module, inputs: list, *, name: str, where: str, lifted: dict
     comment = [f"Imported by symparam from {where} ({type(module).__name__}), run once on meta tensors of shape "
                f"{seen} (batch-less).",
                "Layer names are the module names of named_modules(); a module called again is name#2 and shares "
-               "its weights.",
+               "its weights; a merge forward() computes (x + y, x - y, x * y, torch.cat) is the innermost running "
+               "module's name and the op (layer1.0.add, then layer1.0.add#2).",
                f"{opaque} layer(s) of type nn.Module stand for modules symparam has no rules for: their "
                "parameters and buffers are counted from the tensors they hold."]
     if len(shapes) > len(names):
-        comment.append("Inputs named <layer>.in are tensors forward() computed outside any module (a reshape, a "
-                       "concatenation), with the shape they had.")
+        comment.append("Inputs named <layer>.in are tensors forward() computed outside any module (a functional "
+                       "pooling, a reshape), with the shape they had.")
     out = {"__comment__": "\n".join(comment), "network": network}
     if symbols:
         out["symbols"] = symbols
