@@ -334,9 +334,12 @@ def wire(layers: list[Layer], recording: Recording, input_names: list[str]) -> t
         return None
 
     def named(layer: Layer) -> bool:
-        """Whether a merge is kept: each operand comes from the network (a layer or an input, through any shape);
-        it is named then."""
-        if any(source(t, layer.call.start, any_shape=True) is None for t in layer.call.inputs):
+        """Whether a merge is kept: each operand comes from the network (a layer or an input, through any shape)
+        and one at least is a layer's or an input's tensor with its shape (four slices concatenated, a mask made
+        from slices, stay as before); it is named then."""
+        start, operands = layer.call.start, layer.call.inputs
+        if any(source(t, start, any_shape=True) is None for t in operands) or not any(
+                (found := source(t, start)) is not None and found[1] == shape for t, shape in zip(operands, layer.shapes)):
             return False
         merge = layer.merge
         base = name = f"{merge.path}.{merge.op}" if merge.path else merge.op

@@ -183,3 +183,24 @@ def test_a_merge_symparam_would_shape_otherwise_is_left_as_before(torch):
 
     net = symparam.from_torch(Broadcast(), torch.zeros(2, 4))
     assert [layer.type for layer in net.layers].count("Add") == 0 and net.layer("c").inputs == ("a",)
+
+
+def test_a_merge_of_slices_only_is_left_as_before(torch):
+    """Swin's PatchMerging concatenates four slices of a layer's output, none of them a layer's tensor: no layer,
+    its reader reads an input of the shape it had, as before; a slice merged with a layer's output is a layer."""
+    import symparam
+
+    class Slices(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.c, self.d = torch.nn.Linear(4, 4), torch.nn.Linear(4, 2), torch.nn.Linear(6, 2)
+
+        def forward(self, x):
+            y = self.a(x)
+            both = self.c(torch.cat([y[:, :2], y[:, 2:]], 1))
+            return both, self.d(torch.cat([y, y[:, 2:]], 1))
+
+    net = symparam.from_torch(Slices(), torch.zeros(2, 4))
+    assert net.layer("c").inputs == ("c.in",) and tuple(net.inputs["c.in"]) == (4,)
+    assert net.layer("cat").inputs == ("a", "cat.in1") and tuple(net.inputs["cat.in1"]) == (2,)
+    assert [layer.type for layer in net.layers].count("Concatenate") == 1 and net.layer("d").inputs == ("cat",)
