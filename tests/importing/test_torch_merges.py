@@ -168,6 +168,15 @@ def test_plain_merges_are_layers_and_numbers_parameters_and_constants_are_not(to
     assert list(net.inputs) == ["input"]
 
 
+def test_an_imported_spec_with_merges_exports_and_verifies_in_torch(torch, fixtures):
+    """The merges export as forward() code (torch.cat with the spec's axis as dim) that torch builds and runs."""
+    import symparam
+    net = symparam.from_torch(fixtures.Cat(), torch.zeros(2, 3, 8, 8))
+    assert "torch.cat((" in net.export("torch") and "dim=1)" in net.export("torch")
+    report = net.verify("torch")
+    assert report.verified, report.text()
+
+
 def test_a_merge_symparam_would_shape_otherwise_is_left_as_before(torch):
     """x + y where y lacks the batch axis (torch broadcasts it against the batch): no Add layer; the tensor is
     traced to x, as before merges were layers."""
