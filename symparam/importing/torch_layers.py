@@ -13,10 +13,12 @@ torch.cat along a dim) becomes an Add, Subtract, Multiply or Concatenate layer (
 batch as both count it) named after the innermost module running it and the op ("layer1.0.add", "add" in the
 root's own forward(), "...add#2" for the next one there), provided the kind derives the shape torch computed and
 every operand comes from a layer or an input; a merge inside a layer of a known kind is that layer's business.
+A functional pooling (F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, F.adaptive_max_pool2d) is a layer of the
+module's kind with the arguments it was called with ("Mixed_6a.max_pool2d"), on the same terms.
 
 Wiring: a layer reads the tensor it was called on from the last layer (or merge) that returned it (or from a tensor
-computed from that one outside any module with the same shape); a tensor of another origin (a reshape, a merge that
-is not a layer) becomes a named network input "<layer>.in" with its recorded shape. A tensor held by two modules (tied weights,
+computed from that one outside any module with the same shape); a tensor of another origin (a slice, a reshape, a
+merge that is not a layer) becomes a named network input "<layer>.in" with its recorded shape. A tensor held by two modules (tied weights,
 found by identity, never by data pointer) is counted at its first layer and tied there from the others; a module
 called twice shares its weights with its first call.
 """
@@ -255,7 +257,9 @@ def choose(root, recording: Recording) -> list[Layer]:
     return [layer for _, layer in chosen]
 
 
-_MERGE_KINDS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "cat": "Concatenate"}
+_MERGE_KINDS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "cat": "Concatenate", "max_pool2d": "nn.MaxPool2d",
+                "avg_pool2d": "nn.AvgPool2d", "adaptive_avg_pool2d": "nn.AdaptiveAvgPool2d",
+                "adaptive_max_pool2d": "nn.AdaptiveMaxPool2d"}
 
 
 def _merge_layer(merge: Merge, spans: list[tuple[int, int]]) -> Layer | None:
@@ -266,6 +270,15 @@ def _merge_layer(merge: Merge, spans: list[tuple[int, int]]) -> Layer | None:
     if any(t.dim() != out.dim() or t.dim() == 0 or t.shape[0] != out.shape[0] for t in merge.operands):
         return None   # broadcast against the batch axis, or a scalar: not a merge of the network's batches
     table: dict[str, Any] = {"type": _MERGE_KINDS[merge.op]}
+    if merge.arguments:   # a functional pooling: its arguments as the module's (return_indices=True: not written)
+        kind = lookup(table["type"])
+        for key, raw in merge.arguments.items():
+            value = _value(raw, True)
+            if key not in kind.args or value is _MISSING or (key == "return_indices" and value):
+                return None
+            if key != "return_indices" and not (type(value) is type(kind.args[key].default)
+                                                and value == kind.args[key].default):
+                table[key] = value
     if merge.op == "cat":
         if merge.dim % out.dim() == 0:
             return None   # along the batch axis

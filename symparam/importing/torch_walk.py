@@ -2,7 +2,8 @@
 tensors, in completion order) and, through a TorchFunctionMode, where each tensor computed outside a module came
 from (the first input of the same shape: x + identity comes from x, relu(x) from x; a reshape or a concatenation
 from nowhere), and every merge of two or more tensors forward() computes (x + y, out += identity, x - y, x * y,
-torch.cat) with the module running it. Nothing is computed: meta tensors have shapes and no data.
+torch.cat) and every functional pooling (F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d,
+F.adaptive_max_pool2d), with the module running it. Nothing is computed: meta tensors have shapes and no data.
 
 torch is imported by the caller (symparam.importing.torch_module) and passed in; this module imports it only
 for type names inside functions.
@@ -31,13 +32,20 @@ class Call:
 @dataclass
 class Merge:
     """One merge forward() computed between two or more tensors none of which a module holds (parameters and
-    buffers are not operands: x + self.bias is not a merge, nor is x * 0.5)."""
-    op: str                     # "add", "sub", "mul" or "cat" (what the layer's name says)
+    buffers are not operands: x + self.bias is not a merge, nor is x * 0.5), or one functional pooling of one."""
+    op: str                     # "add", "sub", "mul", "cat" or a POOLS name (what the layer's name says)
     path: str                   # the innermost module running it ("" for the root's own forward())
     tick: int                   # on the calls' clock, taken when it returned
     operands: list              # the tensors it combined, in order
     output: Any                 # the tensor it returned (the first operand itself for +=, *=, -=)
     dim: int | None = None      # torch.cat's dim
+    arguments: dict = field(default_factory=dict)   # a functional pooling's arguments, by name
+
+
+# torch.nn.functional poolings forward() calls outside any module -> their parameter names after the input
+POOLS = {"max_pool2d": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+         "avg_pool2d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+         "adaptive_avg_pool2d": ("output_size",), "adaptive_max_pool2d": ("output_size", "return_indices")}
 
 
 # torch function -> the merge it is: the operators (x + y is Tensor.add, x += y Tensor.add_), the functions and
@@ -47,8 +55,19 @@ MERGES = {"add": "add", "add_": "add", "sub": "sub", "sub_": "sub", "subtract": 
 
 
 def merge_ops(torch) -> dict:
-    return {f: op for name, op in MERGES.items() for f in (getattr(torch, name, None), getattr(torch.Tensor, name, None))
-            if f is not None}
+    ops = {f: op for name, op in MERGES.items() for f in (getattr(torch, name, None), getattr(torch.Tensor, name, None))
+           if f is not None}
+    return {**ops, **{getattr(torch.nn.functional, name): name for name in POOLS}}
+
+
+def _pool(torch, op: str, args, kwargs, owned: set[int]):
+    """(the input, the arguments by name) of a functional pooling of one of the network's tensors, else None."""
+    names = POOLS[op]
+    if not args or not isinstance(args[0], torch.Tensor) or id(args[0]) in owned or len(args) > len(names) + 1 or (
+            set(kwargs) - set(names)):
+        return None
+    given = {**dict(zip(names, args[1:])), **kwargs}
+    return [args[0]], {k: v for k, v in given.items() if v is not None}
 
 
 def _merge(torch, op: str, args, kwargs, owned: set[int]):
@@ -122,10 +141,12 @@ def record(torch, module, inputs: list, where: str) -> Recording:
         def __torch_function__(self, func, types, args=(), kwargs=None):
             result = func(*args, **(kwargs or {}))
             op = ops.get(func)
-            merged = None if op is None else _merge(torch, op, args, kwargs or {}, owned)
+            pool = op in POOLS
+            merged = None if op is None else (_pool if pool else _merge)(torch, op, args, kwargs or {}, owned)
             if merged is not None and isinstance(result, torch.Tensor):
                 path = running[-1].path if running else ""
-                merges.append(Merge(op, path, next(clock), merged[0], result, merged[1]))
+                merges.append(Merge(op, path, next(clock), merged[0], result, None if pool else merged[1],
+                                    merged[1] if pool else {}))
                 keep.extend(merged[0])
             ins = [t for t in tensors(torch, (args, kwargs)) if id(t) not in owned]
             for t in tensors(torch, result):

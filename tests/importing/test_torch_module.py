@@ -159,8 +159,9 @@ def test_a_concatenation_is_a_layer_and_a_tensor_of_no_layer_an_input_of_its_rec
     assert_counted_exactly(net, module)
     assert net.layer("c").inputs == ("cat",) and net.layer("cat").inputs == ("a", "b")
     assert tuple(net.layer("cat").output_shape) == (9, 8, 8) and net.layer("b").inputs == ("input",)
-    pooled = symparam.from_torch(fixtures.Pooled(), torch.zeros(2, 3, 8, 8))   # F.max_pool2d: no module returns it
-    assert pooled.layer("c").inputs == ("c.in",) and tuple(pooled.inputs["c.in"]) == (4, 4, 4)
+    pooled = symparam.from_torch(fixtures.Pooled(), torch.zeros(2, 3, 8, 8))   # a slice: no module returns it
+    assert pooled.layer("c").inputs == ("c.in",) and tuple(pooled.inputs["c.in"]) == (3, 4, 4)
+    assert pooled.layer("max_pool2d").inputs == ("a",) and tuple(pooled.layer("max_pool2d").output_shape) == (4, 4, 4)
 
 
 def test_a_module_called_twice_shares_and_a_frozen_weight_stays_frozen(torch, fixtures):
