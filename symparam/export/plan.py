@@ -187,13 +187,10 @@ def _units(layers: tuple[LayerAccount, ...]):
 
 
 def _indices_inputs(account: Account) -> set[str]:
-    """The network inputs an embedding reads (fed integer indices)."""
-    out = set()
-    for layer in account.layers:
-        for variable in layer.record.variables:
-            if variable.category == "embedding":
-                out.update(n for n in layer.inputs if n in account.net.inputs)
-    return out
+    """The network inputs a lookup reads (fed integer indices): those of a kind that keeps its input as token
+    indices (`saves` "indices": an embedding), not every kind holding an embedding variable (ViT's class token)."""
+    return {n for layer in account.layers if "indices" in lookup(layer.type).saves
+            for n in layer.inputs if n in account.net.inputs}
 
 
 FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch"}

@@ -18,12 +18,13 @@ import operator
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..errors import SymparamError
 from ..layers import lookup
 from .plan import Expected, Node, Plan, Unit, integer
-from .source import Call, attention_args, literal, number, scale_args, written
+from .source import Call, attention_args, experts_args, literal, number, scale_args, vit_args, written
 
 # What symparam reads from the input when a spec leaves it out: argument -> (input, axis)
 INFERRED = {"in_features": (0, -1), "in_channels": (0, 0), "num_features": (0, 0), "num_channels": (0, 0),
@@ -61,6 +62,7 @@ OPS = {
     "rescale": ("{x} * {0} + {1}", lambda x, scale, offset: x * scale + offset),
 }
 
+
 def _cat(xs, dim):
     import torch
     return torch.cat(xs, dim=dim)
@@ -76,7 +78,25 @@ COMBINE = {
     "Maximum": (lambda xs: reduce(lambda a, b: f"torch.maximum({a}, {b})", xs), None),
     "Minimum": (lambda xs: reduce(lambda a, b: f"torch.minimum({a}, {b})", xs), None),
     "Concatenate": (lambda xs, dim: f"torch.cat(({', '.join(xs)},), dim={dim})", _cat),
+    "ops": (lambda xs, op, scalar: _operation(op, scalar)[0].format(*xs, literal(scalar)),
+            lambda xs, op, scalar: _operation(op, scalar)[1](*xs, *(() if scalar is None else (scalar,)))),
 }
+
+# A keras.ops call between layers (ops.add, or x / 255.0: ops.divide with a scalar): forward()'s text ({0}, {1}: the
+# operands) and the same as a function, on two tensors; then on a tensor and a number (the second operand), where
+# torch takes it otherwise
+OPERATIONS = {
+    "ops.add": ("{0} + {1}", operator.add), "ops.subtract": ("{0} - {1}", operator.sub),
+    "ops.multiply": ("{0} * {1}", operator.mul), "ops.divide": ("{0} / {1}", operator.truediv),
+    "ops.maximum": ("torch.maximum({0}, {1})", lambda x, y: x.maximum(y)),
+    "ops.minimum": ("torch.minimum({0}, {1})", lambda x, y: x.minimum(y)),
+}
+SCALAR_OPERATIONS = {"ops.maximum": ("{0}.clamp(min={1})", lambda x, s: x.clamp(min=s)),
+                     "ops.minimum": ("{0}.clamp(max={1})", lambda x, s: x.clamp(max=s))}
+
+
+def _operation(op: str, scalar):
+    return SCALAR_OPERATIONS.get(op, OPERATIONS[op]) if scalar is not None else OPERATIONS[op]
 
 
 @dataclass(frozen=True)
@@ -282,6 +302,11 @@ def _from_keras(node: Node) -> Recipe:
         if a.merge_mode != "concat":
             raise SymparamError("cannot be exported to torch: a bidirectional torch RNN concatenates its directions.")
         return _keras_rnn(inner_kind, inner, x, bidirectional=True)
+    if name == "RNN":   # one cell, or a stack of one kind and width (the twin refuses others): num_layers
+        (kind, cell), *rest = a.cell
+        made = _keras_rnn(kind, SimpleNamespace(units=cell.units, return_sequences=a.return_sequences), x, False)
+        layers = (("num_layers", 1 + len(rest)),) if rest else ()
+        return replace(made, modules=(replace(made.modules[0], kwargs=made.modules[0].kwargs + layers),))
     if name == "MultiHeadAttention":
         return _keras_attention(a, record.input_shapes)
     if name in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D"):
@@ -313,6 +338,8 @@ def _from_keras(node: Node) -> Recipe:
         return Recipe(combine=name, combine_args=(int(a.axis),))
     if name in COMBINE:
         return Recipe(combine=name)
+    if name in OPERATIONS:
+        return Recipe(combine="ops", combine_args=(name, a.scalar))   # the scalar as given: 255 or 255.0
     if name == "Reshape":
         return Recipe(post=(Op("reshape", (tuple(integer(d, "target_shape") for d in record.output_shape),)),))
     if name == "Rescaling":
@@ -353,7 +380,9 @@ def _attention(node: Node) -> Call:
 # variables, its non-trainable ones (statistics) as buffers
 OWN = {"Normalization": _normalization, "ScaledDotProductAttention": _attention,
        "LayerScale": lambda node: Call("LayerScale", scale_args(node)),
-       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node))}
+       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node)),
+       "MixtureOfExperts": lambda node: Call("MixtureOfExperts", experts_args(node)),
+       "ViTEmbeddings": lambda node: Call("ViTEmbeddings", vit_args(node))}
 MODULES = Path(__file__).with_name("torch_modules.py")
 
 
