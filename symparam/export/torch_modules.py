@@ -84,16 +84,16 @@ class MixtureOfExperts(nn.Module):
         super().__init__()
         self.top_k = top_k
         self.gate = nn.Linear(hidden_size, num_experts, bias=False)
-        self.experts = nn.ParameterDict({
-            "gate_up_proj": nn.Parameter(torch.randn(num_experts, 2 * intermediate_size, hidden_size) * 0.02),
-            "down_proj": nn.Parameter(torch.randn(num_experts, hidden_size, intermediate_size) * 0.02)})
+        self.experts = nn.Module()   # holds the experts' weights, named as transformers' MixtralExperts
+        self.experts.gate_up_proj = nn.Parameter(torch.randn(num_experts, 2 * intermediate_size, hidden_size) * 0.02)
+        self.experts.down_proj = nn.Parameter(torch.randn(num_experts, hidden_size, intermediate_size) * 0.02)
 
     def forward(self, x):
         scores = self.gate(x)
         weights, chosen = scores.topk(self.top_k, dim=-1)
         routing = torch.zeros_like(scores).scatter(-1, chosen, weights.softmax(dim=-1))
-        gate, up = torch.einsum("...d,efd->...ef", x, self.experts["gate_up_proj"]).chunk(2, dim=-1)
-        y = torch.einsum("...ei,edi->...ed", nn.functional.silu(gate) * up, self.experts["down_proj"])
+        gate, up = torch.einsum("...d,efd->...ef", x, self.experts.gate_up_proj).chunk(2, dim=-1)
+        y = torch.einsum("...ei,edi->...ed", nn.functional.silu(gate) * up, self.experts.down_proj)
         return torch.einsum("...ed,...e->...d", y, routing)
 
 
