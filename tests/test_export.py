@@ -818,3 +818,43 @@ def test_a_normalization_given_its_statistics_holds_them_as_constants(write_spec
     y = namespace["Net"]()(torch.ones(5, 2, 3))
     assert torch.allclose(y, torch.tensor([0.0, -0.5, -0.5]).expand(5, 2, 3))
     assert verify(account, "torch").verified
+
+
+SEQ2SEQ = """[network]
+input = { source = [10, 6], target = [12, 5] }
+[[layers]]
+type = "LSTM"
+name = "encoder"
+units = 16
+return_state = true
+inputs = ["source"]
+[[layers]]
+type = "LSTM"
+name = "decoder"
+units = 16
+return_sequences = true
+inputs = ["target"]
+initial_state = ["encoder:1", "encoder:2"]
+"""
+
+
+@pytest.mark.parametrize("command", ["export", "verify"])
+def test_a_layers_other_outputs_are_refused_in_one_line(command, capsys, write_spec):
+    """docs/spec.md's seq2seq: the decoder starts from the encoder's states, outputs 1 and 2, which export does not
+    write (it was a KeyError traceback)."""
+    code, out, err = run(capsys, command, write_spec(SEQ2SEQ), "--to", "keras")
+    assert code == 2 and out == ""
+    one_line(err, "spec.toml: layer 2 'decoder' (LSTM): reads 'encoder:1', output 1 of 'encoder'",
+             "only a layer's first output is written")
+
+
+@pytest.mark.parametrize("target", FRAMEWORKS)
+def test_a_layers_output_0_is_the_layer(target, write_spec, tmp_path):
+    """"r:0" is r's first output: written as r itself, and r is then read (not one of the model's outputs)."""
+    spec = SEQ2SEQ.split("[[layers]]\ntype = \"LSTM\"\nname = \"decoder\"")[0] + \
+        '[[layers]]\ntype = "Dense"\nname = "out"\nunits = 2\ninputs = ["encoder:0"]\n'
+    account = account_of(derive_file(write_spec(spec)))
+    plan, facts, totals, model, _ = run_written(tmp_path, account, target)
+    assert facts == _expected(plan)
+    assert len(plan.outputs) == 1 and plan.outputs[0] == plan.body[-1].ident
+    assert verify(account, target).verified
