@@ -10,6 +10,9 @@ on real numbers, and the written keras.ops calls compute what Keras computes.
 
 from __future__ import annotations
 
+import math
+import warnings
+
 
 import numpy as np
 import pytest
@@ -66,6 +69,28 @@ def test_an_imported_models_keras_ops_calls_export_and_verify(tmp_path):
     assert model.count_params() == total
     for target in FRAMEWORKS:
         _round_trip(tmp_path, account, target, total)
+
+
+def test_keras_applications_with_keras_ops_calls_verify_in_both_frameworks(tmp_path):
+    """MobileNetV3Small's hard sigmoid (x + 3, then times 1/6: ops.add and ops.multiply with numbers) and residual
+    additions, imported from its to_json(): verified in Keras at the model's own count, and in torch at its trainable
+    count (Keras's moving statistics are torch buffers there)."""
+    require("keras")
+    import keras
+    from symparam.importing import Options, convert
+    from symparam.api import load_text
+    with warnings.catch_warnings(), keras.device("meta"):
+        warnings.simplefilter("ignore")
+        model = keras.applications.MobileNetV3Small(weights=None, input_shape=(224, 224, 3))
+    path = tmp_path / "mobilenet_v3_small.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    account = load_text(convert(str(path), Options(symbols={}))).account
+    assert {layer.type for layer in account.layers if layer.type.startswith("ops.")} == {"ops.add", "ops.multiply"}
+    trainable = sum(math.prod(v.shape) for v in model.trainable_weights)
+    for target, total in (("keras", model.count_params()), ("torch", trainable)):
+        report = verify(account, target)
+        assert report.verified, report.text()
+        assert report.total == total
 
 
 OPS_ONLY = """[network]
