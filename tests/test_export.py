@@ -838,14 +838,42 @@ initial_state = ["encoder:1", "encoder:2"]
 """
 
 
-@pytest.mark.parametrize("command", ["export", "verify"])
-def test_a_layers_other_outputs_are_refused_in_one_line(command, capsys, write_spec):
-    """docs/spec.md's seq2seq: the decoder starts from the encoder's states, outputs 1 and 2, which export does not
-    write (it was a KeyError traceback)."""
-    code, out, err = run(capsys, command, write_spec(SEQ2SEQ), "--to", "keras")
-    assert code == 2 and out == ""
-    one_line(err, "spec.toml: layer 2 'decoder' (LSTM): reads 'encoder:1', output 1 of 'encoder'",
-             "only a layer's first output is written")
+SEQ2SEQ_TOTALS = {"keras": 4 * (6 * 16 + 16 * 16 + 16) + 4 * (5 * 16 + 16 * 16 + 16) + 16 * 5 + 5,
+                  "torch": 4 * (6 * 16 + 16 * 16 + 32) + 4 * (5 * 16 + 16 * 16 + 32) + 16 * 5 + 5}   # two biases
+
+
+@pytest.mark.parametrize("target", FRAMEWORKS)
+def test_a_recurrent_layers_states_start_another(target, write_spec, tmp_path):
+    """docs/spec.md's seq2seq: the decoder starts from the encoder's states, its outputs 1 and 2 (export stopped at
+    them with a KeyError traceback). Keras: the states unpacked from the call and given as initial_state; torch:
+    nn.LSTM's (h, c) at the top layer, given back as (h_0, c_0). Every output's shape is verified, the states too."""
+    spec = SEQ2SEQ + '[[layers]]\ntype = "Dense"\nname = "out"\nunits = 5\n'
+    account = account_of(derive_file(write_spec(spec)))
+    plan, facts, totals, model, _ = run_written(tmp_path, account, target)
+    assert facts == _expected(plan)
+    assert totals[0] == SEQ2SEQ_TOTALS[target]
+    encoder = next(n for n, _ in plan.nodes() if n.layer.name == "encoder")
+    assert len(encoder.more) == 2 and encoder.expected.outputs == ((16,), (16,), (16,))
+    text = export(account, target)
+    if target == "keras":
+        assert f"initial_state=[{encoder.more[0]}, {encoder.more[1]}]" in text
+        assert [tuple(t.shape[1:]) for t in model.outputs] == [(12, 5)]   # the encoder's own output is unread
+    else:
+        assert f"({encoder.more[0]}.unsqueeze(0), {encoder.more[1]}.unsqueeze(0))" in text
+    report = verify(account, target)
+    assert report.verified and report.total == SEQ2SEQ_TOTALS[target], report.text()
+
+
+def test_verify_compares_the_states_shapes(write_spec):
+    """A state of another shape in the plan is found: the states are compared, not only the first output."""
+    account = account_of(derive_file(write_spec(SEQ2SEQ)))
+    for target in FRAMEWORKS:
+        plan = plan_for(account, target)
+        i = _layer_index(plan, "encoder")
+        wrong = replace(plan.body[i].expected, outputs=((16,), (16,), (15,)))
+        report = verify(account, target, _altered(plan, i, expected=wrong))
+        assert not report.verified
+        assert report.first.text("x") == "layer 1 'encoder' (LSTM): output 3's shape: symparam (15,), x (16,)"
 
 
 @pytest.mark.parametrize("target", FRAMEWORKS)

@@ -191,6 +191,31 @@ def test_rnn_over_a_cell_and_over_a_stack_of_cells(target, write_spec, tmp_path)
         assert isinstance(model.over_stack, nn.GRU) and model.over_stack.num_layers == 2
 
 
+CELL_STATES = """[network]
+input = [5, 3]
+[[layers]]
+type = "RNN"
+name = "r"
+cell = { type = "LSTMCell", units = 4 }
+return_state = true
+[[layers]]
+type = "Dense"
+name = "from_cell_state"
+units = 2
+inputs = ["r:2"]
+"""
+
+
+@pytest.mark.parametrize("target", FRAMEWORKS)
+def test_an_rnn_over_a_cell_gives_its_states(target, write_spec, tmp_path):
+    """RNN(LSTMCell) with return_state: its output, hidden and cell states; a Dense reads the cell state."""
+    account = _account(write_spec, CELL_STATES)
+    plan, _, _ = _round_trip(tmp_path, account, target, (LSTM_KERAS if target == "keras" else LSTM_TORCH) + 4 * 2 + 2)
+    rnn = next(n for n, _ in plan.nodes() if n.layer.name == "r")
+    dense = next(n for n, _ in plan.nodes() if n.layer.name == "from_cell_state")
+    assert dense.inputs == (rnn.more[1],)
+
+
 STACK_OF_WIDTHS = """[network]
 input = [5, 3]
 [[layers]]

@@ -269,29 +269,34 @@ def _call_text(call: Call, name: str, objects: dict[str, str]) -> str:
 
 
 def _inputs_text(node: Node, how: str) -> str:
-    if how == "one":
-        return node.inputs[0]
-    if how == "positional":
-        return ", ".join(node.inputs)
-    return "[" + ", ".join(node.inputs) + "]"
+    ins = node.called
+    text = ins[0] if how == "one" else ", ".join(ins) if how == "positional" else "[" + ", ".join(ins) + "]"
+    return text + (f", initial_state=[{', '.join(node.initial)}]" if node.initial else "")
+
+
+def _outputs_text(node: Node) -> tuple[str, str]:
+    """(what the call is assigned to, what is taken of it): every output a spec reads, or the first of several."""
+    if node.more:
+        return ", ".join((node.ident, *node.more)), ""
+    return node.ident, "[0]" if len(node.layer.record.outputs) > 1 else ""
 
 
 def _node_lines(node: Node, plan: Plan, objects: dict[str, str], in_loop: bool) -> list[str]:
     from ..render.escape import python
+    targets, first = _outputs_text(node)
     if node.share:
-        return [f"{node.ident} = {objects[node.share]}({_inputs_text(node, node.recipe.call)})"]
+        return [f"{targets} = {objects[node.share]}({_inputs_text(node, node.recipe.call)}){first}"]
     lines = []
     tensor = _inputs_text(node, node.recipe.call)
     name = _name_text(node, in_loop)
-    many = len(node.layer.record.outputs) > 1
     for i, (call, suffix) in enumerate(node.recipe.layers):
         this = name if not suffix else f"{name} + {python(suffix)}"
         made = _call_text(call, this, objects)
         if node.ident in objects and suffix == "":
             lines.append(f"{objects[node.ident]} = {made}")
             made = objects[node.ident]
-        lines.append(f"{node.ident} = {made}({tensor if i == 0 else node.ident})" + ("[0]" if many and not suffix
-                                                                                     else ""))
+        y = f"{made}({tensor if i == 0 else node.ident})"
+        lines.append(f"{node.ident} = {y}" if suffix else f"{targets} = {y}{first}")
         if _frozen(call) and suffix == "":   # once built: the setter reaches the layers it made inside
             lines.append(f"{objects[node.ident]}.trainable = False")
     return lines
@@ -382,28 +387,29 @@ def build(plan: Plan):
     objects: dict[str, Any] = {}
     built = []
 
+    def call(layer, node: Node):
+        ins, how = [tensors[n] for n in node.called], node.recipe.call
+        states = {"initial_state": [tensors[n] for n in node.initial]} if node.initial else {}
+        return layer(*ins, **states) if how == "positional" else layer(ins[0] if how == "one" else ins, **states)
+
     def run(node: Node, copy):
-        ins = [tensors[n] for n in node.inputs]
         if node.share:
             layer = objects[node.share]
-            y = layer(*ins) if node.recipe.call == "positional" else layer(ins[0] if node.recipe.call == "one" else ins)
+            y = call(layer, node)
             layers = [layer]
         else:
             layers, y = [], None
-            for i, (call, suffix) in enumerate(node.recipe.layers):
-                layer = _make(keras, call, node.framework_name(copy) + suffix, objects)
+            for i, (made, suffix) in enumerate(node.recipe.layers):
+                layer = _make(keras, made, node.framework_name(copy) + suffix, objects)
                 layers.append(layer)
-                if i == 0:
-                    how = node.recipe.call
-                    y = layer(*ins) if how == "positional" else layer(ins[0] if how == "one" else ins)
-                else:
-                    y = layer(y)
-                if _frozen(call):
+                y = call(layer, node) if i == 0 else layer(y)
+                if _frozen(made):
                     layer.trainable = False
                 if suffix == "":
                     objects[node.ident] = layer
         outs = list(y) if isinstance(y, (list, tuple)) else [y]
         tensors[node.ident] = outs[0]
+        tensors.update(zip(node.more, outs[1:]))
         built.append((node, copy, layers, outs))
 
     for item in plan.body:
