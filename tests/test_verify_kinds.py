@@ -55,14 +55,18 @@ def _imported_ops_model():
     return keras.Model(x, keras.ops.multiply(y, gate), name="ops_model")
 
 
-def test_an_imported_models_keras_ops_calls_export_and_verify(tmp_path):
+def _imported(model, tmp_path):
+    """The account of a Keras model's to_json(), imported as `symparam import` does."""
     from symparam.importing import Options, convert
     from symparam.api import load_text
-    model = _imported_ops_model()
-    path = tmp_path / "ops_model.json"
+    path = tmp_path / f"{model.name}.json"
     path.write_text(model.to_json(), encoding="utf-8")
-    net = load_text(convert(str(path), Options(symbols={})))
-    account = net.account
+    return load_text(convert(str(path), Options(symbols={}))).account
+
+
+def test_an_imported_models_keras_ops_calls_export_and_verify(tmp_path):
+    model = _imported_ops_model()
+    account = _imported(model, tmp_path)
     assert [layer.type for layer in account.layers if layer.type.startswith("ops.")] == \
         ["ops.divide", "ops.add", "ops.maximum", "ops.multiply"]
     total = (4 * 4 + 4) + (4 + 1)
@@ -77,14 +81,10 @@ def test_keras_applications_with_keras_ops_calls_verify_in_both_frameworks(tmp_p
     count (Keras's moving statistics are torch buffers there)."""
     require("keras")
     import keras
-    from symparam.importing import Options, convert
-    from symparam.api import load_text
     with warnings.catch_warnings(), keras.device("meta"):
         warnings.simplefilter("ignore")
         model = keras.applications.MobileNetV3Small(weights=None, input_shape=(224, 224, 3))
-    path = tmp_path / "mobilenet_v3_small.json"
-    path.write_text(model.to_json(), encoding="utf-8")
-    account = load_text(convert(str(path), Options(symbols={}))).account
+    account = _imported(model, tmp_path)
     assert {layer.type for layer in account.layers if layer.type.startswith("ops.")} == {"ops.add", "ops.multiply"}
     trainable = sum(math.prod(v.shape) for v in model.trainable_weights)
     for target, total in (("keras", model.count_params()), ("torch", trainable)):
