@@ -216,20 +216,9 @@ def _layer_of(name: str) -> str:
     return owner if colon and k.isdigit() else name
 
 
-def _first_output(name: str, idents: dict, local: dict) -> str:
-    """What an input names, "enc:0" being "enc"; another output of a layer ("enc:1", a state) is refused."""
-    owner, colon, k = name.rpartition(":")
-    if not colon or name in idents or name in local or not (owner in idents or owner in local):
-        return name
-    if k == "0":
-        return owner
-    raise SymparamError(f"reads {name!r}, output {k} of {owner!r}, which export does not write yet: only a "
-                        f"layer's first output is written.")
-
-
 def _output(run: list[LayerAccount]) -> str:
     """The full name of the layer that gives one copy's output: the last that nothing inside the unit reads."""
-    read_inside = {n for layer in run for n in layer.inputs}
+    read_inside = {_layer_of(n) for layer in run for n in layer.inputs}
     ends = [layer.name for layer in run if layer.name not in read_inside]
     return ends[-1] if ends else run[-1].name
 
@@ -301,8 +290,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
              copy: tuple[tuple[str, str], tuple] | None = None) -> Node:
         """`copy`: (its framework name, its index binding) for one copy of a growing repeat, unrolled."""
         try:
-            sources = tuple(_first_output(n, idents, local) for n in layer.inputs)
-            ins = tuple(local.get(n, carried if label is not None else "") or idents[n] for n in sources)
+            ins = tuple(local.get(n, carried if label is not None else "") or idents[n] for n in layer.inputs)
             ident = python_name(copy[0][0] if copy else layer.name.split("/")[-1] if label else layer.name, taken)
             share, ties = "", []
             for term in layer.tied:
