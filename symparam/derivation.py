@@ -151,8 +151,11 @@ class _WithNumbers(SymparamLatexPrinter):
     def _print(self, expr, **kwargs):
         names = _NAMES.get()
         if names is not None and _nameable(expr):
-            letter = names.letter(expr)
-            return f"{letter}^{{{kwargs['exp']}}}" if kwargs.get("exp") else letter   # q_{1}^{2}
+            letter, k = names.named(expr)   # a choice squared (sympy folds it into the cases) is its letter squared
+            named = f"{letter}^{{{k}}}" if k != 1 else letter
+            if kwargs.get("exp"):   # printed as a base: q_{1}^{2}, or (q_{1}^{2})^{3}
+                return f"{named}^{{{kwargs['exp']}}}" if k == 1 else rf"\left({named}\right)^{{{kwargs['exp']}}}"
+            return named
         return super()._print(expr, **kwargs)
 
     def define(self, expr) -> str:
@@ -215,9 +218,10 @@ def _sum(expr) -> Form:
 
 
 def shape_latex(shape, show=None) -> str:
-    """(32, 32, 3) as Keras and PyTorch print shapes; an axis of unknown length prints as None."""
-    return "(" + ", ".join(r"\mathrm{None}" if d is None else _shape_dim(d) if show is None else show(_tidy(d))
-                           for d in shape) + ")"
+    """(32, 32, 3) as Keras and PyTorch print shapes: a length is not grouped in thousands ((1024, 768), where
+    1{,}024 would read as two axes); an axis of unknown length prints as None."""
+    return "(" + ", ".join(r"\mathrm{None}" if d is None else str(int(d)) if d.is_Integer else
+                           _shape_dim(d) if show is None else show(_tidy(d)) for d in shape) + ")"
 
 
 def _shapes(layer: LayerRecord, show=_INLINE.doprint) -> str:
