@@ -886,3 +886,12 @@ def test_a_layers_output_0_is_the_layer(target, write_spec, tmp_path):
     assert facts == _expected(plan)
     assert len(plan.outputs) == 1 and plan.outputs[0] == plan.body[-1].ident
     assert verify(account, target).verified
+
+
+def test_a_layer_keeps_its_name_where_a_copied_class_has_an_attribute_of_it(accounts):
+    """The classes copied into files reserve the names they bind (a layer named `x` stays apart), not their
+    attributes: BERT's position_embeddings (ViTEmbeddings's attribute too) and LeNet's flatten keep their names, in
+    torch the state dict's keys."""
+    text = export(accounts["bert_base"], "torch")
+    assert "        self.position_embeddings = nn.Embedding(" in text
+    assert "    flatten = keras.layers.Flatten(name='flatten')(pool2)" in export(accounts["lenet5"], "keras")

@@ -31,9 +31,11 @@ RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "os", "
 
 
 def _names_in(path: Path) -> frozenset[str]:
-    """Every identifier a file copied into generated code uses (keras_tied.py: a layer named `x` stays apart)."""
+    """Every name a file copied into generated code binds or reads (keras_tied.py: a layer named `x` stays apart):
+    not its attributes (`self.position_embeddings`, transformers' name, is no name in the file's scopes: BERT's
+    position_embeddings layer keeps its name, and its torch state dict key)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return frozenset(getattr(node, f) for node in ast.walk(tree) for f in ("id", "arg", "attr", "name")
+    return frozenset(getattr(node, f) for node in ast.walk(tree) for f in ("id", "arg", "name")
                      if isinstance(getattr(node, f, None), str))
 
 
