@@ -216,6 +216,28 @@ def test_an_rnn_over_a_cell_gives_its_states(target, write_spec, tmp_path):
     assert dense.inputs == (rnn.more[1],)
 
 
+RELU_CELLS = """[network]
+input = [5, 3]
+[[layers]]
+type = "SimpleRNN"
+name = "layer"
+units = 4
+activation = "relu"
+return_sequences = true
+[[layers]]
+type = "RNN"
+name = "over_cell"
+cell = { type = "SimpleRNNCell", units = 4, activation = "relu" }
+"""
+
+
+def test_a_simple_rnns_relu_is_torchs_nonlinearity(write_spec, tmp_path):
+    """SimpleRNN and RNN(SimpleRNNCell) with relu: nn.RNN(nonlinearity="relu"), not its tanh (same counts)."""
+    account = _account(write_spec, RELU_CELLS)
+    _, model, _ = _round_trip(tmp_path, account, "torch", (4 * 3 + 4 * 4 + 4 + 4) + (4 * 4 + 4 * 4 + 4 + 4))
+    assert model.layer.nonlinearity == model.over_cell.nonlinearity == "relu"
+
+
 STACK_OF_WIDTHS = """[network]
 input = [5, 3]
 [[layers]]

@@ -253,6 +253,8 @@ def _keras_rnn(inner_kind, inner, x, bidirectional: bool) -> Recipe:
     cls = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}[inner_kind.name]
     units = integer(inner.units, "units")
     kwargs = [("input_size", integer(x[-1], "features")), ("hidden_size", units), ("batch_first", True)]
+    if cls == "RNN" and inner.activation == "relu":   # the twin has refused any other than tanh and relu
+        kwargs.append(("nonlinearity", "relu"))
     if bidirectional:
         kwargs.append(("bidirectional", True))
     post = [Op("first")]
@@ -307,7 +309,8 @@ def _from_keras(node: Node) -> Recipe:
         return _keras_rnn(inner_kind, inner, x, bidirectional=True)
     if name == "RNN":   # one cell, or a stack of one kind and width (the twin refuses others): num_layers
         (kind, cell), *rest = a.cell
-        made = _keras_rnn(kind, SimpleNamespace(units=cell.units, return_sequences=a.return_sequences), x, False)
+        made = _keras_rnn(kind, SimpleNamespace(units=cell.units, activation=cell.activation,
+                                                return_sequences=a.return_sequences), x, False)
         layers = (("num_layers", 1 + len(rest)),) if rest else ()
         return replace(made, modules=(replace(made.modules[0], kwargs=made.modules[0].kwargs + layers),))
     if name == "MultiHeadAttention":
