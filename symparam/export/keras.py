@@ -182,6 +182,8 @@ def _from_torch(node: Node) -> list:
     if name in simple:
         rate = (("rate", number(a.p, "p")),) if name == "nn.Dropout" else ()
         return [(Call(f"keras.layers.{simple[name]}", rate), "")]
+    if name == "Concatenate":   # the layout is the spec's (channels first): its axis, which counts the batch as Keras's
+        return [(Call("keras.layers.Concatenate", (("axis", int(a.axis)),)), "")]
     if lookup(name).any_convention:
         return [(Call(f"keras.layers.{name}"), "")]
     raise SymparamError(f"cannot be exported to Keras: symparam has no Keras translation of {name} yet.")

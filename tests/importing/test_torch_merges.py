@@ -180,6 +180,16 @@ def test_an_imported_spec_with_merges_exports_and_verifies_in_torch(torch, fixtu
     assert report.verified, report.text()
 
 
+def test_an_imported_spec_with_merges_exports_and_verifies_in_keras(torch, keras, fixtures):
+    """To Keras, in the spec's layout (channels first): Concatenate keeps its axis (it counts the batch axis as torch's
+    dim does); without it Keras joined the last axis and verify found (4, 8, 16) for (8, 8, 8)."""
+    import symparam
+    net = symparam.from_torch(fixtures.Cat(), torch.zeros(2, 3, 8, 8))
+    assert "Concatenate(axis=1" in net.export("keras")
+    report = net.verify("keras")
+    assert report.verified, report.text()
+
+
 def test_a_merge_symparam_would_shape_otherwise_is_left_as_before(torch):
     """x + y where y lacks the batch axis (torch broadcasts it against the batch): no Add layer; the tensor is
     traced to x, as before merges were layers."""
