@@ -111,6 +111,9 @@ def vocabulary_size(a, b, mask, oov, num_oov: int, key: str = "vocabulary"):
     special = [mask] * (start - num_oov) + [oov] * num_oov
     if terms[:start] == special:
         terms = terms[start:]
+        if not terms:
+            raise SymparamError(f"{key} must hold a term besides the special tokens (Keras cannot build an empty "
+                                f"lookup table). Received: {key} = {show(list(a.vocabulary))}.")
     repeated = sorted(str(t) for t, n in Counter(terms).items() if n > 1)
     if repeated:
         raise SymparamError(f"{key} must not repeat a term. Received: repeated terms {', '.join(repeated[:5])}.")

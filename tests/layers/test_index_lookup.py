@@ -76,6 +76,7 @@ EXAMPLES = [
                           "pad_to_max_tokens": True}, (3,), called=True, dtype="string", value="a"),   # depth 9
     Case("StringLookup", {"vocabulary_size": 7, "output_mode": "one_hot"}, (3,)),       # declared: depth 7
     Case("StringLookup", {"vocabulary": ["a", "a"]}, (3,), called=True, dtype="string", value="a"),   # refused
+    Case("StringLookup", {"vocabulary": ["[UNK]"], "output_mode": "count"}, (3,)),   # refused: no term
     Case("StringLookup", {"vocabulary": ["a", "b", "c"], "max_tokens": 3}, (3,), called=True, dtype="string",
          value="a"),                                                                            # refused: 4 > 3
     Case("StringLookup", {"vocabulary": ["a"], "output_mode": "multi_hot", "vocabulary_size": 5}, (3,)),  # refused

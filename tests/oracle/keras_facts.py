@@ -58,7 +58,7 @@ NONE_IN_SHAPES = {"shape", "batch_shape", "output_shape"}
 POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); others: a list
 # What Keras raises for a configuration it refuses while building: ValueError (its checks), TypeError (a missing or
 # mistyped argument), IndexError and RuntimeError (an axis out of range, met while building), OverflowError (a
-# ConvLSTM's strides = 0).
+# ConvLSTM's strides = 0); and any TensorFlow error (the lookup layers build tf.lookup tables).
 BUILD_REFUSALS = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
 
 
@@ -170,7 +170,9 @@ def keras_case_facts(case: Case) -> Facts:
             shapes = case.call_shapes() if not case.named or case.inputs else []
             y = _call(layer, case, [keras.Input(shape=s, batch_size=batch, dtype=case.dtype) for s in shapes]) if shapes \
                 else layer.output
-        except BUILD_REFUSALS as exc:
+        except Exception as exc:  # noqa: BLE001 - Keras's refusals, and TensorFlow's (a lookup's empty table)
+            if not (isinstance(exc, BUILD_REFUSALS) or type(exc).__module__.startswith("tensorflow.")):
+                raise
             raise Refused(f"{case}: {type(exc).__name__}: {exc}") from exc
         _frozen_as_documented(layer)
         facts = _facts(layer, _as_list(y), case.names)
