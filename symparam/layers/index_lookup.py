@@ -200,7 +200,7 @@ def check_salt(salt, allowed: bool) -> None:
 class StringLookup(IndexLookup):
     name = "StringLookup"
     term = str
-    example = ({"vocabulary_size": "vocab", "output_mode": "multi_hot"}, ["n"], {"vocab": 1000, "n": 20})
+    example = ({"vocabulary": ["the", "a", "of"], "output_mode": "multi_hot"}, ["n"], {"n": 20})
     summary = "maps string tokens to vocabulary indices, or encodes them as vectors over the vocabulary"
     args = {**lookup_args(str, "[UNK]"), "encoding": Opaque("utf-8")}
 

@@ -49,8 +49,7 @@ class Optional(Choice):
 class TextVectorization(LayerKind):
     name = "TextVectorization"
     saves = ("none",)
-    example = ({"vocabulary_size": "vocab", "output_sequence_length": "seq_len"}, [], {"vocab": 20000,
-                                                                                        "seq_len": 200})
+    example = ({"vocabulary": ["the", "a", "of"], "output_sequence_length": "seq_len"}, [], {"seq_len": 200})
     summary = "splits strings into tokens and maps them to vocabulary indices, or to vectors over the vocabulary"
     no_params = ("the vocabulary is a lookup table (and tf_idf's weights a tf.Variable) that Keras keeps outside "
                  "its weights")
