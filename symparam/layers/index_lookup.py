@@ -94,7 +94,7 @@ class Mode(Choice):
 def lookup_args(term: type, oov) -> dict[str, Arg]:
     """The arguments StringLookup and IntegerLookup share (Keras's IndexLookup's)."""
     return {"max_tokens": Size(None, minimum=2), "num_oov_indices": Int(1), "mask_token": Token(term),
-            "oov_token": Token(term, oov), "vocabulary": Terms(term), "vocabulary_size": Size(None, minimum=0),
+            "oov_token": Token(term, oov), "vocabulary": Terms(term), "vocabulary_size": Size(None),
             "idf_weights": Weights(None), "invert": Flag(False), "output_mode": Mode(), "sparse": Flag(False),
             "pad_to_max_tokens": Flag(False), "oov_method": Choice("floormod", "farmhash", default="floormod",
                                                                     any_case=False),

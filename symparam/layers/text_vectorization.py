@@ -60,7 +60,7 @@ class TextVectorization(LayerKind):
             "ngrams": Ngrams(None), "output_mode": Mode(), "output_sequence_length": Size(None),
             "pad_to_max_tokens": Flag(False), "vocabulary": Terms(str), "idf_weights": Weights(None),
             "sparse": Flag(False), "ragged": Flag(False), "encoding": Opaque("utf-8"),
-            "vocabulary_size": Size(None, minimum=0)}
+            "vocabulary_size": Size(None)}
 
     def build(self, a, inputs, b):
         (x,) = inputs
