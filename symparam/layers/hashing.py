@@ -16,7 +16,7 @@ from . import register
 from .base import Choice, Flag, LayerKind, Opaque, Size
 from .core import format_shape
 from .costs import size as values_of
-from .index_lookup import check_salt
+from .index_lookup import NO_TORCH, check_salt
 from .preprocessing import encoded
 
 
@@ -24,6 +24,7 @@ from .preprocessing import encoded
 class Hashing(LayerKind):
     name = "Hashing"
     saves = ("none",)
+    no_twin = NO_TORCH
     example = ({"num_bins": "bins", "output_mode": "multi_hot"}, ["n"], {"bins": 64, "n": 10})
     summary = "hashes each value into one of num_bins bins: the bin index, or a one-hot, multi-hot or count vector"
     no_params = "a hash function has no state"
@@ -56,6 +57,7 @@ class Hashing(LayerKind):
 class HashedCrossing(LayerKind):
     name = "HashedCrossing"
     saves = ("none",)
+    no_twin = NO_TORCH
     n_inputs = 2
     example = ({"num_bins": "bins", "output_mode": "one_hot", "inputs": ["x", "y"]}, {"x": [1], "y": [1]}, {"bins": 32})
     summary = "hashes each pair of values of its two inputs into one of num_bins bins: the bin index, or a one-hot"
@@ -76,3 +78,7 @@ class HashedCrossing(LayerKind):
                                 f"{format_shape(first)} and {format_shape(second)}.")
         b.cost("elementwise", values_of(first), words="one hash per pair of values")
         return first if a.output_mode == "int" else (a.num_bins,)
+
+    @classmethod
+    def input_dtype(cls, a):
+        return "int64"   # (or strings: floats are refused)

@@ -25,6 +25,8 @@ from .preprocessing import encoded
 MAX_TERMS = 300_000   # a listed vocabulary longer than this is refused before anything is built
 MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 OLD_MODES = {"binary": "multi_hot", "tf-idf": "tf_idf"}   # Keras's deprecated names
+NO_TORCH = ("it runs on TensorFlow's string and lookup-table operations (in Keras 3 whatever the backend), and no "
+            "torch module does what they do")
 
 
 class Terms(Arg):
@@ -165,6 +167,7 @@ def check_modes(a) -> None:
 class IndexLookup(LayerKind):
     """What StringLookup and IntegerLookup share: Keras's IndexLookup."""
     saves = ("none",)
+    no_twin = NO_TORCH
     no_params = ("the vocabulary is a lookup table (and tf_idf's weights a tf.Variable) that Keras keeps outside "
                  "its weights")
 
@@ -183,6 +186,48 @@ class IndexLookup(LayerKind):
         if a.output_mode == "int":
             return x
         return encoded(b, a.output_mode, x, depth(a, size, self.name), "vocabulary_size")
+
+    @classmethod
+    def input_dtype(cls, a):
+        return "int64" if cls.term is int or a.invert else "string"
+
+    @classmethod
+    def keras_kwargs(cls, a, written):
+        return placeholder_terms(a, written, cls.term, a.mask_token, a.oov_token, a.num_oov_indices)
+
+
+class Placeholders(list):
+    """Numbered placeholder terms, which exported code writes as the expression `source` (not term by term)."""
+
+    def __init__(self, first, n: int, text: bool) -> None:
+        super().__init__([f"term{i}" for i in range(first, first + n)] if text else range(first, first + n))
+        self.source = (f'[f"term{{i}}" for i in range({first}, {first + n})]' if text
+                       else f"list(range({first}, {first + n}))")
+
+
+def placeholder_terms(a, written: dict, term: type, mask, oov, num_oov: int) -> dict:
+    """Exported code's arguments for a lookup given vocabulary_size and no terms: that many indices filled with
+    placeholder terms ("term1", ...; IntegerLookup: integers above its special tokens), so that the layer it
+    builds can be called (Keras's vocabulary_size argument alone leaves the lookup table empty)."""
+    if a.vocabulary is not None or a.vocabulary_size is None:
+        return written
+    start = (1 if mask is not None and a.output_mode == "int" else 0) + num_oov
+    n = int(a.vocabulary_size) - start
+    if n < 1:
+        raise SymparamError(f"cannot be exported: vocabulary_size {a.vocabulary_size} leaves no term besides the "
+                            f"{start} OOV and mask indices (Keras cannot set an empty vocabulary).")
+    if n > MAX_TERMS:
+        raise SymparamError(f"cannot be exported: vocabulary_size {a.vocabulary_size} would write more than "
+                            f"{MAX_TERMS} placeholder terms.")
+    if term is int:
+        terms = Placeholders(max([t for t in (mask, oov) if t is not None] + [0]) + 1, n, text=False)
+    else:
+        terms = Placeholders(1, n, text=True)
+    out = {k: v for k, v in written.items() if k != "vocabulary_size"}
+    if a.output_mode == "tf_idf" and "idf_weights" not in out:
+        out["idf_weights"] = [1.0] * n
+    out["vocabulary"] = terms
+    return out
 
 
 def check_salt(salt, allowed: bool) -> None:

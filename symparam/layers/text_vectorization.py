@@ -17,7 +17,7 @@ from . import register
 from .base import Arg, Choice, Flag, LayerKind, Opaque, Size
 from .core import format_shape
 from .costs import size as values_of
-from .index_lookup import Mode, Terms, Weights, check_modes, depth, vocabulary_size
+from .index_lookup import NO_TORCH, Mode, Terms, Weights, check_modes, depth, placeholder_terms, vocabulary_size
 from .preprocessing import encoded
 
 MASK, OOV = "", "[UNK]"   # the inner StringLookup's special tokens
@@ -49,6 +49,7 @@ class Optional(Choice):
 class TextVectorization(LayerKind):
     name = "TextVectorization"
     saves = ("none",)
+    no_twin = NO_TORCH
     example = ({"vocabulary": ["the", "a", "of"], "output_sequence_length": "seq_len"}, [], {"seq_len": 200})
     summary = "splits strings into tokens and maps them to vocabulary indices, or to vectors over the vocabulary"
     no_params = ("the vocabulary is a lookup table (and tf_idf's weights a tf.Variable) that Keras keeps outside "
@@ -96,3 +97,11 @@ class TextVectorization(LayerKind):
             raise SymparamError(f'output_mode "{a.output_mode}" with a split encodes the tokens of one string per '
                                 f"example: the input's shape must be (). Received input shape {format_shape(x)}.")
         return (vocab,)
+
+    @classmethod
+    def input_dtype(cls, a):
+        return "string"
+
+    @classmethod
+    def keras_kwargs(cls, a, written):
+        return placeholder_terms(a, written, str, MASK, OOV, 1)
