@@ -207,10 +207,10 @@ class LayerAccount:
         """'kernel tied to wte/embeddings, counted there' for each tied variable; '' when none."""
         return "; ".join(f"{v} tied to {target}, counted there" for v, target in self.ties)
 
-    def formula_text(self) -> str:
+    def formula_text(self, show=text) -> str:
         """The formula and the tie notes as one line of plain text (the table's and JSON's `formula`)."""
         note = self.tie_note()
-        return " ".join(filter(None, (self.formula(), f"({note})" if note else "")))
+        return " ".join(filter(None, (self.formula(show), f"({note})" if note else "")))
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -275,6 +275,12 @@ class Account:
     @property
     def free(self) -> list[str]:
         return self.net.free_symbols
+
+    def at_bindings(self, expr: sympy.Expr) -> sympy.Expr:
+        """`expr` (in the spec's symbols) at the network's bound numbers."""
+        table = self.net.unbound.symbols
+        return expr.xreplace({table.get(k): sympy.Integer(v) if isinstance(v, int) else v
+                              for k, v in self.bindings.items()})
 
     def form(self, expr: sympy.Expr) -> sympy.Expr:
         """The one readable form of a count (grouped by the network's repeat counts)."""

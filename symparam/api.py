@@ -112,14 +112,20 @@ def load_dict(document: dict, *, source: str = "<spec>", symbolic: bool = False,
     return _wrap(resolved(derive(from_dict(document, source)), bindings, defaults=not symbolic))
 
 
-def from_torch(module, example_inputs, *, name: str | None = None) -> Network:
+def from_torch(module, example_inputs, *, name: str | None = None, symbols: Mapping[str, int] | None = None,
+               symbolic: bool = False, **bindings: int) -> Network:
     """A PyTorch nn.Module, run once on meta tensors shaped like `example_inputs` (a tensor or a tuple of tensors
     with the batch axis, as the module is called), derived as `symparam import MODULE:FACTORY` writes it
-    (symparam.importing.torch_module). The module itself is not changed."""
+    (symparam.importing.torch_module). The module itself is not changed.
+
+    `symbols` lifts values into symbols as `--symbol NAME=VALUE` does ({"width": 24}: every input length and size
+    argument equal to 24 becomes the symbol width, 24 by default); `symbolic` and keyword bindings then act as in
+    `load_dict` (``from_torch(m, x, symbols={"width": 24}, width=40)`` is the module built at width 40)."""
     from .importing.torch_module import from_torch as document
 
-    spec = document(module, example_inputs, name=name)
-    return load_dict({k: v for k, v in spec.items() if k != "__comment__"}, source=spec["network"]["name"])
+    spec = document(module, example_inputs, name=name, symbols=dict(symbols or {}))
+    return load_dict({k: v for k, v in spec.items() if k != "__comment__"}, source=spec["network"]["name"],
+                     symbolic=symbolic, **bindings)
 
 
 def derive_spec_file(path: str | Path) -> Network:

@@ -26,7 +26,8 @@ from .account import Account, LayerAccount, Term, alike, of
 from .expr import as_sympy
 from .layers import lookup
 from .model import LayerRecord
-from .printing import SymparamLatexPrinter, label, latex, latex_name, product_text
+from .printing import SHORTHAND, Shorthands, SymparamLatexPrinter, label, latex, latex_name, product_text
+from .printing import nameable as _nameable
 from .shapes import window_rule
 from .symbols import binding_text
 from .totals import LISTED
@@ -124,34 +125,8 @@ class Derivation:
 
 # ---- shorthands: a letter for a part of a formula that cannot be broken across lines --------------------------------
 
-SHORTHAND = "q"   # q_{1}, q_{2}, ...: a letter no layer kind's rule uses
-
-
-def _nameable(expr) -> bool:
-    """What the formulas name with a letter rather than write out in full, as a lesson would: a choice by cases
-    (a Piecewise, e.g. make_divisible's "not below 90 %" step), a max or a min, a rounding of a rounding (DenseNet's
-    channels after each transition). None of them can be broken across lines, and they repeat."""
-    if isinstance(expr, (sympy.Piecewise, sympy.Max, sympy.Min)):
-        return bool(expr.free_symbols)
-    if isinstance(expr, (sympy.floor, sympy.ceiling)):
-        return expr.args[0].has(sympy.floor, sympy.ceiling)
-    return False
-
-
-class Shorthands:
-    """The letters one derivation gives its nameable parts, numbered as first met, the parts they contain first
-    (so that each definition uses only letters defined before it)."""
-
-    def __init__(self) -> None:
-        self.letters: dict[sympy.Basic, str] = {}
-
-    def letter(self, expr) -> str:
-        key = expr.doit()   # one key however the part was tidied for printing (floor((8*w + 1)/2) unevaluated)
-        if key not in self.letters:
-            for part in sympy.postorder_traversal(key):
-                if _nameable(part) and part not in self.letters:
-                    self.letters[part] = f"{SHORTHAND}_{{{len(self.letters) + 1}}}"
-        return self.letters[key]
+def _latex_letter(n: int) -> str:
+    return f"{SHORTHAND}_{{{n}}}"   # q_{1}
 
 
 _NAMES: ContextVar[Shorthands | None] = ContextVar("symparam_shorthands", default=None)   # set by derive()
@@ -240,9 +215,10 @@ def _sum(expr) -> Form:
 
 
 def shape_latex(shape, show=None) -> str:
-    """(32, 32, 3) as Keras and PyTorch print shapes; an axis of unknown length prints as None."""
-    return "(" + ", ".join(r"\mathrm{None}" if d is None else _shape_dim(d) if show is None else show(_tidy(d))
-                           for d in shape) + ")"
+    """(32, 32, 3) as Keras and PyTorch print shapes: a length is not grouped in thousands ((1024, 768), where
+    1{,}024 would read as two axes); an axis of unknown length prints as None."""
+    return "(" + ", ".join(r"\mathrm{None}" if d is None else str(int(d)) if d.is_Integer else
+                           _shape_dim(d) if show is None else show(_tidy(d)) for d in shape) + ")"
 
 
 def _shapes(layer: LayerRecord, show=_INLINE.doprint) -> str:
@@ -659,7 +635,7 @@ def derive(a: Account, compute=None) -> Derivation:
     def sub(expr):
         return expr.xreplace(table)
 
-    names = Shorthands()
+    names = Shorthands(_latex_letter)
     token = _NAMES.set(names)
     try:
         return replace(_derivation(a, compute, printer, values, sub, clash), shorthands=_shorthands(names, printer,

@@ -320,7 +320,10 @@ def _call_block(layer: LayerSpec, scope: _Scope, names, input_shapes, repeat, co
     decided = len(scope.spec.symbols.decisions)
     inner = _layers(block.layers, table, scope.spec.convention, scope.spec.blocks, start=layer.index,
                     prefix=f"{layer.name}/", in_block=block.name, off=off)
-    scope.conditions.extend(scope.spec.symbols.decisions[decided:])   # a `when` inside decided at a size's value
+    # a `when` inside, decided at a size's value, is a condition of this derivation: taken off the spec's table, so
+    # that deriving the same spec again does not record it twice there
+    scope.conditions.extend(scope.spec.symbols.decisions[decided:])
+    del scope.spec.symbols.decisions[decided:]
     sub = _Scope(scope.spec, dict(zip(block.inputs, input_shapes)), inner, f"{layer.name}/",
                  repeat, scope.records, scope.conditions, scope.depth + 1,
                  full={inside: scope.full[outside] for inside, outside in zip(block.inputs, names)},

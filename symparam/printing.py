@@ -42,6 +42,22 @@ class SpecPrinter(StrPrinter):
     def _print_BooleanTrue(self, expr):
         return "true"
 
+    def _print_Piecewise(self, expr):
+        """(a if c else b), as a spec writes a choice by a condition; nested for more cases."""
+        *cases, (last, otherwise) = expr.args
+        if otherwise is not sympy.true:
+            return self._print_Basic(expr)
+        out = self._print(last)
+        for value, condition in reversed(cases):
+            out = f"({self._print(value)} if {self._print(condition)} else {out})"
+        return out
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
     def _print_BooleanFalse(self, expr):
         return "false"
 
@@ -145,3 +161,55 @@ def letters(text_: str, times: str = r" \cdot ") -> str:
         digits, rest = re.match(r"(\d*)(.*)", factor).groups()
         parts.append(digits + (label(rest) if rest else ""))
     return times.join(parts)
+
+
+# ---- shorthands: a letter for a part of a formula that cannot be broken across lines --------------------------------
+
+SHORTHAND = "q"   # q_1, q_2, ...: a letter no layer kind's rule uses
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def nameable(expr) -> bool:
+    """What the formulas name with a letter rather than write out in full, as a lesson would: a choice by cases
+    (a Piecewise, e.g. make_divisible's "not below 90 %" step), a max or a min, a rounding of a rounding (DenseNet's
+    channels after each transition). None of them can be broken across lines, and they repeat."""
+    if isinstance(expr, (sympy.Piecewise, sympy.Max, sympy.Min)):
+        return bool(expr.free_symbols)
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        return expr.args[0].has(sympy.floor, sympy.ceiling)
+    return False
+
+
+def text_letter(n: int) -> str:
+    """q₁: a shorthand letter in plain text (the table's)."""
+    return SHORTHAND + str(n).translate(_SUBSCRIPT)
+
+
+class Shorthands:
+    """The letters one output gives its nameable parts, numbered as first met, the parts they contain first (so that
+    each definition uses only letters defined before it); `form` writes letter n (q_{1} in LaTeX, q₁ in text)."""
+
+    def __init__(self, form=text_letter) -> None:
+        self.form = form
+        self.letters: dict[sympy.Basic, str] = {}
+
+    def letter(self, expr) -> str:
+        key = expr.doit()   # one key however the part was tidied for printing (floor((8*w + 1)/2) unevaluated)
+        if key not in self.letters:
+            for part in sympy.postorder_traversal(key):
+                if nameable(part) and part not in self.letters:
+                    self.letters[part] = self.form(len(self.letters) + 1)
+        return self.letters[key]
+
+    def lettered(self, expr):
+        """`expr` with each outermost nameable part replaced by a symbol of its letter (for printing as text)."""
+        if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Piecewise, sympy.Max, sympy.Min, sympy.floor,
+                                                                sympy.ceiling):
+            return expr
+        expr = expr.doit()
+        parts = {p: sympy.Symbol(self.letter(p)) for p in sympy.preorder_traversal(expr) if nameable(p)}
+        return expr.xreplace(parts)
+
+    def definition(self, expr):
+        """A named part written out, the parts inside it by their letters."""
+        return expr.func(*(self.lettered(a) for a in expr.args))

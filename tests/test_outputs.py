@@ -153,3 +153,49 @@ def test_table_prints_names_literally(write_spec):
     result = runner.invoke(app, ["derive", str(path), "--symbolic"])
     assert result.exit_code == 0
     assert "[red]fc[/red] (Dense)" in result.output and "Network: [bold]net" in result.output
+
+
+def _table_rows_and_letters(text: str):
+    import re
+    rows, letters = [], {}
+    for line in text.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if re.fullmatch(r"q[₀-₉]+ = .+ = [\d,]+", line.strip()):
+            name, _, rest = line.strip().partition(" = ")
+            definition, _, value = rest.rpartition(" = ")
+            letters[name] = (definition, int(value.replace(",", "")))
+        elif len(cells) >= 4 and cells[0].endswith(")") and re.fullmatch(r"[\d,]+", cells[3]):
+            rows.append((cells[0], cells[2], int(cells[3].replace(",", ""))))
+    return rows, letters
+
+
+@pytest.mark.parametrize("alpha", ["1", "0.35", "1.4"])
+def test_a_family_table_names_its_unbreakable_parts_and_each_row_adds_up(alpha):
+    """MobileNetV2's make_divisible widths are choices by cases: the table prints a letter for each (q₁, ...) and
+    defines it once below with its value, never sympy's Piecewise(...) text. Read back with symparam's own parser,
+    every row's formula with the letters' values is its Param #, and every definition is its value."""
+    import re
+
+    import symparam
+    from symparam.expr import parse_expression
+    from symparam.render.table import render
+    net = symparam.load(Path(__file__).resolve().parent.parent / "examples" / "mobilenet_v2.toml", alpha=sympy.Rational(alpha))
+    text = render(net.account, width=400)
+    assert "Piecewise" not in text and "Max(" not in text
+    rows, letters = _table_rows_and_letters(text)
+    assert len(rows) == len(net.layers) and letters
+    bound = {k: sympy.Integer(v) if isinstance(v, int) else v for k, v in net.account.bound.items()}
+
+    def value(formula: str):
+        for name in sorted(letters, key=len, reverse=True):
+            formula = formula.replace(name, f"({letters[name][1]})")
+        formula = re.sub(r"(?<=\d),(?=\d{3})", "", formula.replace("·", "*").replace("^", "**").replace("×", "*"))
+        return parse_expression(formula, lambda n: bound[n])
+
+    used = {q for _, formula, _ in rows for q in letters if q in formula}
+    assert used, "no row names a letter"
+    for name, (definition, number) in letters.items():
+        assert value(definition) == number, (name, definition)
+    for label, formula, params in rows:
+        if formula != "—":
+            assert value(formula) == params, (label, formula)

@@ -362,6 +362,19 @@ def test_under_symbolic_a_when_over_a_size_is_an_assumption(spec_file, capsys):
     assert "res (Add)" in out and "Assumes: floor(8*alpha) == 8  (res: when)" in out
 
 
+def test_deriving_a_spec_again_leaves_it_as_it_was():
+    """A `when` inside a block is decided as the block is expanded (at derive time): the decision is a condition of
+    that derivation, not recorded on the spec, so deriving the same spec twice gives the same conditions and leaves
+    the spec's own (read-time) decisions as they were."""
+    from symparam.engine import derive
+    from symparam.spec import load
+    spec = load(ROOT / "examples" / "mobilenet_v3.toml")
+    before = list(spec.symbols.decisions)
+    first, second = derive(spec), derive(spec)
+    assert first.conditions and [c.where for c in first.conditions] == [c.where for c in second.conditions]
+    assert spec.symbols.decisions == before
+
+
 def test_a_when_over_a_size_without_a_value_is_one_line(spec_file, capsys):
     path = spec_file(WHEN_OVER_A_SIZE.replace('alpha = { default = 1, type = "rational" }',
                                               'alpha = { type = "rational", doc = "no default" }'))

@@ -165,14 +165,15 @@ def _input_names(module, n: int) -> list[str]:
     return params[:n] if len(params) >= n else [f"input_{i}" for i in range(n)]
 
 
-def from_torch(module, example_inputs, name: str | None = None) -> dict:
+def from_torch(module, example_inputs, name: str | None = None, symbols: dict[str, int] | None = None) -> dict:
     """The spec document for an nn.Module already built (any device) and its example inputs: a tensor or a tuple of
     tensors, with the batch axis, as the module is called (torch.Size or tuples of ints: float32 inputs of those
-    shapes). The module is not changed: a module whose tensors hold data is run with meta stand-ins."""
+    shapes); `symbols` lifted as --symbol lifts them. The module is not changed: a module whose tensors hold data
+    is run with meta stand-ins."""
     torch = need_torch()
     if isinstance(example_inputs, (torch.Tensor, torch.Size)) or (
             isinstance(example_inputs, tuple) and all(isinstance(d, int) for d in example_inputs)):
         example_inputs = [example_inputs]
     inputs = [t if isinstance(t, torch.Tensor) else torch.empty(tuple(t), device="meta") for t in example_inputs]
     label = name or type(module).__name__
-    return document(torch, module, inputs, name=label, where=label)
+    return document(torch, module, inputs, name=label, where=label, lifted=symbols)

@@ -8,7 +8,6 @@ family that holds it is imported.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import importlib
 import re
@@ -20,8 +19,9 @@ from .base import LayerKind
 _REGISTRY: dict[str, type[LayerKind]] = {}    # every name a kind answers to: its own and its aliases
 _imported: set[str] = set()
 _SHARED = ("base", "costs", "parsing", "twin", "torch_args")   # modules of shared pieces, no kinds of their own
-_NAME = re.compile(r"^    name = (\"[^\"]+\")$", re.MULTILINE)
-_ALIASES = re.compile(r"^    aliases = (\([^)]*\))$", re.MULTILINE)
+_NAME = re.compile(r"^    name = (\"[^\"\\\\]+\")$", re.MULTILINE)
+_ALIASES = re.compile(r"^    aliases = (\((?:\"[^\"\\\\]+\",? ?)*\))$", re.MULTILINE)
+_STRING = re.compile(r"\"([^\"\\\\]+)\"")   # a name as written: no quote or backslash inside, so no escape to read
 _index: dict[str, str] | None = None
 
 
@@ -49,8 +49,7 @@ def index() -> dict[str, str]:
         for family in families():
             text = (here / f"{family}.py").read_text(encoding="utf-8")
             for match in (*_NAME.finditer(text), *_ALIASES.finditer(text)):
-                value = ast.literal_eval(match.group(1))
-                for name in value if isinstance(value, tuple) else (value,):
+                for name in _STRING.findall(match.group(1)):
                     found.setdefault(name, family)
         _index = found
     return _index

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..account import Account, of
-from ..printing import shape_text, text
+from ..printing import Shorthands, shape_text, text
 from ..symbols import binding_text
 from .escape import plain, terminal
 
@@ -27,11 +27,15 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
     title = f"Network: {net.name} ({net.convention} convention)"
     headers = ["Layer (type)", "Output Shape", "Param formula", "Param #"] + (["Connected to"] if graph else [])
     headers += ["MACs", "FLOPs"] if compute is not None else []
+    names = Shorthands()   # a part no line can break (make_divisible's Piecewise, a max) by a letter, defined below
+    show_size = lambda expr: text(names.lettered(expr))   # noqa: E731
+    shape = lambda dims: shape_text(tuple(names.lettered(d) for d in dims))   # noqa: E731
     rows = []
     for i, layer in enumerate(a.layers):
         record = layer.record
-        shapes = " ".join(map(shape_text, record.outputs)) if record.outputs else shape_text(record.output_shape)
-        row = [f"{layer.name} ({layer.type})", shapes, layer.formula_text() or "—", text(layer.params.value)]
+        shapes = " ".join(map(shape, record.outputs)) if record.outputs else shape(record.output_shape)
+        row = [f"{layer.name} ({layer.type})", shapes, layer.formula_text(show_size) or "—",
+               text(layer.params.value)]
         if graph:
             row.append(", ".join(layer.inputs))
         if compute is not None:
@@ -45,9 +49,14 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
                      ("Non-trainable params", a.non_trainable)):
         line = f"[bold]{label}:[/bold] {terminal(text(q.value))}"
         if not q.symbolic.is_number and q.value.is_number:
-            line += f"  (= {terminal(text(q.symbolic))})"
+            line += f"  (= {terminal(show_size(q.symbolic))})"
         console.print(line, highlight=False)
     say = lambda words: console.print(plain(words), highlight=False, markup=False)   # noqa: E731
+    if names.letters:
+        say("Shorthands (parts of the formulas above that no line breaks, written out once):")
+        for expr, letter in list(names.letters.items()):   # defining one names none anew: its parts come first
+            value = a.at_bindings(expr)
+            say(f"  {letter} = {text(names.definition(expr))}" + (f" = {text(value)}" if value.is_number else ""))
     if a.sparse:
         say(f"Active params per token: {text(a.active.value)}")
     if compute is not None:

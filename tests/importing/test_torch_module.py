@@ -272,6 +272,22 @@ def test_a_lifted_symbol_derived_at_another_value_is_the_module_built_at_it(torc
     assert {path: tuple(int(d) for d in net.layer(path).output_shape) for path in want} == want
 
 
+def test_from_torch_lifts_symbols_as_the_command_does(torch, fixtures):
+    """symparam.from_torch(..., symbols=...) is `--symbol` from Python: bound at another width and side, the network
+    is the module built there; symbolic, the width stays a symbol."""
+    import symparam
+    module = fixtures.Widths(24)
+    net = symparam.from_torch(module, torch.empty(2, 3, 20, 20, device="meta"), symbols={"width": 24, "side": 20},
+                              width=40, side=28)
+    wider = fixtures.Widths(40)
+    assert_counted_exactly(net, wider)
+    want = _output_shapes(torch, wider, (3, 28, 28))
+    assert {path: tuple(int(d) for d in net.layer(path).output_shape) for path in want} == want
+    symbolic = symparam.from_torch(module, torch.empty(2, 3, 20, 20, device="meta"), symbols={"width": 24},
+                                   symbolic=True)
+    assert "width" in {str(s) for s in symbolic.total.free_symbols}
+
+
 def test_without_torch_the_command_says_how_to_install_it(monkeypatch, capsys):
     import importlib.util
     real = importlib.util.find_spec
