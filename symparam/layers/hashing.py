@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import SymparamError
+from ..errors import SymparamError, show
 from . import register
 from .base import Choice, Flag, LayerKind, Opaque, Size
 from .core import format_shape
@@ -37,6 +37,9 @@ class Hashing(LayerKind):
         if a.sparse and a.output_mode == "int":
             raise SymparamError('sparse = true may only be used with output_mode "one_hot", "multi_hot" or '
                                 '"count". Received: output_mode = "int".')
+        if a.output_mode == "int" and isinstance(a.dtype, str) and a.dtype not in ("int32", "int64"):
+            raise SymparamError(f'output_mode "int" gives bin indices: dtype must be "int32" or "int64". '
+                                f"Received: dtype = {show(a.dtype)}.")
         check_salt(a.salt, True)
         b.cost("elementwise", values_of(x), words="one hash per value")
         if a.output_mode == "int":

@@ -21,6 +21,7 @@ def hashing_cases(draw):
         maybe(draw, kwargs, "sparse", st.booleans())
     maybe(draw, kwargs, "salt", st.sampled_from([7, [1, 2], [1, 2, 3]]))
     maybe(draw, kwargs, "mask_value", st.sampled_from([0, 5]))
+    maybe(draw, kwargs, "dtype", st.sampled_from(["int32", "float32"]))
     shape = tuple(draw(st.lists(st.sampled_from([1, 1, 2, 3]), min_size=0, max_size=3)))
     return Case("Hashing", kwargs, shape, called=True)
 
@@ -44,6 +45,7 @@ EXAMPLES = [
     Case("Hashing", {"num_bins": 4, "output_mode": "multi_hot", "salt": [3, 4]}, (5,), called=True),
     Case("Hashing", {"num_bins": 4, "output_mode": "count", "mask_value": 0}, (3, 3), called=True),
     Case("Hashing", {"num_bins": 0}, (5,), called=True),                                   # refused
+    Case("Hashing", {"num_bins": 3, "dtype": "float32"}, (5,), called=True),              # refused: int mode
     Case("HashedCrossing", {"num_bins": 5}, {"a": (), "b": ()}, called=True, dtype="string", value="a"),
     Case("HashedCrossing", {"num_bins": 5, "output_mode": "one_hot"}, {"a": (1,), "b": (1,)}, called=True,
          dtype="int64", value=3),
