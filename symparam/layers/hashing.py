@@ -65,7 +65,8 @@ class HashedCrossing(LayerKind):
     example = ({"num_bins": "bins", "output_mode": "one_hot", "inputs": ["x", "y"]}, {"x": [1], "y": [1]}, {"bins": 32})
     summary = "hashes each pair of values of its two inputs into one of num_bins bins: the bin index, or a one-hot"
     no_params = "a hash function has no state"
-    args = {"num_bins": Size(), "output_mode": Choice("int", "one_hot", default="int", any_case=False),
+    # num_bins 0 is Keras's own: "int" then gives the crossed hash itself, not bucketed (one_hot cannot)
+    args = {"num_bins": Size(minimum=0), "output_mode": Choice("int", "one_hot", default="int", any_case=False),
             "sparse": Flag(False)}
 
     def build(self, a, inputs, b):
@@ -79,6 +80,9 @@ class HashedCrossing(LayerKind):
         if len(first) != len(second):
             raise SymparamError(f"HashedCrossing's two inputs must have one shape. Received input shapes "
                                 f"{format_shape(first)} and {format_shape(second)}.")
+        if a.output_mode == "one_hot":
+            b.require(sympy.Ge(a.num_bins, 1), "num_bins", 'output_mode "one_hot" needs at least one bin',
+                      f"num_bins = {a.num_bins}")
         b.cost("elementwise", values_of(first), words="one hash per pair of values")
         return first if a.output_mode == "int" else (a.num_bins,)
 

@@ -28,7 +28,7 @@ def hashing_cases(draw):
 
 @st.composite
 def crossing_cases(draw):
-    kwargs: dict[str, Any] = {"num_bins": draw(st.integers(1, 6))}
+    kwargs: dict[str, Any] = {"num_bins": draw(st.integers(0, 6))}
     maybe(draw, kwargs, "output_mode", st.sampled_from(["int", "one_hot", "multi_hot"]))
     shapes = st.sampled_from([(), (1,), (1,), (2,), (1, 1)])
     dtype, value = draw(st.sampled_from([("string", "a"), ("int64", 3)]))
@@ -51,6 +51,9 @@ EXAMPLES = [
          dtype="int64", value=3),
     Case("HashedCrossing", {"num_bins": 5}, {"a": (3,), "b": (3,)}, called=True, dtype="int64", value=3),  # refused
     Case("HashedCrossing", {"num_bins": 5}, {"a": (), "b": (1,)}, called=True, dtype="int64", value=3),    # refused
+    Case("HashedCrossing", {"num_bins": 0}, {"a": (1,), "b": (1,)}, called=True, dtype="int64", value=3),  # unbucketed
+    Case("HashedCrossing", {"num_bins": 0, "output_mode": "one_hot"}, {"a": (), "b": ()}, called=True,
+         dtype="int64", value=3),                                                                 # refused: 0 bins
 ]
 
 test_generated_cases, test_examples = framework_tests(GENERATED, EXAMPLES)
