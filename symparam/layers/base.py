@@ -452,6 +452,12 @@ class LayerKind:
         otherwise: a lookup given only vocabulary_size writes placeholder terms)."""
         return written
 
+    @classmethod
+    def imported(cls, table: dict[str, Any]) -> dict[str, Any]:
+        """The spec arguments an imported Keras config's arguments become (a lookup keeps its vocabulary's size,
+        not its terms)."""
+        return table
+
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
     # Why `symparam export` cannot write this kind as framework code ("" when it can), e.g. "is transformers' own
     # module, with no class in torch.nn or keras.layers".

@@ -195,6 +195,10 @@ class IndexLookup(LayerKind):
     def keras_kwargs(cls, a, written):
         return placeholder_terms(a, written, cls.term, a.mask_token, a.oov_token, a.num_oov_indices)
 
+    @classmethod
+    def imported(cls, table):
+        return sized(table)
+
 
 class Placeholders(list):
     """Numbered placeholder terms, which exported code writes as the expression `source` (not term by term)."""
@@ -228,6 +232,14 @@ def placeholder_terms(a, written: dict, term: type, mask, oov, num_oov: int) -> 
         out["idf_weights"] = [1.0] * n
     out["vocabulary"] = terms
     return out
+
+
+def sized(table: dict) -> dict:
+    """An imported lookup's arguments: Keras's config carries the vocabulary's size beside its terms, and the size
+    is all the count needs, so a vocabulary of thousands of terms is not written into the spec."""
+    if "vocabulary_size" not in table:
+        return table
+    return {k: v for k, v in table.items() if k not in ("vocabulary", "idf_weights")}
 
 
 def check_salt(salt, allowed: bool) -> None:

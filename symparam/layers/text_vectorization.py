@@ -17,7 +17,8 @@ from . import register
 from .base import Arg, Choice, Flag, LayerKind, Opaque, Size
 from .core import format_shape
 from .costs import size as values_of
-from .index_lookup import NO_TORCH, Mode, Terms, Weights, check_modes, depth, placeholder_terms, vocabulary_size
+from .index_lookup import (NO_TORCH, Mode, Terms, Weights, check_modes, depth, placeholder_terms, sized,
+                           vocabulary_size)
 from .preprocessing import encoded
 
 MASK, OOV = "", "[UNK]"   # the inner StringLookup's special tokens
@@ -105,3 +106,7 @@ class TextVectorization(LayerKind):
     @classmethod
     def keras_kwargs(cls, a, written):
         return placeholder_terms(a, written, str, MASK, OOV, 1)
+
+    @classmethod
+    def imported(cls, table):
+        return sized(table)

@@ -43,6 +43,7 @@ def test_a_text_classifier_and_the_lookups(tmp_path):
     model = keras.Model([text, tags, year, city], keras.layers.Dense(3, name="head")(joined), name="mixed")
     spec, net = imported(model, tmp_path)
     assert_same(model, net)
+    assert "vocabulary = [" not in spec and "vocabulary_size = 8" in spec   # the size is written, not the terms
     assert [tuple(net.layers[i].output_shape) for i in range(len(net.layers)) if net.layers[i].name in
             ("tag_lookup", "year_lookup")] == [(4,), (4,)]   # 2 terms + 2 OOV; 3 terms + 1 OOV (no mask index)
 

@@ -28,7 +28,8 @@ def lookup_cases(draw, kind: str):
     maybe(draw, kwargs, "num_oov_indices", st.integers(-1, 3))
     maybe(draw, kwargs, "mask_token", st.sampled_from(masks))
     maybe(draw, kwargs, "output_mode", st.sampled_from(MODES))
-    mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(kwargs.get("output_mode", "int"), kwargs.get("output_mode", "int"))
+    written = kwargs.get("output_mode", "int")
+    mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(written, written)
     if mode == "int":
         maybe(draw, kwargs, "invert", st.booleans())
         maybe(draw, kwargs, "sparse", st.booleans())
