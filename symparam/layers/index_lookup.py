@@ -103,12 +103,18 @@ def lookup_args(term: type, oov) -> dict[str, Arg]:
             "salt": Opaque(None)}
 
 
-def vocabulary_size(a, b, mask, oov, num_oov: int, key: str = "vocabulary"):
+def token_start(a, mask, num_oov: int) -> int:
+    """The first index of a term (Keras's _token_start_index): the mask's index, in "int" mode only, then the OOV
+    indices."""
+    return (1 if mask is not None and a.output_mode == "int" else 0) + num_oov
+
+
+def vocabulary_size(a, b, mask, oov, num_oov: int, invert: bool = False, key: str = "vocabulary"):
     """The number of indices of a lookup (what Keras's vocabulary_size() returns, its one-hot depth), from the
     listed terms or the given vocabulary_size; None for a layer still to be adapted. Keras's checks of the terms."""
-    start = (1 if mask is not None and a.output_mode == "int" else 0) + num_oov   # Keras's _token_start_index
+    start = token_start(a, mask, num_oov)
     if a.vocabulary is None:
-        return a.vocabulary_size, start
+        return a.vocabulary_size
     terms = list(a.vocabulary)
     special = [mask] * (start - num_oov) + [oov] * num_oov
     if terms[:start] == special:
@@ -119,7 +125,7 @@ def vocabulary_size(a, b, mask, oov, num_oov: int, key: str = "vocabulary"):
     repeated = sorted(str(t) for t, n in Counter(terms).items() if n > 1)
     if repeated:
         raise SymparamError(f"{key} must not repeat a term. Received: repeated terms {', '.join(repeated[:5])}.")
-    for name, token, checked in (("mask_token", mask, True), ("oov_token", oov, getattr(a, "invert", False))):
+    for name, token, checked in (("mask_token", mask, True), ("oov_token", oov, invert)):
         if checked and token is not None and token in terms:
             raise SymparamError(f"{key} holds the {name} {show(token)} among its terms: leave the special tokens "
                                 f"out, or put them first in this order: {show(special)}.")
@@ -131,7 +137,7 @@ def vocabulary_size(a, b, mask, oov, num_oov: int, key: str = "vocabulary"):
             and a.vocabulary_size != size:
         raise SymparamError(f"vocabulary_size must be the size of the listed vocabulary ({size} indices: terms, "
                             f"OOV and mask). Received: vocabulary_size = {a.vocabulary_size}.")
-    return size, start
+    return size
 
 
 def depth(a, size, name: str):
@@ -181,7 +187,7 @@ class IndexLookup(LayerKind):
                                 f'{show(a.output_mode)}.')
         check_salt(a.salt, a.oov_method == "farmhash" or self.term is str)
         check_modes(a)
-        size, _ = vocabulary_size(a, b, a.mask_token, a.oov_token, a.num_oov_indices)
+        size = vocabulary_size(a, b, a.mask_token, a.oov_token, a.num_oov_indices, a.invert)
         b.cost("elementwise", values_of(x), words="one table lookup per token")
         if a.output_mode == "int":
             return x
@@ -215,7 +221,7 @@ def placeholder_terms(a, written: dict, term: type, mask, oov, num_oov: int) -> 
     builds can be called (Keras's vocabulary_size argument alone leaves the lookup table empty)."""
     if a.vocabulary is not None or a.vocabulary_size is None:
         return written
-    start = (1 if mask is not None and a.output_mode == "int" else 0) + num_oov
+    start = token_start(a, mask, num_oov)
     n = int(a.vocabulary_size) - start
     if n < 1:
         raise SymparamError(f"cannot be exported: vocabulary_size {a.vocabulary_size} leaves no term besides the "

@@ -73,7 +73,7 @@ class TextVectorization(LayerKind):
             raise SymparamError(f'ragged = true needs output_mode "int". Received: output_mode = '
                                 f'"{a.output_mode}".')
         check_modes(a)
-        size, _ = vocabulary_size(a, b, MASK, OOV, 1)
+        size = vocabulary_size(a, b, MASK, OOV, 1)
         b.cost("elementwise", values_of(x), words="one table lookup per string (its tokens are not counted)")
         if a.split is not None:
             why = "TextVectorization splits one string per example: the input's shape must be () or (1)"
