@@ -2,9 +2,10 @@
 num_bins bins, giving the bin index or a vector over the bins. No weights: a hash has no state.
 
 Hashing's "one_hot" needs a last input axis of length 1 (Keras squeezes it, then encodes each value: on any other
-last axis its call appends the bins where it declares the last axis replaced); "multi_hot" and "count" follow the
-categorical encoding every such layer shares. HashedCrossing crosses two inputs of one value per example (shape ()
-or (1,)): "int" keeps that shape, "one_hot" gives num_bins.
+last axis its call appends the bins where it declares the last axis replaced), and no 1 before it (the encoding
+squeezes that one too); "multi_hot" and "count" follow the categorical encoding every such layer shares.
+HashedCrossing crosses two inputs of one value per example (shape () or (1,)): "int" keeps that shape, "one_hot"
+gives num_bins.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ class Hashing(LayerKind):
                 b.require(sympy.Eq(x[-1], 1), "output_mode", "Hashing's one_hot replaces a last input axis of "
                           "length 1 by the bins (on another, its call appends them where Keras declares the axis "
                           "replaced): the last axis must be 1", f"input shape {format_shape(x)}")
+            if len(x) > 1 and x[-2] is not None:
+                b.require(sympy.Ne(x[-2], 1), "output_mode", "Hashing's one_hot squeezes a last axis of length 1 "
+                          "and its encoding squeezes the next one too where it is 1 (Keras declares it kept): the "
+                          "axis before the last must not be 1", f"input shape {format_shape(x)}")
             return (*x[:-1], a.num_bins)
         return encoded(b, a.output_mode, x, a.num_bins, "num_bins")
 
