@@ -151,8 +151,11 @@ class _WithNumbers(SymparamLatexPrinter):
     def _print(self, expr, **kwargs):
         names = _NAMES.get()
         if names is not None and _nameable(expr):
-            letter = names.letter(expr)
-            return f"{letter}^{{{kwargs['exp']}}}" if kwargs.get("exp") else letter   # q_{1}^{2}
+            letter, k = names.named(expr)   # a choice squared (sympy folds it into the cases) is its letter squared
+            named = f"{letter}^{{{k}}}" if k != 1 else letter
+            if kwargs.get("exp"):   # printed as a base: q_{1}^{2}, or (q_{1}^{2})^{3}
+                return f"{named}^{{{kwargs['exp']}}}" if k == 1 else rf"\left({named}\right)^{{{kwargs['exp']}}}"
+            return named
         return super()._print(expr, **kwargs)
 
     def define(self, expr) -> str:

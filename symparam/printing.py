@@ -185,21 +185,46 @@ def text_letter(n: int) -> str:
     return SHORTHAND + str(n).translate(_SUBSCRIPT)
 
 
+def folded_power(expr):
+    """(the choice, k) for a choice whose every case is the k-th power of a case of one choice: sympy folds
+    (a if c else b)**2 into (a**2 if c else b**2), which a reader should see as the square of the choice it named
+    already; None for any other expression."""
+    if not isinstance(expr, sympy.Piecewise):
+        return None
+    powers = {value.exp for value, _ in expr.args if isinstance(value, sympy.Pow)}
+    if len(powers) != 1 or not all(isinstance(v, sympy.Pow) for v, _ in expr.args):
+        return None
+    k = powers.pop()
+    if not (k.is_Integer and k > 1):
+        return None
+    return sympy.Piecewise(*((value.base, condition) for value, condition in expr.args)), int(k)
+
+
 class Shorthands:
     """The letters one output gives its nameable parts, numbered as first met, the parts they contain first (so that
-    each definition uses only letters defined before it); `form` writes letter n (q_{1} in LaTeX, q₁ in text)."""
+    each definition uses only letters defined before it); `form` writes letter n (q_{1} in LaTeX, q₁ in text). A
+    choice that is a power of another (folded_power) is that choice's letter to the power, never a letter of its own."""
 
     def __init__(self, form=text_letter) -> None:
         self.form = form
         self.letters: dict[sympy.Basic, str] = {}
 
-    def letter(self, expr) -> str:
+    def named(self, expr) -> tuple[str, int]:
+        """(letter, power) for a nameable part: q₂ and 1, or q₂ and 2 for its square."""
         key = expr.doit()   # one key however the part was tidied for printing (floor((8*w + 1)/2) unevaluated)
+        fold = folded_power(key)
+        if fold is not None and nameable(fold[0]):
+            letter, k = self.named(fold[0])
+            return letter, k * fold[1]
         if key not in self.letters:
             for part in sympy.postorder_traversal(key):
                 if nameable(part) and part not in self.letters:
-                    self.letters[part] = self.form(len(self.letters) + 1)
-        return self.letters[key]
+                    inner = folded_power(part)
+                    if inner is not None and nameable(inner[0]):
+                        self.named(inner[0])
+                    else:
+                        self.letters[part] = self.form(len(self.letters) + 1)
+        return self.letters[key], 1
 
     def lettered(self, expr):
         """`expr` with each outermost nameable part replaced by a symbol of its letter (for printing as text)."""
@@ -207,7 +232,11 @@ class Shorthands:
                                                                 sympy.ceiling):
             return expr
         expr = expr.doit()
-        parts = {p: sympy.Symbol(self.letter(p)) for p in sympy.preorder_traversal(expr) if nameable(p)}
+        parts = {}
+        for p in sympy.preorder_traversal(expr):
+            if nameable(p):
+                letter, k = self.named(p)
+                parts[p] = sympy.Symbol(letter) ** k
         return expr.xreplace(parts)
 
     def definition(self, expr):

@@ -27,6 +27,21 @@ def pytest_addoption(parser):
                      help="rewrite the golden files under tests/golden from the current output")
 
 
+@pytest.fixture(scope="session")
+def keras():
+    """Keras 3 on the torch backend, imported once per session; a test that asks for it skips with the reason when it
+    is absent (the hook below makes a skip a failure in CI)."""
+    from oracle.cases import require
+    return require("keras")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """torch, imported once per session (skips with the reason when it is absent)."""
+    from oracle.cases import require
+    return require("torch")
+
+
 @pytest.fixture
 def regen(request):
     return request.config.getoption("--regen-golden")

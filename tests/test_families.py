@@ -16,13 +16,11 @@ import sympy
 
 from symparam.api import load
 from symparam.cli import main
-from symparam.render.json import document
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DENSENET = EXAMPLES / "densenet.toml"
-REASON = "the family gallery's Keras comparison needs keras 3 and torch (pip install '.[oracle]')"
 
 # (blocks, classes, img_size): Keras's DenseNet121/169/201, and others (a dense block of 0 conv blocks included)
 DENSENET_VARIANTS = {
@@ -31,12 +29,6 @@ DENSENET_VARIANTS = {
     "DenseNet201": ((6, 12, 48, 32), 1000, 32),
     "small, 10 classes, 64 px": ((2, 0, 3, 1), 10, 64),
 }
-
-
-@pytest.fixture(scope="module")
-def keras():
-    pytest.importorskip("torch", reason=REASON)
-    return pytest.importorskip("keras", reason=REASON)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import sympy
 
 from symparam.api import load
 from test_cli_errors import assert_one_line, run
-from test_families import EXAMPLES, assert_matches_keras, derived, keras  # noqa: F401 (keras is a fixture)
+from test_families import EXAMPLES, assert_matches_keras, derived
 
 CONVNEXT = EXAMPLES / "convnext.toml"
 

@@ -13,7 +13,7 @@ import pytest
 import sympy
 
 from symparam.api import load
-from test_families import EXAMPLES, assert_matches_keras, derived, keras, weights_size  # noqa: F401 (a fixture)
+from test_families import EXAMPLES, assert_matches_keras, derived, weights_size
 
 MOBILENET_V2 = EXAMPLES / "mobilenet_v2.toml"
 

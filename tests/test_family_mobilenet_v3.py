@@ -15,7 +15,7 @@ import sympy
 
 from symparam.api import load
 from symparam.cli import main
-from tests.test_families import EXAMPLES, assert_matches_keras, derived, keras  # noqa: F401 (keras: a fixture)
+from test_families import EXAMPLES, assert_matches_keras, derived
 
 MOBILENET_V3 = EXAMPLES / "mobilenet_v3.toml"
 

@@ -26,8 +26,6 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-KERAS_REASON = "the gallery's Keras comparison needs keras 3 and torch (pip install '.[oracle]')"
-TORCH_REASON = "the gallery's PyTorch comparison needs torch (pip install '.[oracle]')"
 
 
 def spec(name: str) -> Path:
@@ -50,12 +48,6 @@ def symparam_rows(net) -> dict[str, dict]:
 
 class NetworkAccess(AssertionError):
     pass
-
-
-@pytest.fixture(scope="module")
-def keras():
-    pytest.importorskip("torch", reason=KERAS_REASON)
-    return pytest.importorskip("keras", reason=KERAS_REASON)
 
 
 @pytest.fixture(scope="module")
@@ -373,11 +365,6 @@ def torch_resnet50(torch, classes=1000):
             return self.fc(torch.flatten(self.avgpool(x), 1))
 
     return ResNet(num_classes=classes)
-
-
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason=TORCH_REASON)
 
 
 @pytest.fixture(scope="module")

@@ -42,3 +42,14 @@ def test_letters_name_the_parts_inside_first_and_each_definition_uses_earlier_le
     assert text(names.definition(inner)) == "max(8, 8·floor(4·alpha + 1/2))"
     assert not nameable(sympy.floor(A / 2)) and nameable(sympy.floor(sympy.floor(A / 2) / 3))
     assert names.lettered(A + 1) == A + 1   # nothing to name: the expression itself
+
+
+def test_a_choice_squared_is_its_letter_squared():
+    """sympy folds (a if c else b)**2 into (a**2 if c else b**2): the table and the documents print q₂^2 for it,
+    the square of the choice already named, not a letter of its own."""
+    inner = sympy.Max(8, 8 * sympy.floor(4 * ALPHA + sympy.Rational(1, 2)))
+    outer = sympy.Piecewise((inner + 8, inner < 9 * ALPHA), (inner, True))
+    assert isinstance(outer ** 2, sympy.Piecewise)   # the fold this is about
+    names = Shorthands()
+    assert text(names.lettered(6 * outer ** 2 + outer)) in ("6·q₂^2 + q₂", "q₂ + 6·q₂^2")
+    assert list(names.letters.values()) == ["q₁", "q₂"]

@@ -20,7 +20,7 @@ from ..errors import SymparamError
 from ..layers import lookup
 from ..layers.base import REQUIRED
 from .plan import Expected, Node, Plan, Unit, integer
-from .source import Call, attention_args, literal, number, scale_args, value, written
+from .source import Call, attention_args, experts_args, literal, number, scale_args, value, vit_args, written
 
 # called as layer(query, value[, key]) (attention: layer(q, k, v)); merges take a list
 POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention", "ScaledDotProductAttention"}
@@ -68,6 +68,14 @@ def _pairs(kind: str, key: str, v):
     return v
 
 
+def _cells(cells):
+    """RNN's cell argument as Keras takes it: one cell (the spec's inline table), or a list of them (a stack, which
+    Keras wraps in StackedRNNCells), each a keras.layers.<its layer>Cell with the arguments the spec gave."""
+    made = [Call(f"keras.layers.{kind.name}Cell", tuple((k, value(v, k)) for k, v in _nondefault(kind, args)))
+            for kind, args in cells]
+    return made if isinstance(cells, list) else made[0]
+
+
 def _call(kind) -> str:
     if kind.name in POSITIONAL:
         return "positional"
@@ -78,7 +86,8 @@ def _same(node: Node) -> Recipe:
     record = node.layer.record
     kind = lookup(record.type)
     accepted = kind.all_args()
-    kwargs = tuple((k, value(_pairs(kind.name, k, getattr(node.args, k)), k, _layer)) for k in record.given
+    kwargs = tuple((k, _cells(getattr(node.args, k)) if (kind.name, k) == ("RNN", "cell") else
+                    value(_pairs(kind.name, k, getattr(node.args, k)), k, _layer)) for k in record.given
                    if written(accepted[k], getattr(node.args, k)))
     if node.ties:
         if record.type != "Dense" or [t[0] for t in node.ties] != ["kernel"]:
@@ -170,8 +179,6 @@ def _from_torch(node: Node) -> list:
         return [(Call("keras.layers.RMSNormalization", (("axis", -1), *eps)), "")]
     if name in TORCH_ACTIVATIONS:
         return [(Call("keras.layers.Activation", (("activation", TORCH_ACTIVATIONS[name]),)), "")]
-    if name in OWN:
-        return [(OWN[name](node), "")]
     simple = {"nn.ReLU": "ReLU", "nn.Identity": "Identity", "nn.Dropout": "Dropout"}
     if name in simple:
         rate = (("rate", number(a.p, "p")),) if name == "nn.Dropout" else ()
@@ -189,10 +196,24 @@ def _attention(node: Node) -> Call:
     return Call("ScaledDotProductAttention", attention_args(node))
 
 
+def _operation(node: Node) -> Call:
+    scalar = node.args.scalar   # a finite int or float, as given (255 or 255.0)
+    return Call("ElementwiseOp", (("op", node.layer.type.removeprefix("ops.")),
+                                  *((("scalar", scalar),) if scalar is not None else ())))
+
+
+def _vit(node: Node) -> Call:
+    return Call("ViTEmbeddings", tuple((k, v) for k, v in vit_args(node) if k != "num_channels"))
+
+
 # Kinds written as a layer of the file's own (keras_own.py), in either convention
 OWN = {"ScaledDotProductAttention": _attention,
        "LayerScale": lambda node: Call("LayerScale", scale_args(node)),
-       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node))}
+       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node)),
+       "MixtureOfExperts": lambda node: Call("MixtureOfExperts", experts_args(node)),
+       "ViTEmbeddings": _vit,
+       **{name: _operation for name in ("ops.add", "ops.subtract", "ops.multiply", "ops.divide", "ops.maximum",
+                                        "ops.minimum")}}
 
 
 def own_classes() -> list[tuple[str, str]]:
@@ -215,10 +236,15 @@ def recipe_for(translation):
             raise SymparamError("cannot be exported to Keras: shared or tied weights are exported in the spec's own "
                                 "framework only.")
         row = rows[node.layer.name]
+        kind = lookup(node.layer.type)
+        if kind.name in OWN:   # the file's own layer: the layer's variables, as the spec counts them
+            own = [v for v in node.layer.record.variables if v.counted]
+            counts = [sum(integer(node.bind(v.size), "a count") for v in own if keep(v))
+                      for keep in (lambda v: True, lambda v: v.trainable, lambda v: not v.trainable)]
+            return Recipe(((OWN[kind.name](node), ""),), _call(kind)), Expected(*counts, 0, node.expected.outputs)
         if row.reason:
             raise SymparamError(f"cannot be exported to Keras: {row.reason}.")
         layers = _from_torch(node)
-        kind = lookup(node.layer.type)
         twin = row.record
         counts = (0, 0, 0, 0) if twin is None else (twin.params, twin.trainable, twin.non_trainable, twin.buffers)
         there = Expected(*(integer(node.bind(v), "a count") for v in counts), node.expected.outputs)
@@ -244,29 +270,34 @@ def _call_text(call: Call, name: str, objects: dict[str, str]) -> str:
 
 
 def _inputs_text(node: Node, how: str) -> str:
-    if how == "one":
-        return node.inputs[0]
-    if how == "positional":
-        return ", ".join(node.inputs)
-    return "[" + ", ".join(node.inputs) + "]"
+    ins = node.called
+    text = ins[0] if how == "one" else ", ".join(ins) if how == "positional" else "[" + ", ".join(ins) + "]"
+    return text + (f", initial_state=[{', '.join(node.initial)}]" if node.initial else "")
+
+
+def _outputs_text(node: Node) -> tuple[str, str]:
+    """(what the call is assigned to, what is taken of it): every output a spec reads, or the first of several."""
+    if node.more:
+        return ", ".join((node.ident, *node.more)), ""
+    return node.ident, "[0]" if len(node.layer.record.outputs) > 1 else ""
 
 
 def _node_lines(node: Node, plan: Plan, objects: dict[str, str], in_loop: bool) -> list[str]:
     from ..render.escape import python
+    targets, first = _outputs_text(node)
     if node.share:
-        return [f"{node.ident} = {objects[node.share]}({_inputs_text(node, node.recipe.call)})"]
+        return [f"{targets} = {objects[node.share]}({_inputs_text(node, node.recipe.call)}){first}"]
     lines = []
     tensor = _inputs_text(node, node.recipe.call)
     name = _name_text(node, in_loop)
-    many = len(node.layer.record.outputs) > 1
     for i, (call, suffix) in enumerate(node.recipe.layers):
         this = name if not suffix else f"{name} + {python(suffix)}"
         made = _call_text(call, this, objects)
         if node.ident in objects and suffix == "":
             lines.append(f"{objects[node.ident]} = {made}")
             made = objects[node.ident]
-        lines.append(f"{node.ident} = {made}({tensor if i == 0 else node.ident})" + ("[0]" if many and not suffix
-                                                                                     else ""))
+        y = f"{made}({tensor if i == 0 else node.ident})"
+        lines.append(f"{node.ident} = {y}" if suffix else f"{targets} = {y}{first}")
         if _frozen(call) and suffix == "":   # once built: the setter reaches the layers it made inside
             lines.append(f"{objects[node.ident]}.trainable = False")
     return lines
@@ -336,7 +367,7 @@ def _make(keras, call: Call, name: str, objects: dict):
     if call.function == "TiedDense":
         from .keras_tied import TiedDense
         cls = TiedDense
-    elif call.function in OWN:
+    elif not call.function.startswith("keras.layers."):   # a layer of the file's own
         from . import keras_own
         cls = getattr(keras_own, call.function)
     else:
@@ -358,28 +389,29 @@ def build(plan: Plan):
     objects: dict[str, Any] = {}
     built = []
 
+    def call(layer, node: Node):
+        ins, how = [tensors[n] for n in node.called], node.recipe.call
+        states = {"initial_state": [tensors[n] for n in node.initial]} if node.initial else {}
+        return layer(*ins, **states) if how == "positional" else layer(ins[0] if how == "one" else ins, **states)
+
     def run(node: Node, copy):
-        ins = [tensors[n] for n in node.inputs]
         if node.share:
             layer = objects[node.share]
-            y = layer(*ins) if node.recipe.call == "positional" else layer(ins[0] if node.recipe.call == "one" else ins)
+            y = call(layer, node)
             layers = [layer]
         else:
             layers, y = [], None
-            for i, (call, suffix) in enumerate(node.recipe.layers):
-                layer = _make(keras, call, node.framework_name(copy) + suffix, objects)
+            for i, (made, suffix) in enumerate(node.recipe.layers):
+                layer = _make(keras, made, node.framework_name(copy) + suffix, objects)
                 layers.append(layer)
-                if i == 0:
-                    how = node.recipe.call
-                    y = layer(*ins) if how == "positional" else layer(ins[0] if how == "one" else ins)
-                else:
-                    y = layer(y)
-                if _frozen(call):
+                y = call(layer, node) if i == 0 else layer(y)
+                if _frozen(made):
                     layer.trainable = False
                 if suffix == "":
                     objects[node.ident] = layer
         outs = list(y) if isinstance(y, (list, tuple)) else [y]
         tensors[node.ident] = outs[0]
+        tensors.update(zip(node.more, outs[1:]))
         built.append((node, copy, layers, outs))
 
     for item in plan.body:

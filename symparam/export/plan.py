@@ -31,9 +31,11 @@ RESERVED = frozenset(dir(builtins)) | frozenset({"keras", "torch", "nn", "os", "
 
 
 def _names_in(path: Path) -> frozenset[str]:
-    """Every identifier a file copied into generated code uses (keras_tied.py: a layer named `x` stays apart)."""
+    """Every name a file copied into generated code binds or reads (keras_tied.py: a layer named `x` stays apart):
+    not its attributes (`self.position_embeddings`, transformers' name, is no name in the file's scopes: BERT's
+    position_embeddings layer keeps its name, and its torch state dict key)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return frozenset(getattr(node, f) for node in ast.walk(tree) for f in ("id", "arg", "attr", "name")
+    return frozenset(getattr(node, f) for node in ast.walk(tree) for f in ("id", "arg", "name")
                      if isinstance(getattr(node, f, None), str))
 
 
@@ -65,6 +67,20 @@ class Node:
     share: str = ""                         # the ident of the node whose layer this one calls again
     ties: tuple[tuple[str, str, str], ...] = ()   # (variable, owner's ident, owner's variable)
     at: tuple[tuple[sympy.Symbol, int], ...] = ()  # a copy of a growing repeat: its index and the copy's number
+    more: tuple[str, ...] = ()              # the Python names of its outputs after the first (a recurrent layer's states)
+
+    @property
+    def called(self) -> tuple[str, ...]:
+        """The inputs it is called on; those after them are its initial states (initial_state)."""
+        return self.inputs[:len(self.layer.record.input_shapes)]
+
+    @property
+    def initial(self) -> tuple[str, ...]:
+        return self.inputs[len(self.layer.record.input_shapes):]
+
+    def named(self, full: str) -> dict[str, str]:
+        """The Python names of its outputs by the names the spec reads them by ("enc", "enc:0", "enc:1", ...)."""
+        return {full: self.ident, f"{full}:0": self.ident, **{f"{full}:{k + 1}": m for k, m in enumerate(self.more)}}
 
     def bind(self, expr):
         """`expr` (a twin's size, which keeps a growing repeat's index) at this copy."""
@@ -188,13 +204,10 @@ def _units(layers: tuple[LayerAccount, ...]):
 
 
 def _indices_inputs(account: Account) -> set[str]:
-    """The network inputs an embedding reads (fed integer indices)."""
-    out = set()
-    for layer in account.layers:
-        for variable in layer.record.variables:
-            if variable.category == "embedding":
-                out.update(n for n in layer.inputs if n in account.net.inputs)
-    return out
+    """The network inputs a lookup reads (fed integer indices): those of a kind that keeps its input as token
+    indices (`saves` "indices": an embedding), not every kind holding an embedding variable (ViT's class token)."""
+    return {n for layer in account.layers if "indices" in lookup(layer.type).saves
+            for n in layer.inputs if n in account.net.inputs}
 
 
 def _read_dtypes(account: Account) -> dict[str, str]:
@@ -210,9 +223,15 @@ def _read_dtypes(account: Account) -> dict[str, str]:
 FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
 
+def _layer_of(name: str) -> str:
+    """The layer an input reads: "enc" for "enc:1" (one of its outputs)."""
+    owner, colon, k = name.rpartition(":")
+    return owner if colon and k.isdigit() else name
+
+
 def _output(run: list[LayerAccount]) -> str:
     """The full name of the layer that gives one copy's output: the last that nothing inside the unit reads."""
-    read_inside = {n for layer in run for n in layer.inputs}
+    read_inside = {_layer_of(n) for layer in run for n in layer.inputs}
     ends = [layer.name for layer in run if layer.name not in read_inside]
     return ends[-1] if ends else run[-1].name
 
@@ -242,7 +261,7 @@ def _unrolled(run, label: str, count: int, start: str, output: str, node, framew
         for layer in run:
             head, tail = names[layer.name]
             made = node(_at_copy(layer, index, k), None, 1, local, "", ((f"{head}{k}{tail}", ""), ((index, k),)))
-            local[layer.name] = made.ident
+            local.update(made.named(layer.name))
             nodes.append(made)
         previous = local[output]
     idents.update({layer.name: previous if layer.name == output else f"<inside {label}>" for layer in run})
@@ -299,11 +318,12 @@ def plan(account: Account, target: str, recipe) -> Plan:
                     and all(v == w for v, _, w in ties)):
                 share, ties = ties[0][1], []
             obj = python_name(ident + "_layer", taken)
+            more = tuple(python_name(f"{ident}_{k}", taken) for k in range(1, len(layer.record.outputs)))
             at = copy[1] if copy else ()
             here = table | {s: sympy.Integer(v) for s, v in at}
             made = Node(layer, ident, obj, ins, copy[0] if copy else framework_name(layer.name, label, count),
                         expected(layer, layer.record, count),
-                        None, bound_value(SimpleNamespace(**layer.record.args), here), share, tuple(ties), at)
+                        None, bound_value(SimpleNamespace(**layer.record.args), here), share, tuple(ties), at, more)
             kind = lookup(layer.type)
             if kind.no_export:
                 raise SymparamError(f"cannot be exported to {FRAMEWORK_NAMES[target]}: {kind.name} {kind.no_export}.")
@@ -315,7 +335,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
     alias: dict[str, str] = {}   # a unit of 0 copies: its output is its input
 
     def reads(run):
-        read.update(alias.get(n, n) for layer in run for n in layer.inputs)
+        read.update(alias.get(n, n) for layer in run for n in layer.inputs for n in (_layer_of(n),))
 
     for label, count, run in _units(account.layers):
         if label is None and run[0].name in net.inputs and not run[0].inputs:   # an InputLayer: the input itself
@@ -323,7 +343,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
         if label is None:
             reads(run)
             made = node(run[0], None, 1, {}, "")
-            idents[run[0].name] = made.ident
+            idents.update(made.named(run[0].name))
             result.body.append(made)
             continue
         growing = run[0].record.copies
@@ -344,7 +364,7 @@ def plan(account: Account, target: str, recipe) -> Plan:
         nodes = []
         for layer in run:
             made = node(layer, label, count, local, carried)
-            local[layer.name] = made.ident
+            local.update(made.named(layer.name))
             nodes.append(made)
         last = next(n for n in nodes if n.layer.name == output)
         result.body.append(Unit(carried, label, count, tuple(nodes), last.ident, idents[start]))

@@ -124,3 +124,22 @@ def attention_args(node) -> tuple[tuple[str, int], ...]:
     d = integer(a.head_dim, "head_dim") if a.head_dim is not None else \
         width // (heads + 2 * kv if len(shapes) == 1 else heads)
     return ("num_heads", heads), ("num_kv_heads", kv), ("head_dim", d)
+
+
+def experts_args(node) -> tuple[tuple[str, int], ...]:
+    """A MixtureOfExperts's sizes, for the class each framework's file defines for it (the hidden size read from the
+    input where the spec leaves it out)."""
+    a, x = node.args, node.layer.record.input_shapes[0]
+    hidden = integer(x[-1] if a.hidden_size is None else a.hidden_size, "hidden_size")
+    return (("num_experts", integer(a.num_experts, "num_experts")), ("top_k", integer(a.top_k, "top_k")),
+            ("intermediate_size", integer(a.intermediate_size, "intermediate_size")), ("hidden_size", hidden))
+
+
+def vit_args(node) -> tuple[tuple[str, Any], ...]:
+    """A ViTEmbeddings's sizes, for the class each framework's file defines for it: the channels read from the
+    image where the spec leaves them out, the patches from the output (its tokens less the class token)."""
+    a, record = node.args, node.layer.record
+    channels = record.input_shapes[0][0] if a.num_channels is None else a.num_channels
+    return (("hidden_size", integer(a.hidden_size, "hidden_size")), ("patch_size", integer(a.patch_size, "patch_size")),
+            ("num_channels", integer(channels, "num_channels")),
+            ("num_patches", integer(record.output_shape[0], "the tokens") - 1), ("use_mask_token", a.use_mask_token))

@@ -18,12 +18,13 @@ import operator
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..errors import SymparamError
 from ..layers import lookup
 from .plan import Expected, Node, Plan, Unit, integer
-from .source import Call, attention_args, literal, number, scale_args, written
+from .source import Call, attention_args, experts_args, literal, number, scale_args, vit_args, written
 
 # What symparam reads from the input when a spec leaves it out: argument -> (input, axis)
 INFERRED = {"in_features": (0, -1), "in_channels": (0, 0), "num_features": (0, 0), "num_channels": (0, 0),
@@ -61,6 +62,7 @@ OPS = {
     "rescale": ("{x} * {0} + {1}", lambda x, scale, offset: x * scale + offset),
 }
 
+
 def _cat(xs, dim):
     import torch
     return torch.cat(xs, dim=dim)
@@ -76,7 +78,25 @@ COMBINE = {
     "Maximum": (lambda xs: reduce(lambda a, b: f"torch.maximum({a}, {b})", xs), None),
     "Minimum": (lambda xs: reduce(lambda a, b: f"torch.minimum({a}, {b})", xs), None),
     "Concatenate": (lambda xs, dim: f"torch.cat(({', '.join(xs)},), dim={dim})", _cat),
+    "ops": (lambda xs, op, scalar: _operation(op, scalar)[0].format(*xs, literal(scalar)),
+            lambda xs, op, scalar: _operation(op, scalar)[1](*xs, *(() if scalar is None else (scalar,)))),
 }
+
+# A keras.ops call between layers (ops.add, or x / 255.0: ops.divide with a scalar): forward()'s text ({0}, {1}: the
+# operands) and the same as a function, on two tensors; then on a tensor and a number (the second operand), where
+# torch takes it otherwise
+OPERATIONS = {
+    "ops.add": ("{0} + {1}", operator.add), "ops.subtract": ("{0} - {1}", operator.sub),
+    "ops.multiply": ("{0} * {1}", operator.mul), "ops.divide": ("{0} / {1}", operator.truediv),
+    "ops.maximum": ("torch.maximum({0}, {1})", lambda x, y: x.maximum(y)),
+    "ops.minimum": ("torch.minimum({0}, {1})", lambda x, y: x.minimum(y)),
+}
+SCALAR_OPERATIONS = {"ops.maximum": ("{0}.clamp(min={1})", lambda x, s: x.clamp(min=s)),
+                     "ops.minimum": ("{0}.clamp(max={1})", lambda x, s: x.clamp(max=s))}
+
+
+def _operation(op: str, scalar):
+    return SCALAR_OPERATIONS.get(op, OPERATIONS[op]) if scalar is not None else OPERATIONS[op]
 
 
 @dataclass(frozen=True)
@@ -87,6 +107,7 @@ class Recipe:
     combine: str = ""                        # no module: the merge that combines the inputs
     combine_args: tuple = ()                 # ... given these after the inputs
     order: tuple[int, ...] = ()              # the module's arguments as input positions, when not the inputs in order
+    states: int = 0                          # a recurrent module's states (nn.LSTM: h and c): (output, states) back
     ties: tuple[tuple[str, str, str], ...] = field(default=())
 
 
@@ -232,12 +253,14 @@ def _keras_rnn(inner_kind, inner, x, bidirectional: bool) -> Recipe:
     cls = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}[inner_kind.name]
     units = integer(inner.units, "units")
     kwargs = [("input_size", integer(x[-1], "features")), ("hidden_size", units), ("batch_first", True)]
+    if cls == "RNN" and inner.activation == "relu":   # the twin has refused any other than tanh and relu
+        kwargs.append(("nonlinearity", "relu"))
     if bidirectional:
         kwargs.append(("bidirectional", True))
     post = [Op("first")]
     if not inner.return_sequences:
         post.append(Op("bidirectional_last", (units,)) if bidirectional else Op("last"))
-    return Recipe((Call(f"nn.{cls}", tuple(kwargs)),), post=tuple(post))
+    return Recipe((Call(f"nn.{cls}", tuple(kwargs)),), post=tuple(post), states=inner_kind.n_states)
 
 
 def _keras_attention(a, shapes) -> Recipe:
@@ -281,7 +304,15 @@ def _from_keras(node: Node) -> Recipe:
         inner_kind, inner = a.layer
         if a.merge_mode != "concat":
             raise SymparamError("cannot be exported to torch: a bidirectional torch RNN concatenates its directions.")
+        if node.more or node.initial:
+            raise SymparamError("cannot be exported to torch: a bidirectional layer's states are not translated.")
         return _keras_rnn(inner_kind, inner, x, bidirectional=True)
+    if name == "RNN":   # one cell, or a stack of one kind and width (the twin refuses others): num_layers
+        (kind, cell), *rest = a.cell
+        made = _keras_rnn(kind, SimpleNamespace(units=cell.units, activation=cell.activation,
+                                                return_sequences=a.return_sequences), x, False)
+        layers = (("num_layers", 1 + len(rest)),) if rest else ()
+        return replace(made, modules=(replace(made.modules[0], kwargs=made.modules[0].kwargs + layers),))
     if name == "MultiHeadAttention":
         return _keras_attention(a, record.input_shapes)
     if name in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D"):
@@ -313,6 +344,8 @@ def _from_keras(node: Node) -> Recipe:
         return Recipe(combine=name, combine_args=(int(a.axis),))
     if name in COMBINE:
         return Recipe(combine=name)
+    if name in OPERATIONS:
+        return Recipe(combine="ops", combine_args=(name, a.scalar))   # the scalar as given: 255 or 255.0
     if name == "Reshape":
         return Recipe(post=(Op("reshape", (tuple(integer(d, "target_shape") for d in record.output_shape),)),))
     if name == "Rescaling":
@@ -353,7 +386,9 @@ def _attention(node: Node) -> Call:
 # variables, its non-trainable ones (statistics) as buffers
 OWN = {"Normalization": _normalization, "ScaledDotProductAttention": _attention,
        "LayerScale": lambda node: Call("LayerScale", scale_args(node)),
-       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node))}
+       "CustomScaleLayer": lambda node: Call("CustomScaleLayer", scale_args(node)),
+       "MixtureOfExperts": lambda node: Call("MixtureOfExperts", experts_args(node)),
+       "ViTEmbeddings": lambda node: Call("ViTEmbeddings", vit_args(node))}
 MODULES = Path(__file__).with_name("torch_modules.py")
 
 
@@ -382,6 +417,9 @@ def recipe_for(translation):
         if row.reason:
             raise SymparamError(f"cannot be exported to torch: {row.reason}.")
         made = _from_keras(node)
+        if node.more and not made.states:
+            raise SymparamError("cannot be exported to torch: its outputs after the first are translated for a "
+                                "recurrent layer's states only.")
         if row.record is None or node.share:
             return made, Expected(0, 0, 0, 0, node.expected.outputs)
         ties = tuple((_torch_variable(v), owner, _torch_variable(w)) for v, owner, w in node.ties)
@@ -410,7 +448,7 @@ def _module_text(recipe: Recipe) -> str:
 def _forward_text(node: Node, owner: str) -> str:
     """The right-hand side of the node's line in forward()."""
     recipe = node.recipe
-    ins = list(node.inputs)
+    ins = list(node.called)
     for op in recipe.pre:
         ins = [_op_text(op, x) for x in ins]
     if recipe.combine:
@@ -419,6 +457,9 @@ def _forward_text(node: Node, owner: str) -> str:
             y = f"({y})"
     elif recipe.modules or node.share:
         args = [ins[i] for i in recipe.order] if recipe.order else ins
+        if node.initial:   # (h_0, c_0) of one layer: (1, batch, units) each
+            states = [f"{s}.unsqueeze(0)" for s in node.initial]
+            args = [*args, states[0] if len(states) == 1 else f"({', '.join(states)})"]
         y = f"self.{owner}({', '.join(args)})"
     else:
         y = ins[0]
@@ -439,7 +480,20 @@ def _init_lines(nodes, indent: str) -> list[str]:
 
 
 def _forward_lines(nodes, indent: str) -> list[str]:
-    return [f"{indent}{n.ident} = {_forward_text(n, n.share or n.ident)}" for n in nodes]
+    lines = []
+    for n in nodes:
+        if not n.more:
+            lines.append(f"{indent}{n.ident} = {_forward_text(n, n.share or n.ident)}")
+            continue
+        # a recurrent module's states too (Keras's return_state): (output, states), each state the top layer's
+        call = _forward_text(replace(n, recipe=replace(n.recipe, post=())), n.share or n.ident)
+        lines.append(f"{indent}{n.ident}, {n.more[0] if len(n.more) == 1 else '(' + ', '.join(n.more) + ')'} = {call}")
+        y = n.ident
+        for op in n.recipe.post[1:]:   # after the first: the output's own
+            y = _op_text(op, y)
+        lines += [f"{indent}{n.ident} = {y}"] if n.recipe.post[1:] else []
+        lines += [f"{indent}{m} = {m}[-1]" for m in n.more]
+    return lines
 
 
 def own_classes() -> list[tuple[str, str]]:
@@ -509,9 +563,10 @@ def _module(recipe: Recipe):
     return made[0] if len(made) == 1 else nn.Sequential(*made)
 
 
-def _run(node: Node, modules: dict, tensors: dict):
+def _run(node: Node, modules: dict, tensors: dict) -> list:
+    """The node's outputs, run: its first, and a recurrent module's states where the spec reads them."""
     recipe = node.recipe
-    ins = [tensors[n] for n in node.inputs]
+    ins = [tensors[n] for n in node.called]
     for op in recipe.pre:
         ins = [_apply(op, x) for x in ins]
     if recipe.combine:
@@ -523,17 +578,26 @@ def _run(node: Node, modules: dict, tensors: dict):
         y = function(ins, *recipe.combine_args)
     elif recipe.modules or node.share:
         module = modules[node.share or node.ident]
-        y = module(*([ins[i] for i in recipe.order] if recipe.order else ins))
+        args = [ins[i] for i in recipe.order] if recipe.order else ins
+        if node.initial:
+            states = [tensors[s].unsqueeze(0) for s in node.initial]
+            args = [*args, states[0] if len(states) == 1 else tuple(states)]
+        y = module(*args)
     else:
         y = ins[0]
-    for op in recipe.post:
+    more = []
+    if node.more:
+        y, states = y
+        more = [s[-1] for s in (states if isinstance(states, tuple) else (states,))]
+    for op in recipe.post[1:] if node.more else recipe.post:
         y = _apply(op, y)
     tensors[node.ident] = y
-    return y
+    tensors.update(zip(node.more, more))
+    return [y, *more]
 
 
 def build(plan: Plan, device: str = "meta"):
-    """([(node, copy, its module or None, its output)], the modules) with the forward run on `device` tensors."""
+    """([(node, copy, its module or None, its outputs)], the modules) with the forward run on `device` tensors."""
     torch = framework()
     for i in plan.inputs:
         if any(d is None for d in i.shape):
@@ -586,7 +650,7 @@ def facts(plan: Plan) -> list:
                             f"{str(exc).strip().splitlines()[0][:300]}") from None
     seen: set[int] = set()
     out = []
-    for node, copy, module, y in built:
+    for node, copy, module, ys in built:
         params = trainable = buffers = 0
         if module is not None:
             for p in module.parameters():
@@ -598,6 +662,6 @@ def facts(plan: Plan) -> list:
                 if id(b) not in seen:
                     seen.add(id(b))
                     buffers += b.numel()
-        shape = tuple(int(d) for d in y.shape[1:])
-        out.append((node, copy, Expected(params, trainable, params - trainable, buffers, (shape,))))
+        shapes = tuple(tuple(int(d) for d in y.shape[1:]) for y in ys)
+        out.append((node, copy, Expected(params, trainable, params - trainable, buffers, shapes)))
     return out

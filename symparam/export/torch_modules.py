@@ -71,3 +71,45 @@ class CustomScaleLayer(nn.Module):
 
     def forward(self, x, r):
         return x + r * self.scale
+
+
+class MixtureOfExperts(nn.Module):
+    """Mixtral's sparse mixture of SwiGLU experts, with transformers' MixtralSparseMoeBlock's parameters:
+    gate.weight (num_experts, hidden_size), experts.gate_up_proj (num_experts, 2 intermediate_size, hidden_size) and
+    experts.down_proj (num_experts, hidden_size, intermediate_size). Each token's output is its top_k experts'
+    outputs weighted by the softmax of their router scores (computed here for every expert, weighted 0 where not
+    chosen: the same result)."""
+
+    def __init__(self, num_experts, top_k, intermediate_size, hidden_size):
+        super().__init__()
+        self.top_k = top_k
+        self.gate = nn.Linear(hidden_size, num_experts, bias=False)
+        self.experts = nn.Module()   # holds the experts' weights, named as transformers' MixtralExperts
+        self.experts.gate_up_proj = nn.Parameter(torch.randn(num_experts, 2 * intermediate_size, hidden_size) * 0.02)
+        self.experts.down_proj = nn.Parameter(torch.randn(num_experts, hidden_size, intermediate_size) * 0.02)
+
+    def forward(self, x):
+        scores = self.gate(x)
+        weights, chosen = scores.topk(self.top_k, dim=-1)
+        routing = torch.zeros_like(scores).scatter(-1, chosen, weights.softmax(dim=-1))
+        gate, up = torch.einsum("...d,efd->...ef", x, self.experts.gate_up_proj).chunk(2, dim=-1)
+        y = torch.einsum("...ei,edi->...ed", nn.functional.silu(gate) * up, self.experts.down_proj)
+        return torch.einsum("...ed,...e->...d", y, routing)
+
+
+class ViTEmbeddings(nn.Module):
+    """A Vision Transformer's embeddings, with transformers' ViTEmbeddings's parameters: cls_token (1, 1,
+    hidden_size), mask_token with use_mask_token, position_embeddings (1, num_patches + 1, hidden_size) and the
+    patch projection patch_embeddings.projection (a convolution of patch_size x patch_size, stride patch_size)."""
+
+    def __init__(self, hidden_size, patch_size, num_channels, num_patches, use_mask_token=False):
+        super().__init__()
+        self.cls_token = nn.Parameter(torch.randn(1, 1, hidden_size))
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, hidden_size)) if use_mask_token else None
+        self.patch_embeddings = nn.ModuleDict(
+            {"projection": nn.Conv2d(num_channels, hidden_size, kernel_size=patch_size, stride=patch_size)})
+        self.position_embeddings = nn.Parameter(torch.randn(1, num_patches + 1, hidden_size))
+
+    def forward(self, x):
+        patches = self.patch_embeddings["projection"](x).flatten(2).transpose(1, 2)
+        return torch.cat((self.cls_token.expand(x.shape[0], -1, -1), patches), dim=1) + self.position_embeddings

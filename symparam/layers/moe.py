@@ -27,7 +27,6 @@ class MixtureOfExperts(LayerKind):
     any_convention = True   # features last in either layout
     summary = ("a router (num_experts x hidden) and num_experts SwiGLU MLP experts (3 x hidden x intermediate "
                "each), top_k used per token")
-    no_export = "is transformers' own module, with no class in torch.nn or keras.layers"
     saves = ("unmodelled",)   # the routed tokens per expert depend on the data
     args = {"num_experts": Size(), "top_k": Size(), "intermediate_size": Size(), "hidden_size": Size(None)}
     example = ({"num_experts": "E", "top_k": "k", "intermediate_size": "I"}, ["L", "D"],

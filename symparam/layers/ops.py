@@ -66,7 +66,6 @@ def _axis(i: Dim, j: Dim, b: Build, key: str, why: str, received: str) -> Dim:
 
 class ElementwiseOp(LayerKind):
     """One keras.ops element-wise operation on two operands: two inputs, or one input and a number."""
-    no_export = "is a keras.ops call between layers, which export does not write yet"
     no_params = "an operation computes from its operands; it holds no weights"
     n_inputs = (1, 2)
     args = {"scalar": Number(None, optional=True)}

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from ..errors import SymparamError, show
 from . import lookup, register
-from .base import Arg, Flag, LayerKind, Opaque
+from .base import Arg, Flag, LayerKind, NoTwin, Opaque
 from .core import format_shape
 from .parsing import parse_args
 
@@ -55,7 +55,6 @@ class CellArg(Arg):
 @register
 class RNN(LayerKind):
     name = "RNN"
-    no_export = "wraps cells, which export does not write yet"
     saves = ("unmodelled",)   # (the cells' saved tensors are not counted yet)
     summary = "a recurrent layer over a cell (or a stack of cells): each cell's weights, as its own layer's"
     example = ({"cell": {"type": "LSTMCell", "units": "u"}}, ["T", "n_in"], {"u": 64, "T": 100, "n_in": 32})
@@ -79,3 +78,21 @@ class RNN(LayerKind):
             states += [(features,)] * kind.n_states
         out = (timesteps, features) if a.return_sequences else (features,)
         return [out, *states] if a.return_state else out
+
+    @classmethod
+    def twin(cls, a, inputs, convention):
+        """The twin of the cell's own layer (RNN(LSTMCell(u)) is an LSTM(u): nn.LSTM); a stack of cells of one kind
+        and width is that module with num_layers, each layer reading the one below, as the stack's cells do."""
+        (x,) = inputs
+        twins, features = [], x[-1]
+        for kind, args in a.cell:
+            twins.append(kind.twin(args, [(x[0], features)], convention))
+            features = args.units
+        first = twins[0]
+        if any(t.type != first.type or {**t.args, "input_size": None} != {**first.args, "input_size": None}
+               for t in twins[1:]):
+            raise NoTwin(f"a stack of cells of different kinds or widths has no one {convention} module "
+                         f"({first.type} stacks layers of one hidden_size)")
+        if len(twins) > 1:
+            first.args["num_layers"] = len(twins)
+        return first

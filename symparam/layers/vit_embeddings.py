@@ -26,7 +26,6 @@ class ViTEmbeddings(LayerKind):
     convention = "torch"
     summary = ("patches of patch_size x patch_size projected to hidden_size, a class token and a learned position "
                "per token; output (patches + 1, hidden_size)")
-    no_export = "is transformers' own module, with no class in torch.nn or keras.layers"
     saves = ("input",)   # the patch projection keeps the image for its weight gradient
     args = {"hidden_size": Size(), "patch_size": Size(), "num_channels": Size(None), "use_mask_token": Flag(False)}
     example = ({"hidden_size": "D", "patch_size": "P"}, [3, "S", "S"], {"D": 768, "P": 16, "S": 224})

@@ -35,7 +35,7 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
         record = layer.record
         shapes = " ".join(map(shape, record.outputs)) if record.outputs else shape(record.output_shape)
         row = [f"{layer.name} ({layer.type})", shapes, layer.formula_text(show_size) or "—",
-               text(layer.params.value)]
+               show_size(layer.params.value)]
         if graph:
             row.append(", ".join(layer.inputs))
         if compute is not None:
@@ -47,7 +47,7 @@ def show(a: Account, console, share=None, translation=None, leading=None, comput
         _rich(console, title, headers, rows)
     for label, q in (("Total params", a.total), ("Trainable params", a.trainable),
                      ("Non-trainable params", a.non_trainable)):
-        line = f"[bold]{label}:[/bold] {terminal(text(q.value))}"
+        line = f"[bold]{label}:[/bold] {terminal(show_size(q.value))}"
         if not q.symbolic.is_number and q.value.is_number:
             line += f"  (= {terminal(show_size(q.symbolic))})"
         console.print(line, highlight=False)

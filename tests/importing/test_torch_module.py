@@ -16,16 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from oracle.cases import require
 
 pytestmark = pytest.mark.filterwarnings("ignore:The default weight initialization:FutureWarning")   # inception_v3
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-
-
-@pytest.fixture(scope="module")
-def torch():
-    return require("torch")
 
 
 @pytest.fixture(scope="module")
