@@ -585,7 +585,11 @@ SMALLER = {"GroupQueryAttention": {"seq": 64, "d_model": 256, "d_head": 32, "n_q
 
 
 # The units whose kinds take data (images, audio, values to bin), which needs no gradient.
-DATA_MODULES = ("preprocessing", "augmentation", "audio", "discretization")
+DATA_MODULES = ("preprocessing", "augmentation", "audio", "discretization", "index_lookup", "hashing",
+                "text_vectorization")
+# Kinds that take strings or integer ids, not floats: called on a batch of those (TensorFlow runs them, outside
+# autograd, so torch keeps nothing, as their `saves` = none says).
+TOKEN_INPUTS = {"StringLookup": "string", "TextVectorization": "string", "HashedCrossing": "int"}
 
 
 def keras_kinds():
@@ -612,8 +616,10 @@ def test_each_keras_kind_saves_what_keras_saves(name):
     ours = activations(account, B)
     shapes = {n: tuple(_value(d, values) for d in s) for n, s in spec_inputs.items()}
     data = kind.__module__.rsplit(".", 1)[-1] in DATA_MODULES
+    import numpy
     torch.manual_seed(0)
-    tensors = {n: (torch.randint(0, 3, (B, *s)) if name in ("Embedding", "ReversibleEmbedding") else
+    tensors = {n: (torch.randint(0, 3, (B, *s)) if name in ("Embedding", "ReversibleEmbedding")
+                   or TOKEN_INPUTS.get(name) == "int" else numpy.full((B, *s), "a") if name in TOKEN_INPUTS else
                    torch.randn((B, *s), requires_grad=not data)) for n, s in shapes.items()}
     xs = [tensors[n] for n in (args.get("inputs") or list(shapes))]
     built = keras_facts.keras_layer(name, {k: _value(v, values) for k, v in args.items() if k != "inputs"})

@@ -101,6 +101,7 @@ def _same(node: Node) -> Recipe:
         return Recipe(((call, ""),), "one")
     if kind.name in OWN:
         return Recipe(((OWN[kind.name](node), ""),), _call(kind))
+    kwargs = tuple(kind.keras_kwargs(node.args, dict(kwargs)).items())
     return Recipe(((Call(f"keras.layers.{kind.name}", kwargs), ""),), _call(kind))
 
 
@@ -319,7 +320,7 @@ def write(plan: Plan) -> str:
     out += [text for name, text in own_classes() if name in own]
     out += [f"NAME = {python(plan.name)}", "", "", "def build():"]
     for i in plan.inputs:
-        dtype = ', dtype="int32"' if i.indices else ""
+        dtype = f", dtype={python(i.dtype)}" if i.dtype else ', dtype="int32"' if i.indices else ""
         out.append(f"    {i.ident} = keras.Input(shape={literal(i.shape)}, name={python(i.framework_name)}{dtype})")
     for item in plan.body:
         if isinstance(item, Unit):
@@ -384,7 +385,8 @@ def _make(keras, call: Call, name: str, objects: dict):
 def build(plan: Plan):
     """(the keras.Model, [(node, copy, [its Keras layers], [its output tensors])]) built live from the plan."""
     keras = framework()
-    tensors = {i.ident: keras.Input(shape=i.shape, name=i.framework_name, dtype="int32" if i.indices else None)
+    tensors = {i.ident: keras.Input(shape=i.shape, name=i.framework_name,
+                                    dtype=i.dtype or ("int32" if i.indices else None))
                for i in plan.inputs}
     objects: dict[str, Any] = {}
     built = []

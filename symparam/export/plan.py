@@ -109,6 +109,7 @@ class Input:
     framework_name: str
     shape: tuple[int | None, ...]
     indices: bool                           # read by an embedding: integer indices
+    dtype: str | None = None                # what a layer reading it takes where not floats (a lookup's strings)
 
 
 @dataclass
@@ -209,6 +210,16 @@ def _indices_inputs(account: Account) -> set[str]:
             for n in layer.inputs if n in account.net.inputs}
 
 
+def _read_dtypes(account: Account) -> dict[str, str]:
+    """The network inputs a layer reads as other than floats (a StringLookup's strings), by the layer's kind."""
+    out = {}
+    for layer in account.layers:
+        dtype = lookup(layer.record.type).input_dtype(SimpleNamespace(**layer.record.args))
+        if dtype:
+            out.update((n, dtype) for n in layer.inputs if n in account.net.inputs)
+    return out
+
+
 FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
 
@@ -267,11 +278,13 @@ def plan(account: Account, target: str, recipe) -> Plan:
     taken = set(RESERVED)
     idents: dict[str, str] = {}
     indices = _indices_inputs(account)
+    dtypes = _read_dtypes(account)
     inputs = []
     for name, shape in net.inputs.items():
         ident = python_name(name, taken)
         idents[name] = ident
-        inputs.append(Input(ident, name, _flat(name), _input_shape(shape, name), name in indices))
+        inputs.append(Input(ident, name, _flat(name), _input_shape(shape, name), name in indices,
+                            dtypes.get(name)))
     result = Plan(account.name, net.source, target, net.convention, tuple(inputs))
     table = {net.symbols.get(k): as_sympy(v) for k, v in net.bindings.items()}
     names: set = {i.framework_name for i in inputs}

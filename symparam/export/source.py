@@ -92,6 +92,8 @@ def literal(v: Any) -> str:
         return python(v)
     if isinstance(v, tuple):
         return "(" + ", ".join(literal(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, list) and isinstance(getattr(v, "source", None), str):   # layers.index_lookup.Placeholders
+        return v.source
     if isinstance(v, list):
         return "[" + ", ".join(literal(x) for x in v) + "]"
     if isinstance(v, dict):

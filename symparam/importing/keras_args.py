@@ -99,7 +99,7 @@ def arguments(kind, config: dict) -> dict[str, Any]:
             written = spec_value(value, key)
         if not _is_default(arg, written, key, ctx):
             out[key] = written
-    return out
+    return kind.imported(out)
 
 
 def operand(kind, constants: list) -> dict[str, Any]:

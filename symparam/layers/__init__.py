@@ -76,8 +76,6 @@ def names() -> dict[str, type[LayerKind]]:
 
 # keras.layers classes that are no layer kind, and why: a spec naming one, or an imported config holding one, is
 # refused with the reason (tests/layers/test_refused.py checks the list against keras.layers).
-_TF_ONLY = ("needs TensorFlow in Keras 3 (its state is a tf.lookup table, which Keras does not count as a weight) "
-            "and is not modelled by symparam yet")
 REFUSED: dict[str, str] = {
     "Lambda": "runs a Python function, which a spec cannot hold and symparam never runs (its shape is the function's)",
     "TFSMLayer": "loads a TensorFlow SavedModel, whose weights are in that file, not in a config",
@@ -93,8 +91,6 @@ REFUSED: dict[str, str] = {
     "LSTMCell": "is a cell: run it inside RNN (cell = { type = \"LSTMCell\", units = ... })",
     "GRUCell": "is a cell: run it inside RNN (cell = { type = \"GRUCell\", units = ... })",
     "StackedRNNCells": "is a stack of cells: give RNN a list of cells (cell = [{ type = \"LSTMCell\", ... }, ...])",
-    "Hashing": _TF_ONLY, "HashedCrossing": _TF_ONLY, "IntegerLookup": _TF_ONLY, "StringLookup": _TF_ONLY,
-    "TextVectorization": _TF_ONLY,
 }
 
 

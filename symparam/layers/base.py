@@ -441,6 +441,23 @@ class LayerKind:
         None for a kind that is not attention."""
         return None
 
+    @classmethod
+    def input_dtype(cls, a: SimpleNamespace) -> str | None:
+        """What its inputs hold where they are not floats ("string", "int64": the lookups), for exported code."""
+        return None
+
+    @classmethod
+    def keras_kwargs(cls, a: SimpleNamespace, written: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments exported Keras code passes (the spec's `written` ones, unless the kind says
+        otherwise: a lookup given only vocabulary_size writes placeholder terms)."""
+        return written
+
+    @classmethod
+    def imported(cls, table: dict[str, Any]) -> dict[str, Any]:
+        """The spec arguments an imported Keras config's arguments become (a lookup keeps its vocabulary's size,
+        not its terms)."""
+        return table
+
     no_twin: ClassVar[str] = ""            # why the other framework has no equivalent layer
     # Why `symparam export` cannot write this kind as framework code ("" when it can), e.g. "is transformers' own
     # module, with no class in torch.nn or keras.layers".

@@ -214,31 +214,37 @@ class CategoryEncoding(LayerKind):
         b.cost("elementwise", values_of(x), words="one count (or set) per token id")
         if a.num_tokens is None:
             raise SymparamError("num_tokens must be set (the number of token ids, 0 to num_tokens - 1).")
-        if a.output_mode != "one_hot":
-            # multi_hot and count turn each example's list of ids (the last axis) into one vector. For more axes
-            # Keras declares the last one replaced, but every backend reduces axis 1: the two agree only when all
-            # the axes have one length
-            if not x:
-                raise SymparamError(f"{a.output_mode} encodes a list of ids per example: the input needs an axis "
-                                    "besides the batch.")
-            if len(x) > 1:
-                if any(d is None for d in x):
-                    raise SymparamError(f"{a.output_mode} on more than one axis needs their lengths known. Received "
-                                        f"input shape {format_shape(x)}.")
-                for d in x[1:]:
-                    b.require(sympy.Eq(d, x[0]), "output_mode",
-                              f"{a.output_mode} on more than one axis reduces axis 1 where Keras declares the last "
-                              "one replaced: the two agree only when every axis has the same length",
-                              f"input shape {format_shape(x)}")
-            return (*x[:-1], a.num_tokens)
-        # one_hot: an id per position, a vector each; a last axis of length 1 is replaced
-        if x and x[-1] is not None and not x[-1].is_number:
-            b.require(sympy.Ne(x[-1], 1), "num_tokens", "one_hot replaces a last input axis of length 1 and "
-                      "appends to any other: symparam needs to know which, so that axis must not be 1")
-            return (*x, a.num_tokens)
-        if x and x[-1] == 1:
-            return (*x[:-1], a.num_tokens)
-        return (*x, a.num_tokens)
+        return encoded(b, a.output_mode, x, a.num_tokens, "num_tokens")
+
+
+def encoded(b, mode: str, x, depth, key: str):
+    """The shape of ids encoded as `depth`-long vectors ("one_hot", "multi_hot", "count", "tf_idf"), as Keras's
+    categorical layers (CategoryEncoding, the lookups, Hashing, TextVectorization) declare it and call it."""
+    if mode != "one_hot":
+        # multi_hot and count turn each example's list of ids (the last axis) into one vector. For more axes
+        # Keras declares the last one replaced, but every backend reduces axis 1: the two agree only when all
+        # the axes have one length
+        if not x:
+            raise SymparamError(f"{mode} encodes a list of ids per example: the input needs an axis besides the "
+                                "batch.")
+        if len(x) > 1:
+            if any(d is None for d in x):
+                raise SymparamError(f"{mode} on more than one axis needs their lengths known. Received "
+                                    f"input shape {format_shape(x)}.")
+            for d in x[1:]:
+                b.require(sympy.Eq(d, x[0]), "output_mode",
+                          f"{mode} on more than one axis reduces axis 1 where Keras declares the last "
+                          "one replaced: the two agree only when every axis has the same length",
+                          f"input shape {format_shape(x)}")
+        return (*x[:-1], depth)
+    # one_hot: an id per position, a vector each; a last axis of length 1 is replaced
+    if x and x[-1] is not None and not x[-1].is_number:
+        b.require(sympy.Ne(x[-1], 1), key, "one_hot replaces a last input axis of length 1 and "
+                  "appends to any other: symparam needs to know which, so that axis must not be 1")
+        return (*x, depth)
+    if x and x[-1] == 1:
+        return (*x[:-1], depth)
+    return (*x, depth)
 
 
 _IMAGE_FORMAT = Choice("channels_last", "channels_first", default="channels_last")

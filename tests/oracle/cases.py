@@ -76,6 +76,8 @@ class Case:
     convention: str | None = None              # default: "torch" for nn.* kinds, else "keras"
     names: str = "name"                        # Keras: a variable is named by v.name, or by "path" inside the layer
     called: bool = False                       # Keras: also call the built layer on zeros (some layers check late)
+    dtype: str = "float32"                     # Keras: the inputs' dtype ("string", "int64": the lookup layers)
+    value: Any = 0                             # Keras: what every element of a called input holds ("a", 3)
 
     @property
     def dialect(self) -> str:
@@ -98,7 +100,8 @@ class Case:
         where = dict(self.inputs) if self.named else tuple(self.inputs)
         order = f" inputs={list(self.order)}" if self.order is not None else ""
         call = f" call={list(self.call)}" if self.call is not None else ""
-        return f"{self.type_name}{dict(self.kwargs)} on {where}{order}{call}"
+        dtype = f" of {self.dtype} {self.value!r}" if self.dtype != "float32" else ""
+        return f"{self.type_name}{dict(self.kwargs)} on {where}{order}{call}{dtype}"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ Keras refuses (``Refused``, with Keras's message) when building raises. Several 
 are called (Softmax's axis, Resizing's interpolation, Rescaling's broadcast, attention inputs that do not pair up),
 so a case with ``called=True`` is also run on zeros (a batch of CALL_BATCH = 11, longer than any generated axis,
 so a call that moves or broadcasts the batch axis shows; each unknown length tried at the lengths the inputs
-mention, and 1 and 2): a failure at every choice, or an output of another shape than the one declared, is a
+mention, and 1 and 2; a case's ``dtype`` and ``value`` make the inputs strings or integers instead: the lookup
+layers): a failure at every choice, or an output of another shape than the one declared, is a
 refusal too -- except for the torch backend's own gaps (``torch_gap``), where Keras's other backends run the
 layer: there the declared facts stand.
 
@@ -52,12 +53,12 @@ from .cases import CALL_BATCH, Case, Facts, Refused, note, tupled  # noqa: E402
 
 __all__ = ["keras", "keras_case_facts", "keras_layer_facts", "keras_model_facts", "torch_gap"]
 
-NONE_MEANS_NULL = {"activation", "recurrent_activation", "merge_mode"}
+NONE_MEANS_NULL = {"activation", "recurrent_activation", "merge_mode", "standardize", "split"}
 NONE_IN_SHAPES = {"shape", "batch_shape", "output_shape"}
 POSITIONAL = {"MultiHeadAttention", "GroupQueryAttention"}   # called as layer(query, value[, key]); others: a list
 # What Keras raises for a configuration it refuses while building: ValueError (its checks), TypeError (a missing or
 # mistyped argument), IndexError and RuntimeError (an axis out of range, met while building), OverflowError (a
-# ConvLSTM's strides = 0).
+# ConvLSTM's strides = 0); and any TensorFlow error (the lookup layers build tf.lookup tables).
 BUILD_REFUSALS = (ValueError, TypeError, IndexError, RuntimeError, OverflowError)
 
 
@@ -167,9 +168,11 @@ def keras_case_facts(case: Case) -> Facts:
         try:
             layer = keras_layer(case.type_name, case.kwargs)
             shapes = case.call_shapes() if not case.named or case.inputs else []
-            y = _call(layer, case, [keras.Input(shape=s, batch_size=batch) for s in shapes]) if shapes \
+            y = _call(layer, case, [keras.Input(shape=s, batch_size=batch, dtype=case.dtype) for s in shapes]) if shapes \
                 else layer.output
-        except BUILD_REFUSALS as exc:
+        except Exception as exc:  # noqa: BLE001 - Keras's refusals, and TensorFlow's (a lookup's empty table)
+            if not (isinstance(exc, BUILD_REFUSALS) or type(exc).__module__.startswith("tensorflow.")):
+                raise
             raise Refused(f"{case}: {type(exc).__name__}: {exc}") from exc
         _frozen_as_documented(layer)
         facts = _facts(layer, _as_list(y), case.names)
@@ -193,8 +196,8 @@ def _run(layer, case: Case, declared: tuple, batch: int) -> str:
     failure = ""
     for choice in itertools.product(lengths, repeat=len(unknown)):
         chosen = dict(zip(unknown, choice))
-        arrays = [np.zeros((batch, *(chosen.get((i, j), d) for j, d in enumerate(s))), dtype="float32")
-                  for i, s in enumerate(shapes)]
+        arrays = [np.full((batch, *(chosen.get((i, j), d) for j, d in enumerate(s))), case.value,
+                          dtype=None if case.dtype == "string" else case.dtype) for i, s in enumerate(shapes)]
         try:
             computed = [tuple(int(d) for d in z.shape) for z in _as_list(_call(layer, case, arrays))]
         except Exception as exc:  # noqa: BLE001 - any failure to run is a refusal
