@@ -7,6 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # TensorFlow (Keras's lookup layers run on it): no start-up notes
 
 # Generated examples build framework layers on 2 shared cores: how long one takes says nothing about its answer, so
 # no example has a deadline and none is refused as too slow (a test's own @settings inherit this profile).
