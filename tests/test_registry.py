@@ -140,3 +140,14 @@ def test_argument_names_are_torchs_own():
             if cls is not torch.nn.LSTM:
                 own.discard("proj_size")
         assert set(kind.all_args()) == own, (name, sorted(set(kind.all_args()) ^ own))
+
+
+def test_a_size_with_another_minimum_says_so():
+    """The catalogue (docs/layers.md) and the refusals read `expected`: a size that must be at least 2 (a lookup's
+    max_tokens) or may be 0 (Hashing's num_bins) says that, not "a positive integer"."""
+    from symparam.layers.base import Size
+    sizes = [(kind.name, key, arg) for kind in kinds().values() for key, arg in kind.all_args().items()
+             if isinstance(arg, Size) and arg.minimum != 1]
+    assert sizes
+    for name, key, arg in sizes:
+        assert f">= {arg.minimum}" in arg.expected and "positive" not in arg.expected, (name, key, arg.expected)

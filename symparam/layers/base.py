@@ -100,6 +100,8 @@ class Size(Arg):
     def __init__(self, default: Any = REQUIRED, minimum: int = 1) -> None:
         super().__init__(default)
         self.minimum = minimum
+        if minimum != 1:   # the catalogue and the error messages say what is accepted
+            self.expected = f"an integer >= {minimum} or an expression over symbols"
 
     def parse(self, value, key, ctx):
         if isinstance(value, bool) or not isinstance(value, (int, str)):
