@@ -205,3 +205,26 @@ def test_time_distributed_dense_beside_linear():
                             "layers": [{"type": "TimeDistributed", "layer": {"type": "Dense", "units": 3}}]}))
     row = translate(net, "torch").rows[0]
     assert int(row.params) == sum(p.numel() for p in nn.Linear(5, 3).parameters()) == int(row.layer.params)
+
+
+@pytest.mark.parametrize("type_name, kwargs, module", [
+    ("DepthwiseConv2D", {"kernel_size": 5, "padding": "same"}, nn.Conv2d(4, 4, 5, groups=4)),
+    ("DepthwiseConv2D", {"kernel_size": 5, "strides": 2, "padding": "same"}, nn.Conv2d(4, 4, 5, groups=4)),
+    ("Conv2D", {"filters": 6, "kernel_size": 5, "strides": 2, "padding": "same"}, nn.Conv2d(4, 6, 5)),
+    ("Conv2D", {"filters": 6, "kernel_size": 4, "padding": "same"}, nn.Conv2d(4, 6, 4)),
+])
+def test_a_same_window_larger_than_its_map_has_a_twin(type_name, kwargs, module):
+    """Keras pads a "same" window to any map (MobileNetV3Small's 5x5 depthwise on 3x3 at img_size 96): the twin
+    builds there too (it refused it: a valid twin's kernel longer than the input), with torch's counts."""
+    check(type_name, kwargs, (3, 3, 4), module)
+
+
+def test_mobilenet_v3_small_at_96_verifies_in_torch():
+    """The gallery's MobileNetV3Small at 96x96 (the size at which its late 5x5 depthwise convolutions see 3x3 maps)
+    exports to torch and verifies exactly."""
+    import symparam
+    from pathlib import Path
+    net = symparam.load(Path(__file__).resolve().parent.parent / "examples" / "mobilenet_v3.toml",
+                        variant="small", img_size=96)
+    report = net.verify("torch")
+    assert report.verified, report.text()

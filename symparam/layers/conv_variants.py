@@ -15,6 +15,7 @@ from ..shapes import conv_length, join_channels, product
 from . import register
 from .base import (ActivationName, Arg, Choice, Flag, LayerKind, NoTwin, Opaque, Size, Sizes, Twin,
                    _is_none)
+from .convolutional import twin_padding
 from .core import KERNEL_ARGS, channels_of
 from .costs import activation, bias, convolution
 
@@ -221,7 +222,8 @@ class DepthwiseConv(LayerKind):
         channels, spatial = _input_channels(cls, a, inputs)
         return Twin(f"nn.Conv{cls.rank}d", {"in_channels": channels, "out_channels": a.depth_multiplier * channels,
                                              "kernel_size": tuple(a.kernel_size), "groups": channels,
-                                             "bias": a.use_bias}, [(channels, *spatial)],
+                                             "bias": a.use_bias, "padding": twin_padding(a, cls.rank)},
+                    [(channels, *spatial)],
                     note="PyTorch writes a depthwise convolution as nn.Conv with groups = in_channels")
 
 

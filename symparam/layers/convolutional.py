@@ -94,10 +94,20 @@ class Conv(LayerKind):
             raise NoTwin(f"PyTorch's nn.Conv{cls.rank}d has no LoRA weights")
         channels, spatial = channels_of(inputs[0], a.data_format, cls.name, cls.rank)
         args = {"in_channels": channels, "out_channels": a.filters, "kernel_size": tuple(a.kernel_size),
-                "groups": a.groups, "bias": a.use_bias, "padding": "same" if a.padding == "same" else "valid"}
-        if a.padding == "same" and any(s != 1 for s in _per_axis(a.strides, cls.rank)):
-            args["padding"] = "valid"  # the count does not depend on padding; torch's "same" needs stride 1
+                "groups": a.groups, "bias": a.use_bias, "padding": twin_padding(a, cls.rank)}
         return Twin(f"nn.Conv{cls.rank}d", args, [(channels, *spatial)])
+
+
+def twin_padding(a, rank: int):
+    """The padding of a Keras convolution's nn.Conv twin: "valid" as it is; "same" as torch's "same" at stride 1,
+    and strided (which torch's "same" refuses) as k // 2 on each axis, so that the twin builds on any input a "same"
+    window fits, a 5x5 kernel on a 3x3 map included (the count does not depend on padding; exported code pads as
+    Keras does, symparam.export.torch)."""
+    if a.padding != "same":
+        return "valid"
+    if all(s == 1 for s in _per_axis(a.strides, rank)):
+        return "same"
+    return tuple(k // 2 for k in _per_axis(a.kernel_size, rank))
 
 
 def _per_axis(values, rank):
