@@ -75,6 +75,38 @@ def test_an_imported_models_keras_ops_calls_export_and_verify(tmp_path):
         _round_trip(tmp_path, account, target, total)
 
 
+def test_a_number_before_the_tensor_stays_before_it(tmp_path):
+    """255 - x and 2 / x (a number as the first operand, Keras's __rsub__ and __rtruediv__) import with
+    scalar_first and are written in that order: the written Keras and torch models compute what the Keras model
+    computes (it wrote x - 255 and x / 2: the same counts and shapes, other numbers)."""
+    require("keras")
+    torch = require("torch")
+    import keras
+    x = keras.Input((3,), name="x")
+    h = keras.layers.Dense(3, name="fc")(255.0 - x)
+    model = keras.Model(x, keras.ops.maximum(2.0 / h, 0.1) - 1.0, name="first_model")
+    account = _imported(model, tmp_path)
+    ops = [(layer.type, layer.record.args["scalar_first"]) for layer in account.layers if layer.type.startswith("ops.")]
+    assert ops == [("ops.subtract", True), ("ops.divide", True), ("ops.maximum", False), ("ops.subtract", False)]
+    values = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype="float32")
+    expected = keras.ops.convert_to_numpy(model(values))
+    for target in FRAMEWORKS:
+        _, written, _ = _round_trip(tmp_path, account, target, 3 * 3 + 3)   # verified, the written file run
+        weights = [keras.ops.convert_to_numpy(w) for w in model.get_layer("fc").weights]
+        if target == "keras":
+            written.get_layer("fc").set_weights(weights)
+            got = keras.ops.convert_to_numpy(written(values))
+        else:
+            namespace = {}
+            exec(compile(export(account, "torch"), "first_torch.py", "exec"), namespace)   # runs symparam's output
+            net = namespace["Net"]()   # on the CPU (the round trip built it on meta)
+            with torch.no_grad():
+                net.fc.weight.copy_(torch.from_numpy(weights[0].T))
+                net.fc.bias.copy_(torch.from_numpy(weights[1]))
+            got = net(torch.from_numpy(values)).detach().numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-5, err_msg=target)
+
+
 def test_keras_applications_with_keras_ops_calls_verify_in_both_frameworks(tmp_path):
     """MobileNetV3Small's hard sigmoid (x + 3, then times 1/6: ops.add and ops.multiply with numbers) and residual
     additions, imported from its to_json(): verified in Keras at the model's own count, and in torch at its trainable

@@ -201,7 +201,8 @@ def _attention(node: Node) -> Call:
 def _operation(node: Node) -> Call:
     scalar = node.args.scalar   # a finite int or float, as given (255 or 255.0)
     return Call("ElementwiseOp", (("op", node.layer.type.removeprefix("ops.")),
-                                  *((("scalar", scalar),) if scalar is not None else ())))
+                                  *((("scalar", scalar),) if scalar is not None else ()),
+                                  *((("scalar_first", True),) if node.args.scalar_first else ())))
 
 
 def _vit(node: Node) -> Call:

@@ -70,15 +70,15 @@ class CustomScaleLayer(keras.layers.Layer):
 
 class ElementwiseOp(keras.layers.Layer):
     """A keras.ops call between layers (x / 255.0, ops.add(x, y)) as a layer of no weights: keras.ops.<op> on two
-    inputs, or on one input and scalar (written as the second operand: the count and shapes are the same either
-    way)."""
+    inputs, or on one input and scalar (the second operand, or the first where scalar_first: 255 - x)."""
 
-    def __init__(self, op, scalar=None, **kwargs):
+    def __init__(self, op, scalar=None, scalar_first=False, **kwargs):
         super().__init__(**kwargs)
-        self.op, self.scalar = op, scalar
+        self.op, self.scalar, self.scalar_first = op, scalar, scalar_first
 
     def call(self, inputs):
-        x, y = (inputs[0], self.scalar) if len(inputs) == 1 else inputs
+        x, y = ((self.scalar, inputs[0]) if self.scalar_first else (inputs[0], self.scalar)) if len(inputs) == 1 \
+            else inputs
         return getattr(keras.ops, self.op)(x, y)
 
 

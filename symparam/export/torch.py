@@ -78,8 +78,9 @@ COMBINE = {
     "Maximum": (lambda xs: reduce(lambda a, b: f"torch.maximum({a}, {b})", xs), None),
     "Minimum": (lambda xs: reduce(lambda a, b: f"torch.minimum({a}, {b})", xs), None),
     "Concatenate": (lambda xs, dim: f"torch.cat(({', '.join(xs)},), dim={dim})", _cat),
-    "ops": (lambda xs, op, scalar: _operation(op, scalar)[0].format(*xs, literal(scalar)),
-            lambda xs, op, scalar: _operation(op, scalar)[1](*xs, *(() if scalar is None else (scalar,)))),
+    "ops": (lambda xs, op, scalar, first: _operation(op, scalar)[0].format(*_operands(xs, literal(scalar), scalar,
+                                                                                      first)),
+            lambda xs, op, scalar, first: _operation(op, scalar)[1](*_operands(xs, scalar, scalar, first))),
 }
 
 # A keras.ops call between layers (ops.add, or x / 255.0: ops.divide with a scalar): forward()'s text ({0}, {1}: the
@@ -97,6 +98,13 @@ SCALAR_OPERATIONS = {"ops.maximum": ("{0}.clamp(min={1})", lambda x, s: x.clamp(
 
 def _operation(op: str, scalar):
     return SCALAR_OPERATIONS.get(op, OPERATIONS[op]) if scalar is not None else OPERATIONS[op]
+
+
+def _operands(xs, written, scalar, first: bool) -> tuple:
+    """The operation's two operands in order: two inputs; an input and the scalar; or the scalar first (255 - x)."""
+    if scalar is None:
+        return tuple(xs)
+    return (written, *xs) if first else (*xs, written)
 
 
 @dataclass(frozen=True)
@@ -345,7 +353,8 @@ def _from_keras(node: Node) -> Recipe:
     if name in COMBINE:
         return Recipe(combine=name)
     if name in OPERATIONS:
-        return Recipe(combine="ops", combine_args=(name, a.scalar))   # the scalar as given: 255 or 255.0
+        first = a.scalar_first and name not in SCALAR_OPERATIONS   # max(3, x) is max(x, 3): a clamp of x
+        return Recipe(combine="ops", combine_args=(name, a.scalar, first))   # the scalar as given: 255 or 255.0
     if name == "Reshape":
         return Recipe(post=(Op("reshape", (tuple(integer(d, "target_shape") for d in record.output_shape),)),))
     if name == "Rescaling":

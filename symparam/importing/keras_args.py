@@ -103,12 +103,14 @@ def arguments(kind, config: dict) -> dict[str, Any]:
 
 
 def operand(kind, constants: list) -> dict[str, Any]:
-    """A keras.ops call's constant operand (x + 3.0): one number, kept as the kind's `scalar`."""
-    if "scalar" not in kind.args or len(constants) != 1 or isinstance(constants[0], bool) or not isinstance(
-            constants[0], (int, float)):
+    """A keras.ops call's constant operand (x + 3.0): one number, kept as the kind's `scalar` (and `scalar_first`
+    where it comes before the tensor: 255 - x)."""
+    values = [c.value for c in constants]
+    if "scalar" not in kind.args or len(values) != 1 or isinstance(values[0], bool) or not isinstance(
+            values[0], (int, float)):
         raise SymparamError(f"{kind.name} is modelled on tensors and at most one number. Received the constant "
-                            f"operands {show(constants)}.")
-    return {"scalar": spec_value(constants[0], "scalar")}
+                            f"operands {show(values)}.")
+    return {"scalar": spec_value(values[0], "scalar"), **({"scalar_first": True} if constants[0].first else {})}
 
 
 def _is_default(arg, written, key: str, ctx) -> bool:

@@ -9,7 +9,7 @@ layers named under the call's name; a layer called again shares its first call's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import SymparamError, layer_where, show
 from .keras_args import layer_table, lift_symbols
@@ -273,7 +273,7 @@ def node_inputs(node: Any) -> tuple[list, list]:
             if found:
                 tensors += found
             else:
-                constants.append(_constant(arg))
+                constants.append(Constant(_constant(arg), first=not tensors))
         kwargs = node.get("kwargs") or {}
         if not isinstance(kwargs, dict):
             raise SymparamError(f"a node's kwargs must be an object. Received: {show(kwargs)}.")
@@ -312,6 +312,12 @@ def _tensors(value: Any) -> list:
     if isinstance(value, list):
         return [t for item in value for t in _tensors(item)]
     return []
+
+
+class Constant(NamedTuple):
+    """A constant positional operand of a call, and whether it comes before every tensor (255 - x)."""
+    value: Any
+    first: bool
 
 
 def _constant(value: Any) -> Any:

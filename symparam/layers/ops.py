@@ -1,7 +1,7 @@
 """keras.ops calls that a functional model records as graph nodes (`x * 0.5`, `ops.add(x, y)`): no parameters,
 NumPy's broadcasting of their operands. keras.applications' MobileNetV3 (hard sigmoid: `relu6(x + 3) / 6`) and
 ConvNeXt (the residual additions) make them on the torch backend. A spec writes them as `ops.<name>`: on one input
-and a number (`scalar`), or on two inputs.
+and a number (`scalar`, the second operand, or the first with `scalar_first = true`: 255 - x), or on two inputs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sympy
 from ..errors import SymparamError, show
 from ..model import Dim, Shape
 from . import register
-from .base import REQUIRED, Arg, Build, LayerKind
+from .base import REQUIRED, Arg, Build, Flag, LayerKind
 from .costs import size
 from .merging import equal, shapes_text
 
@@ -68,7 +68,7 @@ class ElementwiseOp(LayerKind):
     """One keras.ops element-wise operation on two operands: two inputs, or one input and a number."""
     no_params = "an operation computes from its operands; it holds no weights"
     n_inputs = (1, 2)
-    args = {"scalar": Number(None, optional=True)}
+    args = {"scalar": Number(None, optional=True), "scalar_first": Flag(False)}
     example = ({"scalar": 3.0}, ["h", "w", "c"], {"h": 56, "w": 56, "c": 96})
 
     def build(self, a, inputs, b):
@@ -77,6 +77,9 @@ class ElementwiseOp(LayerKind):
             scalar = "none" if a.scalar is None else show(a.scalar)
             raise SymparamError(f"{self.name} takes two operands: two inputs, or one input and a scalar. Received: "
                                 f"{len(inputs)} input(s) and scalar = {scalar}.")
+        if a.scalar_first and a.scalar is None:
+            raise SymparamError(f"scalar_first = true puts the scalar before the input, and {self.name} has none. "
+                                f"Received: scalar = none.")
         out = ops_broadcast(inputs, b)
         b.cost("elementwise", size(out), words="one operation per output value")
         return out

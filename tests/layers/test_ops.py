@@ -28,6 +28,8 @@ def op_cases(draw, type_name: str):
     base = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
     if draw(st.integers(0, 3)) == 0:   # one input and a number
         kwargs: dict[str, Any] = {"scalar": draw(st.sampled_from([3.0, -1.5, 2, 0.16666666666666666]))}
+        if draw(st.booleans()):
+            kwargs["scalar_first"] = True   # 255 - x
         return Case(type_name, kwargs, tuple(base))
     shapes = []
     for _ in range(2):
@@ -50,6 +52,7 @@ EXAMPLES = [
     two("ops.multiply", (None, 4), (3, 1)),                       # an unknown length takes the other's
     two("ops.add", (1,), (None,)),                                # unknown against 1 stays unknown
     two("ops.add", (3,), (4,)),                                   # refused
+    Case("ops.subtract", {"scalar": 1.0, "scalar_first": True}, (3, 4)),   # 1 - x
     Case("ops.add", {}, (3,)),                                    # refused: one operand
     Case("ops.add", {"scalar": 1.0}, {"x1": (3,), "x2": (3,)}, order=("x1", "x2")),   # refused: three
 ]

@@ -99,14 +99,16 @@ def keras_class(type_name: str):
 def _operation_layer(operation_class):
     """A layer whose output is the operation's, with the shape the operation itself declares for its operands."""
     class OperationLayer(keras.layers.Layer):
-        def __init__(self, scalar=None, **kwargs):
+        def __init__(self, scalar=None, scalar_first=False, **kwargs):
             super().__init__(**kwargs)
-            self.scalar = scalar
+            self.scalar, self.scalar_first = scalar, scalar_first
             self.operation = operation_class()
 
         def operands(self, inputs):
             listed = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-            return [*listed, *(() if self.scalar is None else (self.scalar,))]
+            if self.scalar is None:
+                return listed
+            return [self.scalar, *listed] if self.scalar_first else [*listed, self.scalar]
 
         def call(self, inputs):
             return self.operation(*self.operands(inputs))
