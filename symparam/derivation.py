@@ -659,7 +659,7 @@ def _shorthands(names: Shorthands, printer: _WithNumbers, sub, bound: bool) -> t
 
 
 def _derivation(a: Account, compute, printer: _WithNumbers, values, sub, clash) -> Derivation:
-    net, sym = a.net, a.net.unbound
+    net = a.net
     return Derivation(
         name=net.name, convention=net.convention,
         bindings=tuple(_binding(k, v) for k, v in a.bound.items() if not isinstance(v, str) or v.isidentifier()),

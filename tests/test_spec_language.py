@@ -14,7 +14,7 @@ import pytest
 import sympy
 from hypothesis import given, settings, strategies as st
 
-from symparam.api import load, load_text
+from symparam.api import load_text
 from symparam.cli import main
 from symparam.errors import SymparamError
 from symparam.expr import parse_expression, sum_over
@@ -367,8 +367,8 @@ def test_deriving_a_spec_again_leaves_it_as_it_was():
     that derivation, not recorded on the spec, so deriving the same spec twice gives the same conditions and leaves
     the spec's own (read-time) decisions as they were."""
     from symparam.engine import derive
-    from symparam.spec import load
-    spec = load(ROOT / "examples" / "mobilenet_v3.toml")
+    from symparam.spec import load as read_spec
+    spec = read_spec(ROOT / "examples" / "mobilenet_v3.toml")
     before = list(spec.symbols.decisions)
     first, second = derive(spec), derive(spec)
     assert first.conditions and [c.where for c in first.conditions] == [c.where for c in second.conditions]
