@@ -10,11 +10,13 @@ own syntax and escaping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
 import sympy
 
 from .errors import layer_where
+from .expr import as_sympy
 from .model import CATEGORIES, LayerRecord, Network, Variable
 from .printing import product_text, spec_text, text
 from .totals import grouping, layered, readable
@@ -276,11 +278,14 @@ class Account:
     def free(self) -> list[str]:
         return self.net.free_symbols
 
-    def at_bindings(self, expr: sympy.Expr) -> sympy.Expr:
-        """`expr` (in the spec's symbols) at the network's bound numbers."""
+    @cached_property
+    def _bound_symbols(self) -> dict:
         table = self.net.unbound.symbols
-        return expr.xreplace({table.get(k): sympy.Integer(v) if isinstance(v, int) else v
-                              for k, v in self.bindings.items()})
+        return {table.get(k): as_sympy(v) for k, v in self.bindings.items()}
+
+    def at_bindings(self, expr: sympy.Expr) -> sympy.Expr:
+        """`expr` (in the spec's symbols) at the network's bound numbers (integers, exact rationals)."""
+        return expr.xreplace(self._bound_symbols)
 
     def form(self, expr: sympy.Expr) -> sympy.Expr:
         """The one readable form of a count (grouped by the network's repeat counts)."""

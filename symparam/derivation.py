@@ -633,11 +633,7 @@ def derive(a: Account, compute=None) -> Derivation:
     values = {k: as_sympy(v) for k, v in net.bindings.items()}   # integers and exact rationals (alpha = 1/2)
     printer = _WithNumbers(values)
     clash = set(sym.symbols.names())
-    table = {sym.symbols.get(k): v for k, v in values.items()}
-
-    def sub(expr):
-        return expr.xreplace(table)
-
+    sub = a.at_bindings
     names = Shorthands(_latex_letter)
     token = _NAMES.set(names)
     try:
