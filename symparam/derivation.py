@@ -634,7 +634,7 @@ def derive(a: Account, compute=None) -> Derivation:
     printer = _WithNumbers(values)
     clash = set(sym.symbols.names())
     sub = a.at_bindings
-    names = Shorthands(_latex_letter)
+    names = Shorthands(_latex_letter, normal=sympy.Basic.doit)   # one key however a part was tidied for printing
     token = _NAMES.set(names)
     try:
         return replace(_derivation(a, compute, printer, values, sub, clash), shorthands=_shorthands(names, printer,

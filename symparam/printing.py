@@ -205,13 +205,21 @@ class Shorthands:
     each definition uses only letters defined before it); `form` writes letter n (q_{1} in LaTeX, q₁ in text). A
     choice that is a power of another (folded_power) is that choice's letter to the power, never a letter of its own."""
 
-    def __init__(self, form=text_letter) -> None:
+    def __init__(self, form=text_letter, normal=None) -> None:
         self.form = form
+        self.normal = normal   # one key for the forms a part may be printed in (the derivation's tidied floors: doit)
         self.letters: dict[sympy.Basic, str] = {}
+        self._named: dict[sympy.Basic, tuple[str, int]] = {}      # a deep network names the same parts again and again
+        self._lettered: dict[sympy.Basic, sympy.Basic] = {}
 
     def named(self, expr) -> tuple[str, int]:
         """(letter, power) for a nameable part: q₂ and 1, or q₂ and 2 for its square."""
-        key = expr.doit()   # one key however the part was tidied for printing (floor((8*w + 1)/2) unevaluated)
+        if expr not in self._named:
+            self._named[expr] = self._name(expr)
+        return self._named[expr]
+
+    def _name(self, expr) -> tuple[str, int]:
+        key = self.normal(expr) if self.normal is not None else expr
         fold = folded_power(key)
         if fold is not None and nameable(fold[0]):
             letter, k = self.named(fold[0])
@@ -231,13 +239,14 @@ class Shorthands:
         if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Piecewise, sympy.Max, sympy.Min, sympy.floor,
                                                                 sympy.ceiling):
             return expr
-        expr = expr.doit()
-        parts = {}
-        for p in sympy.preorder_traversal(expr):
-            if nameable(p):
-                letter, k = self.named(p)
-                parts[p] = sympy.Symbol(letter) ** k
-        return expr.xreplace(parts)
+        if expr not in self._lettered:
+            parts = {}
+            for p in sympy.preorder_traversal(expr):
+                if nameable(p):
+                    letter, k = self.named(p)
+                    parts[p] = sympy.Symbol(letter) ** k
+            self._lettered[expr] = expr.xreplace(parts)
+        return self._lettered[expr]
 
     def definition(self, expr):
         """A named part written out, the parts inside it by their letters."""
